@@ -1,0 +1,108 @@
+# Skiff build. `make` builds every binary into build/bin/ (node binaries
+# static against musl and stripped); `make test` runs every test.
+# `make asan` builds the unit tests with gcc + ASan + UBSan.
+
+BUILD   ?= build
+B       := $(abspath $(BUILD))
+SYSROOT := $(B)/sysroot
+BIN     := $(B)/bin
+
+# Debian packages the build needs; mk/deps.sh installs the missing ones.
+DEPS_BUILD := gcc make musl-tools dpkg-dev flex bison pkg-config gperf \
+	libyaml-dev zlib1g-dev libcjson-dev libext2fs-dev cpio \
+	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64
+DEPS_TEST := qemu-system-x86 iproute2 util-linux socat
+
+# Third-party libraries built static against musl into the sysroot.
+THIRDPARTY := libnl cjson
+
+WARN        := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
+MUSL_CC     := musl-gcc
+MUSL_CFLAGS := -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-isystem $(B)/kinc -I$(SYSROOT)/include -I$(SYSROOT)/include/libnl3 -Ilib
+MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
+HOST_CC     := gcc
+HOST_CFLAGS := -O2 -g $(WARN) -Ilib
+ASAN_CFLAGS := -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Ilib
+ASAN_LDFLAGS := -fsanitize=address,undefined
+
+# Each part is a library (its *.c but main.c) plus a thin command (main.c).
+part_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+LIB_SRCS  := $(wildcard lib/*.c)
+
+# name : part : link flags
+NODE_BINS := skiff-init
+HOST_BINS := skiff-imagegen
+skiff-init_PART := init
+skiff-init_LIBS := -lcjson
+skiff-imagegen_PART := imagegen
+skiff-imagegen_LIBS := -lyaml -lz -lcjson
+
+.SECONDARY:
+.PHONY: all deps thirdparty asan test clean sizes
+all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
+	@$(MAKE) -s --no-print-directory sizes
+
+deps:
+	@mk/deps.sh $(DEPS_BUILD)
+
+THIRDPARTY_STAMPS := $(addprefix $(SYSROOT)/.built-,$(THIRDPARTY))
+$(SYSROOT)/.built-%: | deps
+	@mkdir -p $(B) && BUILD=$(B) mk/thirdparty.sh $*
+thirdparty: $(THIRDPARTY_STAMPS)
+
+# Objects, one tree per configuration.
+$(B)/musl/%.o: %.c $(THIRDPARTY_STAMPS)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/host/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/asan/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(HOST_CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
+
+define node_bin
+$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART)) $(LIB_SRCS))
+	@mkdir -p $(BIN)
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
+endef
+define host_bin
+$(BIN)/$(1): $(call objs,host,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART)) $(LIB_SRCS))
+	@mkdir -p $(BIN)
+	$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
+endef
+$(foreach b,$(NODE_BINS),$(eval $(call node_bin,$(b))))
+$(foreach b,$(HOST_BINS),$(eval $(call host_bin,$(b))))
+
+sizes:
+	@for f in $(addprefix $(BIN)/,$(NODE_BINS)); do \
+		printf '%-22s %8d bytes  %s\n' "$${f##*/}" "$$(stat -c %s $$f)" \
+			"$$(file -b $$f | grep -o 'statically linked' || echo 'NOT STATIC')"; done
+	@for f in $(addprefix $(BIN)/,$(HOST_BINS)); do \
+		printf '%-22s %8d bytes  (host tool)\n' "$${f##*/}" "$$(stat -c %s $$f)"; done
+
+.SECONDEXPANSION:
+# Unit tests: tests/unit/test_<part>_<what>.c links lib/ and <part>'s
+# library (test_lib_*.c links lib/ only), all under ASan + UBSan.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
+unit_part   = $(word 2,$(subst _, ,$(notdir $(1))))
+unit_libs   = -lcjson -lyaml -lz
+$(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,$(LIB_SRCS) tests/unit/check.c) \
+		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*))))
+	@mkdir -p $(@D)
+	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)
+asan: $(UNIT_BINS)
+
+test: all asan
+	@mk/deps.sh $(DEPS_TEST)
+	tests/run
+
+clean:
+	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(BIN)
+
+-include $(shell find $(B)/musl $(B)/host $(B)/asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,86 @@
+#!/bin/sh
+# Builds a node-side third-party library static against musl from its Debian
+# source package, into the sysroot $SYSROOT. The source comes through
+# `apt-get source` with a private sources list and private state under
+# $BUILD/apt, so the system's apt configuration is never touched. Each
+# library is built once; its stamp file makes a second run a no-op.
+#
+# usage: thirdparty.sh NAME   (NAME: libnl | cjson | ...)
+set -eu
+name=$1
+: "${BUILD:=build}"
+BUILD=$(cd "$BUILD" && pwd)
+SYSROOT=${SYSROOT:-$BUILD/sysroot}
+stamp=$SYSROOT/.built-$name
+[ -f "$stamp" ] && exit 0
+mkdir -p "$SYSROOT/include" "$SYSROOT/lib" "$BUILD/src" "$BUILD/apt/lists/partial" "$BUILD/dl"
+
+# musl-gcc does not see the kernel's uapi headers on its own.
+kinc=$BUILD/kinc
+if [ ! -d "$kinc" ]; then
+	mkdir -p "$kinc"
+	ln -s /usr/include/linux "$kinc/linux"
+	ln -s /usr/include/asm-generic "$kinc/asm-generic"
+	ln -s /usr/include/x86_64-linux-gnu/asm "$kinc/asm"
+	[ -d /usr/include/mtd ] && ln -s /usr/include/mtd "$kinc/mtd"
+fi
+
+mirror() {
+	u=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	[ -n "$u" ] || u=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\(http[^ ]*debian\) .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n1)
+	echo "${u:-http://deb.debian.org/debian}"
+}
+
+apt_private() {
+	apt-get -q -o Dir::Etc::SourceList="$BUILD/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$BUILD/apt/lists" -o Dir::Cache="$BUILD/apt/cache" \
+		-o APT::Sandbox::User=root "$@"
+}
+
+fetch() { # srcpkg -> prints the extracted source directory
+	pkg=$1
+	dir=$(ls -d "$BUILD/src/$pkg"-*/ 2>/dev/null | head -n1)
+	if [ -z "$dir" ]; then
+		if [ ! -f "$BUILD/apt/sources.list" ]; then
+			echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(mirror) bookworm main" \
+				>"$BUILD/apt/sources.list"
+		fi
+		[ -n "$(ls "$BUILD/apt/lists" | grep Sources || true)" ] || apt_private update >&2
+		(cd "$BUILD/dl" && ls "$pkg"_*.dsc >/dev/null 2>&1 || apt_private source --download-only "$pkg" >&2)
+		dsc=$(ls "$BUILD/dl/$pkg"_*.dsc | head -n1)
+		(cd "$BUILD/src" && dpkg-source --no-check -x "$dsc" >&2)
+		dir=$(ls -d "$BUILD/src/$pkg"-*/ | head -n1)
+	fi
+	echo "${dir%/}"
+}
+
+CC_MUSL="musl-gcc"
+CFLAGS_MUSL="-Os -ffunction-sections -fdata-sections -isystem $kinc"
+
+echo "thirdparty: building $name against musl" >&2
+case $name in
+libnl)
+	src=$(fetch libnl3)
+	cd "$src"
+	# Debian's patches leave autotools inputs newer than their outputs;
+	# keep make from trying to rerun autotools, which are not installed.
+	[ -f Makefile ] || CC=$CC_MUSL CFLAGS="$CFLAGS_MUSL" ./configure -q --prefix="$SYSROOT" \
+		--disable-shared --enable-static --disable-cli --disable-debug >&2
+	noauto="ACLOCAL=true AUTOCONF=true AUTOMAKE=true AUTOHEADER=true"
+	make -s -j"$(nproc)" $noauto >&2
+	make -s install $noauto >&2
+	;;
+cjson)
+	src=$(fetch cjson)
+	cd "$src"
+	$CC_MUSL $CFLAGS_MUSL -c cJSON.c -o cJSON.o
+	ar rcs "$SYSROOT/lib/libcjson.a" cJSON.o
+	mkdir -p "$SYSROOT/include/cjson"
+	cp cJSON.h "$SYSROOT/include/cjson/"
+	;;
+*)
+	echo "thirdparty: unknown library $name" >&2
+	exit 2
+	;;
+esac
+touch "$stamp"
