@@ -23,7 +23,8 @@ int moddep_is_builtin(const struct moddep *md, const char *name);
 /* Appends to paths[] (relative paths as in modules.dep, e.g.
  * "kernel/drivers/net/virtio_net.ko") NAME's dependencies first, then NAME,
  * skipping any already present in paths[0..*n). A built-in module adds
- * nothing. An unknown name fails with "no module \"NAME\"". */
+ * nothing. An unknown name fails with "no module \"NAME\"". The paths
+ * point into MD and live as long as it does. */
 int moddep_resolve(const struct moddep *md, const char *name, const char **paths, size_t *n,
 		   size_t cap, struct sk_err *err);
 

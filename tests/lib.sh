@@ -1,0 +1,64 @@
+# Shared helpers for the shell tests (sourced). Every check prints one
+# "PASS: name" or "FAIL: name: why" line, which tests/run counts.
+set -uo pipefail
+: "${SKIFF_TOP:?run through tests/run}"
+IMAGEGEN=$SKIFF_BIN/skiff-imagegen
+T_NAME=$(basename "$0" .sh)
+T_DIR=$SKIFF_TEST_OUT/$T_NAME
+rm -rf "$T_DIR"
+mkdir -p "$T_DIR"
+T_PIDS=()
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+# check NAME COMMAND...: passes when COMMAND succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "failed: $*"; fi
+}
+
+t_cleanup() {
+	local p
+	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap t_cleanup EXIT
+
+# build_image SPEC OUTDIR: builds an image, failing the whole script if it cannot.
+build_image() {
+	if ! "$IMAGEGEN" build "$1" -o "$2" >"$T_DIR/imagegen.log" 2>&1; then
+		echo "FAIL: build $1: $(cat "$T_DIR/imagegen.log")"
+		exit 1
+	fi
+}
+
+# boot DIR LOG [qemu/run options...]: boots in the background; sets QEMU_PID.
+boot() {
+	local dir=$1 log=$2
+	shift 2
+	: >"$log"
+	"$SKIFF_TOP/qemu/run" --log "$log" --timeout 300 "$@" "$dir" >"$log.qemu" 2>&1 &
+	QEMU_PID=$!
+	T_PIDS+=("$QEMU_PID")
+}
+
+# wait_line LOG PATTERN [TIMEOUT]: prints the first matching console line.
+wait_line() {
+	"$SKIFF_TOP/qemu/wait-for" "$@" 2>>"$T_DIR/wait.log"
+}
+
+# wait_exit PID TIMEOUT: waits for a process to end; returns its status or 124.
+wait_exit() {
+	local pid=$1 limit=$2 end=$((SECONDS + $2))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || return 124
+		sleep 0.2
+	done
+	wait "$pid"
+}
+
+# monitor SOCK COMMAND: sends one HMP command to QEMU's monitor socket.
+monitor() {
+	printf '%s\n' "$2" | socat - "unix-connect:$1" >/dev/null 2>&1
+}
