@@ -8,13 +8,14 @@ SYSROOT := $(B)/sysroot
 BIN     := $(B)/bin
 
 # Debian packages the build needs; mk/deps.sh installs the missing ones.
-DEPS_BUILD := gcc make musl-tools dpkg-dev flex bison pkg-config gperf \
+DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libyaml-dev zlib1g-dev libcjson-dev libext2fs-dev cpio \
-	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64
-DEPS_TEST := qemu-system-x86 iproute2 util-linux socat
+	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 \
+	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
+DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq
 
 # Third-party libraries built static against musl into the sysroot.
-THIRDPARTY := libnl cjson
+THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
 
 WARN        := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 MUSL_CC     := musl-gcc
@@ -24,23 +25,33 @@ MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
 HOST_CC     := gcc
 HOST_CFLAGS := -O2 -g $(WARN) -Ilib
 ASAN_CFLAGS := -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Ilib
+	-fno-omit-frame-pointer -Ilib -I/usr/include/libnl3
 ASAN_LDFLAGS := -fsanitize=address,undefined
 
 # Each part is a library (its *.c but main.c) plus a thin command (main.c).
 part_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 LIB_SRCS  := $(wildcard lib/*.c)
 
-# name : part : link flags
-NODE_BINS := skiff-init
-HOST_BINS := skiff-imagegen
+# Every binary: its part (folder) and link flags. A binary is built once
+# its part has a main.c.
 skiff-init_PART := init
 skiff-init_LIBS := -lcjson
+skiff-runtime_PART := runtime
+skiff-runtime_LIBS := -larchive -lz -lbearssl -lseccomp -lcjson
+skiff-netcfg_PART := netcfg
+skiff-netcfg_LIBS := -lnl-route-3 -lnl-3 -lcjson
+skiff-agent_PART := agent
+skiff-agent_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson
 skiff-imagegen_PART := imagegen
 skiff-imagegen_LIBS := -lyaml -lz -lcjson
+skiffctl_PART := ctl
+skiffctl_LIBS := -lcjson
+present = $(foreach b,$(1),$(if $(wildcard $($(b)_PART)/main.c),$(b)))
+NODE_BINS := $(call present,skiff-init skiff-runtime skiff-netcfg skiff-agent)
+HOST_BINS := $(call present,skiff-imagegen skiffctl)
 
 .SECONDARY:
-.PHONY: all deps thirdparty asan test clean sizes
+.PHONY: all deps thirdparty asan test demo clean sizes
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
 	@$(MAKE) -s --no-print-directory sizes
 
@@ -51,6 +62,7 @@ THIRDPARTY_STAMPS := $(addprefix $(SYSROOT)/.built-,$(THIRDPARTY))
 $(SYSROOT)/.built-%: | deps
 	@mkdir -p $(B) && BUILD=$(B) mk/thirdparty.sh $*
 thirdparty: $(THIRDPARTY_STAMPS)
+$(SYSROOT)/.built-libarchive: $(SYSROOT)/.built-zlib
 
 # Objects, one tree per configuration.
 $(B)/musl/%.o: %.c $(THIRDPARTY_STAMPS)
@@ -91,7 +103,7 @@ sizes:
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
 unit_part   = $(word 2,$(subst _, ,$(notdir $(1))))
-unit_libs   = -lcjson -lyaml -lz
+unit_libs   = -lcjson -lyaml -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3
 $(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,$(LIB_SRCS) tests/unit/check.c) \
 		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*))))
 	@mkdir -p $(@D)
@@ -101,6 +113,10 @@ asan: $(UNIT_BINS)
 test: all asan
 	@mk/deps.sh $(DEPS_TEST)
 	tests/run
+
+demo: all
+	@mk/deps.sh $(DEPS_TEST)
+	mk/demo.sh
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(BIN)

@@ -62,3 +62,22 @@ wait_exit() {
 monitor() {
 	printf '%s\n' "$2" | socat - "unix-connect:$1" >/dev/null 2>&1
 }
+
+# console_ms LOG PATTERN: the console timestamp (ms) of the first line
+# matching PATTERN, empty if none.
+console_ms() {
+	tr -d '\r' <"$1" | grep -E -m1 -- "$2" |
+		sed -nE 's/^\[ *([0-9]+)\.([0-9]{3})\].*/\1\2/p' | sed 's/^0*\([0-9]\)/\1/'
+}
+
+# in_order LOG PATTERN...: each pattern matches a console line after the
+# line the previous one matched.
+in_order() {
+	local log=$1 from=0 n
+	shift
+	for p in "$@"; do
+		n=$(tr -d '\r' <"$log" | tail -n +$((from + 1)) | grep -n -E -m1 -- "$p" | cut -d: -f1)
+		[ -n "$n" ] || { echo "  no line matching '$p' after line $from" >&2; return 1; }
+		from=$((from + n))
+	done
+}
