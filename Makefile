@@ -10,9 +10,9 @@ BIN     := $(B)/bin
 # Debian packages the build needs; mk/deps.sh installs the missing ones.
 DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libyaml-dev zlib1g-dev libcjson-dev libext2fs-dev cpio \
-	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 \
+	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
-DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq
+DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin
 
 # Third-party libraries built static against musl into the sysroot.
 THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
@@ -41,12 +41,16 @@ skiff-runtime_LIBS := -larchive -lz -lbearssl -lseccomp -lcjson
 skiff-netcfg_PART := netcfg
 skiff-netcfg_LIBS := -lnl-route-3 -lnl-3 -lcjson
 skiff-agent_PART := agent
-skiff-agent_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson
+skiff-agent_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson -lpthread
+# Other parts whose libraries (their *.c but main.c) a binary links in.
+skiff-agent_EXTRA := runtime netcfg
 skiff-imagegen_PART := imagegen
-skiff-imagegen_LIBS := -lyaml -lz -lcjson
+skiff-imagegen_LIBS := -lyaml -lz -lcjson -lext2fs -lcom_err -lbearssl
 skiffctl_PART := ctl
-skiffctl_LIBS := -lcjson
+skiffctl_LIBS := -lcjson -lbearssl
 present = $(foreach b,$(1),$(if $(wildcard $($(b)_PART)/main.c),$(b)))
+bin_srcs = $(call part_srcs,$($(1)_PART)) $(foreach p,$($(1)_EXTRA),$(call part_srcs,$(p)))
+part_bin = $(firstword $(foreach b,skiff-init skiff-runtime skiff-netcfg skiff-agent skiff-imagegen skiffctl,$(if $(filter $(1),$($(b)_PART)),$(b))))
 NODE_BINS := $(call present,skiff-init skiff-runtime skiff-netcfg skiff-agent)
 HOST_BINS := $(call present,skiff-imagegen skiffctl)
 
@@ -78,7 +82,7 @@ $(B)/asan/%.o: %.c | deps
 objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 
 define node_bin
-$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART)) $(LIB_SRCS))
+$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call bin_srcs,$(1)) $(LIB_SRCS))
 	@mkdir -p $(BIN)
 	$(MUSL_CC) $(MUSL_LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
 endef
@@ -103,9 +107,10 @@ sizes:
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
 unit_part   = $(word 2,$(subst _, ,$(notdir $(1))))
-unit_libs   = -lcjson -lyaml -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3
+unit_libs   = -lcjson -lyaml -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lext2fs -lcom_err
 $(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,$(LIB_SRCS) tests/unit/check.c) \
-		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*))))
+		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*)) \
+		$$(foreach p,$$($$(call part_bin,$$(call unit_part,$$*))_EXTRA),$$(call part_srcs,$$(p)))))
 	@mkdir -p $(@D)
 	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)
 asan: $(UNIT_BINS)

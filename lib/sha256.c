@@ -33,17 +33,24 @@ static void compress(uint32_t h[8], const unsigned char *p)
 		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
-	memcpy(a, h, sizeof a);
+	uint32_t a0 = h[0], a1 = h[1], a2 = h[2], a3 = h[3], a4 = h[4], a5 = h[5], a6 = h[6],
+		 a7 = h[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t s1 = ror(a[4], 6) ^ ror(a[4], 11) ^ ror(a[4], 25);
-		uint32_t ch = (a[4] & a[5]) ^ (~a[4] & a[6]);
-		uint32_t t1 = a[7] + s1 + ch + k[i] + w[i];
-		uint32_t s0 = ror(a[0], 2) ^ ror(a[0], 13) ^ ror(a[0], 22);
-		uint32_t maj = (a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]);
-		memmove(a + 1, a, 7 * sizeof a[0]);
-		a[4] += t1;
-		a[0] = t1 + s0 + maj;
+		uint32_t s1 = ror(a4, 6) ^ ror(a4, 11) ^ ror(a4, 25);
+		uint32_t ch = (a4 & a5) ^ (~a4 & a6);
+		uint32_t t1 = a7 + s1 + ch + k[i] + w[i];
+		uint32_t s0 = ror(a0, 2) ^ ror(a0, 13) ^ ror(a0, 22);
+		uint32_t maj = (a0 & a1) ^ (a0 & a2) ^ (a1 & a2);
+		a7 = a6;
+		a6 = a5;
+		a5 = a4;
+		a4 = a3 + t1;
+		a3 = a2;
+		a2 = a1;
+		a1 = a0;
+		a0 = t1 + s0 + maj;
 	}
+	a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, a[4] = a4, a[5] = a5, a[6] = a6, a[7] = a7;
 	for (int i = 0; i < 8; i++)
 		h[i] += a[i];
 }

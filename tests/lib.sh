@@ -63,6 +63,11 @@ monitor() {
 	printf '%s\n' "$2" | socat - "unix-connect:$1" >/dev/null 2>&1
 }
 
+# has_line LOG PATTERN: a console line (carriage returns dropped) matches.
+has_line() {
+	tr -d '\r' <"$1" | grep -qE -- "$2"
+}
+
 # console_ms LOG PATTERN: the console timestamp (ms) of the first line
 # matching PATTERN, empty if none.
 console_ms() {

@@ -34,22 +34,22 @@ else
 	exit 1
 fi
 for m in /proc /sys /dev /dev/pts /dev/shm /run /tmp; do
-	check "mounted $m" grep -q "init: mounted $m\$" "$log"
+	check "mounted $m" has_line "$log" "init: mounted $m\$"
 done
-check "mounted cgroup2 with controllers" grep -q 'init: mounted cgroup2 (cpu memory pids io)' "$log"
+check "mounted cgroup2 with controllers" has_line "$log" 'init: mounted cgroup2 \(cpu memory pids io\)'
 check "modules load dependencies first" in_order "$log" 'init: loaded module llc$' \
 	'init: loaded module stp$' 'init: loaded module bridge$'
-check "virtio_net loaded" grep -qE 'init: (loaded module virtio_net|module virtio_net (is built in|already loaded))$' "$log"
-check "hostname set" grep -q 'init: hostname boot-test' "$log"
-check "loopback up" grep -q 'init: loopback up' "$log"
+check "virtio_net loaded" has_line "$log" 'init: (loaded module virtio_net|module virtio_net (is built in|already loaded))$'
+check "hostname set" has_line "$log" 'init: hostname boot-test'
+check "loopback up" has_line "$log" 'init: loopback up'
 
 wait_line "$log" 'REPORT-DONE' 30 >/dev/null
 for m in bridge stp llc virtio_net; do
-	check "kernel reports $m loaded" grep -q "^MODULE=$m\$" <(tr -d '\r' <"$log")
+	check "kernel reports $m loaded" grep -q "MODULE=$m\$" <(tr -d '\r' <"$log")
 done
-check "service sees the hostname" grep -q '^HOSTNAME=boot-test' <(tr -d '\r' <"$log")
-check "children get cpu memory pids io" grep -qE '^CGROUP=.*cpu.*' <(tr -d '\r' <"$log" | grep '^CGROUP=' | grep memory | grep pids | grep io)
-check "cmdline override logged" grep -q 'init: cmdline override skiff.service.disabled' "$log"
+check "service sees the hostname" grep -q 'HOSTNAME=boot-test' <(tr -d '\r' <"$log")
+check "children get cpu memory pids io" grep -qE 'CGROUP=.*cpu' <(tr -d '\r' <"$log" | grep 'CGROUP=' | grep memory | grep pids | grep io)
+check "cmdline override logged" has_line "$log" 'init: cmdline override skiff.service.disabled'
 check "service turned off on the cmdline does not run" bash -c "! grep -q '^DISABLED-RAN' '$log'"
 
 # The crasher exits 3 every time: it must be restarted with growing delays.
@@ -57,7 +57,7 @@ wait_line "$log" '(init: service crasher restart in .*){1}' 30 >/dev/null
 sleep 6
 delays=$(tr -d '\r' <"$log" | sed -nE 's/.*init: service crasher restart in ([0-9]+) ms.*/\1/p')
 count=$(wc -w <<<"$delays")
-check "crashing service reported with its status" grep -q 'init: service crasher exited with status 3' "$log"
+check "crashing service reported with its status" has_line "$log" 'init: service crasher exited with status 3'
 if [ "$count" -ge 4 ] && [ "$count" -le 12 ] &&
 	awk 'NR>1 && $1 <= prev {bad=1} {prev=$1} END {exit bad}' <<<"$(tr ' ' '\n' <<<"$delays")"; then
 	pass "crash loop backs off ($count restarts: $(echo $delays))"

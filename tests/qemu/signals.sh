@@ -44,7 +44,7 @@ build_image "$T_DIR/plain.yaml" "$T_DIR/plain"
 log=$T_DIR/fatal.log
 boot "$T_DIR/plain" "$log" --append "skiff.modules=nosuchmod"
 if wait_exit "$QEMU_PID" 120; then pass "fatal error powers off"; else fail "fatal error powers off" "QEMU still running"; fi
-check "fatal error names the module" grep -q 'init: fatal: .*no module "nosuchmod"' "$log"
+check "fatal error names the module" has_line "$log" 'init: fatal: .*no module "nosuchmod"'
 check "fatal error then power off" in_order "$log" 'init: fatal: ' 'init: shutdown: power off'
 check "fatal error is no kernel panic" bash -c "! grep -q 'Kernel panic' '$log'"
 
@@ -55,7 +55,7 @@ if wait_line "$log" 'init: debug: starting a shell on the console' 120 >/dev/nul
 	pass "fatal error in a debug image opens a shell"
 	sleep 3
 	check "debug image stays up after a fatal error" kill -0 "$QEMU_PID"
-	check "debug image names the fatal error" grep -q 'init: fatal: .*no module "nosuchmod"' "$log"
+	check "debug image names the fatal error" has_line "$log" 'init: fatal: .*no module "nosuchmod"'
 else
 	fail "fatal error in a debug image opens a shell" "no shell line"
 fi

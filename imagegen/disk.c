@@ -1,0 +1,236 @@
+/* The disk image (see disk.h): root filesystem first (its size and verity
+ * root hash go on the command line), then the UKI, then the layout, then
+ * every partition written into a fresh sparse disk.raw. */
+#define _GNU_SOURCE
+#include "disk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "disk_io.h"
+#include "disk_layout.h"
+#include "ext4.h"
+#include "fat.h"
+#include "fsutil.h"
+#include "kernel.h"
+#include "sha256.h"
+#include "squashfs.h"
+#include "uki.h"
+#include "verity.h"
+
+#define MIB (1ull << 20)
+
+extern char **environ;
+
+static const char *const disk_modules[] = {"virtio_pci", "virtio_blk", "dm_verity", "squashfs"};
+
+int disk_add_modules(struct kernel *k, struct sk_err *err)
+{
+	for (size_t i = 0; i < sizeof disk_modules / sizeof *disk_modules; i++)
+		if (kernel_has_module(k, disk_modules[i]) &&
+		    kernel_add_module(k, disk_modules[i], err) < 0)
+			return sk_wrap(err, "disk modules");
+	return 0;
+}
+
+static int seed_from_spec(const char *path, uint8_t seed[32], struct sk_err *err)
+{
+	SK_AUTOFREE uint8_t *data = NULL;
+	size_t len;
+	struct sha256 s;
+
+	if (read_whole(path, &data, &len, err) < 0)
+		return -1;
+	sha256_init(&s);
+	sha256_update(&s, data, len);
+	sha256_final(&s, seed);
+	return 0;
+}
+
+/* squashfs with its hash tree appended, in WORK/root.img. */
+static int build_root(const struct disk_input *in, const char *work, struct disk_layout *l,
+		      struct sk_err *err)
+{
+	char stage[PATH_MAX + 16], img[PATH_MAX + 16];
+	SK_AUTOCLOSE int fd = -1;
+	uint64_t size;
+
+	snprintf(stage, sizeof stage, "%s/stage", work);
+	snprintf(img, sizeof img, "%s/root.img", work);
+	if (squashfs_write(in->fs, stage, img, in->epoch, err) < 0)
+		return -1;
+	if ((fd = open(img, O_RDWR | O_CLOEXEC)) < 0)
+		return sk_fail(err, errno, "open %s", img);
+	if (file_size(fd, &size, err) < 0)
+		return -1;
+	l->verity.data_blocks = (size + VERITY_BLOCK - 1) / VERITY_BLOCK;
+	l->squashfs_bytes = size;
+	if (l->verity.data_blocks < 2 || ftruncate(fd, (off_t)(l->verity.data_blocks * VERITY_BLOCK)) < 0)
+		return sk_fail(err, errno, "%s: too small or cannot pad", img);
+	if (verity_build(fd, 0, &l->verity, err) < 0)
+		return -1;
+	l->root_bytes = (l->verity.data_blocks + l->verity.hash_blocks) * VERITY_BLOCK;
+	return 0;
+}
+
+static int build_uki(const struct disk_input *in, const struct disk_layout *l, uint8_t **uki,
+		     size_t *uki_len, struct sk_err *err)
+{
+	SK_AUTOFREE uint8_t *stub = NULL, *kernel = NULL, *initrd = NULL;
+	size_t stub_len, kernel_len, initrd_len;
+	char cmdline[DISK_CMDLINE_MAX], osrel[256];
+
+	if (read_whole(UKI_STUB_PATH, &stub, &stub_len, err) < 0)
+		return sk_wrap(err, "EFI stub (apt-get install systemd-boot-efi)");
+	if (read_whole(in->kernel_path, &kernel, &kernel_len, err) < 0 ||
+	    read_whole(in->initramfs_path, &initrd, &initrd_len, err) < 0)
+		return -1;
+	if (disk_cmdline(l, in->cmdline, cmdline, sizeof cmdline, err) < 0)
+		return -1;
+	int n = snprintf(osrel, sizeof osrel,
+			 "NAME=Skiff\nID=skiff\nPRETTY_NAME=\"Skiff\"\nVERSION_ID=%s\n",
+			 in->kernel_version);
+	struct uki_section s[] = {
+		{".osrel", (const uint8_t *)osrel, (size_t)n},
+		{".cmdline", (const uint8_t *)cmdline, strlen(cmdline)},
+		{".uname", (const uint8_t *)in->kernel_version, strlen(in->kernel_version)},
+		{".initrd", initrd, initrd_len},
+		{".linux", kernel, kernel_len},
+	};
+	return uki_build(stub, stub_len, s, sizeof s / sizeof *s, uki, uki_len, err);
+}
+
+static int write_esp(int fd, const struct disk_input *in, const struct disk_layout *l,
+		     const uint8_t *uki, size_t uki_len, struct sk_err *err)
+{
+	const struct gpt_part *p = &l->parts[PART_ESP];
+	struct fat_file f = {"EFI/BOOT/BOOTX64.EFI", uki, uki_len};
+	struct fat_volume v = {
+		.offset = p->first_lba * GPT_SECTOR,
+		.bytes = (p->last_lba - p->first_lba + 1) * GPT_SECTOR,
+		.hidden_sectors = (uint32_t)p->first_lba,
+		.volume_id = l->esp_volume_id,
+		.label = "ESP",
+		.mtime = in->epoch,
+	};
+	return fat_write(fd, &v, &f, 1, err);
+}
+
+static int write_roots(int fd, const char *work, const struct disk_layout *l, struct sk_err *err)
+{
+	char img[PATH_MAX + 16];
+	SK_AUTOCLOSE int src = -1;
+
+	snprintf(img, sizeof img, "%s/root.img", work);
+	if ((src = open(img, O_RDONLY | O_CLOEXEC)) < 0)
+		return sk_fail(err, errno, "open %s", img);
+	if (copy_range_sparse(fd, l->parts[PART_ROOT_A].first_lba * GPT_SECTOR, src, l->root_bytes,
+			      err) < 0 ||
+	    copy_range_sparse(fd, l->parts[PART_ROOT_B].first_lba * GPT_SECTOR, src, l->root_bytes,
+			      err) < 0)
+		return sk_wrap(err, "root partitions");
+	return 0;
+}
+
+static int write_data(int fd, const char *work, const struct disk_input *in,
+		      const struct disk_layout *l, struct sk_err *err)
+{
+	char img[PATH_MAX + 16];
+	SK_AUTOCLOSE int src = -1;
+	struct ext4_params p = {
+		.bytes = (uint64_t)in->disk->data_mib * MIB, .label = "skiff-data", .now = in->epoch};
+
+	memcpy(p.uuid, l->data_fs_uuid, 16);
+	memcpy(p.hash_seed, l->data_hash_seed, 16);
+	snprintf(img, sizeof img, "%s/data.img", work);
+	if ((src = open(img, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return sk_fail(err, errno, "create %s", img);
+	if (ftruncate(src, (off_t)p.bytes) < 0)
+		return sk_fail(err, errno, "size %s", img);
+	if (ext4_write(img, &p, err) < 0)
+		return -1;
+	return copy_range_sparse(fd, l->parts[PART_DATA].first_lba * GPT_SECTOR, src, p.bytes, err);
+}
+
+static int write_raw(const struct disk_input *in, const char *work, const struct disk_layout *l,
+		     const uint8_t *uki, size_t uki_len, struct sk_err *err)
+{
+	char path[PATH_MAX];
+	SK_AUTOCLOSE int fd = -1;
+
+	snprintf(path, sizeof path, "%s/disk.raw", in->dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return sk_fail(err, errno, "create %s", path);
+	if (ftruncate(fd, (off_t)(l->disk_sectors * GPT_SECTOR)) < 0)
+		return sk_fail(err, errno, "size %s", path);
+	if (gpt_write(fd, l->disk_sectors, &l->disk_guid, l->parts, PART_COUNT, err) < 0 ||
+	    write_esp(fd, in, l, uki, uki_len, err) < 0 || write_roots(fd, work, l, err) < 0 ||
+	    write_data(fd, work, in, l, err) < 0)
+		return sk_wrap(err, "%s", path);
+	if (fsync(fd) < 0)
+		return sk_fail(err, errno, "fsync %s", path);
+	return 0;
+}
+
+static int run_qemu_img(const char *dir, struct sk_err *err)
+{
+	char raw[PATH_MAX], qcow[PATH_MAX];
+	pid_t pid;
+	int status, rc;
+
+	snprintf(raw, sizeof raw, "%s/disk.raw", dir);
+	snprintf(qcow, sizeof qcow, "%s/disk.qcow2", dir);
+	char *argv[] = {"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, qcow, NULL};
+	if ((rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ)) != 0)
+		return sk_fail(err, rc, "running qemu-img (apt-get install qemu-utils)");
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sk_fail(err, errno, "waiting for qemu-img");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return sk_fail(err, 0, "qemu-img convert failed (status %d)", status);
+	return 0;
+}
+
+static int build_in(const struct disk_input *in, const char *work, struct sk_err *err)
+{
+	struct disk_layout l = {0};
+	SK_AUTOFREE uint8_t *uki = NULL;
+	size_t uki_len;
+	uint8_t seed[32];
+
+	if (seed_from_spec(in->spec_path, seed, err) < 0)
+		return -1;
+	disk_identities(&l, seed);
+	if (build_root(in, work, &l, err) < 0 || build_uki(in, &l, &uki, &uki_len, err) < 0)
+		return -1;
+	if (disk_plan(&l, in->disk, uki_len, err) < 0)
+		return -1;
+	if (write_raw(in, work, &l, uki, uki_len, err) < 0)
+		return -1;
+	if (in->disk->qcow2 && run_qemu_img(in->dir, err) < 0)
+		return -1;
+	return disk_write_json(in->dir, &l, uki_len, err);
+}
+
+int disk_build(const struct disk_input *in, struct sk_err *err)
+{
+	char work[PATH_MAX];
+	struct sk_err ignored;
+	int rc;
+
+	snprintf(work, sizeof work, "%s/.disk-work", in->dir);
+	if (mkdir(work, 0700) < 0)
+		return sk_fail(err, errno, "mkdir %s", work);
+	rc = build_in(in, work, err);
+	fs_remove_tree(work, &ignored);
+	return rc < 0 ? sk_wrap(err, "disk image") : 0;
+}

@@ -1,0 +1,18 @@
+/* Collects an image's root filesystem: Skiff's directories and device
+ * node, the node binaries, the skeleton, the kernel modules, node.json,
+ * the spec's files, and busybox in debug images. */
+#ifndef SK_IMAGEGEN_IMAGE_ROOTFS_H
+#define SK_IMAGEGEN_IMAGE_ROOTFS_H
+
+#include "err.h"
+#include "image.h"
+#include "kernel.h"
+#include "rootfs.h"
+#include "spec.h"
+
+/* Returns 0, IMAGE_ERR, or IMAGE_ERR_SPEC when the spec asks for
+ * something this image cannot hold. FS is finished (see rootfs.h). */
+int image_rootfs(const struct spec *spec, const struct kernel *k, const struct image_opts *opts,
+		 struct rootfs *fs, struct sk_err *err);
+
+#endif

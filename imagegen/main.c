@@ -1,0 +1,178 @@
+/* skiff-imagegen: the command line. Parses arguments and the environment,
+ * calls image_build, and turns its result into a summary or an exit. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "busybox.h"
+#include "err.h"
+#include "image.h"
+#include "manifest.h"
+
+#ifndef SKIFF_VERSION
+#define SKIFF_VERSION "0.1.0"
+#endif
+
+static const char usage_text[] =
+    "usage: skiff-imagegen build SPEC.yaml -o DIR [--bin DIR] [--rootfs DIR] [--quiet]\n"
+    "       skiff-imagegen --help | --version\n";
+
+static const char build_help[] =
+    "usage: skiff-imagegen build SPEC.yaml -o DIR [--bin DIR] [--rootfs DIR] [--quiet]\n"
+    "\n"
+    "Builds the image SPEC.yaml describes (docs/spec.md) into DIR: vmlinuz,\n"
+    "initramfs.img, cmdline and manifest.json. DIR is replaced only when the\n"
+    "build succeeds. SOURCE_DATE_EPOCH (default 0) stamps every file, so the\n"
+    "same spec gives byte-identical outputs.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR  the image directory to write\n"
+    "  --bin DIR         where skiff-init and the other node binaries are\n"
+    "                    (default: the directory of skiff-imagegen)\n"
+    "  --rootfs DIR      the root filesystem skeleton (default: rootfs/ of the\n"
+    "                    source tree skiff-imagegen was built in)\n"
+    "  -q, --quiet       print nothing on success\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "exit status: 0 built, 1 the build failed, 2 bad spec or usage\n";
+
+static void fatal(int status, int show_usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+static void fatal(int status, int show_usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "skiff-imagegen: fatal: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", show_usage ? usage_text : "");
+	exit(status);
+}
+
+static uint32_t source_date_epoch(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno || v > UINT32_MAX || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+		fatal(
+		    SK_EXIT_USAGE, 0,
+		    "SOURCE_DATE_EPOCH: expected seconds since 1970 (0 to 4294967295), got \"%s\"",
+		    s);
+	return (uint32_t)v;
+}
+
+/* The directory of the running executable, for the default --bin and
+ * --rootfs. */
+static void exe_dir(char out[PATH_MAX])
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+
+	if (n < 0)
+		fatal(SK_EXIT_FAIL, 0, "readlink /proc/self/exe: %s", strerror(errno));
+	path[n] = '\0';
+	snprintf(out, PATH_MAX, "%s", dirname(path));
+}
+
+static void print_summary(const struct image_opts *o, const struct image_summary *s)
+{
+	printf("skiff-imagegen: built %s (kernel %s, %zu modules, %zu entries)\n", o->out_dir,
+	       s->kernel, s->n_modules, s->n_entries);
+	for (size_t i = 0; i == 0 || manifest_outputs[i - 1]; i++) {
+		const char *name = manifest_outputs[i] ? manifest_outputs[i] : MANIFEST_NAME;
+		char path[PATH_MAX + 64];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", o->out_dir, name);
+		if (stat(path, &st) == 0)
+			printf("  %-15s %10lld bytes\n", name, (long long)st.st_size);
+	}
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"output", required_argument, NULL, 'o'}, {"bin", required_argument, NULL, 'b'},
+	    {"rootfs", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	};
+	static char dir[PATH_MAX], rootfs[PATH_MAX + 16];
+	struct image_opts o = {
+	    .busybox = BUSYBOX_HOST_PATH, .boot_dir = "/boot", .modules_dir = "/lib/modules"};
+	struct image_summary summary = {0};
+	struct sk_err err = {0};
+	int quiet = 0, c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'b':
+			o.bin_dir = optarg;
+			break;
+		case 'r':
+			o.rootfs_dir = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(build_help, stdout);
+			return 0;
+		default:
+			fatal(SK_EXIT_USAGE, 1, "build: bad option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		fatal(SK_EXIT_USAGE, 1, "build: expected one SPEC.yaml");
+	if (!o.out_dir)
+		fatal(SK_EXIT_USAGE, 1, "build: -o DIR is required");
+	o.spec_path = argv[optind];
+	o.epoch = source_date_epoch();
+	exe_dir(dir);
+	snprintf(rootfs, sizeof rootfs, "%s/../../rootfs", dir);
+	o.bin_dir = o.bin_dir ? o.bin_dir : dir;
+	o.rootfs_dir = o.rootfs_dir ? o.rootfs_dir : rootfs;
+	int rc = image_build(&o, &summary, &err);
+	if (rc < 0)
+		sk_die("skiff-imagegen", rc == IMAGE_ERR_SPEC ? SK_EXIT_USAGE : SK_EXIT_FAIL, &err);
+	if (!quiet)
+		print_summary(&o, &summary);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sk_progname = "skiff-imagegen";
+	if (argc < 2)
+		fatal(SK_EXIT_USAGE, 1, "missing command");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, stdout);
+		fputs("\ncommands:\n  build   build an image directory (build --help for more)\n",
+		      stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("skiff-imagegen %s\n", SKIFF_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "build") == 0)
+		return cmd_build(argc - 1, argv + 1);
+	fatal(SK_EXIT_USAGE, 1, "unknown command \"%s\"", argv[1]);
+}

@@ -1,0 +1,100 @@
+/* manifest.json (see manifest.h). */
+#include "manifest.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "sha256.h"
+
+#define READ_CHUNK (1 << 16)
+
+const char *const manifest_outputs[] = {"vmlinuz", "initramfs.img", "cmdline", NULL};
+
+static int hash_file(const char *path, char hex[65], unsigned long long *size, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+	SK_AUTOFREE unsigned char *buf = malloc(READ_CHUNK);
+	unsigned char digest[32];
+	struct sha256 s;
+	ssize_t n;
+
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	if (!buf)
+		return sk_fail(err, ENOMEM, "%s", path);
+	sha256_init(&s);
+	*size = 0;
+	while ((n = read(fd, buf, READ_CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sk_fail(err, errno, "read %s", path);
+		sha256_update(&s, buf, (size_t)n);
+		*size += (unsigned long long)n;
+	}
+	sha256_final(&s, digest);
+	sha256_hex(digest, hex);
+	return 0;
+}
+
+static int add_outputs(cJSON *outputs, const char *dir, struct sk_err *err)
+{
+	for (const char *const *name = manifest_outputs; *name; name++) {
+		char path[PATH_MAX], hex[65];
+		unsigned long long size = 0;
+		cJSON *o;
+
+		snprintf(path, sizeof path, "%s/%s", dir, *name);
+		if (hash_file(path, hex, &size, err) < 0)
+			return -1;
+		if (!(o = cJSON_AddObjectToObject(outputs, *name)) ||
+		    !cJSON_AddNumberToObject(o, "size", (double)size) ||
+		    !cJSON_AddStringToObject(o, "sha256", hex))
+			return sk_fail(err, ENOMEM, "%s", MANIFEST_NAME);
+	}
+	return 0;
+}
+
+static int render(const char *dir, const char *kernel_version, const char *const *modules,
+		  size_t n_modules, uint32_t epoch, char **out, struct sk_err *err)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON *kernel = cJSON_AddObjectToObject(m, "kernel");
+	cJSON *mods = cJSON_CreateStringArray(modules, (int)n_modules);
+	int rc = 0;
+
+	if (!m || !kernel || !mods || !cJSON_AddStringToObject(kernel, "version", kernel_version)) {
+		cJSON_Delete(mods);
+		rc = sk_fail(err, ENOMEM, "%s", MANIFEST_NAME);
+	} else {
+		cJSON_AddItemToObject(m, "modules", mods);
+		rc = add_outputs(cJSON_AddObjectToObject(m, "outputs"), dir, err);
+		cJSON_AddNumberToObject(m, "source_date_epoch", epoch);
+	}
+	if (rc == 0 && !(*out = cJSON_Print(m)))
+		rc = sk_fail(err, ENOMEM, "%s", MANIFEST_NAME);
+	cJSON_Delete(m);
+	return rc;
+}
+
+int manifest_write(const char *dir, const char *kernel_version, const char *const *modules,
+		   size_t n_modules, uint32_t epoch, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL;
+	char path[PATH_MAX];
+
+	if (render(dir, kernel_version, modules, n_modules, epoch, &text, err) < 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
+	size_t len = strlen(text);
+	text[len] = '\n'; /* overwrites the NUL: written by length */
+	return fs_write_file(path, text, len + 1, err);
+}
