@@ -20,12 +20,12 @@ THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
 WARN        := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 MUSL_CC     := musl-gcc
 MUSL_CFLAGS := -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-	-isystem $(B)/kinc -I$(SYSROOT)/include -I$(SYSROOT)/include/libnl3 -Ilib
+	-isystem $(B)/kinc -I$(SYSROOT)/include -I$(SYSROOT)/include/libnl3 -Ilib -I.
 MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
 HOST_CC     := gcc
-HOST_CFLAGS := -O2 -g $(WARN) -Ilib
+HOST_CFLAGS := -O2 -g $(WARN) -Ilib -I.
 ASAN_CFLAGS := -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Ilib -I/usr/include/libnl3
+	-fno-omit-frame-pointer -Ilib -I. -I/usr/include/libnl3
 ASAN_LDFLAGS := -fsanitize=address,undefined
 
 # Each part is a library (its *.c but main.c) plus a thin command (main.c).
@@ -35,7 +35,8 @@ LIB_SRCS  := $(wildcard lib/*.c)
 # Every binary: its part (folder) and link flags. A binary is built once
 # its part has a main.c.
 skiff-init_PART := init
-skiff-init_LIBS := -lcjson
+skiff-init_LIBS := -lnl-route-3 -lnl-3 -lcjson
+skiff-init_EXTRA := netcfg
 skiff-runtime_PART := runtime
 skiff-runtime_LIBS := -larchive -lz -lbearssl -lseccomp -lcjson
 skiff-netcfg_PART := netcfg

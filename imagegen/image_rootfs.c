@@ -145,6 +145,17 @@ static int add_busybox(struct rootfs *fs, const char *busybox, struct sk_err *er
 	return rc;
 }
 
+/* A networked image gets busybox for udhcpc only (DHCP, also when the
+ * kernel command line asks for it with ip=dhcp), not its other applets. */
+static int add_udhcpc(struct rootfs *fs, const char *busybox, struct sk_err *err)
+{
+	if (elf_check_static(busybox, err) < 0)
+		return sk_wrap(err, "network: udhcpc needs a static busybox (package busybox-static)");
+	if (rootfs_add_host_file(fs, "/bin/busybox", 0755, busybox, "busybox", err) < 0)
+		return -1;
+	return rootfs_add_symlink(fs, "/bin/udhcpc", "/bin/busybox", "busybox", err);
+}
+
 /* Follows symbolic links inside the image; NULL if PATH leads nowhere. */
 static const struct rootfs_entry *resolve(const struct rootfs *fs, const char *path)
 {
@@ -206,6 +217,8 @@ int image_rootfs(const struct spec *spec, const struct kernel *k, const struct i
 		if (add_spec_file(fs, spec, i, err) < 0)
 			return IMAGE_ERR_SPEC;
 	if (spec->debug && add_busybox(fs, opts->busybox, err) < 0)
+		return IMAGE_ERR;
+	if (!spec->debug && spec->network && add_udhcpc(fs, opts->busybox, err) < 0)
 		return IMAGE_ERR;
 	if (rootfs_finish(fs, err) < 0 || check_services(fs, spec, err) < 0)
 		return IMAGE_ERR_SPEC;

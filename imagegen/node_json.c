@@ -49,6 +49,8 @@ static cJSON *node_object(const struct spec *spec, const char *kernel_version)
 	cJSON_AddItemToObject(o, "services", services);
 	if (spec->cluster)
 		cJSON_AddItemToObject(o, "cluster", cJSON_Duplicate(spec->cluster, 1));
+	if (spec->network)
+		cJSON_AddItemToObject(o, "network", cJSON_Duplicate(spec->network, 1));
 	return o;
 }
 

@@ -171,6 +171,15 @@ static int parse_cluster(struct yw *y, yaml_node_t *n, const char *path, void *t
 	return yw_to_json(y, n, path, &spec->cluster);
 }
 
+static int parse_network(struct yw *y, yaml_node_t *n, const char *path, void *target)
+{
+	struct spec *spec = target;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return yw_fail(y, n, path, "expected a mapping");
+	return yw_to_json(y, n, path, &spec->network);
+}
+
 /* --- services ---------------------------------------------------------- */
 
 static int parse_service_name(struct yw *y, yaml_node_t *n, const char *path, void *target)
@@ -415,6 +424,7 @@ static int parse_disk(struct yw *y, yaml_node_t *n, const char *path, void *targ
 static const struct yw_field top_fields[] = {
     {"hostname", parse_hostname}, {"debug", parse_debug}, {"kernel", parse_kernel},
     {"services", parse_services}, {"files", parse_files}, {"cluster", parse_cluster},
+    {"network", parse_network},
     {"shutdown", parse_shutdown}, {"disk", parse_disk},
 };
 
@@ -560,5 +570,6 @@ void spec_free(struct spec *spec)
 	}
 	free(spec->files);
 	cJSON_Delete(spec->cluster);
+	cJSON_Delete(spec->network);
 	memset(spec, 0, sizeof *spec);
 }

@@ -69,6 +69,7 @@ struct spec {
 	struct spec_file *files;
 	size_t n_files;
 	struct cJSON *cluster; /* object or NULL */
+	struct cJSON *network; /* object or NULL, validated by netcfg at boot */
 	unsigned grace_ms;
 	struct disk_spec disk; /* "disk:", see docs/disk.md */
 };

@@ -8,7 +8,9 @@
 
 #include "cleanup.h"
 #include "cmdline.h"
+#include "disk.h"
 #include "hostnet.h"
+#include "network.h"
 #include "log.h"
 #include "loop.h"
 #include "modules.h"
@@ -67,8 +69,12 @@ int boot(struct node_config *cfg, struct sk_err *err)
 		return -1;
 	if (modules_load(cfg, err) < 0)
 		return -1;
+	/* A disk boot switches root here and runs boot() again on the squashfs. */
+	if (disk_boot(cmdline_args, n_cmdline_args, err) < 0)
+		return -1;
 	if (hostname_set(cfg->hostname, err) < 0 || loopback_up(err) < 0)
 		return sk_wrap(err, "network");
+	network_up();
 	loop_prepare();
 	supervise_init(cfg);
 	if (cfg->debug)

@@ -35,10 +35,23 @@ static const struct mount_point mount_table[] = {
 
 static const char *const controllers[] = {"cpu", "memory", "pids", "io"};
 
+/* After a disk boot's switch of root the moved mounts are already there;
+ * mounting a second tmpfs or devpts over them would hide them. */
+static int is_mountpoint(const char *path)
+{
+	struct stat st, parent;
+	char up[128];
+
+	snprintf(up, sizeof up, "%s/..", path);
+	return stat(path, &st) == 0 && stat(up, &parent) == 0 && st.st_dev != parent.st_dev;
+}
+
 static int mount_one(const struct mount_point *m, struct sk_err *err)
 {
 	if (mkdir(m->target, 0755) < 0 && errno != EEXIST)
 		return sk_fail(err, errno, "mkdir %s", m->target);
+	if (is_mountpoint(m->target))
+		return 0;
 	if (mount(m->source, m->target, m->type, m->flags, m->data) == 0)
 		return 1;
 	/* Already mounted (e.g. devtmpfs by the kernel): fine. */

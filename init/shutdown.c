@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk.h"
 #include "log.h"
 #include "mounts.h"
 #include "supervise.h"
@@ -68,6 +69,7 @@ void shutdown_finish(void)
 	reap_all();
 	logmsg("shutdown: sync");
 	sync();
+	disk_teardown();
 	mounts_teardown();
 	logmsg("shutdown: %s", reboot_cmd == RB_AUTOBOOT ? "reboot" : "power off");
 	reboot(reboot_cmd);
