@@ -1,0 +1,106 @@
+/* A small HTTP/1.1 client: one keep-alive connection per client (plain TCP
+ * or TLS through BearSSL, verified against a PEM CA bundle), bounded
+ * response headers, Content-Length / chunked / until-close bodies streamed
+ * into a callback, redirects, and I/O timeouts. Shared by the image puller
+ * and (later) the etcd client. A request is two steps: http_request()
+ * sends it and reads the response head (following redirects); the caller
+ * then consumes the body with http_body_read() or http_body_discard(). */
+#ifndef SK_HTTP_H
+#define SK_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define HTTP_MAX_HEADERS    64
+#define HTTP_MAX_HEAD_BYTES 16384
+#define HTTP_MAX_URL        4096
+
+struct http_url {
+	int tls;
+	char host[256];
+	char port[8];
+	char path[HTTP_MAX_URL]; /* path and query, always starts with '/' */
+};
+
+/* Parses an absolute http:// or https:// URL. */
+int http_url_parse(const char *url, struct http_url *u, struct sk_err *err);
+/* Resolves `ref` (absolute URL, absolute path or relative path) against `base`. */
+int http_url_resolve(const struct http_url *base, const char *ref, struct http_url *out,
+		     struct sk_err *err);
+
+struct http_header {
+	const char *name;
+	const char *value;
+};
+
+enum http_framing { HTTP_BODY_NONE, HTTP_BODY_LENGTH, HTTP_BODY_CHUNKED, HTTP_BODY_CLOSE };
+
+struct http_response {
+	int status;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	char head[HTTP_MAX_HEAD_BYTES + 1]; /* storage the headers point into */
+	struct http_url url;                 /* where the response came from */
+	enum http_framing framing;
+	int64_t content_length; /* -1 when unknown */
+	int keep_alive;
+};
+
+/* Case-insensitive header lookup; NULL if absent. */
+const char *http_header_get(const struct http_response *r, const char *name);
+
+/* Parses a response head (status line + headers, ending in an empty line)
+ * held in r->head (NUL-terminated, `len` bytes); sets status, headers,
+ * framing. `method_head` marks a response to HEAD (never has a body). */
+int http_parse_head(struct http_response *r, size_t len, int method_head, struct sk_err *err);
+
+struct http_request {
+	const char *method; /* "GET" when NULL */
+	const char *url;
+	const char *const *headers; /* "Name: value" lines, NULL-terminated, may be NULL */
+	const void *body;
+	size_t body_len;
+	int max_redirects;  /* followed for 301/302/303/307/308; 0 = none */
+	int keep_auth;      /* keep Authorization across a redirect to another host */
+};
+
+struct http_client_opts {
+	int timeout_ms;      /* connect and per-I/O timeout; default 30000 */
+	const char *ca_file; /* default /etc/ssl/certs/ca-certificates.crt */
+};
+
+struct http_client;
+
+int http_client_new(const struct http_client_opts *opts, struct http_client **out,
+		    struct sk_err *err);
+void http_client_free(struct http_client *c);
+
+int http_request(struct http_client *c, const struct http_request *req, struct http_response *resp,
+		 struct sk_err *err);
+
+/* Streams the body of the last response: fn gets each piece in order.
+ * A nonzero return from fn stops the read (the connection is then closed). */
+typedef int (*http_body_fn)(void *ctx, const void *data, size_t len, struct sk_err *err);
+int http_body_read(struct http_client *c, http_body_fn fn, void *ctx, struct sk_err *err);
+/* Reads the whole body into a malloc'd NUL-terminated buffer of at most max bytes. */
+int http_body_read_all(struct http_client *c, size_t max, char **out, size_t *len,
+		       struct sk_err *err);
+int http_body_discard(struct http_client *c, struct sk_err *err);
+
+/* Chunked transfer decoding as a push parser, exposed for tests. */
+struct http_chunked {
+	int state;
+	uint64_t left;
+	unsigned digits;
+	int done;
+};
+void http_chunked_init(struct http_chunked *ch);
+/* Consumes input; each data piece goes to fn. *used is the number of bytes
+ * consumed (less than len only once the terminating chunk is seen). */
+int http_chunked_feed(struct http_chunked *ch, const char *in, size_t len, size_t *used,
+		      http_body_fn fn, void *ctx, struct sk_err *err);
+
+#endif

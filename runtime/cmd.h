@@ -1,0 +1,31 @@
+/* The verbs of skiff-runtime: each parses its own arguments and calls one
+ * library function. They return an exit status or -1 with ERR set;
+ * usage errors return SK_EXIT_USAGE after printing the usage. */
+#ifndef RT_CMD_H
+#define RT_CMD_H
+
+#include "runtime.h"
+
+struct cmd_opt {
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 if none */
+	const char **value; /* takes an argument when set */
+	int *flag;          /* set to 1 when present (or counted) */
+	const char ***list; /* repeatable argument (NULL-terminated, allocated) */
+};
+
+/* Parses options up to the first operand (or "--"). Returns the index of
+ * the first operand, -1 on a usage error (printed), -2 for --help. */
+int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, const char *usage);
+
+int cmd_create(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_run(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_start(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_state(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_kill(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_delete(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_exec(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_list(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+int cmd_spec(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
+
+#endif

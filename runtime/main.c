@@ -1,0 +1,124 @@
+/* skiff-runtime: an OCI runtime with runc's command line, plus the image
+ * verbs. Only main turns an error into an exit status. */
+#define _GNU_SOURCE
+#include "cmd.h"
+#include "image_cli.h"
+#include "runtime.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct rt_global *, int, char **, struct sk_err *);
+} verbs[] = {
+	{"create", cmd_create}, {"start", cmd_start}, {"state", cmd_state},
+	{"kill", cmd_kill},     {"delete", cmd_delete}, {"run", cmd_run},
+	{"exec", cmd_exec},     {"list", cmd_list},   {"spec", cmd_spec},
+};
+
+static const char *const image_verbs[] = {"pull", "images", "rmi", "gc", "load", "bundle"};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: skiff-runtime [--root DIR] [--log FILE] [--log-format text|json]\n"
+		   "                     [--cgroup-manager cgroupfs|disabled] [--no-cgroups] VERB ...\n"
+		   "container verbs: create start state kill delete run exec list spec\n"
+		   "image verbs:     pull images rmi gc load bundle\n"
+		   "`skiff-runtime VERB --help` describes a verb.\n");
+}
+
+struct globals {
+	struct rt_global g;
+	const char *log, *log_format;
+};
+
+static void log_error(const struct globals *o, const char *msg)
+{
+	char now[64];
+
+	if (!o->log)
+		return;
+	int fd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return;
+	rt_now_rfc3339(now, sizeof now);
+	if (o->log_format && strcmp(o->log_format, "json") == 0)
+		dprintf(fd, "{\"level\":\"error\",\"msg\":\"%s\",\"time\":\"%s\"}\n", msg, now);
+	else
+		dprintf(fd, "%s skiff-runtime: error: %s\n", now, msg);
+	close(fd);
+}
+
+/* Global options before the verb; returns the verb's index or -1. */
+static int parse_globals(int argc, char **argv, struct globals *o)
+{
+	const char *manager = NULL, *unused = NULL;
+	int debug = 0, no_cgroups = 0, help = 0, version = 0;
+	const struct cmd_opt opts[] = {
+		{"root", 0, &o->g.root, NULL, NULL},
+		{"log", 0, &o->log, NULL, NULL},
+		{"log-format", 0, &o->log_format, NULL, NULL},
+		{"cgroup-manager", 0, &manager, NULL, NULL},
+		{"no-cgroups", 0, NULL, &no_cgroups, NULL},
+		{"debug", 0, NULL, &debug, NULL},
+		{"systemd-cgroup", 0, NULL, &help, NULL},
+		{"rootless", 0, &unused, NULL, NULL},
+		{"version", 'v', NULL, &version, NULL},
+		{NULL, 0, NULL, NULL, NULL},
+	};
+	int first = cmd_parse(argc, argv, opts, "skiff-runtime [global options] VERB ...");
+
+	if (first == -2 || version) {
+		if (version)
+			printf("skiff-runtime version " VERSION "\nspec: 1.0.2\n");
+		return -2;
+	}
+	if (first < 0 || help || (manager && strcmp(manager, "cgroupfs") &&
+				  strcmp(manager, "disabled"))) {
+		if (help || manager)
+			fprintf(stderr, "skiff-runtime: only --cgroup-manager cgroupfs|disabled\n");
+		return -1;
+	}
+	o->g.no_cgroups = no_cgroups || (manager && strcmp(manager, "disabled") == 0);
+	return first < argc ? first : -1;
+}
+
+static int dispatch(const struct globals *o, int argc, char **argv, struct sk_err *err)
+{
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (strcmp(verbs[i].name, argv[0]) == 0)
+			return verbs[i].fn(&o->g, argc, argv, err);
+	for (size_t i = 0; i < sizeof image_verbs / sizeof image_verbs[0]; i++)
+		if (strcmp(image_verbs[i], argv[0]) == 0)
+			return image_cli(argc, argv);
+	fprintf(stderr, "skiff-runtime: unknown verb \"%s\"\n", argv[0]);
+	usage(stderr);
+	return SK_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct globals o = {{0}, NULL, NULL};
+	struct sk_err err = {0};
+
+	sk_progname = "skiff-runtime";
+	int verb = parse_globals(argc, argv, &o);
+	if (verb == -2)
+		return 0;
+	if (verb < 0) {
+		usage(stderr);
+		return SK_EXIT_USAGE;
+	}
+	int rc = dispatch(&o, argc - verb, argv + verb, &err);
+	if (rc == -1) {
+		log_error(&o, err.msg);
+		sk_die(NULL, SK_EXIT_FAIL, &err);
+	}
+	return rc;
+}

@@ -1,0 +1,20 @@
+/* The per-container monitor of detached containers: it is the container
+ * process's parent, copies its stdout/stderr into size-capped logs and
+ * records how it ended in exit.json. */
+#ifndef RT_MONITOR_H
+#define RT_MONITOR_H
+
+#include "container.h"
+
+/* Each log is cut at this size: the full file becomes NAME.1. */
+#define LOG_MAX (1 << 20)
+
+/* Forks the monitor (detached with a double fork), which spawns the
+ * container; returns in the caller once the container waits for start. */
+int monitor_create(struct container *c, struct sk_err *err);
+
+/* Appends LEN bytes to the log at PATH (open as *FD, *SIZE bytes long),
+ * rotating it to PATH.1 when it would pass LOG_MAX. */
+int log_append(const char *path, int *fd, long *size, const char *buf, size_t len);
+
+#endif

@@ -1,0 +1,169 @@
+/* File helpers (see util.h). */
+#define _GNU_SOURCE
+#include "util.h"
+#include "cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int rt_read_file(const char *path, size_t max, char **out, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 4096;
+	SK_AUTOFREE char *buf = NULL;
+
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	for (;;) {
+		if (!buf || len + 1 >= cap) {
+			cap = buf ? cap * 2 : cap;
+			char *n = realloc(buf, cap);
+			if (!n)
+				return sk_fail(err, ENOMEM, "read %s", path);
+			buf = n;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sk_fail(err, errno, "read %s", path);
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > max)
+			return sk_fail(err, EFBIG, "read %s", path);
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	return 0;
+}
+
+int rt_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int rt_write_file(const char *path, const char *s, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	if (rt_write_all(fd, s, strlen(s)) < 0)
+		return sk_fail(err, errno, "write %s to %s", s, path);
+	return 0;
+}
+
+int rt_write_atomic(const char *path, const char *s, struct sk_err *err)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return sk_fail(err, errno, "create %s", tmp);
+	if (rt_write_all(fd, s, strlen(s)) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return sk_fail(err, e, "write %s", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) < 0)
+		return sk_fail(err, errno, "rename %s", tmp);
+	return 0;
+}
+
+int rt_mkdir_p(const char *path, mode_t mode, struct sk_err *err)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof buf)
+		return sk_fail(err, ENAMETOOLONG, "mkdir %s", path);
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return sk_fail(err, errno, "mkdir %s", buf);
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+unsigned long long rt_proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields follow the last ')'. */
+	char *p = strrchr(buf, ')');
+	char state;
+	if (!p || sscanf(p + 2, "%c", &state) != 1 || state == 'Z' || state == 'X')
+		return 0;
+	for (int field = 3; p && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+void rt_now_rfc3339(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+int rt_write_pid(const char *path, pid_t pid, struct sk_err *err)
+{
+	char buf[32];
+
+	if (!path)
+		return 0;
+	snprintf(buf, sizeof buf, "%d", (int)pid);
+	return rt_write_atomic(path, buf, err);
+}
+
+int rt_join(char *buf, size_t size, const char *dir, const char *name, struct sk_err *err)
+{
+	int n = snprintf(buf, size, "%s%s%s", dir, name[0] == '/' ? "" : "/", name);
+	if (n < 0 || (size_t)n >= size)
+		return sk_fail(err, ENAMETOOLONG, "%s/%s", dir, name);
+	return 0;
+}

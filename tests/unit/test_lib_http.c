@@ -1,0 +1,178 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "check.h"
+#include "http.h"
+
+struct collect {
+	char buf[1024];
+	size_t len;
+};
+
+static int collect(void *ctx, const void *data, size_t len, struct sk_err *err)
+{
+	struct collect *c = ctx;
+	if (c->len + len >= sizeof c->buf)
+		return sk_fail(err, 0, "overflow");
+	memcpy(c->buf + c->len, data, len);
+	c->len += len;
+	c->buf[c->len] = '\0';
+	return 0;
+}
+
+/* Feeds `in` to a chunked decoder in pieces of `step` bytes. */
+static int dechunk(const char *in, size_t step, struct collect *out, size_t *rest)
+{
+	struct http_chunked ch;
+	struct sk_err err;
+	size_t len = strlen(in), off = 0;
+	memset(out, 0, sizeof *out);
+	http_chunked_init(&ch);
+	while (off < len && !ch.done) {
+		size_t n = len - off < step ? len - off : step, used;
+		if (http_chunked_feed(&ch, in + off, n, &used, collect, out, &err) < 0)
+			return -1;
+		off += used;
+	}
+	*rest = len - off;
+	return ch.done ? 0 : 1;
+}
+
+TEST(chunked_any_split)
+{
+	const char *in = "4\r\nWiki\r\n5;name=v\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+	for (size_t step = 1; step < 12; step++) {
+		struct collect c;
+		size_t rest;
+		CHECK(dechunk(in, step, &c, &rest) == 0);
+		CHECK_STREQ(c.buf, "Wikipedia in\r\n\r\nchunks.");
+		CHECK(rest == 4); /* the bytes after the body are left alone */
+	}
+}
+
+TEST(chunked_rejects_garbage)
+{
+	struct collect c;
+	size_t rest;
+	CHECK(dechunk("zz\r\nabc\r\n0\r\n\r\n", 3, &c, &rest) < 0);
+	CHECK(dechunk("3\r\nabcX0\r\n\r\n", 3, &c, &rest) < 0);
+	CHECK(dechunk("ffffffffffffffffff\r\n", 5, &c, &rest) < 0);
+	CHECK(dechunk("\r\n", 1, &c, &rest) < 0);
+	CHECK(dechunk("3\r\nab", 2, &c, &rest) == 1); /* incomplete, not an error */
+}
+
+static int head(struct http_response *r, const char *text, int is_head)
+{
+	struct sk_err err;
+	size_t n = strlen(text);
+	memcpy(r->head, text, n + 1);
+	return http_parse_head(r, n, is_head, &err);
+}
+
+TEST(response_heads)
+{
+	static struct http_response r;
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\ncontent-type:  text/plain \r\n\r\n", 0) == 0);
+	CHECK(r.status == 200 && r.framing == HTTP_BODY_LENGTH && r.content_length == 12);
+	CHECK_STREQ(http_header_get(&r, "Content-Type"), "text/plain");
+	CHECK(r.keep_alive);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 0) == 0);
+	CHECK(r.framing == HTTP_BODY_CHUNKED);
+	CHECK(head(&r, "HTTP/1.0 200 OK\r\n\r\n", 0) == 0);
+	CHECK(r.framing == HTTP_BODY_CLOSE && !r.keep_alive);
+	CHECK(head(&r, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 0) == 0);
+	CHECK(r.framing == HTTP_BODY_NONE && !r.keep_alive);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", 1) == 0);
+	CHECK(r.framing == HTTP_BODY_NONE);
+	CHECK(head(&r, "HTTP/1.1 301 Moved\nLocation: /x\n\n", 0) == 0);
+	CHECK_STREQ(http_header_get(&r, "location"), "/x");
+}
+
+TEST(bad_heads)
+{
+	static struct http_response r;
+	CHECK(head(&r, "HTTP/2 200 OK\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 2x0 OK\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 0) < 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n", 0) < 0);
+	char many[HTTP_MAX_HEAD_BYTES];
+	size_t n = sprintf(many, "HTTP/1.1 200 OK\r\n");
+	for (int i = 0; i <= HTTP_MAX_HEADERS; i++)
+		n += sprintf(many + n, "X-%d: v\r\n", i);
+	strcpy(many + n, "\r\n");
+	CHECK(head(&r, many, 0) < 0);
+}
+
+TEST(urls)
+{
+	struct http_url u, v;
+	struct sk_err err;
+	CHECK(http_url_parse("https://registry-1.docker.io/v2/", &u, &err) == 0);
+	CHECK(u.tls && strcmp(u.port, "443") == 0);
+	CHECK_STREQ(u.host, "registry-1.docker.io");
+	CHECK_STREQ(u.path, "/v2/");
+	CHECK(http_url_parse("http://127.0.0.1:5000", &u, &err) == 0);
+	CHECK(!u.tls);
+	CHECK_STREQ(u.port, "5000");
+	CHECK_STREQ(u.path, "/");
+	CHECK(http_url_parse("http://[::1]:8080/a?b=c#frag", &u, &err) == 0);
+	CHECK_STREQ(u.host, "::1");
+	CHECK_STREQ(u.path, "/a?b=c");
+	CHECK(http_url_parse("ftp://x/", &u, &err) < 0);
+	CHECK(http_url_parse("http://user@host/", &u, &err) < 0);
+	CHECK(http_url_parse("http://host:99999/", &u, &err) < 0);
+	CHECK(http_url_parse("http://host/a b", &u, &err) < 0);
+	CHECK(http_url_parse("http://h:1/v2/x/blobs/y", &u, &err) == 0);
+	CHECK(http_url_resolve(&u, "/other?sig=1", &v, &err) == 0);
+	CHECK_STREQ(v.path, "/other?sig=1");
+	CHECK_STREQ(v.host, "h");
+	CHECK(http_url_resolve(&u, "z", &v, &err) == 0);
+	CHECK_STREQ(v.path, "/v2/x/blobs/z");
+	CHECK(http_url_resolve(&u, "https://cdn.example/b", &v, &err) == 0);
+	CHECK(v.tls);
+	CHECK_STREQ(v.host, "cdn.example");
+}
+
+TEST(base64_round_trip)
+{
+	char enc[64], dec[64];
+	base64_encode("alice:s3cret", 12, enc);
+	CHECK_STREQ(enc, "YWxpY2U6czNjcmV0");
+	base64_encode("ab", 2, enc);
+	CHECK_STREQ(enc, "YWI=");
+	long n = base64_decode("YWI=", dec, sizeof dec);
+	CHECK(n == 2 && memcmp(dec, "ab", 2) == 0);
+	CHECK(base64_decode("YW*=", dec, sizeof dec) < 0);
+	CHECK(base64_decode("YWxpY2U6czNjcmV0", dec, 4) < 0);
+}
+
+TEST(missing_ca_bundle_is_an_error)
+{
+	struct http_client *c;
+	struct http_client_opts o = {.ca_file = "/nonexistent/ca.pem", .timeout_ms = 1000};
+	struct sk_err err = {0};
+	static struct http_response r;
+	struct http_request req = {.url = "https://127.0.0.1:1/"};
+	CHECK(http_client_new(&o, &c, &err) == 0);
+	CHECK(http_request(c, &req, &r, &err) < 0);
+	CHECK(strstr(err.msg, "CA bundle") != NULL);
+	http_client_free(c);
+}
+
+int main(void)
+{
+	RUN(chunked_any_split);
+	RUN(chunked_rejects_garbage);
+	RUN(response_heads);
+	RUN(bad_heads);
+	RUN(urls);
+	RUN(base64_round_trip);
+	RUN(missing_ca_bundle_is_an_error);
+	return check_summary();
+}
