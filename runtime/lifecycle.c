@@ -91,7 +91,7 @@ static int wait_gone(pid_t pid, unsigned long long start, int ms)
 	struct timespec tick = {0, 1000 * 1000};
 
 	for (int i = 0; i < ms; i++) {
-		if (pid <= 0 || rt_proc_start_time(pid) != start)
+		if (pid <= 0 || start == 0 || rt_proc_start_time(pid) != start)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
@@ -131,7 +131,8 @@ static void run_poststop(const struct rt_state *st)
 
 static int destroy(const struct rt_state *st, struct sk_err *err)
 {
-	if (st->pid > 0 && rt_proc_start_time(st->pid) == st->start_time) {
+	/* start_time 0: the process had already exited when its state was saved. */
+	if (st->pid > 0 && st->start_time && rt_proc_start_time(st->pid) == st->start_time) {
 		kill(st->pid, SIGKILL);
 		if (wait_gone(st->pid, st->start_time, 5000) < 0)
 			return sk_fail(err, 0, "container process %d does not die", (int)st->pid);

@@ -1,10 +1,13 @@
 /* The container's root file system, built inside its mount namespace:
  * private propagation, rootfs bind, config mounts, /dev, pivot_root,
- * masked and read-only paths, read-only root. Destinations are joined to
- * the rootfs and may not contain ".."; symlinks inside the rootfs are
- * followed (no openat2 RESOLVE_IN_ROOT yet). */
+ * masked and read-only paths, read-only root. Every destination is
+ * resolved inside the root (pathsafe.h) and mounted onto the resulting fd,
+ * so a symlink in the image cannot move a mount, mask or device node out
+ * of the container. */
 #define _GNU_SOURCE
+#include "cleanup.h"
 #include "container.h"
+#include "pathsafe.h"
 #include "util.h"
 
 #include <errno.h>
@@ -31,47 +34,50 @@ static const char *const dev_links[][2] = {
 };
 
 /* Flags a bind remount must keep because the kernel locks them. */
-static unsigned long locked_flags(const char *path)
+static unsigned long locked_flags(const struct statvfs *st)
 {
-	struct statvfs st;
 	unsigned long f = 0;
 
-	if (statvfs(path, &st) < 0)
-		return 0;
-	if (st.f_flag & ST_NOSUID)
+	if (st->f_flag & ST_NOSUID)
 		f |= MS_NOSUID;
-	if (st.f_flag & ST_NODEV)
+	if (st->f_flag & ST_NODEV)
 		f |= MS_NODEV;
-	if (st.f_flag & ST_NOEXEC)
+	if (st->f_flag & ST_NOEXEC)
 		f |= MS_NOEXEC;
-	if (st.f_flag & ST_RDONLY)
+	if (st->f_flag & ST_RDONLY)
 		f |= MS_RDONLY;
 	return f;
 }
 
-static int make_target(const char *target, int is_dir, struct sk_err *err)
-{
-	char parent[PATH_MAX];
+/* The open root and /proc/self/fd of the child while it builds the root
+ * file system: the child is one process that does this once. */
+static int root_fd = -1;
+static int fd_dir = -1;
 
-	if (is_dir)
-		return rt_mkdir_p(target, 0755, err);
-	snprintf(parent, sizeof parent, "%s", target);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if (rt_mkdir_p(parent, 0755, err) < 0)
-			return -1;
-	}
-	int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	if (fd < 0 && errno != EISDIR)
-		return sk_fail(err, errno, "create %s", target);
-	if (fd >= 0)
-		close(fd);
+static int mount_at(const char *source, int target, const char *type, unsigned long flags,
+		    const void *data)
+{
+	return ps_mount(fd_dir, source, -1, target, type, flags, data);
+}
+
+/* A mount hides the fd's inode: flags and propagation go to the new
+ * mount, found by resolving the destination again. */
+static int remount(const char *dest, unsigned long flags, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = ps_open(root_fd, dest, err);
+	struct statvfs st;
+
+	if (fd < 0)
+		return -1;
+	if ((flags & MS_REMOUNT) && fstatvfs(fd, &st) == 0)
+		flags |= locked_flags(&st) & ~MS_RDONLY;
+	if (mount_at(NULL, fd, NULL, flags, NULL) < 0)
+		return sk_fail(err, errno, "%s %s",
+			       flags & MS_REMOUNT ? "remount" : "set propagation of", dest);
 	return 0;
 }
 
-static int bind_mount(const struct container *c, const struct oci_mount *m, const char *target,
-		      struct sk_err *err)
+static int bind_mount(const struct container *c, const struct oci_mount *m, struct sk_err *err)
 {
 	char source[PATH_MAX];
 	struct stat sb;
@@ -81,88 +87,105 @@ static int bind_mount(const struct container *c, const struct oci_mount *m, cons
 		return -1;
 	if (stat(source, &sb) < 0)
 		return sk_fail(err, errno, "source %s", source);
-	if (make_target(target, S_ISDIR(sb.st_mode), err) < 0)
+	enum ps_kind kind = S_ISDIR(sb.st_mode) ? PS_DIR : PS_FILE;
+	SK_AUTOCLOSE int fd = ps_mkpath(root_fd, m->dest, kind, err);
+	if (fd < 0)
 		return -1;
-	if (mount(source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+	if (mount_at(source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 		return sk_fail(err, errno, "bind %s", source);
 	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	if (!extra)
 		return 0;
-	unsigned long f = (locked_flags(target) & ~MS_RDONLY) | extra;
-	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
-		return sk_fail(err, errno, "remount %s", target);
-	return 0;
+	return remount(m->dest, MS_BIND | MS_REMOUNT | extra, err);
 }
 
-static int fs_mount(const struct oci_mount *m, const char *target, struct sk_err *err)
+static int fs_mount(const struct oci_mount *m, struct sk_err *err)
 {
 	const char *type = m->type;
 
 	if (strcmp(type, "cgroup") == 0)
 		type = "cgroup2"; /* cgroup v2 only */
-	if (make_target(target, 1, err) < 0)
+	SK_AUTOCLOSE int fd = ps_mkpath(root_fd, m->dest, PS_DIR, err);
+	if (fd < 0)
 		return -1;
 	const char *source = m->source && *m->source ? m->source : type;
-	if (mount(source, target, type, m->flags & ~MS_REMOUNT, m->data) < 0)
+	if (mount_at(source, fd, type, m->flags & ~MS_REMOUNT, m->data) < 0)
 		return sk_fail(err, errno, "mount %s", type);
 	return 0;
 }
 
 static int mount_one(const struct container *c, const struct oci_mount *m, struct sk_err *err)
 {
-	char target[PATH_MAX];
+	int rc = (m->flags & MS_BIND) ? bind_mount(c, m, err) : fs_mount(m, err);
 
-	if (rt_join(target, sizeof target, c->rootfs, m->dest, err) < 0)
-		return -1;
-	int rc = (m->flags & MS_BIND) ? bind_mount(c, m, target, err) : fs_mount(m, target, err);
-	if (rc == 0 && m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
-		rc = sk_fail(err, errno, "set propagation");
+	if (rc == 0 && m->propagation)
+		rc = remount(m->dest, m->propagation, err);
 	return rc < 0 ? sk_wrap(err, "mount %s", m->dest) : 0;
 }
 
-static int make_device(const char *rootfs, const struct oci_device *d, int in_userns,
-		       struct sk_err *err)
+/* mknod is not allowed in a user namespace: bind the host's node. */
+static int bind_device(const struct oci_device *d, struct sk_err *err)
 {
-	char target[PATH_MAX];
+	SK_AUTOCLOSE int fd = ps_mkpath(root_fd, d->path, PS_FILE, err);
+
+	if (fd < 0)
+		return -1;
+	if (mount_at(d->path, fd, NULL, MS_BIND, NULL) < 0)
+		return sk_fail(err, errno, "bind device %s", d->path);
+	return 0;
+}
+
+/* The node is made by name in its resolved parent, never through a link. */
+static int make_device(const struct oci_device *d, int in_userns, struct sk_err *err)
+{
+	char dir[PATH_MAX];
+	const char *name;
 	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 
-	if (rt_join(target, sizeof target, rootfs, d->path, err) < 0)
+	if (in_userns)
+		return bind_device(d, err);
+	if (ps_split(d->path, dir, sizeof dir, &name, err) < 0)
 		return -1;
-	if (in_userns) {
-		/* mknod is not allowed in a user namespace: bind the host's node. */
-		if (make_target(target, 0, err) < 0)
-			return -1;
-		if (mount(d->path, target, NULL, MS_BIND, NULL) < 0)
-			return sk_fail(err, errno, "bind device %s", d->path);
-		return 0;
-	}
-	if (make_target(target, 0, err) < 0)
+	SK_AUTOCLOSE int parent = ps_mkpath(root_fd, dir, PS_DIR, err);
+	if (parent < 0)
 		return -1;
-	unlink(target);
-	if (mknod(target, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+	if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+		return sk_fail(err, errno, "remove %s", d->path);
+	if (mknodat(parent, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
 		return sk_fail(err, errno, "mknod %s", d->path);
-	if (chown(target, d->uid, d->gid) < 0)
+	if (fchownat(parent, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return sk_fail(err, errno, "chown %s", d->path);
+	return 0;
+}
+
+static int dev_link(const char *target, const char *path, struct sk_err *err)
+{
+	char dir[PATH_MAX];
+	const char *name;
+
+	if (ps_split(path, dir, sizeof dir, &name, err) < 0)
+		return -1;
+	SK_AUTOCLOSE int parent = ps_mkpath(root_fd, dir, PS_DIR, err);
+	if (parent < 0)
+		return -1;
+	if (symlinkat(target, parent, name) < 0 && errno != EEXIST)
+		return sk_fail(err, errno, "symlink %s", path);
 	return 0;
 }
 
 static int setup_dev(const struct container *c, int in_userns, struct sk_err *err)
 {
-	char target[PATH_MAX];
 	size_t n = sizeof default_devices / sizeof default_devices[0];
 
 	for (size_t i = 0; i < n; i++)
-		if (make_device(c->rootfs, &default_devices[i], in_userns, err) < 0)
+		if (make_device(&default_devices[i], in_userns, err) < 0)
 			return -1;
 	for (int i = 0; i < c->spec.ndevices; i++)
-		if (make_device(c->rootfs, &c->spec.devices[i], in_userns, err) < 0)
+		if (make_device(&c->spec.devices[i], in_userns, err) < 0)
 			return sk_wrap(err, "linux.devices[%d]", i);
-	for (size_t i = 0; i < sizeof dev_links / sizeof dev_links[0]; i++) {
-		if (rt_join(target, sizeof target, c->rootfs, dev_links[i][1], err) < 0)
+	for (size_t i = 0; i < sizeof dev_links / sizeof dev_links[0]; i++)
+		if (dev_link(dev_links[i][0], dev_links[i][1], err) < 0)
 			return -1;
-		if (symlink(dev_links[i][0], target) < 0 && errno != EEXIST)
-			return sk_fail(err, errno, "symlink %s", dev_links[i][1]);
-	}
 	return 0;
 }
 
@@ -201,43 +224,67 @@ static int pivot(const char *rootfs, struct sk_err *err)
 	return rc;
 }
 
-static int mask_paths(char **paths, struct sk_err *err)
+/* A path missing from the container is skipped, as runc does; one that
+ * resolves through a magic link or the like fails the container. */
+static int open_existing(const char *path, int *fd, struct sk_err *err)
 {
+	*fd = ps_open(root_fd, path, err);
+	if (*fd >= 0)
+		return 1;
+	return err->errnum == ENOENT ? 0 : -1;
+}
+
+static int mask_path(const char *path, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = -1;
 	struct stat sb;
+	int rc = open_existing(path, &fd, err);
 
-	for (int i = 0; paths && paths[i]; i++) {
-		if (stat(paths[i], &sb) < 0)
-			continue;
-		int rc = S_ISDIR(sb.st_mode)
-				 ? mount("tmpfs", paths[i], "tmpfs", MS_RDONLY, "size=0k")
-				 : mount("/dev/null", paths[i], NULL, MS_BIND, NULL);
-		if (rc < 0)
-			return sk_fail(err, errno, "linux.maskedPaths[%d]: mask %s", i, paths[i]);
-	}
+	if (rc <= 0)
+		return rc;
+	if (fstat(fd, &sb) < 0)
+		return sk_fail(err, errno, "stat %s", path);
+	rc = S_ISDIR(sb.st_mode) ? mount_at("tmpfs", fd, "tmpfs", MS_RDONLY, "size=0k")
+				 : mount_at("/dev/null", fd, NULL, MS_BIND, NULL);
+	if (rc < 0)
+		return sk_fail(err, errno, "mask %s", path);
 	return 0;
 }
 
-static int readonly_path(const char *path, unsigned long rec, struct sk_err *err)
+static int readonly_path(const char *path, struct sk_err *err)
 {
-	if (mount(path, path, NULL, MS_BIND | rec, NULL) < 0)
+	SK_AUTOCLOSE int fd = -1;
+	int rc = open_existing(path, &fd, err);
+
+	if (rc <= 0)
+		return rc;
+	if (ps_mount(fd_dir, NULL, fd, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return sk_fail(err, errno, "bind %s", path);
-	unsigned long f = locked_flags(path) | MS_RDONLY;
-	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | rec | f, NULL) < 0)
-		return sk_fail(err, errno, "remount %s read-only", path);
-	return 0;
+	return remount(path, MS_BIND | MS_REMOUNT | MS_REC | MS_RDONLY, err);
 }
 
-static int readonly_paths(char **paths, struct sk_err *err)
+static int protect_paths(const struct oci_spec *s, struct sk_err *err)
 {
-	for (int i = 0; paths && paths[i]; i++) {
-		if (access(paths[i], F_OK) < 0)
-			continue;
-		if (readonly_path(paths[i], MS_REC, err) < 0)
+	for (int i = 0; s->masked && s->masked[i]; i++)
+		if (mask_path(s->masked[i], err) < 0)
+			return sk_wrap(err, "linux.maskedPaths[%d]", i);
+	for (int i = 0; s->readonly && s->readonly[i]; i++)
+		if (readonly_path(s->readonly[i], err) < 0)
 			return sk_wrap(err, "linux.readonlyPaths[%d]", i);
-	}
 	return 0;
 }
 
+static void close_fds(void)
+{
+	if (root_fd >= 0)
+		close(root_fd);
+	if (fd_dir >= 0)
+		close(fd_dir);
+	root_fd = fd_dir = -1;
+}
+
+/* Mounts, devices and links are made through ps_* relative to the bound
+ * rootfs, so a symlink in the image cannot send them to the host. */
 int rootfs_setup(const struct container *c, int in_userns, struct sk_err *err)
 {
 	const struct oci_spec *s = &c->spec;
@@ -247,22 +294,36 @@ int rootfs_setup(const struct container *c, int in_userns, struct sk_err *err)
 		return sk_fail(err, errno, "make / private");
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return sk_fail(err, errno, "bind the rootfs %s", c->rootfs);
+	close_fds();
+	if ((fd_dir = ps_fd_dir(err)) < 0)
+		return -1;
+	root_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return sk_fail(err, errno, "open the rootfs %s", c->rootfs);
 	for (int i = 0; i < s->nmounts; i++)
 		if (mount_one(c, &s->mounts[i], err) < 0)
 			return sk_wrap(err, "mounts[%d]", i);
 	if (setup_dev(c, in_userns, err) < 0 || pivot(c->rootfs, err) < 0)
 		return -1;
+	close(root_fd);
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return sk_fail(err, errno, "open the new root");
 	return 0;
 }
 
 int rootfs_finish(const struct container *c, struct sk_err *err)
 {
 	const struct oci_spec *s = &c->spec;
+	struct statvfs st;
 
-	if (mask_paths(s->masked, err) < 0 || readonly_paths(s->readonly, err) < 0)
+	if (protect_paths(s, err) < 0)
 		return -1;
-	if (s->root_readonly &&
-	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)
+	close_fds();
+	if (!s->root_readonly)
+		return 0;
+	unsigned long f = statvfs("/", &st) == 0 ? locked_flags(&st) : 0;
+	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | f, NULL) < 0)
 		return sk_fail(err, errno, "root.readonly: remount / read-only");
 	return 0;
 }

@@ -132,7 +132,7 @@ const char *state_status(const struct rt_state *st)
 	snprintf(fifo, sizeof fifo, "%s/exit.json", st->dir);
 	if (stat(fifo, &sb) == 0 || st->pid <= 0)
 		return "stopped";
-	if (rt_proc_start_time(st->pid) != st->start_time)
+	if (!st->start_time || rt_proc_start_time(st->pid) != st->start_time)
 		return "stopped";
 	snprintf(fifo, sizeof fifo, "%s/exec.fifo", st->dir);
 	return stat(fifo, &sb) == 0 ? "created" : "running";

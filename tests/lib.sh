@@ -65,7 +65,8 @@ monitor() {
 
 # has_line LOG PATTERN: a console line (carriage returns dropped) matches.
 has_line() {
-	tr -d '\r' <"$1" | grep -qE -- "$2"
+	# grep reads to the end: with pipefail, an early exit would fail tr.
+	tr -d '\r' <"$1" | grep -E -- "$2" >/dev/null
 }
 
 # console_ms LOG PATTERN: the console timestamp (ms) of the first line
