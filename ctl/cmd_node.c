@@ -1,0 +1,123 @@
+/* skiffctl node ls|describe|drain */
+#include <string.h>
+
+#include "lookup.h"
+
+static int usage(FILE *f)
+{
+	fputs("usage: skiffctl node ls\n"
+	      "       skiffctl node describe ID\n"
+	      "       skiffctl node drain ID [--undo]\n"
+	      "  drain: the scheduler places nothing new on the node and moves its service\n"
+	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n",
+	      f);
+	return f == stdout ? 0 : CTL_EUSAGE;
+}
+
+static const char *node_status(const struct m_node *n)
+{
+	if (!n->rec)
+		return "DOWN";
+	return n->draining ? "DRAINING" : "ACTIVE";
+}
+
+static cJSON *node_json(const struct model *m, const struct m_node *n)
+{
+	cJSON *j = n->rec ? cJSON_Duplicate(n->rec, 1) : cJSON_CreateObject();
+	if (!n->rec)
+		cJSON_AddStringToObject(j, "id", n->id);
+	cJSON_AddStringToObject(j, "status", node_status(n));
+	cJSON_AddNumberToObject(j, "usedCpu", (double)n->used_cpu);
+	cJSON_AddNumberToObject(j, "usedMemory", (double)n->used_mem);
+	cJSON *tasks = cJSON_AddArrayToObject(j, "tasks");
+	for (size_t i = 0; i < m->ntasks; i++)
+		if (strcmp(m->tasks[i].node, n->id) == 0 && model_task_active(&m->tasks[i]))
+			cJSON_AddItemToArray(tasks, cJSON_CreateString(m->tasks[i].id));
+	return j;
+}
+
+static int do_ls(struct ctl *c, struct sk_err *err)
+{
+	struct model m;
+	int rc = ctl_load_model(c, &m, err);
+	if (rc < 0)
+		return rc;
+	static const char *const h[] = {"NODE", "STATUS", "CPU", "MEMORY", "TASKS", "ADDRESS"};
+	struct table *t = table_new(6, h);
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < m.nnodes; i++) {
+		const struct m_node *n = &m.nodes[i];
+		char cpu[48], mem[48], nt[16];
+		snprintf(cpu, sizeof cpu, "%lld/%lld", (long long)n->used_cpu, (long long)n->cpu);
+		snprintf(mem, sizeof mem, "%lld/%lld", (long long)n->used_mem,
+			 (long long)n->memory);
+		snprintf(nt, sizeof nt, "%d", n->ntasks);
+		const cJSON *addr =
+		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(n->rec, "addresses"), 0);
+		table_row(t, n->id, node_status(n), cpu, mem, nt,
+			  cJSON_IsString(addr) ? addr->valuestring : "");
+		cJSON_AddItemToArray(arr, node_json(&m, n));
+	}
+	if (c->json)
+		ctl_print_json(arr);
+	else
+		table_print(t, stdout);
+	cJSON_Delete(arr);
+	table_free(t);
+	model_free(&m);
+	return 0;
+}
+
+static int do_describe(struct ctl *c, const char *id, struct sk_err *err)
+{
+	struct model m;
+	int rc = ctl_load_model(c, &m, err);
+	if (rc < 0)
+		return rc;
+	const struct m_node *n = model_node(&m, id);
+	if (n) {
+		cJSON *j = node_json(&m, n);
+		ctl_print_json(j);
+		cJSON_Delete(j);
+	}
+	model_free(&m);
+	if (!n)
+		return sk_fail(err, 0, "node %s: not found", id), CTL_ENOTFOUND;
+	return 0;
+}
+
+static int do_drain(struct ctl *c, const char *id, int undo, struct sk_err *err)
+{
+	struct model m;
+	int rc = ctl_load_model(c, &m, err);
+	if (rc < 0)
+		return rc;
+	int found = model_node(&m, id) != NULL;
+	model_free(&m);
+	if (!found)
+		return sk_fail(err, 0, "node %s: not found", id), CTL_ENOTFOUND;
+	char key[KEY_MAX];
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "status", undo ? "ACTIVE" : "DRAINING");
+	rc = ctl_put_json(c, ctl_key(c, key, "nodemeta/%s", id), j, err);
+	cJSON_Delete(j);
+	if (rc < 0)
+		return rc;
+	printf("%s: %s\n", id, undo ? "ACTIVE" : "DRAINING");
+	return 0;
+}
+
+int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
+		return usage(argc < 2 ? stderr : stdout);
+	if (strcmp(verb, "ls") == 0 && argc == 2)
+		return do_ls(c, err);
+	if (strcmp(verb, "describe") == 0 && argc == 3)
+		return do_describe(c, argv[2], err);
+	if (strcmp(verb, "drain") == 0 && (argc == 3 || (argc == 4 && !strcmp(argv[3], "--undo"))))
+		return do_drain(c, argv[2], argc == 4, err);
+	usage(stderr);
+	return ctl_usage_error(err, "node: bad arguments");
+}

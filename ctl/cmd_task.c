@@ -1,0 +1,184 @@
+/* skiffctl task run|stop|ls|describe */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lookup.h"
+#include "taskdef.h"
+#include "tasks.h"
+
+static int usage(FILE *f)
+{
+	fputs("usage: skiffctl task run TASKDEF [--count N]\n"
+	      "       skiffctl task stop ID [--reason TEXT]\n"
+	      "       skiffctl task ls [--service NAME] [--node ID] [--all]\n"
+	      "       skiffctl task describe ID\n"
+	      "  run creates PENDING tasks that the scheduler places; ls shows tasks that\n"
+	      "  should run or still run (--all: stopped ones too).\n",
+	      f);
+	return f == stdout ? 0 : CTL_EUSAGE;
+}
+
+static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	long count = 1;
+	const char *ref = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+			if (ctl_parse_count("--count", argv[++i], &count, err) < 0)
+				return CTL_EUSAGE;
+		} else if (!ref && argv[i][0] != '-') {
+			ref = argv[i];
+		} else {
+			return ctl_usage_error(err, "task run: bad argument `%s`", argv[i]);
+		}
+	}
+	if (!ref)
+		return ctl_usage_error(err, "task run: which task definition?");
+	char resolved[FAMILY_MAX + 24], id[33];
+	cJSON *td;
+	int rc = ctl_resolve_taskdef(c, ref, 0, resolved, &td, err);
+	if (rc < 0)
+		return rc;
+	cJSON_Delete(td);
+	cJSON *ids = cJSON_CreateArray();
+	for (long k = 0; k < count && rc >= 0; k++) {
+		int64_t rev = task_create(c, resolved, NULL, 0, id, err);
+		rc = rev < 0 ? (int)rev : 0;
+		if (rc == 0)
+			cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+		if (rc == 0 && !c->json)
+			printf("%s\n", id);
+	}
+	if (c->json)
+		ctl_print_json(ids);
+	cJSON_Delete(ids);
+	return rc;
+}
+
+static int do_stop(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *id = NULL, *reason = "UserInitiated";
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+			reason = argv[++i];
+		else if (!id && argv[i][0] != '-')
+			id = argv[i];
+		else
+			return ctl_usage_error(err, "task stop: bad argument `%s`", argv[i]);
+	}
+	if (!id)
+		return ctl_usage_error(err, "task stop: which task?");
+	for (int attempt = 0; attempt < 10; attempt++) {
+		struct model m;
+		struct m_task *t;
+		int rc = ctl_load_task(c, id, &m, &t, err);
+		if (rc < 0)
+			return rc;
+		int64_t rev =
+		    strcmp(t->desired, "STOPPED") == 0 ? 1 : task_stop(c, t, reason, 0, 0, err);
+		model_free(&m);
+		if (rev < 0)
+			return (int)rev;
+		if (rev > 0) {
+			printf("%s: STOPPED\n", id);
+			return 0;
+		}
+	}
+	return sk_fail(err, 0, "task %s: changed too often, try again", id);
+}
+
+static cJSON *task_json(const struct m_task *t)
+{
+	cJSON *j = cJSON_Duplicate(t->rec, 1);
+	if (t->status) {
+		cJSON_AddStringToObject(j, "lastStatus", t->last_status);
+		const char *keys[] = {"containers", "hostPorts", "updatedAt"};
+		for (size_t i = 0; i < 3; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->status, keys[i]);
+			if (v)
+				cJSON_AddItemToObject(j, keys[i], cJSON_Duplicate(v, 1));
+		}
+		const char *why = json_str(t->status, "stoppedReason");
+		if (*why && !cJSON_GetObjectItemCaseSensitive(j, "stoppedReason"))
+			cJSON_AddStringToObject(j, "stoppedReason", why);
+	} else {
+		cJSON_AddStringToObject(j, "lastStatus", *t->node ? "ASSIGNED" : "PENDING");
+	}
+	return j;
+}
+
+static int do_ls(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *service = NULL, *node = NULL;
+	int all = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
+			service = argv[++i];
+		else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
+			node = argv[++i];
+		else if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else
+			return ctl_usage_error(err, "task ls: bad argument `%s`", argv[i]);
+	}
+	struct model m;
+	int rc = ctl_load_model(c, &m, err);
+	if (rc < 0)
+		return rc;
+	static const char *const h[] = {"TASK",	   "TASKDEF", "SERVICE", "NODE",
+					"DESIRED", "LAST",    "CREATED"};
+	struct table *t = table_new(7, h);
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < m.ntasks; i++) {
+		const struct m_task *x = &m.tasks[i];
+		if ((service && strcmp(x->service, service) != 0) ||
+		    (node && strcmp(x->node, node) != 0))
+			continue;
+		if (!all && !model_task_active(x))
+			continue;
+		cJSON *j = task_json(x);
+		table_row(t, x->id, x->taskdef, x->service, x->node, x->desired,
+			  json_str(j, "lastStatus"), json_str(x->rec, "createdAt"));
+		cJSON_AddItemToArray(arr, j);
+	}
+	if (c->json)
+		ctl_print_json(arr);
+	else
+		table_print(t, stdout);
+	cJSON_Delete(arr);
+	table_free(t);
+	model_free(&m);
+	return 0;
+}
+
+static int do_describe(struct ctl *c, const char *id, struct sk_err *err)
+{
+	struct model m;
+	struct m_task *t;
+	int rc = ctl_load_task(c, id, &m, &t, err);
+	if (rc < 0)
+		return rc;
+	cJSON *j = task_json(t);
+	ctl_print_json(j);
+	cJSON_Delete(j);
+	model_free(&m);
+	return 0;
+}
+
+int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	for (int i = 1; i < argc; i++)
+		if (ctl_is_help(argv[i]))
+			return usage(stdout);
+	if (strcmp(verb, "run") == 0)
+		return do_run(c, argc, argv, err);
+	if (strcmp(verb, "stop") == 0)
+		return do_stop(c, argc, argv, err);
+	if (strcmp(verb, "ls") == 0)
+		return do_ls(c, argc, argv, err);
+	if (strcmp(verb, "describe") == 0 && argc == 3)
+		return do_describe(c, argv[2], err);
+	usage(stderr);
+	return ctl_usage_error(err, "task: bad arguments");
+}

@@ -1,0 +1,120 @@
+/* skiffctl: command line for Skiff clusters. Parses global options,
+ * dispatches a verb, and turns an error into an exit status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static void usage(FILE *f)
+{
+	fputs(
+	    "usage: skiffctl [OPTIONS] COMMAND ...\n"
+	    "\n"
+	    "commands:\n"
+	    "  taskdef register FILE | ls | describe FAMILY[:REV] | deregister FAMILY:REV\n"
+	    "  task run TASKDEF [--count N] | stop ID [--reason R] | ls [--service S] [--node N]\n"
+	    "       | describe ID\n"
+	    "  service create NAME --taskdef F[:R] --desired-count N [--strategy S] [--constraint "
+	    "C]\n"
+	    "          | update NAME [--desired-count N] [--taskdef F[:R]] | delete NAME | ls\n"
+	    "          | describe NAME\n"
+	    "  node ls | describe ID | drain ID [--undo]\n"
+	    "  scheduler [--id ID] [--ttl SEC]\n"
+	    "\n"
+	    "options:\n"
+	    "  --endpoints URL,URL  etcd endpoints (env SKIFF_ENDPOINTS, config file)\n"
+	    "  --cluster NAME       cluster name (env SKIFF_CLUSTER; default \"default\")\n"
+	    "  --config FILE        config file (default ~/.config/skiff/skiffctl.json)\n"
+	    "  --cacert FILE        CA bundle for https endpoints\n"
+	    "  --user NAME          etcd user (password from env SKIFF_ETCD_PASSWORD)\n"
+	    "  -o json              machine-readable output\n"
+	    "  -h, --help           this help (also after any command)\n"
+	    "\n"
+	    "exit status: 0 ok, 1 failure, 2 usage or bad input, 3 not found, 111 system or\n"
+	    "network error\n",
+	    f);
+}
+
+static const struct {
+	const char *name;
+	ctl_verb_fn fn;
+} verbs[] = {
+    {"taskdef", cmd_taskdef}, {"task", cmd_task},	    {"service", cmd_service},
+    {"node", cmd_node},	      {"scheduler", cmd_scheduler},
+};
+
+static int exit_status(int rc)
+{
+	switch (rc) {
+	case CTL_EUSAGE:
+		return SK_EXIT_USAGE;
+	case CTL_ENOTFOUND:
+		return CTL_EXIT_NOTFOUND;
+	case ETCD_ENET:
+		return SK_EXIT_SYS;
+	default:
+		return SK_EXIT_FAIL;
+	}
+}
+
+/* Global options come before the verb; returns the verb's index in argv. */
+static int global_options(struct ctl *c, int argc, char **argv)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (ctl_is_help(a)) {
+			usage(stdout);
+			exit(0);
+		}
+		if (strcmp(a, "-o") == 0 && v && strcmp(v, "json") == 0)
+			c->json = 1;
+		else if (strcmp(a, "-o") == 0 && v && strcmp(v, "table") == 0)
+			c->json = 0;
+		else if (strcmp(a, "--endpoints") == 0 && v)
+			c->endpoints = v;
+		else if (strcmp(a, "--cluster") == 0 && v)
+			c->cluster = v;
+		else if (strcmp(a, "--config") == 0 && v)
+			c->config = v;
+		else if (strcmp(a, "--cacert") == 0 && v)
+			c->opts.ca_file = v;
+		else if (strcmp(a, "--user") == 0 && v)
+			c->opts.user = v;
+		else
+			return -1;
+		i++;
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = {0};
+	struct sk_err err = {0};
+	sk_progname = "skiffctl";
+	int i = global_options(&c, argc, argv);
+	if (i < 0 || i >= argc) {
+		if (i < 0)
+			fprintf(stderr, "skiffctl: bad option near `%s`\n", argv[argc > 1 ? 1 : 0]);
+		usage(stderr);
+		return SK_EXIT_USAGE;
+	}
+	for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++) {
+		if (strcmp(argv[i], verbs[k].name) != 0)
+			continue;
+		int rc = ctl_configure(&c, &err);
+		if (rc == 0)
+			rc = verbs[k].fn(&c, argc - i, argv + i, &err);
+		etcd_free(c.etcd);
+		if (rc < 0 && !err.msg[0])
+			return exit_status(rc); /* usage already printed */
+		if (rc < 0)
+			sk_die(NULL, exit_status(rc), &err);
+		return rc;
+	}
+	fprintf(stderr, "skiffctl: unknown command `%s`\n", argv[i]);
+	usage(stderr);
+	return SK_EXIT_USAGE;
+}

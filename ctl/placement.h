@@ -1,0 +1,62 @@
+/* Task placement as pure functions over candidate nodes: constraints
+ * filter, strategies order, the first node wins. */
+#ifndef SK_CTL_PLACEMENT_H
+#define SK_CTL_PLACEMENT_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define PLACEMENT_MAX 8
+
+enum strategy_type { STRAT_BINPACK, STRAT_SPREAD, STRAT_RANDOM };
+enum strategy_field { FIELD_MEMORY, FIELD_CPU, FIELD_NODE };
+
+struct strategy {
+	enum strategy_type type;
+	enum strategy_field field;
+};
+
+enum constraint_type { CONS_DISTINCT_INSTANCE, CONS_MEMBER_OF };
+
+struct constraint {
+	enum constraint_type type;
+	char key[128]; /* memberOf: attribute:KEY (op) VALUE */
+	char value[256];
+	int not_equal;
+};
+
+struct place_node {
+	const char *id;
+	int64_t cpu_free, mem_free;
+	int ntasks;	     /* tasks on the node */
+	int ngroup;	     /* tasks of the same service on the node */
+	const cJSON *labels; /* {"k":"v"} */
+};
+
+struct place_req {
+	int64_t cpu, memory;
+	const struct strategy *strategies;
+	size_t nstrategies;
+	const struct constraint *constraints;
+	size_t nconstraints;
+};
+
+/* "binpack:memory", "binpack:cpu", "spread:node" (also "spread"), "random". */
+int strategy_parse(const char *s, struct strategy *out, struct sk_err *err);
+/* "distinctInstance" or "memberOf:attribute:KEY == VALUE" (also !=). */
+int constraint_parse(const char *s, struct constraint *out, struct sk_err *err);
+/* The ECS JSON forms stored in a service record. */
+cJSON *strategy_to_json(const struct strategy *s);
+cJSON *constraint_to_json(const struct constraint *c);
+int placement_from_json(const cJSON *svc, struct strategy *strats, size_t *nstrats,
+			struct constraint *cons, size_t *ncons, struct sk_err *err);
+
+int constraint_match(const struct constraint *c, const struct place_node *n);
+/* The index of the chosen node, or -1 when none fits (why explains). */
+int place_choose(const struct place_node *nodes, size_t n, const struct place_req *req,
+		 unsigned *seed, char *why, size_t why_size);
+
+#endif

@@ -1,0 +1,26 @@
+/* Writes to task records and assignments, each one etcd transaction
+ * guarded by the revisions it was decided on (and, for the scheduler, by
+ * its leadership: fence is the create revision of leader/scheduler). */
+#ifndef SK_CTL_TASKS_H
+#define SK_CTL_TASKS_H
+
+#include "ctl.h"
+#include "model.h"
+
+/* Creates a PENDING task (no node). Writes its id (33 bytes). Returns the
+ * revision (> 0), 0 if the fence failed, < 0 on error. */
+int64_t task_create(struct ctl *c, const char *taskdef, const char *service, int64_t fence,
+		    char id[33], struct sk_err *err);
+/* Marks a task STOPPED with reason; its assignment gets desiredStatus
+ * STOPPED, or is deleted when drop_assign (node gone, or stop reported). */
+int64_t task_stop(struct ctl *c, const struct m_task *t, const char *reason, int drop_assign,
+		  int64_t fence, struct sk_err *err);
+/* Places a pending task on a node (guarded by the task's and the node's
+ * revisions and by the assignment not existing). */
+int64_t task_place(struct ctl *c, const struct m_task *t, const struct m_node *n, int64_t fence,
+		   struct sk_err *err);
+/* Deletes a key if its mod_revision is still rev (any when 0) and the fence holds. */
+int64_t key_delete_if(struct ctl *c, const char *key, int64_t rev, int64_t fence,
+		      struct sk_err *err);
+
+#endif

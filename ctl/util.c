@@ -1,0 +1,152 @@
+/* Small helpers of the command layer: time, ids, JSON files and records. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "ctl.h"
+
+#define MAX_JSON_FILE (1 << 20)
+
+void ctl_now_rfc3339(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int64_t ctl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ctl_random_id(char *buf, size_t size)
+{
+	unsigned char r[16] = {0};
+	SK_AUTOCLOSE int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, r, sizeof r) != (ssize_t)sizeof r) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		srand((unsigned)(ts.tv_nsec ^ getpid()));
+		for (size_t i = 0; i < sizeof r; i++)
+			r[i] = (unsigned char)rand();
+	}
+	for (size_t i = 0; i < sizeof r && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+}
+
+int ctl_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int ctl_usage_error(struct sk_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	err->errnum = 0;
+	return CTL_EUSAGE;
+}
+
+int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err)
+{
+	SK_AUTOFCLOSE FILE *f = fopen(path, "r");
+	if (!f)
+		return sk_fail(err, errno, "%s", path), errno == ENOENT ? CTL_EUSAGE : -1;
+	SK_AUTOFREE char *buf = malloc(MAX_JSON_FILE + 1);
+	if (!buf)
+		return sk_fail(err, ENOMEM, "%s", path);
+	size_t n = fread(buf, 1, MAX_JSON_FILE + 1, f);
+	if (n > MAX_JSON_FILE)
+		return ctl_usage_error(err, "%s: larger than %d bytes", path, MAX_JSON_FILE);
+	buf[n] = '\0';
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithOpts(buf, &end, 1);
+	if (!j) {
+		int line = 1;
+		for (const char *p = buf; end && p < end; p++)
+			line += *p == '\n';
+		return ctl_usage_error(err, "%s:%d: not valid JSON", path, line);
+	}
+	*out = j;
+	return 0;
+}
+
+int ctl_parse_count(const char *opt, const char *s, long *out, struct sk_err *err)
+{
+	char *end;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : -1;
+	if (!s || errno || *end || v < 0 || v > 100000)
+		return ctl_usage_error(err, "%s: expected a count 0..100000, got `%s`", opt,
+				       s ? s : "");
+	*out = v;
+	return 0;
+}
+
+const char *ctl_key(const struct ctl *c, char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(c->prefix);
+	memcpy(buf, c->prefix, n + 1);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, KEY_MAX - n, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+int ctl_get_json(struct ctl *c, const char *key, cJSON **out, int64_t *mod_rev, struct sk_err *err)
+{
+	struct etcd_kv kv;
+	int rc = etcd_get(c->etcd, key, &kv, NULL, err);
+	if (rc <= 0)
+		return rc;
+	*out = cJSON_Parse(kv.value);
+	if (mod_rev)
+		*mod_rev = kv.mod_revision;
+	etcd_kv_clear(&kv);
+	if (!*out)
+		return sk_fail(err, 0, "%s: stored value is not JSON", key);
+	return 1;
+}
+
+int ctl_put_json(struct ctl *c, const char *key, const cJSON *value, struct sk_err *err)
+{
+	SK_AUTOFREE char *s = cJSON_PrintUnformatted(value);
+	if (!s)
+		return sk_fail(err, ENOMEM, "%s", key);
+	return etcd_put(c->etcd, key, s, strlen(s), 0, NULL, NULL, err);
+}
+
+void ctl_print_json(const cJSON *j)
+{
+	char *s = cJSON_Print(j);
+	if (s)
+		puts(s);
+	free(s);
+}
+
+const char *json_str(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int64_t json_int(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (cJSON_IsNumber(v))
+		return (int64_t)v->valuedouble;
+	if (cJSON_IsString(v))
+		return strtoll(v->valuestring, NULL, 10);
+	return 0;
+}

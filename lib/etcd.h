@@ -1,0 +1,259 @@
+/* etcd v3 client over the JSON gateway (etcd 3.4): KV range/put/delete,
+ * transactions, leases, streaming watch and a list+watch helper that never
+ * misses nor repeats an event. Speaks HTTP/1.1 through lib/http.h, with
+ * keep-alive, several endpoints (failover on connection errors; the last
+ * endpoint that answered is tried first), TLS and password auth (the token
+ * is sent raw in Authorization: and renewed when etcd rejects it).
+ *
+ * Keys are NUL-terminated strings; values are byte strings with a length
+ * (also NUL-terminated for convenience). Every function follows the
+ * sk_err convention and returns < 0 on failure; the value tells why:
+ * ETCD_ENET when no endpoint could be reached (exit 111 in a CLI),
+ * ETCD_ENOLEASE when a lease does not exist (expired or revoked),
+ * ETCD_ECOMPACTED when a revision was compacted away, ETCD_EFAIL otherwise.
+ * A struct etcd is not thread-safe; give each thread its own (etcd_dup). */
+#ifndef SK_ETCD_H
+#define SK_ETCD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum {
+	ETCD_EFAIL = -1,      /* etcd answered with an error, or an unusable answer */
+	ETCD_ENET = -2,	      /* no endpoint reachable (connection / I/O error) */
+	ETCD_ENOLEASE = -3,   /* lease not found */
+	ETCD_ECOMPACTED = -4, /* requested revision compacted */
+	ETCD_ESTOPPED = -5,   /* a watch/sync callback asked to stop (its own value is lost) */
+};
+
+#define ETCD_MAX_ENDPOINTS 8
+
+struct etcd_opts {
+	/* "http://127.0.0.1:2379,https://h:2379" (comma-separated). */
+	const char *endpoints;
+	const char *ca_file;   /* TLS: CA bundle to verify the server */
+	const char *cert_file; /* TLS client certificate: not yet supported by lib/http */
+	const char *key_file;
+	const char *user; /* password auth when set */
+	const char *password;
+	int timeout_ms; /* per request I/O timeout; default 5000 */
+};
+
+struct etcd;
+
+int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err);
+/* A second client with the same settings (for a watch in another thread). */
+int etcd_dup(const struct etcd *e, struct etcd **out, struct sk_err *err);
+void etcd_free(struct etcd *e);
+/* The endpoint URL that answered last (or the first one). */
+const char *etcd_endpoint(const struct etcd *e);
+
+struct etcd_kv {
+	char *key;
+	char *value; /* NUL-terminated; may contain NULs, see value_len */
+	size_t value_len;
+	int64_t create_revision;
+	int64_t mod_revision;
+	int64_t version;
+	int64_t lease;
+};
+void etcd_kv_clear(struct etcd_kv *kv);
+
+/* ---- KV ---- */
+
+struct etcd_range_req {
+	const char *key;
+	const char *range_end; /* NULL: single key, unless prefix */
+	int prefix;	       /* range over every key starting with key */
+	int64_t limit;
+	int64_t revision; /* 0: latest */
+	int keys_only;
+	int count_only;
+	int sort_by_key; /* ascending key order (etcd's default is key order anyway) */
+};
+
+struct etcd_range_resp {
+	int64_t revision; /* store revision the answer reflects */
+	int64_t count;
+	int more;
+	size_t nkvs;
+	struct etcd_kv *kvs;
+};
+void etcd_range_resp_free(struct etcd_range_resp *r);
+
+int etcd_range(struct etcd *e, const struct etcd_range_req *req, struct etcd_range_resp *resp,
+	       struct sk_err *err);
+/* One key: returns 1 and fills kv when found, 0 when absent. rev may be NULL. */
+int etcd_get(struct etcd *e, const char *key, struct etcd_kv *kv, int64_t *rev, struct sk_err *err);
+
+/* prev (may be NULL) gets the previous kv; prev->key is NULL if there was none. */
+int etcd_put(struct etcd *e, const char *key, const void *value, size_t value_len, int64_t lease,
+	     struct etcd_kv *prev, int64_t *rev, struct sk_err *err);
+/* Deletes key (or every key under it when prefix); *deleted may be NULL. */
+int etcd_delete(struct etcd *e, const char *key, int prefix, int64_t *deleted, int64_t *rev,
+		struct sk_err *err);
+
+/* ---- transactions ---- */
+
+enum etcd_cmp_target {
+	ETCD_CMP_VERSION,
+	ETCD_CMP_CREATE,
+	ETCD_CMP_MOD,
+	ETCD_CMP_VALUE,
+	ETCD_CMP_LEASE
+};
+enum etcd_cmp_result { ETCD_CMP_EQUAL, ETCD_CMP_NOT_EQUAL, ETCD_CMP_GREATER, ETCD_CMP_LESS };
+
+struct etcd_cmp {
+	const char *key;
+	enum etcd_cmp_target target;
+	enum etcd_cmp_result result;
+	int64_t number;	   /* version / create / mod revision / lease */
+	const char *value; /* for ETCD_CMP_VALUE */
+	size_t value_len;  /* 0: strlen(value) */
+};
+
+enum etcd_op_type { ETCD_OP_RANGE, ETCD_OP_PUT, ETCD_OP_DELETE };
+
+struct etcd_op {
+	enum etcd_op_type type;
+	const char *key;
+	const char *value; /* put */
+	size_t value_len;  /* put; 0: strlen(value) */
+	int64_t lease;	   /* put */
+	int prefix;	   /* range / delete over a prefix */
+};
+
+struct etcd_op_resp {
+	enum etcd_op_type type;
+	struct etcd_range_resp range; /* ETCD_OP_RANGE */
+	int64_t deleted;	      /* ETCD_OP_DELETE */
+};
+
+struct etcd_txn_resp {
+	int succeeded;
+	int64_t revision;
+	size_t nresps;
+	struct etcd_op_resp *resps; /* results of the branch that ran */
+};
+void etcd_txn_resp_free(struct etcd_txn_resp *r);
+
+/* resp may be NULL when only success matters: returns 1 if the compare
+ * succeeded (success ops ran), 0 if not (failure ops ran). */
+int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const struct etcd_op *success,
+	     size_t nsuccess, const struct etcd_op *failure, size_t nfailure,
+	     struct etcd_txn_resp *resp, struct sk_err *err);
+
+/* ---- leases ---- */
+
+/* id 0 lets etcd choose. */
+int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t id, int64_t *out_id, int64_t *out_ttl,
+		     struct sk_err *err);
+/* One renewal; *ttl (may be NULL) gets the new TTL. ETCD_ENOLEASE if gone. */
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, struct sk_err *err);
+int etcd_lease_revoke(struct etcd *e, int64_t id, struct sk_err *err);
+/* Remaining TTL; ETCD_ENOLEASE if gone. granted may be NULL. */
+int etcd_lease_timetolive(struct etcd *e, int64_t id, int64_t *ttl, int64_t *granted,
+			  struct sk_err *err);
+
+/* ---- watch ---- */
+
+enum etcd_event_type { ETCD_EV_PUT, ETCD_EV_DELETE };
+
+struct etcd_event {
+	enum etcd_event_type type;
+	struct etcd_kv kv;	/* for a delete: key and mod_revision (the deletion's) */
+	struct etcd_kv prev_kv; /* prev_kv.key is NULL unless asked for and known */
+};
+
+struct etcd_watch_resp {
+	int64_t revision; /* header revision */
+	int64_t watch_id;
+	int created;
+	int canceled;
+	int64_t compact_revision; /* > 0 when canceled because compacted */
+	char *cancel_reason;
+	size_t nevents;
+	struct etcd_event *events;
+};
+void etcd_watch_resp_free(struct etcd_watch_resp *r);
+
+/* Called for every message of the stream (including `created` and
+ * progress notifications). Return 0 to go on, nonzero to stop the watch:
+ * etcd_watch then returns that value. */
+typedef int (*etcd_watch_fn)(void *ctx, const struct etcd_watch_resp *r, struct sk_err *err);
+
+struct etcd_watch_req {
+	const char *key;
+	const char *range_end;
+	int prefix;
+	int64_t start_revision; /* 0: from now */
+	int prev_kv;
+	int progress_notify;
+};
+
+/* Blocks streaming one watch on this client's connection (use a dedicated
+ * struct etcd). Returns the callback's nonzero value when it stops,
+ * ETCD_ECOMPACTED (err says the compact revision, *compact_rev too if the
+ * callback saw it) when the start revision is gone, ETCD_ENET when the
+ * stream broke, ETCD_EFAIL otherwise. idle_timeout_ms bounds silence on the
+ * stream (0: none; etcd sends progress notifications every 10 min when
+ * asked). */
+int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int idle_timeout_ms,
+	       etcd_watch_fn fn, void *ctx, struct sk_err *err);
+
+/* Incremental parser for the watch stream (newline-delimited JSON objects
+ * that may arrive split anywhere); exposed for tests. */
+struct etcd_watch_parser {
+	char *buf;
+	size_t len, cap;
+	size_t max; /* largest message accepted; default 16 MiB */
+	etcd_watch_fn fn;
+	void *ctx;
+	int stopped; /* callback's nonzero return */
+	/* scanner state: objects are delimited by brace depth, not newlines */
+	size_t scan;
+	int depth, in_string, escape;
+};
+void etcd_watch_parser_init(struct etcd_watch_parser *p, etcd_watch_fn fn, void *ctx);
+void etcd_watch_parser_free(struct etcd_watch_parser *p);
+/* Returns 0, the callback's nonzero value (also kept in p->stopped), or < 0. */
+int etcd_watch_parser_feed(struct etcd_watch_parser *p, const void *data, size_t len,
+			   struct sk_err *err);
+
+/* ---- list + watch ---- */
+
+/* Keeps a consumer in sync with every key under a prefix: lists, hands the
+ * snapshot to reset(), then watches from the list's revision + 1 handing
+ * each event to event(). On a broken stream it reconnects from the last
+ * delivered revision + 1 (trying every endpoint, with backoff); when that
+ * revision was compacted it lists again and calls reset() with the new
+ * snapshot. Events are delivered once, in revision order. Returns when a
+ * callback returns nonzero (that value; err as the callback left it), or
+ * on an error that retrying cannot fix (not ENET/ECOMPACTED/a broken
+ * stream: e.g. permission denied on the first list). */
+struct etcd_sync_ops {
+	/* Replace everything known under the prefix by kvs (at revision rev). */
+	int (*reset)(void *ctx, const struct etcd_kv *kvs, size_t n, int64_t rev,
+		     struct sk_err *err);
+	/* One change; rev is the event's revision. */
+	int (*event)(void *ctx, const struct etcd_event *ev, int64_t rev, struct sk_err *err);
+	/* Optional: after each batch of events (or reset), with the store revision. */
+	int (*synced)(void *ctx, int64_t rev, struct sk_err *err);
+	/* Optional: a connection problem (logged by the caller); sync retries. */
+	void (*trouble)(void *ctx, int code, const struct sk_err *err);
+};
+int etcd_sync(struct etcd *e, const char *prefix, const struct etcd_sync_ops *ops, void *ctx,
+	      struct sk_err *err);
+
+/* ---- helpers (pure) ---- */
+
+/* The range end of a prefix: the prefix with its last byte below 0xff
+ * incremented and what follows dropped; "\0" (everything) when every byte
+ * is 0xff. Writes a malloc'd string of *len bytes (not NUL-counted). */
+int etcd_prefix_end(const char *prefix, size_t prefix_len, char **out, size_t *len,
+		    struct sk_err *err);
+
+#endif

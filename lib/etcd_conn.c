@@ -1,0 +1,287 @@
+/* Connections to etcd: endpoint list with failover, the HTTP transport,
+ * password authentication and the mapping of etcd's error answers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "etcd_internal.h"
+
+#define MAX_ANSWER	     (64u << 20)
+#define GRPC_NOT_FOUND	     5
+#define GRPC_OUT_OF_RANGE    11
+#define GRPC_UNAVAILABLE     14
+#define GRPC_UNAUTHENTICATED 16
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int parse_endpoints(struct etcd *e, const char *list, struct sk_err *err)
+{
+	SK_AUTOFREE char *copy = strdup(list ? list : "");
+	char *save = NULL;
+	if (!copy)
+		return sk_fail(err, ENOMEM, "endpoints");
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		struct http_url u;
+		if (e->nendpoints == ETCD_MAX_ENDPOINTS)
+			return sk_fail(err, 0, "endpoints: more than %d", ETCD_MAX_ENDPOINTS);
+		if (http_url_parse(t, &u, err) < 0)
+			return sk_wrap(err, "endpoint `%s`", t);
+		size_t n = strlen(t);
+		while (n > 1 && t[n - 1] == '/')
+			t[--n] = '\0';
+		if (!(e->endpoints[e->nendpoints++] = strdup(t)))
+			return sk_fail(err, ENOMEM, "endpoints");
+	}
+	if (e->nendpoints == 0)
+		return sk_fail(err, 0, "no etcd endpoint given");
+	return 0;
+}
+
+int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err)
+{
+	struct etcd *e = calloc(1, sizeof *e);
+	if (!e)
+		return sk_fail(err, ENOMEM, "etcd client");
+	e->opts.timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
+	e->opts.ca_file = dup_opt(opts->ca_file);
+	e->opts.cert_file = dup_opt(opts->cert_file);
+	e->opts.key_file = dup_opt(opts->key_file);
+	e->opts.user = dup_opt(opts->user);
+	e->opts.password = dup_opt(opts->password);
+	if (parse_endpoints(e, opts->endpoints, err) < 0) {
+		etcd_free(e);
+		return -1;
+	}
+	if (opts->cert_file) {
+		etcd_free(e);
+		return sk_fail(err, 0, "TLS client certificates are not supported yet");
+	}
+	*out = e;
+	return 0;
+}
+
+int etcd_dup(const struct etcd *e, struct etcd **out, struct sk_err *err)
+{
+	char list[ETCD_MAX_ENDPOINTS * (HTTP_MAX_URL + 1)] = "";
+	/* the endpoint that answered last goes first */
+	for (size_t i = 0; i < e->nendpoints; i++) {
+		size_t k = (e->current + i) % e->nendpoints;
+		if (i)
+			strcat(list, ",");
+		strncat(list, e->endpoints[k], HTTP_MAX_URL);
+	}
+	struct etcd_opts o = e->opts;
+	o.endpoints = list;
+	return etcd_new(&o, out, err);
+}
+
+void etcd_free(struct etcd *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nendpoints; i++)
+		free(e->endpoints[i]);
+	free((char *)e->opts.ca_file);
+	free((char *)e->opts.cert_file);
+	free((char *)e->opts.key_file);
+	free((char *)e->opts.user);
+	free((char *)e->opts.password);
+	free(e->token);
+	if (e->http)
+		http_client_free(e->http);
+	free(e);
+}
+
+const char *etcd_endpoint(const struct etcd *e)
+{
+	return e->endpoints[e->current];
+}
+
+int etcd_error_from_json(const char *body, int status, struct sk_err *err)
+{
+	cJSON *j = cJSON_Parse(body ? body : "");
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "error");
+	int code = (int)etcd_json_i64(j, "code");
+	int rc = ETCD_EFAIL;
+	if (code == GRPC_NOT_FOUND && cJSON_IsString(msg) && strstr(msg->valuestring, "lease"))
+		rc = ETCD_ENOLEASE;
+	else if (code == GRPC_OUT_OF_RANGE && cJSON_IsString(msg) &&
+		 strstr(msg->valuestring, "compacted"))
+		rc = ETCD_ECOMPACTED;
+	else if (code == GRPC_UNAVAILABLE)
+		rc = ETCD_ENET;
+	if (cJSON_IsString(msg))
+		sk_fail(err, 0, "etcd: %s", msg->valuestring);
+	else
+		sk_fail(err, 0, "etcd: HTTP status %d", status);
+	cJSON_Delete(j);
+	return rc;
+}
+
+static int is_auth_error(const char *body)
+{
+	return body && (strstr(body, "invalid auth token") || strstr(body, "\"code\":16"));
+}
+
+static int ensure_http(struct etcd *e, struct sk_err *err)
+{
+	if (e->http)
+		return 0;
+	struct http_client_opts o = {.timeout_ms = e->opts.timeout_ms, .ca_file = e->opts.ca_file};
+	return http_client_new(&o, &e->http, err);
+}
+
+/* One POST to one endpoint. Returns the HTTP status (answer in *body), or
+ * ETCD_ENET if the endpoint could not be reached. */
+static int post_once(struct etcd *e, struct http_client *http, size_t ep, const char *path,
+		     const char *json, char **body, struct sk_err *err)
+{
+	char url[HTTP_MAX_URL + 64];
+	char auth[4096];
+	const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
+	snprintf(url, sizeof url, "%s%s", e->endpoints[ep], path);
+	if (e->token) {
+		snprintf(auth, sizeof auth, "Authorization: %s", e->token);
+		headers[1] = auth;
+	}
+	struct http_request req = {.method = "POST",
+				   .url = url,
+				   .headers = headers,
+				   .body = json,
+				   .body_len = strlen(json)};
+	struct http_response *resp = malloc(sizeof *resp);
+	if (!resp)
+		return sk_fail(err, ENOMEM, "etcd request");
+	int rc = http_request(http, &req, resp, err);
+	int status = resp->status;
+	free(resp);
+	if (rc < 0)
+		return ETCD_ENET;
+	if (body && http_body_read_all(http, MAX_ANSWER, body, NULL, err) < 0)
+		return ETCD_ENET;
+	return status;
+}
+
+static int authenticate(struct etcd *e, size_t ep, struct sk_err *err)
+{
+	cJSON *j = cJSON_CreateObject();
+	SK_AUTOFREE char *body = NULL;
+	cJSON_AddStringToObject(j, "name", e->opts.user);
+	cJSON_AddStringToObject(j, "password", e->opts.password ? e->opts.password : "");
+	SK_AUTOFREE char *json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	free(e->token);
+	e->token = NULL;
+	if (!json)
+		return sk_fail(err, ENOMEM, "authenticate");
+	int status = post_once(e, e->http, ep, "/v3/auth/authenticate", json, &body, err);
+	if (status < 0)
+		return status;
+	if (status != 200) {
+		int rc = etcd_error_from_json(body, status, err);
+		sk_wrap(err, "authenticate as %s", e->opts.user);
+		return rc;
+	}
+	cJSON *a = cJSON_Parse(body);
+	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(a, "token");
+	if (cJSON_IsString(tok))
+		e->token = strdup(tok->valuestring);
+	cJSON_Delete(a);
+	return e->token ? 0 : sk_fail(err, 0, "authenticate as %s: no token", e->opts.user);
+}
+
+/* One call on one endpoint, re-authenticating once if the token is stale. */
+static int call_endpoint(struct etcd *e, size_t ep, const char *path, const char *json, cJSON **out,
+			 struct sk_err *err)
+{
+	for (int attempt = 0;; attempt++) {
+		SK_AUTOFREE char *body = NULL;
+		if (e->opts.user && !e->token) {
+			int rc = authenticate(e, ep, err);
+			if (rc < 0)
+				return rc;
+		}
+		int status = post_once(e, e->http, ep, path, json, &body, err);
+		if (status < 0)
+			return status;
+		if (status == 200) {
+			if (!(*out = cJSON_Parse(body)))
+				return sk_fail(err, 0, "etcd %s: answer is not JSON", path);
+			return 0;
+		}
+		if (e->opts.user && attempt == 0 && (status == 401 || is_auth_error(body))) {
+			free(e->token);
+			e->token = NULL;
+			continue;
+		}
+		return etcd_error_from_json(body, status, err);
+	}
+}
+
+int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, struct sk_err *err)
+{
+	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
+	if (!json)
+		return sk_fail(err, ENOMEM, "etcd request");
+	if (ensure_http(e, err) < 0)
+		return ETCD_EFAIL;
+	int rc = ETCD_ENET;
+	for (size_t i = 0; i < e->nendpoints; i++) {
+		size_t ep = (e->current + i) % e->nendpoints;
+		rc = call_endpoint(e, ep, path, json, out, err);
+		if (rc != ETCD_ENET) {
+			e->current = ep;
+			return rc;
+		}
+	}
+	if (e->nendpoints > 1)
+		sk_wrap(err, "no etcd endpoint answered (last tried)");
+	return rc;
+}
+
+int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, int timeout_ms,
+		     struct http_client **http, struct sk_err *err)
+{
+	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
+	if (!json)
+		return sk_fail(err, ENOMEM, "etcd request");
+	if (ensure_http(e, err) < 0)
+		return ETCD_EFAIL;
+	struct http_client_opts o = {.timeout_ms = timeout_ms, .ca_file = e->opts.ca_file};
+	int rc = ETCD_ENET;
+	for (size_t i = 0; i < e->nendpoints; i++) {
+		size_t ep = (e->current + i) % e->nendpoints;
+		struct http_client *h;
+		if (e->opts.user && !e->token && (rc = authenticate(e, ep, err)) < 0) {
+			if (rc != ETCD_ENET)
+				return rc;
+			continue;
+		}
+		if (http_client_new(&o, &h, err) < 0)
+			return ETCD_EFAIL;
+		int status = post_once(e, h, ep, path, json, NULL, err);
+		if (status == 200) {
+			e->current = ep;
+			*http = h;
+			return 0;
+		}
+		if (status >= 0) {
+			SK_AUTOFREE char *ebody = NULL;
+			http_body_read_all(h, 1 << 16, &ebody, NULL, err);
+			http_client_free(h);
+			if (status == 401 || is_auth_error(ebody)) {
+				free(e->token);
+				e->token = NULL;
+			}
+			return etcd_error_from_json(ebody, status, err);
+		}
+		http_client_free(h);
+		rc = status;
+	}
+	return rc;
+}

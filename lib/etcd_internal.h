@@ -1,0 +1,44 @@
+/* Internals shared by the lib/etcd*.c files: the request transport and the
+ * JSON codec. Not for callers outside the etcd client. */
+#ifndef SK_ETCD_INTERNAL_H
+#define SK_ETCD_INTERNAL_H
+
+#include <cjson/cJSON.h>
+
+#include "etcd.h"
+#include "http.h"
+
+struct etcd {
+	char *endpoints[ETCD_MAX_ENDPOINTS];
+	size_t nendpoints;
+	size_t current;	       /* the endpoint that answered last */
+	struct etcd_opts opts; /* strings owned (copies) */
+	char *token;
+	struct http_client *http;
+};
+
+/* POSTs body to path (e.g. "/v3/kv/range") with failover and auth; *out
+ * gets the parsed answer of a 200. Returns an ETCD_E* code on failure. */
+int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, struct sk_err *err);
+/* Opens a streaming POST on a fresh connection (for watch); the caller
+ * reads the body from *http and frees it. */
+int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, int timeout_ms,
+		     struct http_client **http, struct sk_err *err);
+/* Maps an etcd error answer {"error","code"} (HTTP status) to a code. */
+int etcd_error_from_json(const char *body, int status, struct sk_err *err);
+
+/* JSON codec */
+int etcd_json_add_bytes(cJSON *obj, const char *name, const void *data, size_t len);
+int etcd_json_add_i64(cJSON *obj, const char *name, int64_t v);
+int64_t etcd_json_i64(const cJSON *obj, const char *name);
+int etcd_json_bytes(const cJSON *obj, const char *name, char **out, size_t *len,
+		    struct sk_err *err);
+int etcd_kv_from_json(const cJSON *j, struct etcd_kv *kv, struct sk_err *err);
+int etcd_kvs_from_json(const cJSON *arr, struct etcd_kv **kvs, size_t *n, struct sk_err *err);
+int etcd_range_resp_from_json(const cJSON *j, struct etcd_range_resp *r, struct sk_err *err);
+int etcd_watch_resp_from_json(const cJSON *j, struct etcd_watch_resp *r, struct sk_err *err);
+cJSON *etcd_range_req_to_json(const struct etcd_range_req *req);
+/* Adds key (and range_end for prefix / explicit end) to obj. */
+int etcd_json_add_range(cJSON *obj, const char *key, const char *range_end, int prefix);
+
+#endif

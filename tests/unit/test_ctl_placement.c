@@ -1,0 +1,171 @@
+#include <string.h>
+
+#include "check.h"
+#include "../../ctl/ctl.h"
+#include "../../ctl/model.h"
+#include "../../ctl/placement.h"
+
+static cJSON *labels_a, *labels_b;
+
+static struct place_node node(const char *id, int64_t cpu, int64_t mem, int ntasks, int ngroup,
+			      const cJSON *labels)
+{
+	return (struct place_node){id, cpu, mem, ntasks, ngroup, labels};
+}
+
+TEST(binpack_memory_prefers_fullest_node_that_fits)
+{
+	struct place_node n[] = {node("a", 1024, 512, 0, 0, NULL), node("b", 1024, 200, 3, 0, NULL),
+				 node("c", 1024, 100, 5, 0, NULL)};
+	struct strategy s = {STRAT_BINPACK, FIELD_MEMORY};
+	struct place_req r = {.cpu = 100, .memory = 128, .strategies = &s, .nstrategies = 1};
+	unsigned seed = 1;
+	CHECK(place_choose(n, 3, &r, &seed, NULL, 0) == 1); /* c is too small */
+}
+
+TEST(binpack_cpu_and_spread)
+{
+	struct place_node n[] = {node("a", 300, 512, 4, 0, NULL), node("b", 900, 512, 1, 0, NULL),
+				 node("c", 600, 512, 2, 0, NULL)};
+	struct strategy cpu = {STRAT_BINPACK, FIELD_CPU}, spread = {STRAT_SPREAD, FIELD_NODE};
+	struct place_req r = {.cpu = 256, .memory = 64, .strategies = &cpu, .nstrategies = 1};
+	unsigned seed = 1;
+	CHECK(place_choose(n, 3, &r, &seed, NULL, 0) == 0);
+	r.strategies = &spread;
+	CHECK(place_choose(n, 3, &r, &seed, NULL, 0) == 1);
+	r.nstrategies = 0; /* default: spread */
+	CHECK(place_choose(n, 3, &r, &seed, NULL, 0) == 1);
+}
+
+TEST(random_picks_only_fitting_nodes_and_varies)
+{
+	struct place_node n[] = {node("a", 1024, 512, 0, 0, NULL), node("b", 10, 512, 0, 0, NULL),
+				 node("c", 1024, 512, 0, 0, NULL)};
+	struct strategy s = {STRAT_RANDOM, FIELD_NODE};
+	struct place_req r = {.cpu = 100, .memory = 64, .strategies = &s, .nstrategies = 1};
+	unsigned seed = 42;
+	int seen[3] = {0};
+	for (int i = 0; i < 200; i++) {
+		int k = place_choose(n, 3, &r, &seed, NULL, 0);
+		CHECK(k == 0 || k == 2);
+		if (k >= 0)
+			seen[k]++;
+	}
+	CHECK(seen[0] > 20 && seen[2] > 20 && seen[1] == 0);
+}
+
+TEST(constraints_filter_nodes)
+{
+	struct place_node n[] = {node("a", 1024, 512, 0, 1, labels_a),
+				 node("b", 1024, 512, 5, 0, labels_b)};
+	struct constraint c;
+	struct sk_err err = {0};
+	unsigned seed = 1;
+	struct place_req r = {.cpu = 1, .memory = 1, .constraints = &c, .nconstraints = 1};
+	CHECK(constraint_parse("distinctInstance", &c, &err) == 0);
+	CHECK(place_choose(n, 2, &r, &seed, NULL, 0) == 1);
+	CHECK(constraint_parse("memberOf:attribute:zone == a", &c, &err) == 0);
+	CHECK(place_choose(n, 2, &r, &seed, NULL, 0) == 0);
+	CHECK(constraint_parse("memberOf:attribute:zone!=a", &c, &err) == 0);
+	CHECK(place_choose(n, 2, &r, &seed, NULL, 0) == 1);
+	CHECK(constraint_parse("memberOf:attribute:zone == z", &c, &err) == 0);
+	char why[256] = "";
+	CHECK(place_choose(n, 2, &r, &seed, why, sizeof why) == -1);
+	CHECK(strstr(why, "2 fail constraints") != NULL);
+}
+
+TEST(nothing_fits_explains)
+{
+	struct place_node n[] = {node("a", 100, 64, 0, 0, NULL)};
+	struct place_req r = {.cpu = 512, .memory = 64};
+	char why[256] = "";
+	unsigned seed = 1;
+	CHECK(place_choose(n, 1, &r, &seed, why, sizeof why) == -1);
+	CHECK(strstr(why, "1 lack cpu 512") != NULL);
+	CHECK(place_choose(n, 0, &r, &seed, why, sizeof why) == -1);
+}
+
+TEST(parse_and_json_round_trip)
+{
+	struct strategy s;
+	struct constraint c;
+	struct sk_err err = {0};
+	CHECK(strategy_parse("binpack:cpu", &s, &err) == 0 && s.type == STRAT_BINPACK &&
+	      s.field == FIELD_CPU);
+	CHECK(strategy_parse("spread:zone", &s, &err) == CTL_EUSAGE);
+	CHECK(constraint_parse("memberOf:zone == a", &c, &err) == CTL_EUSAGE);
+	CHECK(constraint_parse("memberOf:attribute:zone = a", &c, &err) == CTL_EUSAGE);
+	CHECK(strstr(err.msg, "--constraint") != NULL);
+	cJSON *svc = cJSON_CreateObject();
+	cJSON *sa = cJSON_AddArrayToObject(svc, "placementStrategy");
+	cJSON *ca = cJSON_AddArrayToObject(svc, "placementConstraints");
+	CHECK(strategy_parse("spread:node", &s, &err) == 0);
+	cJSON_AddItemToArray(sa, strategy_to_json(&s));
+	CHECK(constraint_parse("memberOf:attribute:zone != b", &c, &err) == 0);
+	cJSON_AddItemToArray(ca, constraint_to_json(&c));
+	struct strategy ss[PLACEMENT_MAX];
+	struct constraint cc[PLACEMENT_MAX];
+	size_t ns, nc;
+	CHECK(placement_from_json(svc, ss, &ns, cc, &nc, &err) == 0);
+	CHECK(ns == 1 && ss[0].type == STRAT_SPREAD && nc == 1 && cc[0].not_equal);
+	CHECK_STREQ(cc[0].key, "zone");
+	CHECK_STREQ(cc[0].value, "b");
+	cJSON_Delete(svc);
+}
+
+static struct etcd_kv kv(const char *key, const char *value, int64_t rev)
+{
+	return (struct etcd_kv){(char *)key, (char *)value, strlen(value), rev, rev, 1, 0};
+}
+
+TEST(model_accounts_capacity_and_links_records)
+{
+	struct etcd_kv kvs[] = {
+	    kv("/skiff/c/nodes/n1", "{\"id\":\"n1\",\"cpu\":1024,\"memory\":512}", 2),
+	    kv("/skiff/c/nodemeta/n1", "{\"status\":\"DRAINING\"}", 3),
+	    kv("/skiff/c/taskdefs/web/1",
+	       "{\"family\":\"web\",\"containerDefinitions\":[{\"name\":\"a\",\"cpu\":100,"
+	       "\"memory\":64},{\"name\":\"b\",\"memoryReservation\":32}]}",
+	       4),
+	    kv("/skiff/c/tasks/t1",
+	       "{\"id\":\"t1\",\"taskDefinition\":\"web:1\",\"node\":\"n1\","
+	       "\"desiredStatus\":\"RUNNING\",\"service\":\"s\"}",
+	       5),
+	    kv("/skiff/c/tasks/t2",
+	       "{\"id\":\"t2\",\"taskDefinition\":\"web:1\",\"node\":\"n1\","
+	       "\"desiredStatus\":\"STOPPED\"}",
+	       6),
+	    kv("/skiff/c/assign/n1/t1", "{\"task\":\"t1\"}", 7),
+	    kv("/skiff/c/assign/n1/gone", "{\"task\":\"gone\"}", 8),
+	    kv("/skiff/c/status/n1/t1", "{\"task\":\"t1\",\"status\":\"RUNNING\"}", 9),
+	    kv("/skiff/c/leader/scheduler", "s1", 10),
+	};
+	struct model m;
+	CHECK(model_build(&m, "/skiff/c/", kvs, sizeof kvs / sizeof kvs[0], 10, NULL) == 0);
+	CHECK(m.nnodes == 1 && m.ntasks == 2 && m.ntaskdefs == 1 && m.norphans == 1);
+	struct m_node *n = model_node(&m, "n1");
+	CHECK(n && n->draining && n->cpu == 1024 && n->used_cpu == 100 && n->used_mem == 96);
+	CHECK(n && n->ntasks == 1);
+	struct m_task *t = model_task(&m, "t1");
+	CHECK(t && t->assign && t->assign_rev == 7 && t->cpu == 100 && t->memory == 96);
+	CHECK_STREQ(t ? t->last_status : NULL, "RUNNING");
+	CHECK_STREQ(m.orphans[0].key, "/skiff/c/assign/n1/gone");
+	CHECK_STREQ(m.leader, "s1");
+	model_free(&m);
+}
+
+int main(void)
+{
+	labels_a = cJSON_Parse("{\"zone\":\"a\"}");
+	labels_b = cJSON_Parse("{\"zone\":\"b\"}");
+	RUN(binpack_memory_prefers_fullest_node_that_fits);
+	RUN(binpack_cpu_and_spread);
+	RUN(random_picks_only_fitting_nodes_and_varies);
+	RUN(constraints_filter_nodes);
+	RUN(nothing_fits_explains);
+	RUN(parse_and_json_round_trip);
+	RUN(model_accounts_capacity_and_links_records);
+	cJSON_Delete(labels_a);
+	cJSON_Delete(labels_b);
+	return check_summary();
+}
