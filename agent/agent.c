@@ -1,0 +1,204 @@
+/* The agent's loop: one poll over a signalfd (SIGCHLD for workers and
+ * container monitors, SIGTERM/SIGINT for shutdown) and the watch thread's
+ * pipe, with timers for registration retries, lease keepalives and
+ * reconciliation. Shutdown stops every task, reports it and revokes the
+ * lease before returning. */
+#define _GNU_SOURCE
+#include "agent.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_internal.h"
+
+int64_t agent_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void agent_log(const char *fmt, ...)
+{
+	char buf[1200];
+	int64_t ms = agent_now_ms();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	/* The monotonic clock counts from boot: on a node's console these
+	 * stamps line up with init's. */
+	fprintf(stderr, "[%4lld.%03lld] agent: %s\n", (long long)(ms / 1000),
+		(long long)(ms % 1000), buf);
+}
+
+static int setup_signals(struct agent *a, struct sk_err *err)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Blocked before the watch thread starts, so it inherits the mask. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return sk_fail(err, errno, "sigprocmask");
+	if ((a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return sk_fail(err, errno, "signalfd");
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int open_etcd(struct agent *a, struct sk_err *err)
+{
+	char endpoints[AGENT_MAX_ENDPOINTS * 260] = "";
+	struct etcd_opts o = {0};
+
+	for (size_t i = 0; i < a->cfg->n_endpoints; i++) {
+		if (i)
+			strcat(endpoints, ",");
+		strcat(endpoints, a->cfg->endpoints[i]);
+	}
+	o.endpoints = endpoints;
+	o.timeout_ms = 3000;
+	if (etcd_new(&o, &a->kv, err) < 0)
+		return sk_wrap(err, "etcd client");
+	return 0;
+}
+
+static void start_shutdown(struct agent *a)
+{
+	if (a->stopping)
+		return;
+	agent_log("shutting down: stopping tasks");
+	a->stopping = 1;
+	a->shutdown_deadline = agent_now_ms() + (int64_t)(a->cfg->stop_timeout_s + 5) * 1000;
+	tasks_step_all(a);
+}
+
+static void reap(struct agent *a)
+{
+	int wstatus;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+		worker_reaped(a, pid, wstatus);
+}
+
+static void on_signals(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap(a);
+			tasks_step_all(a);
+		} else if (a->stopping) {
+			agent_log("second signal, exiting now");
+			exit(SK_EXIT_FAIL);
+		} else {
+			start_shutdown(a);
+		}
+	}
+}
+
+static void on_timers(struct agent *a)
+{
+	int64_t now = agent_now_ms();
+	struct sk_err err = {0};
+
+	if (!a->registered && now >= a->next_register && register_node(a, &err) < 0) {
+		if (a->reachable)
+			agent_log("%s", err.msg);
+		a->next_register = now + 1000;
+	}
+	if (a->registered && now >= a->next_keepalive)
+		register_keepalive(a);
+	if (now >= a->next_reconcile) {
+		a->next_reconcile = now + a->cfg->reconcile_ms;
+		tasks_step_all(a);
+		tasks_report_all(a, 0);
+	}
+}
+
+static int next_timeout(const struct agent *a)
+{
+	int64_t now = agent_now_ms(), next = a->next_reconcile;
+
+	if (!a->registered && a->next_register < next)
+		next = a->next_register;
+	if (a->registered && a->next_keepalive < next)
+		next = a->next_keepalive;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static int shutdown_done(struct agent *a)
+{
+	if (!a->stopping)
+		return 0;
+	if (!tasks_all_stopped(a) && agent_now_ms() < a->shutdown_deadline)
+		return 0;
+	tasks_report_all(a, 0);
+	register_revoke(a);
+	agent_log("stopped");
+	return 1;
+}
+
+static int loop(struct agent *a, struct sk_err *err)
+{
+	struct pollfd fds[2] = {{.fd = a->sigfd, .events = POLLIN},
+				{.fd = a->q_pipe[0], .events = POLLIN}};
+
+	for (;;) {
+		int n = poll(fds, 2, next_timeout(a));
+		if (n < 0 && errno != EINTR)
+			return sk_fail(err, errno, "poll");
+		if (n > 0 && (fds[0].revents & POLLIN))
+			on_signals(a);
+		if (n > 0 && (fds[1].revents & POLLIN))
+			watch_drain(a);
+		on_timers(a);
+		if (shutdown_done(a))
+			return 0;
+	}
+}
+
+static struct agent the_agent;
+
+int agent_run(const struct agent_config *cfg, struct sk_err *err)
+{
+	struct agent *a = &the_agent;
+
+	a->cfg = cfg;
+	a->reachable = 1;
+	if ((size_t)snprintf(a->prefix, sizeof a->prefix, "/skiff/%s/", cfg->cluster) >=
+		sizeof a->prefix ||
+	    (size_t)snprintf(a->assign_pfx, sizeof a->assign_pfx, "%sassign/%s/", a->prefix,
+			     cfg->node_id) >= sizeof a->assign_pfx)
+		return sk_fail(err, 0, "cluster name or node id too long");
+	/* Container monitors that lose their parent come to us, not to PID 1. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (setup_signals(a, err) < 0 || open_etcd(a, err) < 0)
+		return -1;
+	if (driver_open(cfg, &a->drv, err) < 0)
+		return sk_wrap(err, "runtime");
+	if (reconcile_adopt(a, err) < 0)
+		return -1;
+	if (watch_start(a, err) < 0)
+		return -1;
+	agent_log("node %s, cluster %s, watching %s", cfg->node_id, cfg->cluster, a->assign_pfx);
+	a->next_register = a->next_reconcile = agent_now_ms();
+	return loop(a, err);
+}

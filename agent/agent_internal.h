@@ -1,0 +1,81 @@
+/* The agent's state, shared by its files: the loop (agent.c), registration
+ * and lease (register.c), the assignment watch (watch.c), the task state
+ * machine (tasks.c), start workers (worker.c) and reconciliation
+ * (reconcile.c). Everything but watch.c runs on the main thread. */
+#ifndef AGENT_INTERNAL_H
+#define AGENT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "driver.h"
+#include "etcd.h"
+#include "task.h"
+
+#define AGENT_MAX_TASKS 128
+
+struct watch_msg;
+
+struct agent {
+	const struct agent_config *cfg;
+	struct etcd *kv; /* main thread's client */
+	struct driver *drv;
+	char prefix[80];      /* /skiff/<cluster>/ */
+	char assign_pfx[256]; /* /skiff/<cluster>/assign/<node>/ */
+	int64_t lease;
+	char addresses[512]; /* as last registered */
+	int registered;
+	int reachable;
+	int64_t next_keepalive, next_register, next_reconcile;
+	int synced;   /* the first assignment listing has been applied */
+	int stopping; /* shutdown requested */
+	int64_t shutdown_deadline;
+	int sigfd;
+	/* watch thread -> main thread */
+	pthread_t watch_thread;
+	struct etcd *watch_kv;
+	pthread_mutex_t q_lock;
+	struct watch_msg *q_head, *q_tail;
+	int q_pipe[2];
+	struct task tasks[AGENT_MAX_TASKS];
+};
+
+int64_t agent_now_ms(void);
+void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* register.c */
+int register_node(struct agent *a, struct sk_err *err);
+void register_keepalive(struct agent *a);
+void register_revoke(struct agent *a);
+
+/* watch.c */
+int watch_start(struct agent *a, struct sk_err *err);
+/* Applies what the watch thread queued. */
+void watch_drain(struct agent *a);
+
+/* tasks.c */
+struct task *tasks_find(struct agent *a, const char *id);
+struct task *tasks_add(struct agent *a, const char *id);
+void tasks_assign(struct agent *a, const char *id, const char *value);
+void tasks_unassign(struct agent *a, const char *id);
+/* Advances one task as far as it can go now. */
+void tasks_step(struct agent *a, struct task *t);
+void tasks_step_all(struct agent *a);
+/* Writes a task's status when etcd does not have the latest. */
+void tasks_report(struct agent *a, struct task *t);
+void tasks_report_all(struct agent *a, int force);
+int tasks_all_stopped(const struct agent *a);
+
+/* worker.c */
+int worker_spawn(struct agent *a, struct task *t, struct sk_err *err);
+/* A child ended: if it was a worker, its task learns the outcome. */
+void worker_reaped(struct agent *a, pid_t pid, int wstatus);
+
+/* reconcile.c */
+/* Finds containers left by a previous agent and adopts them as tasks. */
+int reconcile_adopt(struct agent *a, struct sk_err *err);
+/* Refreshes the container states of running and stopping tasks. */
+void reconcile_poll(struct agent *a, struct task *t);
+
+#endif

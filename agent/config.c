@@ -1,0 +1,264 @@
+/* Agent settings: defaults, node.json's "cluster" object, overrides. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "nodeinfo.h"
+
+#define CONFIG_MAX_BYTES (256 * 1024)
+
+void agent_config_defaults(struct agent_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->cluster, sizeof cfg->cluster, "default");
+	snprintf(cfg->endpoints[0], sizeof cfg->endpoints[0], "http://127.0.0.1:2379");
+	cfg->n_endpoints = 1;
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "/var/lib/skiff");
+	snprintf(cfg->run_dir, sizeof cfg->run_dir, "/run/skiff");
+	cfg->reserved_memory_mib = 64;
+	cfg->lease_ttl_s = 10;
+	cfg->stop_timeout_s = 30;
+	cfg->reconcile_ms = 1000;
+}
+
+/* Names used as etcd key components and container ids. */
+static int valid_id(const char *s)
+{
+	if (!*s || strlen(s) >= AGENT_ID_MAX || s[0] == '.')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+static int copy_str(char *dst, size_t size, const cJSON *v, const char *name, const char *key,
+		    struct sk_err *err)
+{
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= size)
+		return sk_fail(err, 0, "%s: cluster.%s: expected a string shorter than %zu", name,
+			       key, size);
+	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
+static int parse_int(int *dst, const cJSON *v, int min, int max, const char *name, const char *key,
+		     struct sk_err *err)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < min || v->valuedouble > max ||
+	    v->valuedouble != (int)v->valuedouble)
+		return sk_fail(err, 0, "%s: cluster.%s: expected an integer in %d..%d", name, key,
+			       min, max);
+	*dst = (int)v->valuedouble;
+	return 0;
+}
+
+static int parse_endpoints(struct agent_config *cfg, const cJSON *v, const char *name,
+			   struct sk_err *err)
+{
+	const cJSON *e;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
+	    cJSON_GetArraySize(v) > AGENT_MAX_ENDPOINTS)
+		return sk_fail(err, 0, "%s: cluster.endpoints: expected 1..%d URLs", name,
+			       AGENT_MAX_ENDPOINTS);
+	cJSON_ArrayForEach(e, v)
+	{
+		char key[32];
+		snprintf(key, sizeof key, "endpoints[%zu]", n);
+		if (copy_str(cfg->endpoints[n], sizeof cfg->endpoints[n], e, name, key, err) < 0)
+			return -1;
+		if (strncmp(cfg->endpoints[n], "http://", 7) != 0 &&
+		    strncmp(cfg->endpoints[n], "https://", 8) != 0)
+			return sk_fail(err, 0, "%s: cluster.%s: not an http(s) URL: %s", name, key,
+				       cfg->endpoints[n]);
+		n++;
+	}
+	cfg->n_endpoints = n;
+	return 0;
+}
+
+static int set_label(struct agent_config *cfg, const char *k, const char *v, struct sk_err *err)
+{
+	size_t i;
+
+	if (!*k || strlen(k) >= sizeof cfg->labels[0].key ||
+	    strlen(v) >= sizeof cfg->labels[0].value)
+		return sk_fail(err, 0, "label %s: key or value too long or empty", k);
+	for (i = 0; i < cfg->n_labels && strcmp(cfg->labels[i].key, k) != 0; i++)
+		;
+	if (i == AGENT_MAX_LABELS)
+		return sk_fail(err, 0, "label %s: more than %d labels", k, AGENT_MAX_LABELS);
+	snprintf(cfg->labels[i].key, sizeof cfg->labels[i].key, "%s", k);
+	snprintf(cfg->labels[i].value, sizeof cfg->labels[i].value, "%s", v);
+	if (i == cfg->n_labels)
+		cfg->n_labels++;
+	return 0;
+}
+
+static int parse_labels(struct agent_config *cfg, const cJSON *v, const char *name,
+			struct sk_err *err)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsObject(v))
+		return sk_fail(err, 0, "%s: cluster.labels: expected an object", name);
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e))
+			return sk_fail(err, 0, "%s: cluster.labels.%s: expected a string", name,
+				       e->string);
+		if (set_label(cfg, e->string, e->valuestring, err) < 0)
+			return sk_wrap(err, "%s: cluster.labels", name);
+	}
+	return 0;
+}
+
+int agent_config_add_registry(struct agent_config *cfg, const char *hostport, struct sk_err *err)
+{
+	if (cfg->n_registries == AGENT_MAX_REGISTRIES || !*hostport ||
+	    strlen(hostport) >= sizeof cfg->insecure_registries[0])
+		return sk_fail(err, 0, "insecure registry %s: empty, too long or too many",
+			       hostport);
+	snprintf(cfg->insecure_registries[cfg->n_registries++], sizeof cfg->insecure_registries[0],
+		 "%s", hostport);
+	return 0;
+}
+
+static int parse_registries(struct agent_config *cfg, const cJSON *v, const char *name,
+			    struct sk_err *err)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsArray(v))
+		return sk_fail(err, 0, "%s: cluster.insecure_registries: expected an array", name);
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e) || agent_config_add_registry(cfg, e->valuestring, err) < 0)
+			return sk_fail(err, 0,
+				       "%s: cluster.insecure_registries: expected at most %d "
+				       "\"host:port\" strings",
+				       name, AGENT_MAX_REGISTRIES);
+	}
+	return 0;
+}
+
+static int parse_cluster(struct agent_config *cfg, const cJSON *c, const char *name,
+			 struct sk_err *err)
+{
+	const cJSON *v;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "name")) &&
+	    copy_str(cfg->cluster, sizeof cfg->cluster, v, name, "name", err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "node_id")) &&
+	    copy_str(cfg->node_id, sizeof cfg->node_id, v, name, "node_id", err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "endpoints")) &&
+	    parse_endpoints(cfg, v, name, err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "labels")) &&
+	    parse_labels(cfg, v, name, err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "insecure_registries")) &&
+	    parse_registries(cfg, v, name, err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "reserved_memory_mib")) &&
+	    parse_int(&cfg->reserved_memory_mib, v, 0, 1 << 20, name, "reserved_memory_mib", err) <
+		0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "lease_ttl_s")) &&
+	    parse_int(&cfg->lease_ttl_s, v, 2, 3600, name, "lease_ttl_s", err) < 0)
+		return -1;
+	return 0;
+}
+
+int agent_config_parse(struct agent_config *cfg, const char *name, const char *text,
+		       struct sk_err *err)
+{
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *c;
+	int rc = 0;
+
+	if (!root)
+		return sk_fail(err, 0, "%s: not valid JSON", name);
+	c = cJSON_GetObjectItemCaseSensitive(root, "cluster");
+	if (c && !cJSON_IsObject(c))
+		rc = sk_fail(err, 0, "%s: cluster: expected an object", name);
+	else if (c)
+		rc = parse_cluster(cfg, c, name, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int agent_config_load(struct agent_config *cfg, const char *path, int required, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL;
+
+	if (nodeinfo_read_file(path, CONFIG_MAX_BYTES, &text, err) < 0) {
+		if (err->errnum == ENOENT && !required)
+			return 0;
+		return -1;
+	}
+	return agent_config_parse(cfg, path, text, err);
+}
+
+int agent_config_add_label(struct agent_config *cfg, const char *kv, struct sk_err *err)
+{
+	char key[64];
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key)
+		return sk_fail(err, 0, "label %s: expected KEY=VALUE", kv);
+	memcpy(key, kv, eq - kv);
+	key[eq - kv] = '\0';
+	return set_label(cfg, key, eq + 1, err);
+}
+
+int agent_config_set_endpoints(struct agent_config *cfg, const char *list, struct sk_err *err)
+{
+	SK_AUTOFREE char *copy = strdup(list);
+	char *save = NULL, *tok;
+	size_t n = 0;
+
+	if (!copy)
+		return sk_fail(err, errno, "endpoints");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == AGENT_MAX_ENDPOINTS || strlen(tok) >= sizeof cfg->endpoints[0])
+			return sk_fail(err, 0, "endpoints %s: too many or too long", list);
+		if (strncmp(tok, "http://", 7) != 0 && strncmp(tok, "https://", 8) != 0)
+			return sk_fail(err, 0, "endpoint %s: not an http(s) URL", tok);
+		snprintf(cfg->endpoints[n++], sizeof cfg->endpoints[0], "%s", tok);
+	}
+	if (n == 0)
+		return sk_fail(err, 0, "endpoints: empty list");
+	cfg->n_endpoints = n;
+	return 0;
+}
+
+int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
+{
+	if (!cfg->node_id[0]) {
+		char host[64] = "node", boot[40] = "";
+		gethostname(host, sizeof host - 1);
+		host[sizeof host - 1] = '\0';
+		if (nodeinfo_boot_id(boot, sizeof boot, err) < 0)
+			return -1;
+		snprintf(cfg->node_id, sizeof cfg->node_id, "%.64s-%.8s", host, boot);
+	}
+	if (!valid_id(cfg->node_id))
+		return sk_fail(err, 0, "node id %s: use letters, digits, '-', '_' and '.'",
+			       cfg->node_id);
+	if (!valid_id(cfg->cluster))
+		return sk_fail(err, 0, "cluster name %s: use letters, digits, '-', '_' and '.'",
+			       cfg->cluster);
+	return 0;
+}

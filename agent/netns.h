@@ -1,0 +1,16 @@
+/* Named network namespaces (like `ip netns add`): a namespace kept alive by
+ * a bind mount on a file, so that the bridge can be attached before the
+ * container exists and the runtime can join it by path. */
+#ifndef AGENT_NETNS_H
+#define AGENT_NETNS_H
+
+#include "err.h"
+
+/* Creates PATH (a file) holding a new network namespace. The calling
+ * thread must be the only one (a worker process): it enters the new
+ * namespace for a moment. */
+int netns_create(const char *path, struct sk_err *err);
+/* Unmounts and removes PATH; absent is not an error. */
+int netns_remove(const char *path, struct sk_err *err);
+
+#endif

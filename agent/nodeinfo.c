@@ -1,0 +1,178 @@
+/* Facts about the machine for the node record. */
+#include "nodeinfo.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int nodeinfo_read_file(const char *path, size_t max, char **out, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+	SK_AUTOFREE char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	if (!(buf = malloc(max + 1)))
+		return sk_fail(err, errno, "read %s", path);
+	while (len < max && (n = read(fd, buf + len, max - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sk_fail(err, errno, "read %s", path);
+		len += n;
+	}
+	if (len == max) {
+		char extra;
+		if (read(fd, &extra, 1) == 1)
+			return sk_fail(err, EFBIG, "read %s (more than %zu bytes)", path, max);
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	return 0;
+}
+
+int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL;
+
+	if (nodeinfo_read_file("/proc/sys/kernel/random/boot_id", 128, &text, err) < 0)
+		return -1;
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(buf, size, "%s", text);
+	return 0;
+}
+
+int nodeinfo_mem_total_mib(long *out, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL;
+	const char *p;
+
+	if (nodeinfo_read_file("/proc/meminfo", 64 * 1024, &text, err) < 0)
+		return -1;
+	if (!(p = strstr(text, "MemTotal:")))
+		return sk_fail(err, 0, "/proc/meminfo: no MemTotal");
+	*out = strtol(p + 9, NULL, 10) / 1024;
+	return 0;
+}
+
+void nodeinfo_now_rfc3339(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	/* Whole seconds: the form skiffctl parses (RFC 3339 allows both). */
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Global IPv4 and IPv6 addresses of up, non-loopback interfaces, except
+ * the container bridge's. */
+static void add_addresses(cJSON *arr)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		const void *a;
+		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (!strncmp(i->ifa_name, "skiff", 5) || !strncmp(i->ifa_name, "veth", 4))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else if (i->ifa_addr->sa_family == AF_INET6 &&
+			 !IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+			a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		else
+			continue;
+		if (inet_ntop(i->ifa_addr->sa_family, a, buf, sizeof buf))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+	}
+	freeifaddrs(ifa);
+}
+
+void nodeinfo_addresses(char *buf, size_t size)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *s;
+
+	buf[0] = '\0';
+	if (!arr)
+		return;
+	add_addresses(arr);
+	if ((s = cJSON_PrintUnformatted(arr))) {
+		snprintf(buf, size, "%s", s);
+		cJSON_free(s);
+	}
+	cJSON_Delete(arr);
+}
+
+static int resources(const struct agent_config *cfg, int *cpu, long *mem, struct sk_err *err)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*cpu = cfg->cpu_units ? cfg->cpu_units : (int)(ncpu > 0 ? ncpu : 1) * 1024;
+	if (cfg->memory_mib) {
+		*mem = cfg->memory_mib;
+		return 0;
+	}
+	if (nodeinfo_mem_total_mib(mem, err) < 0)
+		return -1;
+	*mem -= cfg->reserved_memory_mib;
+	if (*mem < 0)
+		*mem = 0;
+	return 0;
+}
+
+int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *err)
+{
+	char host[65] = "", boot[40], now[40];
+	struct utsname un;
+	cJSON *o, *labels, *versions;
+	int cpu;
+	long mem;
+
+	if (resources(cfg, &cpu, &mem, err) < 0 || nodeinfo_boot_id(boot, sizeof boot, err) < 0)
+		return -1;
+	gethostname(host, sizeof host - 1);
+	uname(&un);
+	nodeinfo_now_rfc3339(now, sizeof now);
+	if (!(o = cJSON_CreateObject()))
+		return sk_fail(err, ENOMEM, "node record");
+	cJSON_AddStringToObject(o, "id", cfg->node_id);
+	cJSON_AddStringToObject(o, "hostname", host);
+	add_addresses(cJSON_AddArrayToObject(o, "addresses"));
+	cJSON_AddNumberToObject(o, "cpu", cpu);
+	cJSON_AddNumberToObject(o, "memory", (double)mem);
+	labels = cJSON_AddObjectToObject(o, "labels");
+	for (size_t i = 0; i < cfg->n_labels; i++)
+		cJSON_AddStringToObject(labels, cfg->labels[i].key, cfg->labels[i].value);
+	versions = cJSON_AddObjectToObject(o, "versions");
+	cJSON_AddStringToObject(versions, "skiff", SKIFF_VERSION);
+	cJSON_AddStringToObject(versions, "kernel", un.release);
+	cJSON_AddStringToObject(o, "boot_id", boot);
+	cJSON_AddStringToObject(o, "registered_at", now);
+	*out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!*out)
+		return sk_fail(err, ENOMEM, "node record");
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* What the node record says about this machine: hostname, addresses, CPU
+ * units, memory, kernel and boot id; and the record's JSON. */
+#ifndef AGENT_NODEINFO_H
+#define AGENT_NODEINFO_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "err.h"
+
+#define SKIFF_VERSION "0.1"
+
+/* Reads at most MAX bytes of PATH into a NUL-terminated allocation. */
+int nodeinfo_read_file(const char *path, size_t max, char **out, struct sk_err *err);
+/* /proc/sys/kernel/random/boot_id without the newline. */
+int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err);
+/* MemTotal in MiB. */
+int nodeinfo_mem_total_mib(long *out, struct sk_err *err);
+/* The addresses the record would list, comma-separated (to notice changes). */
+void nodeinfo_addresses(char *buf, size_t size);
+/* The node record (docs/cluster.md "nodes/<node-id>"), malloc'd JSON. */
+int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *err);
+/* The current time as RFC 3339 UTC (2026-01-02T03:04:05Z). */
+void nodeinfo_now_rfc3339(char *buf, size_t size);
+
+#endif
