@@ -57,7 +57,7 @@ NODE_BINS := $(call present,skiff-init skiff-runtime skiff-netcfg skiff-agent)
 HOST_BINS := $(call present,skiff-imagegen skiffctl)
 
 .SECONDARY:
-.PHONY: all deps thirdparty asan test demo clean sizes
+.PHONY: all deps thirdparty asan test demo bench clean sizes
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
 	@$(MAKE) -s --no-print-directory sizes
 
@@ -124,6 +124,13 @@ test: all asan
 demo: all
 	@mk/deps.sh $(DEPS_TEST)
 	mk/demo.sh
+
+bench: all
+	@mk/deps.sh $(DEPS_TEST) crun runc
+	bench/boot.sh
+	bench/runtime_run.sh
+	bench/runtime_run_guest.sh
+	bench/pull.sh
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(BIN)
