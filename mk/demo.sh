@@ -10,7 +10,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ -z "${SKIFF_DEMO_NETNS:-}" ]; then
-	exec unshare -n -- env SKIFF_DEMO_NETNS=1 bash -c 'ip link set lo up && exec "$0"' "$0"
+	exec unshare -n -- env SKIFF_DEMO_NETNS=1 SKIFF_NETNS_PRIVATE=1 bash -c 'ip link set lo up && exec "$0"' "$0"
 fi
 
 out=$top/build/demo
