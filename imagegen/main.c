@@ -18,7 +18,7 @@
 #include "manifest.h"
 
 #ifndef SKIFF_VERSION
-#define SKIFF_VERSION "0.1.0"
+#include "version.h"
 #endif
 
 static const char usage_text[] =

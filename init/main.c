@@ -1,6 +1,7 @@
 /* skiff-init: PID 1 of a Skiff node. Boots, then supervises until a
  * shutdown request powers the machine off or reboots it; never exits. */
 #include <stdio.h>
+#include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,18 +10,37 @@
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "version.h"
 
 static struct node_config cfg;
 
-int main(void)
+/* Outside PID 1 only: as PID 1, argv holds kernel command-line words. */
+static int not_pid1(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("skiff-init %s\n", SKIFF_VERSION);
+		return 0;
+	}
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: skiff-init   (as PID 1: /sbin/init of a Skiff image)\n"
+		       "Mounts the system, loads the image's modules, sets up the network,\n"
+		       "supervises the services in /etc/skiff/node.json and shuts down in\n"
+		       "order on SIGTERM/SIGUSR2 (power off), SIGINT (reboot) or the power\n"
+		       "button. Kernel command-line keys: skiff.hostname, skiff.debug,\n"
+		       "skiff.modules, skiff.grace_ms, skiff.service.NAME=off, ip=, skiff.net.*\n");
+		return 0;
+	}
+	fprintf(stderr, "skiff-init: must run as PID 1 (it mounts, kills and reboots)\n");
+	return SK_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
 {
 	struct sk_err err = {0};
 
 	sk_progname = "skiff-init";
-	if (getpid() != 1) {
-		fprintf(stderr, "skiff-init: must run as PID 1 (it mounts, kills and reboots)\n");
-		return SK_EXIT_USAGE;
-	}
+	if (getpid() != 1)
+		return not_pid1(argc, argv);
 	umask(022);
 	log_open_console();
 	logmsg("skiff-init starting");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "netcfg.h"
+#include "version.h"
 
 #define MAX_MAPS 32
 
@@ -221,6 +222,10 @@ int main(int argc, char **argv)
 	int r;
 
 	sk_progname = "skiff-netcfg";
+	if (!strcmp(verb, "--version")) {
+		printf("skiff-netcfg %s\n", SKIFF_VERSION);
+		return 0;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines interleave with errors */
 	if (netcfg_is_dhcp_event(verb)) /* udhcpc -s skiff-netcfg */
 		r = cmd_dhcp(argc, argv, &err);

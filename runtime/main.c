@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define VERSION "0.1.0"
+#include "version.h"
+#define VERSION SKIFF_VERSION
 
 static const struct {
 	const char *name;
