@@ -72,6 +72,9 @@ static int open_etcd(struct agent *a, struct sk_err *err)
 		strcat(endpoints, a->cfg->endpoints[i]);
 	}
 	o.endpoints = endpoints;
+	o.ca_file = a->cfg->ca_file[0] ? a->cfg->ca_file : NULL;
+	o.cert_file = a->cfg->cert_file[0] ? a->cfg->cert_file : NULL;
+	o.key_file = a->cfg->key_file[0] ? a->cfg->key_file : NULL;
 	o.timeout_ms = 3000;
 	if (etcd_new(&o, &a->kv, err) < 0)
 		return sk_wrap(err, "etcd client");

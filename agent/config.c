@@ -151,6 +151,22 @@ static int parse_registries(struct agent_config *cfg, const cJSON *v, const char
 	return 0;
 }
 
+static int parse_tls(struct agent_config *cfg, const cJSON *c, const char *name, struct sk_err *err)
+{
+	const cJSON *v;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "ca_file")) &&
+	    copy_str(cfg->ca_file, sizeof cfg->ca_file, v, name, "ca_file", err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "cert_file")) &&
+	    copy_str(cfg->cert_file, sizeof cfg->cert_file, v, name, "cert_file", err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "key_file")) &&
+	    copy_str(cfg->key_file, sizeof cfg->key_file, v, name, "key_file", err) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_cluster(struct agent_config *cfg, const cJSON *c, const char *name,
 			 struct sk_err *err)
 {
@@ -164,6 +180,8 @@ static int parse_cluster(struct agent_config *cfg, const cJSON *c, const char *n
 		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "endpoints")) &&
 	    parse_endpoints(cfg, v, name, err) < 0)
+		return -1;
+	if (parse_tls(cfg, c, name, err) < 0)
 		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "labels")) &&
 	    parse_labels(cfg, v, name, err) < 0)
@@ -260,5 +278,9 @@ int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
 	if (!valid_id(cfg->cluster))
 		return sk_fail(err, 0, "cluster name %s: use letters, digits, '-', '_' and '.'",
 			       cfg->cluster);
+	if (!cfg->cert_file[0] != !cfg->key_file[0])
+		return sk_fail(err, 0,
+			       "TLS client certificate: give both cert_file and key_file "
+			       "(--cert and --key)");
 	return 0;
 }

@@ -22,6 +22,9 @@ struct agent_config {
 	char node_id[AGENT_ID_MAX];
 	char endpoints[AGENT_MAX_ENDPOINTS][256];
 	size_t n_endpoints;
+	char ca_file[256];   /* "": the system CA bundle */
+	char cert_file[256]; /* "": no TLS client certificate */
+	char key_file[256];
 	struct agent_label labels[AGENT_MAX_LABELS];
 	size_t n_labels;
 	char data_dir[256]; /* images, bundles (persistent) */

@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "config.h"
 #include "err.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -15,6 +16,9 @@ static void usage(FILE *f)
 	      "                       (default /etc/skiff/node.json, if present)\n"
 	      "  --cluster NAME       cluster name (keys under /skiff/NAME/)\n"
 	      "  --endpoints URLS     etcd endpoints, comma-separated\n"
+	      "  --cacert FILE        CA bundle to verify https endpoints (default: the system's)\n"
+	      "  --cert FILE          TLS client certificate for etcd, PEM\n"
+	      "  --key FILE           its private key, PEM, RSA or EC\n"
 	      "  --node-id ID         node id (default: hostname-<boot id prefix>)\n"
 	      "  --labels K=V[,K=V]   node labels (repeatable)\n"
 	      "  --cpu UNITS          CPU units to offer (default 1024 per CPU)\n"
@@ -34,6 +38,9 @@ enum {
 	OPT_CONFIG = 256,
 	OPT_CLUSTER,
 	OPT_ENDPOINTS,
+	OPT_CACERT,
+	OPT_CERT,
+	OPT_KEY,
 	OPT_NODE_ID,
 	OPT_LABELS,
 	OPT_CPU,
@@ -51,6 +58,9 @@ static const struct option options[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"cluster", required_argument, NULL, OPT_CLUSTER},
     {"endpoints", required_argument, NULL, OPT_ENDPOINTS},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
     {"node-id", required_argument, NULL, OPT_NODE_ID},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"cpu", required_argument, NULL, OPT_CPU},
@@ -104,6 +114,12 @@ static int apply(struct agent_config *cfg, int opt, const char *v, struct sk_err
 		return copy(cfg->cluster, sizeof cfg->cluster, v, "cluster", err);
 	case OPT_ENDPOINTS:
 		return agent_config_set_endpoints(cfg, v, err);
+	case OPT_CACERT:
+		return copy(cfg->ca_file, sizeof cfg->ca_file, v, "cacert", err);
+	case OPT_CERT:
+		return copy(cfg->cert_file, sizeof cfg->cert_file, v, "cert", err);
+	case OPT_KEY:
+		return copy(cfg->key_file, sizeof cfg->key_file, v, "key", err);
 	case OPT_NODE_ID:
 		return copy(cfg->node_id, sizeof cfg->node_id, v, "node-id", err);
 	case OPT_LABELS:
@@ -160,6 +176,10 @@ int main(int argc, char **argv)
 	int opt;
 
 	sk_progname = "skiff-agent";
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("skiff-agent %s\n", SKIFF_VERSION);
+		return 0;
+	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	agent_config_defaults(&cfg);
 	if (load_config(&cfg, argc, argv, &err) < 0)

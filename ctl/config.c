@@ -1,8 +1,8 @@
 /* Where skiffctl finds etcd: --endpoints, $SKIFF_ENDPOINTS, or the config
  * file (--config FILE or ~/.config/skiff/skiffctl.json):
  * {"endpoints":["http://127.0.0.1:2379"],"cluster":"default","cacert":"…",
- *  "user":"…","password":"…"}. Flags win over the environment, which wins
- * over the file. */
+ *  "cert":"…","key":"…","user":"…","password":"…"}. Flags win over the
+ * environment, which wins over the file. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +47,10 @@ static int load_config(struct ctl *c, struct sk_err *err)
 		c->cluster = json_str(config_json, "cluster");
 	if (!c->opts.ca_file && *json_str(config_json, "cacert"))
 		c->opts.ca_file = json_str(config_json, "cacert");
+	if (!c->opts.cert_file && *json_str(config_json, "cert"))
+		c->opts.cert_file = json_str(config_json, "cert");
+	if (!c->opts.key_file && *json_str(config_json, "key"))
+		c->opts.key_file = json_str(config_json, "key");
 	if (!c->opts.user && *json_str(config_json, "user"))
 		c->opts.user = json_str(config_json, "user");
 	if (!c->opts.password && *json_str(config_json, "password"))
@@ -73,9 +77,15 @@ int ctl_configure(struct ctl *c, struct sk_err *err)
 		c->cluster = getenv("SKIFF_CLUSTER");
 	if (!c->opts.password)
 		c->opts.password = getenv("SKIFF_ETCD_PASSWORD");
+	if (!c->opts.cert_file)
+		c->opts.cert_file = getenv("SKIFF_ETCD_CERT");
+	if (!c->opts.key_file)
+		c->opts.key_file = getenv("SKIFF_ETCD_KEY");
 	int rc = load_config(c, err);
 	if (rc < 0)
 		return rc;
+	if (!c->opts.cert_file != !c->opts.key_file)
+		return ctl_usage_error(err, "--cert and --key go together");
 	if (!c->endpoints)
 		c->endpoints = "http://127.0.0.1:2379";
 	if (!c->cluster)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -27,6 +28,8 @@ static void usage(FILE *f)
 	    "  --cluster NAME       cluster name (env SKIFF_CLUSTER; default \"default\")\n"
 	    "  --config FILE        config file (default ~/.config/skiff/skiffctl.json)\n"
 	    "  --cacert FILE        CA bundle for https endpoints\n"
+	    "  --cert FILE          TLS client certificate, PEM (env SKIFF_ETCD_CERT)\n"
+	    "  --key FILE           its private key, PEM, RSA or EC (env SKIFF_ETCD_KEY)\n"
 	    "  --user NAME          etcd user (password from env SKIFF_ETCD_PASSWORD)\n"
 	    "  -o json              machine-readable output\n"
 	    "  -h, --help           this help (also after any command)\n"
@@ -80,6 +83,10 @@ static int global_options(struct ctl *c, int argc, char **argv)
 			c->config = v;
 		else if (strcmp(a, "--cacert") == 0 && v)
 			c->opts.ca_file = v;
+		else if (strcmp(a, "--cert") == 0 && v)
+			c->opts.cert_file = v;
+		else if (strcmp(a, "--key") == 0 && v)
+			c->opts.key_file = v;
 		else if (strcmp(a, "--user") == 0 && v)
 			c->opts.user = v;
 		else
@@ -94,6 +101,10 @@ int main(int argc, char **argv)
 	struct ctl c = {0};
 	struct sk_err err = {0};
 	sk_progname = "skiffctl";
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("skiffctl %s\n", SKIFF_VERSION);
+		return 0;
+	}
 	int i = global_options(&c, argc, argv);
 	if (i < 0 || i >= argc) {
 		if (i < 0)

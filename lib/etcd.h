@@ -2,8 +2,9 @@
  * transactions, leases, streaming watch and a list+watch helper that never
  * misses nor repeats an event. Speaks HTTP/1.1 through lib/http.h, with
  * keep-alive, several endpoints (failover on connection errors; the last
- * endpoint that answered is tried first), TLS and password auth (the token
- * is sent raw in Authorization: and renewed when etcd rejects it).
+ * endpoint that answered is tried first), TLS (server verification and
+ * client certificates) and password auth (the token is sent raw in
+ * Authorization: and renewed when etcd rejects it).
  *
  * Keys are NUL-terminated strings; values are byte strings with a length
  * (also NUL-terminated for convenience). Every function follows the
@@ -34,15 +35,16 @@ struct etcd_opts {
 	/* "http://127.0.0.1:2379,https://h:2379" (comma-separated). */
 	const char *endpoints;
 	const char *ca_file;   /* TLS: CA bundle to verify the server */
-	const char *cert_file; /* TLS client certificate: not yet supported by lib/http */
-	const char *key_file;
-	const char *user; /* password auth when set */
+	const char *cert_file; /* TLS client certificate (PEM chain), with key_file */
+	const char *key_file;  /* its PEM private key (RSA or EC) */
+	const char *user;      /* password auth when set */
 	const char *password;
 	int timeout_ms; /* per request I/O timeout; default 5000 */
 };
 
 struct etcd;
 
+/* Reads the client certificate and key (if any) at once; errors name the file. */
 int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err);
 /* A second client with the same settings (for a watch in another thread). */
 int etcd_dup(const struct etcd *e, struct etcd **out, struct sk_err *err);

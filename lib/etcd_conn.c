@@ -42,6 +42,22 @@ static int parse_endpoints(struct etcd *e, const char *list, struct sk_err *err)
 	return 0;
 }
 
+static struct http_client_opts http_opts(const struct etcd *e, int timeout_ms)
+{
+	return (struct http_client_opts){.timeout_ms = timeout_ms,
+					 .ca_file = e->opts.ca_file,
+					 .cert_file = e->opts.cert_file,
+					 .key_file = e->opts.key_file};
+}
+
+static int ensure_http(struct etcd *e, struct sk_err *err)
+{
+	if (e->http)
+		return 0;
+	struct http_client_opts o = http_opts(e, e->opts.timeout_ms);
+	return http_client_new(&o, &e->http, err);
+}
+
 int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err)
 {
 	struct etcd *e = calloc(1, sizeof *e);
@@ -53,13 +69,10 @@ int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err
 	e->opts.key_file = dup_opt(opts->key_file);
 	e->opts.user = dup_opt(opts->user);
 	e->opts.password = dup_opt(opts->password);
-	if (parse_endpoints(e, opts->endpoints, err) < 0) {
+	/* the HTTP client now, so that a bad certificate or key is reported here */
+	if (parse_endpoints(e, opts->endpoints, err) < 0 || ensure_http(e, err) < 0) {
 		etcd_free(e);
 		return -1;
-	}
-	if (opts->cert_file) {
-		etcd_free(e);
-		return sk_fail(err, 0, "TLS client certificates are not supported yet");
 	}
 	*out = e;
 	return 0;
@@ -126,14 +139,6 @@ int etcd_error_from_json(const char *body, int status, struct sk_err *err)
 static int is_auth_error(const char *body)
 {
 	return body && (strstr(body, "invalid auth token") || strstr(body, "\"code\":16"));
-}
-
-static int ensure_http(struct etcd *e, struct sk_err *err)
-{
-	if (e->http)
-		return 0;
-	struct http_client_opts o = {.timeout_ms = e->opts.timeout_ms, .ca_file = e->opts.ca_file};
-	return http_client_new(&o, &e->http, err);
 }
 
 /* One POST to one endpoint. Returns the HTTP status (answer in *body), or
@@ -252,7 +257,7 @@ int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, int ti
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ensure_http(e, err) < 0)
 		return ETCD_EFAIL;
-	struct http_client_opts o = {.timeout_ms = timeout_ms, .ca_file = e->opts.ca_file};
+	struct http_client_opts o = http_opts(e, timeout_ms);
 	int rc = ETCD_ENET;
 	for (size_t i = 0; i < e->nendpoints; i++) {
 		size_t ep = (e->current + i) % e->nendpoints;

@@ -1,11 +1,13 @@
-/* HTTP/1.1 client: URLs, transport (TCP, BearSSL TLS with a PEM CA bundle),
- * response heads, body framing and redirects. See http.h. */
+/* HTTP/1.1 client: URLs, transport (TCP, BearSSL TLS with a PEM CA bundle,
+ * an optional client certificate, IP address endpoints), response heads,
+ * body framing and redirects. See http.h. */
 #include "http.h"
 
 #include <bearssl.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +24,11 @@
 
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_CA_FILE     (8 << 20)
+#define MAX_CERT_FILE   (1 << 20)
+#define MAX_LEAF_CERT   (64 << 10)
+
+struct client_identity;
+struct ip_check;
 
 struct http_client {
 	int timeout_ms;
@@ -29,6 +36,7 @@ struct http_client {
 	br_x509_trust_anchor *anchors;
 	size_t nanchors;
 	int anchors_loaded;
+	struct client_identity *id; /* client certificate, NULL if none */
 	/* the one connection */
 	int fd;
 	int tls;
@@ -39,6 +47,7 @@ struct http_client {
 	int io_errno;
 	br_ssl_client_context sc;
 	br_x509_minimal_context xc;
+	struct ip_check *ipc; /* server name check for an IP address host */
 	br_sslio_context ioc;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 	/* buffered input */
@@ -142,7 +151,7 @@ int http_url_resolve(const struct http_url *base, const char *ref, struct http_u
 	return 0;
 }
 
-/* ---- CA bundle → BearSSL trust anchors ---- */
+/* ---- PEM files ---- */
 
 struct bytes {
 	unsigned char *p;
@@ -177,6 +186,96 @@ static unsigned char *dup_bytes(const void *p, size_t n)
 		memcpy(d, p, n);
 	return d;
 }
+
+static int read_small_file(const char *path, size_t max, char **out, size_t *len,
+			   struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	SK_AUTOFREE char *buf = malloc(max + 2);
+	if (!buf)
+		return sk_fail(err, ENOMEM, "read %s", path);
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sk_fail(err, errno, "read %s", path);
+		if (r == 0)
+			break;
+		n += r;
+		if (n > max)
+			return sk_fail(err, 0, "%s: larger than %zu bytes", path, max);
+	}
+	buf[n] = '\0';
+	*len = n;
+	*out = buf;
+	buf = NULL;
+	return 0;
+}
+
+/* Called with each PEM object's name and DER contents. */
+typedef int (*pem_object_fn)(void *ctx, const char *name, const struct bytes *der,
+			     struct sk_err *err);
+
+struct pem_walk {
+	br_pem_decoder_context pc;
+	struct bytes der;
+	pem_object_fn fn;
+	void *ctx;
+};
+
+static int pem_feed(struct pem_walk *w, const char *buf, size_t len, struct sk_err *err)
+{
+	while (len > 0) {
+		size_t n = br_pem_decoder_push(&w->pc, buf, len);
+		buf += n;
+		len -= n;
+		switch (br_pem_decoder_event(&w->pc)) {
+		case BR_PEM_BEGIN_OBJ:
+			w->der.len = 0;
+			br_pem_decoder_setdest(&w->pc, bytes_append, &w->der);
+			break;
+		case BR_PEM_END_OBJ:
+			if (!w->der.p)
+				return sk_fail(err, ENOMEM, "PEM");
+			if (w->fn(w->ctx, br_pem_decoder_name(&w->pc), &w->der, err) < 0)
+				return -1;
+			break;
+		case BR_PEM_ERROR:
+			return sk_fail(err, 0, "malformed PEM");
+		}
+	}
+	return 0;
+}
+
+/* Hands every object of a PEM text to fn. The DER buffer is sized from the
+ * text up front (DER is shorter than its base64), so it is never moved and
+ * can be wiped: it may hold a private key. */
+static int pem_each(const char *pem, size_t len, pem_object_fn fn, void *ctx, struct sk_err *err)
+{
+	struct pem_walk w = {.fn = fn, .ctx = ctx};
+	w.der.cap = len + 1;
+	if (!(w.der.p = malloc(w.der.cap)))
+		return sk_fail(err, ENOMEM, "PEM");
+	br_pem_decoder_init(&w.pc);
+	int r = pem_feed(&w, pem, len, err);
+	if (r == 0)
+		r = pem_feed(&w, "\n", 1, err); /* ends a last line without a newline */
+	if (w.der.p)
+		explicit_bzero(w.der.p, w.der.cap);
+	free(w.der.p);
+	return r;
+}
+
+static int is_cert_name(const char *name)
+{
+	return strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0;
+}
+
+/* ---- CA bundle → BearSSL trust anchors ---- */
 
 static void anchor_free(br_x509_trust_anchor *ta)
 {
@@ -218,72 +317,19 @@ static int anchor_from_der(const struct bytes *der, br_x509_trust_anchor *ta)
 	return ta->pkey.key.ec.q ? 0 : -1;
 }
 
-static int anchors_add(struct http_client *c, const struct bytes *der)
+static int anchors_add(void *ctx, const char *name, const struct bytes *der, struct sk_err *err)
 {
+	struct http_client *c = ctx;
 	br_x509_trust_anchor ta;
-	if (anchor_from_der(der, &ta) < 0)
+	if (!is_cert_name(name) || anchor_from_der(der, &ta) < 0)
 		return 0; /* a certificate BearSSL cannot use is skipped, not fatal */
 	br_x509_trust_anchor *v = realloc(c->anchors, (c->nanchors + 1) * sizeof *v);
 	if (!v) {
 		anchor_free(&ta);
-		return -1;
+		return sk_fail(err, ENOMEM, "trust anchors");
 	}
 	c->anchors = v;
 	c->anchors[c->nanchors++] = ta;
-	return 0;
-}
-
-static int read_small_file(const char *path, size_t max, char **out, size_t *len,
-			   struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	SK_AUTOFREE char *buf = malloc(max + 2);
-	if (!buf)
-		return sk_fail(err, ENOMEM, "read %s", path);
-	size_t n = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return sk_fail(err, errno, "read %s", path);
-		if (r == 0)
-			break;
-		n += r;
-		if (n > max)
-			return sk_fail(err, 0, "%s: larger than %zu bytes", path, max);
-	}
-	buf[n] = '\0';
-	*len = n;
-	*out = buf;
-	buf = NULL;
-	return 0;
-}
-
-static int pem_feed(struct http_client *c, br_pem_decoder_context *pc, struct bytes *der,
-		    int *is_cert, const char *buf, size_t len)
-{
-	while (len > 0) {
-		size_t n = br_pem_decoder_push(pc, buf, len);
-		buf += n;
-		len -= n;
-		switch (br_pem_decoder_event(pc)) {
-		case BR_PEM_BEGIN_OBJ:
-			*is_cert = strcmp(br_pem_decoder_name(pc), "CERTIFICATE") == 0 ||
-				   strcmp(br_pem_decoder_name(pc), "X509 CERTIFICATE") == 0;
-			der->len = 0;
-			br_pem_decoder_setdest(pc, *is_cert ? bytes_append : NULL, der);
-			break;
-		case BR_PEM_END_OBJ:
-			if (*is_cert && (!der->p || anchors_add(c, der) < 0))
-				return -1;
-			break;
-		case BR_PEM_ERROR:
-			return -2;
-		}
-	}
 	return 0;
 }
 
@@ -296,21 +342,369 @@ static int load_anchors(struct http_client *c, struct sk_err *err)
 	c->anchors_loaded = 1;
 	if (read_small_file(c->ca_file, MAX_CA_FILE, &pem, &len, err) < 0)
 		return sk_wrap(err, "CA bundle");
-	br_pem_decoder_context pc;
-	struct bytes der = {0};
-	int is_cert = 0;
-	br_pem_decoder_init(&pc);
-	int r = pem_feed(c, &pc, &der, &is_cert, pem, len);
-	if (r == 0)
-		r = pem_feed(c, &pc, &der, &is_cert, "\n", 1);
-	free(der.p);
-	if (r == -1)
-		return sk_fail(err, ENOMEM, "CA bundle %s", c->ca_file);
-	if (r == -2)
-		return sk_fail(err, 0, "CA bundle %s: malformed PEM", c->ca_file);
+	if (pem_each(pem, len, anchors_add, c, err) < 0)
+		return sk_wrap(err, "CA bundle %s", c->ca_file);
 	if (c->nanchors == 0)
 		return sk_fail(err, 0, "CA bundle %s: no usable certificate", c->ca_file);
 	return 0;
+}
+
+/* ---- client certificate and key ---- */
+
+struct client_identity {
+	br_x509_certificate *chain; /* leaf first */
+	size_t chain_len;
+	br_skey_decoder_context key; /* the decoded key points into it */
+	unsigned issuer_key_type;
+};
+
+static void identity_free(struct client_identity *id)
+{
+	if (!id)
+		return;
+	for (size_t i = 0; i < id->chain_len; i++)
+		free(id->chain[i].data);
+	free(id->chain);
+	explicit_bzero(&id->key, sizeof id->key);
+	free(id);
+}
+
+static int chain_add(void *ctx, const char *name, const struct bytes *der, struct sk_err *err)
+{
+	struct client_identity *id = ctx;
+	if (!is_cert_name(name))
+		return 0;
+	br_x509_certificate *v = realloc(id->chain, (id->chain_len + 1) * sizeof *v);
+	if (!v)
+		return sk_fail(err, ENOMEM, "certificate chain");
+	id->chain = v;
+	if (!(v[id->chain_len].data = dup_bytes(der->p, der->len)))
+		return sk_fail(err, ENOMEM, "certificate chain");
+	v[id->chain_len++].data_len = der->len;
+	return 0;
+}
+
+static int load_chain(struct client_identity *id, const char *path, struct sk_err *err)
+{
+	SK_AUTOFREE char *pem = NULL;
+	size_t len = 0;
+	if (read_small_file(path, MAX_CERT_FILE, &pem, &len, err) < 0)
+		return sk_wrap(err, "client certificate");
+	if (pem_each(pem, len, chain_add, id, err) < 0)
+		return sk_wrap(err, "client certificate %s", path);
+	if (id->chain_len == 0)
+		return sk_fail(err, 0, "client certificate %s: not PEM (no CERTIFICATE block)",
+			       path);
+	return 0;
+}
+
+struct key_scan {
+	br_skey_decoder_context *dc;
+	int found, encrypted;
+};
+
+static int key_object(void *ctx, const char *name, const struct bytes *der, struct sk_err *err)
+{
+	struct key_scan *k = ctx;
+	if (k->found)
+		return 0;
+	if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0)
+		k->encrypted = 1;
+	if (strcmp(name, "RSA PRIVATE KEY") != 0 && strcmp(name, "EC PRIVATE KEY") != 0 &&
+	    strcmp(name, "PRIVATE KEY") != 0)
+		return 0; /* e.g. the EC PARAMETERS block openssl writes first */
+	k->found = 1;
+	br_skey_decoder_init(k->dc);
+	br_skey_decoder_push(k->dc, der->p, der->len);
+	return 0;
+}
+
+static int supported_curve(int curve)
+{
+	return curve == BR_EC_secp256r1 || curve == BR_EC_secp384r1 || curve == BR_EC_secp521r1;
+}
+
+static int check_key(const br_skey_decoder_context *dc, const char *path, struct sk_err *err)
+{
+	int e = br_skey_decoder_last_error(dc);
+	if (e == BR_ERR_X509_UNSUPPORTED)
+		return sk_fail(
+		    err, 0, "client key %s: key type unsupported (RSA or EC P-256/384/521)", path);
+	if (e)
+		return sk_fail(err, 0, "client key %s: malformed private key (BearSSL error %d)",
+			       path, e);
+	if (br_skey_decoder_key_type(dc) == BR_KEYTYPE_EC &&
+	    !supported_curve(br_skey_decoder_get_ec(dc)->curve))
+		return sk_fail(err, 0,
+			       "client key %s: EC curve unsupported (P-256, P-384 or P-521)", path);
+	return 0;
+}
+
+static int load_key(struct client_identity *id, const char *path, struct sk_err *err)
+{
+	SK_AUTOFREE char *pem = NULL;
+	size_t len = 0;
+	if (read_small_file(path, MAX_CERT_FILE, &pem, &len, err) < 0)
+		return sk_wrap(err, "client key");
+	struct key_scan k = {.dc = &id->key};
+	int r = pem_each(pem, len, key_object, &k, err);
+	explicit_bzero(pem, len);
+	if (r < 0)
+		return sk_wrap(err, "client key %s", path);
+	if (!k.found && k.encrypted)
+		return sk_fail(err, 0, "client key %s: encrypted keys are not supported", path);
+	if (!k.found)
+		return sk_fail(err, 0, "client key %s: not PEM (no PRIVATE KEY block)", path);
+	return check_key(&id->key, path, err);
+}
+
+static int same_unsigned(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+{
+	for (; alen > 0 && *a == 0; alen--)
+		a++;
+	for (; blen > 0 && *b == 0; blen--)
+		b++;
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* The certificate's public key is the one derived from the private key. */
+static int key_matches(const br_skey_decoder_context *dc, const br_x509_pkey *pk)
+{
+	if (br_skey_decoder_key_type(dc) != pk->key_type)
+		return 0;
+	if (pk->key_type == BR_KEYTYPE_RSA) {
+		const br_rsa_private_key *sk = br_skey_decoder_get_rsa(dc);
+		br_rsa_compute_modulus modulus = br_rsa_compute_modulus_get_default();
+		unsigned char n[512]; /* BearSSL handles RSA up to 4096 bits */
+		size_t nlen = modulus(NULL, sk);
+		if (nlen == 0 || nlen > sizeof n || modulus(n, sk) != nlen)
+			return 0;
+		return same_unsigned(n, nlen, pk->key.rsa.n, pk->key.rsa.nlen);
+	}
+	const br_ec_private_key *sk = br_skey_decoder_get_ec(dc);
+	unsigned char q[BR_EC_KBUF_PUB_MAX_SIZE];
+	br_ec_public_key pub;
+	if (sk->curve != pk->key.ec.curve || !br_ec_compute_pub(br_ec_get_default(), &pub, q, sk))
+		return 0;
+	return pub.qlen == pk->key.ec.qlen && memcmp(pub.q, pk->key.ec.q, pub.qlen) == 0;
+}
+
+static int check_pair(struct client_identity *id, const char *cert, const char *key,
+		      struct sk_err *err)
+{
+	br_x509_decoder_context dc;
+	br_x509_decoder_init(&dc, NULL, NULL);
+	br_x509_decoder_push(&dc, id->chain[0].data, id->chain[0].data_len);
+	const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+	if (!pk)
+		return sk_fail(
+		    err, 0,
+		    "client certificate %s: first certificate unusable: malformed or key "
+		    "type unsupported (BearSSL error %d)",
+		    cert, br_x509_decoder_last_error(&dc));
+	if (!key_matches(&id->key, pk))
+		return sk_fail(err, 0, "client key %s does not match certificate %s", key, cert);
+	id->issuer_key_type = br_x509_decoder_get_signer_key_type(&dc);
+	return 0;
+}
+
+static int load_identity(const char *cert, const char *key, struct client_identity **out,
+			 struct sk_err *err)
+{
+	if (!cert || !key)
+		return sk_fail(err, 0, "a client certificate needs a key and a key a certificate");
+	struct client_identity *id = calloc(1, sizeof *id);
+	if (!id)
+		return sk_fail(err, ENOMEM, "client certificate");
+	if (load_chain(id, cert, err) < 0 || load_key(id, key, err) < 0 ||
+	    check_pair(id, cert, key, err) < 0) {
+		identity_free(id);
+		return -1;
+	}
+	*out = id;
+	return 0;
+}
+
+static void identity_install(struct http_client *c)
+{
+	const struct client_identity *id = c->id;
+	if (br_skey_decoder_key_type(&id->key) == BR_KEYTYPE_RSA)
+		br_ssl_client_set_single_rsa(&c->sc, id->chain, id->chain_len,
+					     br_skey_decoder_get_rsa(&id->key),
+					     br_rsa_pkcs1_sign_get_default());
+	else
+		br_ssl_client_set_single_ec(&c->sc, id->chain, id->chain_len,
+					    br_skey_decoder_get_ec(&id->key), BR_KEYTYPE_SIGN,
+					    id->issuer_key_type, br_ec_get_default(),
+					    br_ecdsa_sign_asn1_get_default());
+}
+
+/* ---- server name check for an IP address ---- */
+
+/* BearSSL matches the server name against dNSName entries only. For an
+ * endpoint given as an IP address the name check is done here instead,
+ * against the leaf certificate's iPAddress entries, around the minimal
+ * X.509 engine (which then checks everything but the name). */
+
+struct der {
+	const unsigned char *p, *end;
+};
+
+/* Reads one TLV (one-byte tags, definite lengths); *val gets the contents. */
+static int der_next(struct der *d, unsigned *tag, struct der *val)
+{
+	if (d->end - d->p < 2)
+		return -1;
+	*tag = *d->p++;
+	size_t len = *d->p++;
+	if (len & 0x80) {
+		size_t n = len & 0x7f;
+		if (n == 0 || n > 3 || (size_t)(d->end - d->p) < n)
+			return -1;
+		for (len = 0; n > 0; n--)
+			len = len << 8 | *d->p++;
+	}
+	if ((*tag & 0x1f) == 0x1f || len > (size_t)(d->end - d->p))
+		return -1;
+	val->p = d->p;
+	val->end = d->p + len;
+	d->p += len;
+	return 0;
+}
+
+/* The contents of the first element of d with this tag. */
+static int der_find(struct der d, unsigned want, struct der *val)
+{
+	unsigned tag;
+	while (d.p < d.end) {
+		if (der_next(&d, &tag, val) < 0)
+			return -1;
+		if (tag == want)
+			return 0;
+	}
+	return -1;
+}
+
+/* The GeneralNames of the subjectAltName extension of a certificate. */
+static int der_san(const unsigned char *cert, size_t len, struct der *names)
+{
+	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+	struct der d = {cert, cert + len}, c, tbs, tagged, exts, ext, oid, value;
+	unsigned tag;
+	if (der_find(d, 0x30, &c) < 0 || der_find(c, 0x30, &tbs) < 0 ||
+	    der_find(tbs, 0xa3, &tagged) < 0 || der_find(tagged, 0x30, &exts) < 0)
+		return -1;
+	while (exts.p < exts.end) {
+		if (der_next(&exts, &tag, &ext) < 0 || tag != 0x30 ||
+		    der_next(&ext, &tag, &oid) < 0 || tag != 0x06)
+			return -1;
+		if (oid.end - oid.p == sizeof san_oid &&
+		    memcmp(oid.p, san_oid, sizeof san_oid) == 0)
+			return der_find(ext, 0x04, &value) < 0 ? -1 : der_find(value, 0x30, names);
+	}
+	return -1;
+}
+
+static int cert_has_ip(const unsigned char *cert, size_t len, const unsigned char *ip,
+		       size_t ip_len)
+{
+	struct der names, name;
+	unsigned tag;
+	if (der_san(cert, len, &names) < 0)
+		return 0;
+	while (names.p < names.end) {
+		if (der_next(&names, &tag, &name) < 0)
+			return 0;
+		if (tag == 0x87 && (size_t)(name.end - name.p) == ip_len &&
+		    memcmp(name.p, ip, ip_len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct ip_check {
+	const br_x509_class *vtable;
+	br_x509_minimal_context *inner;
+	unsigned char ip[16];
+	size_t ip_len;
+	unsigned ncerts;
+	unsigned char *leaf;
+	size_t leaf_len, leaf_cap;
+};
+
+static const br_x509_class **inner_of(const br_x509_class **ctx)
+{
+	return &((struct ip_check *)ctx)->inner->vtable;
+}
+
+static void ipc_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+	struct ip_check *x = (struct ip_check *)ctx;
+	x->ncerts = 0;
+	x->leaf_len = 0;
+	(*inner_of(ctx))->start_chain(inner_of(ctx), NULL);
+}
+
+static void ipc_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	struct ip_check *x = (struct ip_check *)ctx;
+	if (x->ncerts == 0) {
+		free(x->leaf);
+		x->leaf = length <= MAX_LEAF_CERT ? malloc(length ? length : 1) : NULL;
+		x->leaf_cap = x->leaf ? length : 0;
+	}
+	(*inner_of(ctx))->start_cert(inner_of(ctx), length);
+}
+
+static void ipc_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	struct ip_check *x = (struct ip_check *)ctx;
+	if (x->ncerts == 0 && x->leaf && len <= x->leaf_cap - x->leaf_len) {
+		memcpy(x->leaf + x->leaf_len, buf, len);
+		x->leaf_len += len;
+	}
+	(*inner_of(ctx))->append(inner_of(ctx), buf, len);
+}
+
+static void ipc_end_cert(const br_x509_class **ctx)
+{
+	((struct ip_check *)ctx)->ncerts++;
+	(*inner_of(ctx))->end_cert(inner_of(ctx));
+}
+
+static unsigned ipc_end_chain(const br_x509_class **ctx)
+{
+	struct ip_check *x = (struct ip_check *)ctx;
+	unsigned r = (*inner_of(ctx))->end_chain(inner_of(ctx));
+	if (r)
+		return r;
+	if (!x->leaf || x->leaf_len != x->leaf_cap ||
+	    !cert_has_ip(x->leaf, x->leaf_len, x->ip, x->ip_len))
+		return BR_ERR_X509_BAD_SERVER_NAME;
+	return 0;
+}
+
+static const br_x509_pkey *ipc_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	const struct ip_check *x = (const struct ip_check *)ctx;
+	return x->inner->vtable->get_pkey(&x->inner->vtable, usages);
+}
+
+static const br_x509_class ip_check_vtable = {
+    sizeof(struct ip_check), ipc_start_chain, ipc_start_cert, ipc_append, ipc_end_cert,
+    ipc_end_chain,	     ipc_get_pkey,
+};
+
+/* Fills x->ip when host is an IPv4 or IPv6 address. */
+static int host_ip(const char *host, struct ip_check *x)
+{
+	if (inet_pton(AF_INET, host, x->ip) == 1)
+		x->ip_len = 4;
+	else if (inet_pton(AF_INET6, host, x->ip) == 1)
+		x->ip_len = 16;
+	else
+		return 0;
+	return 1;
 }
 
 /* ---- transport ---- */
@@ -354,34 +748,91 @@ static int sock_write(void *ctx, const unsigned char *buf, size_t len)
 	}
 }
 
-static const char *tls_error_name(int e)
+static const char *alert_name(int alert)
 {
-	switch (e) {
-	case BR_ERR_X509_NOT_TRUSTED:
-		return "certificate not trusted";
-	case BR_ERR_X509_BAD_SERVER_NAME:
-		return "certificate does not match the host name";
-	case BR_ERR_X509_EXPIRED:
-		return "certificate expired or not yet valid";
-	case BR_ERR_IO:
-		return "connection lost";
+	switch (alert) {
+	case 40:
+		return "handshake_failure";
+	case 42:
+		return "bad_certificate";
+	case 43:
+		return "unsupported_certificate";
+	case 44:
+		return "certificate_revoked";
+	case 45:
+		return "certificate_expired";
+	case 46:
+		return "certificate_unknown";
+	case 48:
+		return "unknown_ca";
+	case 70:
+		return "protocol_version";
+	case 116:
+		return "certificate_required";
 	default:
-		return NULL;
+		return "alert";
 	}
+}
+
+/* A fatal alert from the server; the certificate ones during a handshake
+ * mean it wants (another) client certificate. */
+static void describe_alert(const struct http_client *c, int alert, char *buf, size_t size)
+{
+	int about_cert = (alert >= 42 && alert <= 46) || alert == 48 || alert == 116;
+	if (about_cert && !c->id)
+		snprintf(buf, size,
+			 "handshake failed: the server requires a client certificate "
+			 "(alert %d %s)",
+			 alert, alert_name(alert));
+	else if (about_cert)
+		snprintf(buf, size,
+			 "handshake failed: the server rejected the client certificate "
+			 "(alert %d %s)",
+			 alert, alert_name(alert));
+	else
+		snprintf(buf, size, "the server sent alert %d %s", alert, alert_name(alert));
+}
+
+static void describe_tls_error(const struct http_client *c, int e, char *buf, size_t size)
+{
+	if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT)
+		describe_alert(c, e - BR_ERR_RECV_FATAL_ALERT, buf, size);
+	else if (e == BR_ERR_X509_NOT_TRUSTED)
+		snprintf(buf, size, "certificate not trusted (CA bundle %s)", c->ca_file);
+	else if (e == BR_ERR_X509_BAD_SERVER_NAME)
+		snprintf(buf, size, "certificate does not match the host name");
+	else if (e == BR_ERR_X509_EXPIRED)
+		snprintf(buf, size, "certificate expired or not yet valid");
+	else
+		snprintf(buf, size, "error %d", e);
+}
+
+/* A server that refuses our handshake flight sends an alert and closes;
+ * when that close breaks our write before BearSSL read the alert, the
+ * alert is still waiting in the socket (a plaintext record: type 21,
+ * version 3.x, length 2, level, description). */
+static int waiting_alert(int fd)
+{
+	unsigned char r[7];
+	if (recv(fd, r, sizeof r, MSG_DONTWAIT) == (ssize_t)sizeof r && r[0] == 21 && r[1] == 3 &&
+	    r[3] == 0 && r[4] == 2 && r[5] == 2)
+		return BR_ERR_RECV_FATAL_ALERT + r[6];
+	return BR_ERR_IO;
 }
 
 static int io_fail(struct http_client *c, const char *what, struct sk_err *err)
 {
 	int tls_err = c->tls ? br_ssl_engine_last_error(&c->sc.eng) : 0;
 	int e = c->io_errno;
+	if (tls_err == BR_ERR_IO && (e == EPIPE || e == ECONNRESET))
+		tls_err = waiting_alert(c->fd);
 	conn_close(c);
 	if (e == EAGAIN || e == EWOULDBLOCK)
 		return sk_fail(err, 0, "%s %s:%s: timed out", what, c->host, c->port);
 	if (tls_err && tls_err != BR_ERR_IO) {
-		const char *name = tls_error_name(tls_err);
-		if (name)
-			return sk_fail(err, 0, "%s %s:%s: TLS: %s", what, c->host, c->port, name);
-		return sk_fail(err, 0, "%s %s:%s: TLS error %d", what, c->host, c->port, tls_err);
+		char why[160];
+		describe_tls_error(c, tls_err, why, sizeof why);
+		return sk_fail(err, 0, "%s %s:%s: TLS: %s", what, c->host, c->port, why);
 	}
 	if (e)
 		return sk_fail(err, e, "%s %s:%s", what, c->host, c->port);
@@ -498,6 +949,42 @@ static int tcp_connect(struct http_client *c, const struct http_url *u, struct s
 	return 0;
 }
 
+/* For an IP address host, the name is checked by ip_check instead of
+ * BearSSL, and no SNI is sent (RFC 6066 allows host names only). */
+static int name_check(struct http_client *c, const char *host, const char **server_name)
+{
+	struct ip_check probe = {0};
+	*server_name = host;
+	if (!host_ip(host, &probe))
+		return 0;
+	if (!c->ipc && !(c->ipc = calloc(1, sizeof *c->ipc)))
+		return -1;
+	memcpy(c->ipc->ip, probe.ip, sizeof probe.ip);
+	c->ipc->ip_len = probe.ip_len;
+	c->ipc->vtable = &ip_check_vtable;
+	c->ipc->inner = &c->xc;
+	br_ssl_engine_set_x509(&c->sc.eng, &c->ipc->vtable);
+	*server_name = NULL;
+	return 0;
+}
+
+static int tls_start(struct http_client *c, const struct http_url *u, struct sk_err *err)
+{
+	const char *server_name;
+	br_ssl_client_init_full(&c->sc, &c->xc, c->anchors, c->nanchors);
+	br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
+	if (c->id)
+		identity_install(c);
+	if (name_check(c, u->host, &server_name) < 0) {
+		conn_close(c);
+		return sk_fail(err, ENOMEM, "TLS to %s:%s", u->host, u->port);
+	}
+	if (!br_ssl_client_reset(&c->sc, server_name, 0))
+		return io_fail(c, "TLS to", err);
+	br_sslio_init(&c->ioc, &c->sc.eng, sock_read, c, sock_write, c);
+	return 0;
+}
+
 static int conn_open(struct http_client *c, const struct http_url *u, struct sk_err *err)
 {
 	if (c->fd >= 0 && c->reusable && c->tls == u->tls && strcmp(c->host, u->host) == 0 &&
@@ -511,13 +998,8 @@ static int conn_open(struct http_client *c, const struct http_url *u, struct sk_
 	c->tls = u->tls;
 	strcpy(c->host, u->host);
 	strcpy(c->port, u->port);
-	if (c->tls) {
-		br_ssl_client_init_full(&c->sc, &c->xc, c->anchors, c->nanchors);
-		br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
-		if (!br_ssl_client_reset(&c->sc, u->host, 0))
-			return io_fail(c, "TLS to", err);
-		br_sslio_init(&c->ioc, &c->sc.eng, sock_read, c, sock_write, c);
-	}
+	if (c->tls && tls_start(c, u, err) < 0)
+		return -1;
 	c->reusable = 1;
 	return 0;
 }
@@ -537,6 +1019,11 @@ int http_client_new(const struct http_client_opts *opts, struct http_client **ou
 		free(c);
 		return sk_fail(err, ENOMEM, "http client");
 	}
+	if (opts && (opts->cert_file || opts->key_file) &&
+	    load_identity(opts->cert_file, opts->key_file, &c->id, err) < 0) {
+		http_client_free(c);
+		return -1;
+	}
 	*out = c;
 	return 0;
 }
@@ -550,6 +1037,10 @@ void http_client_free(struct http_client *c)
 		anchor_free(&c->anchors[i]);
 	free(c->anchors);
 	free(c->ca_file);
+	identity_free(c->id);
+	if (c->ipc)
+		free(c->ipc->leaf);
+	free(c->ipc);
 	free(c);
 }
 

@@ -1,5 +1,7 @@
 /* A small HTTP/1.1 client: one keep-alive connection per client (plain TCP
- * or TLS through BearSSL, verified against a PEM CA bundle), bounded
+ * or TLS through BearSSL, verified against a PEM CA bundle, optionally
+ * with a client certificate; an IP address host is matched against the
+ * certificate's iPAddress names), bounded
  * response headers, Content-Length / chunked / until-close bodies streamed
  * into a callback, redirects, and I/O timeouts. Shared by the image puller
  * and (later) the etcd client. A request is two steps: http_request()
@@ -70,10 +72,18 @@ struct http_request {
 struct http_client_opts {
 	int timeout_ms;      /* connect and per-I/O timeout; default 30000 */
 	const char *ca_file; /* default /etc/ssl/certs/ca-certificates.crt */
+	/* TLS client certificate: a PEM chain (leaf first) and its PEM private
+	 * key (RSA, or EC on P-256/384/521; PKCS#1, SEC 1 or unencrypted
+	 * PKCS#8). Both or neither. */
+	const char *cert_file;
+	const char *key_file;
 };
 
 struct http_client;
 
+/* Reads the client certificate and key at once (errors name the file: not
+ * readable, not PEM, key type unsupported, key not the certificate's); the
+ * CA bundle is read at the first TLS connection. */
 int http_client_new(const struct http_client_opts *opts, struct http_client **out,
 		    struct sk_err *err);
 void http_client_free(struct http_client *c);

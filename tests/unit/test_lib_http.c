@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "check.h"
@@ -165,6 +166,113 @@ TEST(missing_ca_bundle_is_an_error)
 	http_client_free(c);
 }
 
+/* Throwaway test material (P-256): KEY_A with its self-signed CERT_A, and
+ * KEY_B, which belongs to no certificate. */
+static const char KEY_A[] = "-----BEGIN EC PRIVATE KEY-----\n"
+			    "MHcCAQEEIPS0toK9Y2sGBAVfUT3zekSUMuTpIwuJQKNHXH01gZ+4oAoGCCqGSM49\n"
+			    "AwEHoUQDQgAEELeg/0VZlE8aSx2hVYDcUzqvJbZ/PmW7Lo2hvT2AGRxWYADoEjXt\n"
+			    "ucvM9zHTgVxYgWPnNArgxsTCekqHlCK+SA==\n"
+			    "-----END EC PRIVATE KEY-----\n";
+static const char CERT_A[] = "-----BEGIN CERTIFICATE-----\n"
+			     "MIIBdDCCARugAwIBAgIUJR0c4uTRdNVBLGQTFcZiaGvdefYwCgYIKoZIzj0EAwIw\n"
+			     "DzENMAsGA1UEAwwEdW5pdDAgFw0yNjExMjQxNDA0MzVaGA8yMTI2MTAzMTE0MDQz\n"
+			     "NVowDzENMAsGA1UEAwwEdW5pdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABBC3\n"
+			     "oP9FWZRPGksdoVWA3FM6ryW2fz5luy6Nob09gBkcVmAA6BI17bnLzPcx04FcWIFj\n"
+			     "5zQK4MbEwnpKh5QivkijUzBRMB0GA1UdDgQWBBTYC7L3N7m/n0H4JXUSC1lOieVl\n"
+			     "wTAfBgNVHSMEGDAWgBTYC7L3N7m/n0H4JXUSC1lOieVlwTAPBgNVHRMBAf8EBTAD\n"
+			     "AQH/MAoGCCqGSM49BAMCA0cAMEQCIHUTs9DEEjEfOuf/iDsYmnFgy2ccknYPBgd1\n"
+			     "pNsdYjcgAiAY210A4DQUUNSMnM6mnvwQlDUiDQfxENXeTs6yU+7iUg==\n"
+			     "-----END CERTIFICATE-----\n";
+static const char KEY_B[] = "-----BEGIN EC PRIVATE KEY-----\n"
+			    "MHcCAQEEIPB8zeZ4GWaBYzxu5r2/JmtKkgwAF52CRTkpPrjn0xQJoAoGCCqGSM49\n"
+			    "AwEHoUQDQgAEyTnPwFLwFugZxDs5hPnlga+cecZZlJVUNj1rZKZLLU07lhLP/4Jp\n"
+			    "BlqEC8CkxEK/ELuCtEGZaKFf55Oj1EYdCQ==\n"
+			    "-----END EC PRIVATE KEY-----\n";
+static const char KEY_ED25519[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIMgYI3o6/Fh2ExwGEbHtTB90KJjeqNJAoWk/VK+y/MpH\n"
+    "-----END PRIVATE KEY-----\n";
+
+static char pem_dir[] = "/tmp/test_lib_http.XXXXXX";
+static char pem_paths[32][128];
+static int npem;
+
+/* Writes text to a new file in pem_dir; returns its path. */
+static const char *pem_file(const char *name, const char *text)
+{
+	if (npem == 32)
+		return "/nonexistent/too-many-files";
+	char *path = pem_paths[npem++];
+	snprintf(path, sizeof pem_paths[0], "%s/%d.%s", pem_dir, npem, name);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
+/* http_client_new with a certificate and a key: 0, or -1 with err set. */
+static int client_with(const char *cert, const char *key, struct sk_err *err)
+{
+	struct http_client *c = NULL;
+	struct http_client_opts o = {.cert_file = cert, .key_file = key};
+	memset(err, 0, sizeof *err);
+	int r = http_client_new(&o, &c, err);
+	http_client_free(c);
+	return r;
+}
+
+TEST(client_certificate_loads)
+{
+	struct sk_err err;
+	CHECK(client_with(pem_file("a.pem", CERT_A), pem_file("a.key", KEY_A), &err) == 0);
+	/* an EC PARAMETERS block before the key is skipped */
+	char both[1024];
+	snprintf(both, sizeof both,
+		 "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n"
+		 "-----END EC PARAMETERS-----\n%s",
+		 KEY_A);
+	CHECK(client_with(pem_file("a.pem", CERT_A), pem_file("p.key", both), &err) == 0);
+}
+
+TEST(client_certificate_errors_name_the_file)
+{
+	struct sk_err err;
+	const char *cert = pem_file("a.pem", CERT_A);
+	CHECK(client_with("/nonexistent/c.pem", pem_file("a.key", KEY_A), &err) < 0);
+	CHECK_STREQ(err.msg,
+		    "client certificate: open /nonexistent/c.pem: No such file or directory");
+	CHECK(client_with(pem_file("k.pem", KEY_A), pem_file("a.key", KEY_A), &err) < 0);
+	CHECK(strstr(err.msg, "k.pem: not PEM (no CERTIFICATE block)") != NULL);
+	CHECK(client_with(cert, pem_file("c.key", CERT_A), &err) < 0);
+	CHECK(strstr(err.msg, "c.key: not PEM (no PRIVATE KEY block)") != NULL);
+	CHECK(client_with(cert, pem_file("junk.key", "just some text\n"), &err) < 0);
+	CHECK(strstr(err.msg, "junk.key: not PEM") != NULL);
+	CHECK(client_with(cert, pem_file("b.key", KEY_B), &err) < 0);
+	CHECK(strstr(err.msg, "client key ") &&
+	      strstr(err.msg, "b.key does not match certificate "));
+	CHECK(client_with(cert, pem_file("ed.key", KEY_ED25519), &err) < 0);
+	CHECK(strstr(err.msg, "ed.key: key type unsupported") != NULL);
+	CHECK(client_with(cert,
+			  pem_file("e.key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n"
+					    "-----END ENCRYPTED PRIVATE KEY-----\n"),
+			  &err) < 0);
+	CHECK(strstr(err.msg, "e.key: encrypted keys are not supported") != NULL);
+	CHECK(client_with(cert,
+			  pem_file("m.key", "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n"
+					    "-----END RSA PRIVATE KEY-----\n"),
+			  &err) < 0);
+	CHECK(strstr(err.msg, "m.key: malformed private key") != NULL);
+	CHECK(client_with(cert,
+			  pem_file("bad.key", "-----BEGIN EC PRIVATE KEY-----\n*!*\n"
+					      "-----END EC PRIVATE KEY-----\n"),
+			  &err) < 0);
+	CHECK(strstr(err.msg, "bad.key: malformed PEM") != NULL);
+	CHECK(client_with(cert, NULL, &err) < 0);
+	CHECK(strstr(err.msg, "needs a key") != NULL);
+}
+
 int main(void)
 {
 	RUN(chunked_any_split);
@@ -174,5 +282,14 @@ int main(void)
 	RUN(urls);
 	RUN(base64_round_trip);
 	RUN(missing_ca_bundle_is_an_error);
+	if (!mkdtemp(pem_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(client_certificate_loads);
+	RUN(client_certificate_errors_name_the_file);
+	for (int i = 0; i < npem; i++)
+		unlink(pem_paths[i]);
+	rmdir(pem_dir);
 	return check_summary();
 }
