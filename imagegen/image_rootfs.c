@@ -48,7 +48,27 @@ static int add_skeleton_dirs(struct rootfs *fs, const struct kernel *k, struct s
 	return rootfs_add_chardev(fs, "/dev/console", 0600, 5, 1, GENERATED, err);
 }
 
-static int add_binaries(struct rootfs *fs, const char *bin, struct sk_err *err)
+/* An image carries only the node binaries it uses: a cluster node needs
+ * the agent, the runtime and netcfg (the agent drives containers, netcfg
+ * is udhcpc's script), a networked node netcfg, a debug image everything
+ * for poking around; a service may name any of them. */
+static int wanted(const struct spec *spec, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (spec->debug || spec->cluster)
+		return 1;
+	if (spec->network && strcmp(name, "skiff-netcfg") == 0)
+		return 1;
+	snprintf(path, sizeof path, "/usr/bin/%s", name);
+	for (size_t i = 0; i < spec->n_services; i++)
+		if (spec->services[i].n_exec && strcmp(spec->services[i].exec[0], path) == 0)
+			return 1;
+	return 0;
+}
+
+static int add_binaries(struct rootfs *fs, const struct spec *spec, const char *bin,
+			struct sk_err *err)
 {
 	char path[PATH_MAX], image[PATH_MAX];
 
@@ -63,7 +83,7 @@ static int add_binaries(struct rootfs *fs, const char *bin, struct sk_err *err)
 	for (size_t i = 0; i < sizeof node_binaries / sizeof node_binaries[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", bin, node_binaries[i]);
 		snprintf(image, sizeof image, "/usr/bin/%s", node_binaries[i]);
-		if (!fs_exists(path))
+		if (!wanted(spec, node_binaries[i]) || !fs_exists(path))
 			continue;
 		if (elf_check_static(path, err) < 0 ||
 		    rootfs_add_host_file(fs, image, 0755, path, GENERATED, err) < 0)
@@ -199,7 +219,7 @@ static int check_services(const struct rootfs *fs, const struct spec *spec, stru
 static int add_generated(struct rootfs *fs, const struct spec *spec, const struct kernel *k,
 			 const struct image_opts *opts, struct sk_err *err)
 {
-	if (add_skeleton_dirs(fs, k, err) < 0 || add_binaries(fs, opts->bin_dir, err) < 0 ||
+	if (add_skeleton_dirs(fs, k, err) < 0 || add_binaries(fs, spec, opts->bin_dir, err) < 0 ||
 	    add_modules(fs, k, err) < 0 || add_node_json(fs, spec, k, err) < 0)
 		return -1;
 	if (!fs_is_dir(opts->rootfs_dir))
