@@ -14,6 +14,7 @@
 #include "initramfs.h"
 #include "kernel.h"
 #include "manifest.h"
+#include "moddep.h"
 #include "outdir.h"
 #include "rootfs.h"
 #include "spec.h"
@@ -85,7 +86,7 @@ static int write_manifest(const char *dir, const struct kernel *k, uint32_t epoc
 	const char *list[KERNEL_MAX_MODULES];
 
 	for (size_t i = 0; i < k->n_paths; i++) {
-		kernel_module_name(k->paths[i], names[i], sizeof names[i]);
+		moddep_name(k->paths[i], names[i], sizeof names[i]);
 		list[i] = names[i];
 	}
 	return manifest_write(dir, k->version, list, k->n_paths, epoch, err);

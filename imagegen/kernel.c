@@ -166,17 +166,3 @@ int kernel_packed_moddep(const struct kernel *k, char **out, size_t *len, struct
 	*len = used;
 	return 0;
 }
-
-void kernel_module_name(const char *path, char *out, size_t cap)
-{
-	const char *base = strrchr(path, '/');
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strcspn(base, ".");
-	if (n >= cap)
-		n = cap - 1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = base[i] == '-' ? '_' : base[i];
-	out[n] = '\0';
-}

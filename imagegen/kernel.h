@@ -38,7 +38,5 @@ int kernel_has_module(const struct kernel *k, const char *name);
 
 /* modules.dep reduced to the packed modules, lines sorted; *OUT malloc'd. */
 int kernel_packed_moddep(const struct kernel *k, char **out, size_t *len, struct sk_err *err);
-/* "kernel/drivers/net/virtio_net.ko" -> "virtio_net" (at most CAP bytes). */
-void kernel_module_name(const char *path, char *out, size_t cap);
 
 #endif

@@ -32,16 +32,15 @@ struct moddep {
 	size_t nbuiltin;
 };
 
-/* "kernel/net/802/stp.ko" -> "stp"; '-' becomes '_' as in the kernel. */
-static void module_name(const char *path, char out[NAME_MAX_LEN])
+void moddep_name(const char *path, char *out, size_t cap)
 {
 	const char *base = strrchr(path, '/');
 	size_t n;
 
 	base = base ? base + 1 : path;
 	n = strcspn(base, ".");
-	if (n >= NAME_MAX_LEN)
-		n = NAME_MAX_LEN - 1;
+	if (n >= cap)
+		n = cap - 1;
 	for (size_t i = 0; i < n; i++)
 		out[i] = base[i] == '-' ? '_' : base[i];
 	out[n] = '\0';
@@ -93,7 +92,7 @@ static int parse_dep(struct moddep *md, struct sk_err *err)
 		*colon = '\0';
 		struct module *m = &md->mods[md->nmods++];
 		m->path = line;
-		module_name(line, m->name);
+		moddep_name(line, m->name, sizeof m->name);
 		m->deps = slot;
 		m->ndeps = split_words(colon + 1, slot, words - (size_t)(slot - md->dep_slots));
 		slot += m->ndeps;
@@ -111,7 +110,7 @@ static int parse_builtin(struct moddep *md, struct sk_err *err)
 		return sk_fail(err, ENOMEM, "modules.builtin");
 	for (line = strtok_r(md->builtin_text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		module_name(line, md->builtin[md->nbuiltin++]);
+		moddep_name(line, md->builtin[md->nbuiltin++], NAME_MAX_LEN);
 	return 0;
 }
 

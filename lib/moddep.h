@@ -17,6 +17,10 @@ int moddep_parse(const char *dep_text, const char *builtin_text, struct moddep *
 		 struct sk_err *err);
 void moddep_free(struct moddep *md);
 
+/* The module name of a modules.dep path: "kernel/net/802/stp.ko" -> "stp",
+ * with '-' turned into '_' as the kernel does. */
+void moddep_name(const char *path, char *out, size_t cap);
+
 /* 1 if NAME is built into the kernel, 0 otherwise. */
 int moddep_is_builtin(const struct moddep *md, const char *name);
 

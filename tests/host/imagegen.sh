@@ -77,3 +77,14 @@ check "bad spec leaves no temporary directory" test -z "$(ls -A "$T_DIR" | grep 
 before=$(cat "$T_DIR/c"/* | sha256sum)
 "$IMAGEGEN" build examples/bad.yaml -o "$T_DIR/c" >/dev/null 2>&1
 check "a failed build keeps the previous image" test "$(cat "$T_DIR/c"/* | sha256sum)" = "$before"
+
+# An image carries only the node binaries it uses.
+check "minimal image has no agent, runtime or netcfg" bash -c \
+	"! grep -qE '^usr/bin/skiff-' <<<\"\$(awk '{print \$NF}' '$listing')\""
+build_image examples/node.yaml "$T_DIR/node"
+node_list=$(zcat "$T_DIR/node/initramfs.img" | cpio -it --quiet 2>/dev/null)
+for b in skiff-agent skiff-runtime skiff-netcfg; do
+	check "cluster node image has $b" grep -qx "usr/bin/$b" <<<"$node_list"
+done
+check "cluster node image has udhcpc but no shell" bash -c \
+	"grep -qx bin/udhcpc <<<'$node_list' && ! grep -qx bin/sh <<<'$node_list'"
