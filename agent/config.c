@@ -1,5 +1,7 @@
 /* Agent settings: defaults, node.json's "cluster" object, overrides. */
+#include "runtime/util.h"
 #include "config.h"
+#include "taskdef.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,18 +27,6 @@ void agent_config_defaults(struct agent_config *cfg)
 	cfg->lease_ttl_s = 10;
 	cfg->stop_timeout_s = 30;
 	cfg->reconcile_ms = 1000;
-}
-
-/* Names used as etcd key components and container ids. */
-static int valid_id(const char *s)
-{
-	if (!*s || strlen(s) >= AGENT_ID_MAX || s[0] == '.')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	return 1;
 }
 
 static int copy_str(char *dst, size_t size, const cJSON *v, const char *name, const char *key,
@@ -221,7 +211,7 @@ int agent_config_load(struct agent_config *cfg, const char *path, int required, 
 {
 	SK_AUTOFREE char *text = NULL;
 
-	if (nodeinfo_read_file(path, CONFIG_MAX_BYTES, &text, err) < 0) {
+	if (rt_read_file(path, CONFIG_MAX_BYTES, &text, err) < 0) {
 		if (err->errnum == ENOENT && !required)
 			return 0;
 		return -1;
@@ -272,10 +262,10 @@ int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
 			return -1;
 		snprintf(cfg->node_id, sizeof cfg->node_id, "%.64s-%.8s", host, boot);
 	}
-	if (!valid_id(cfg->node_id))
+	if (!taskdef_valid_name(cfg->node_id, AGENT_ID_MAX))
 		return sk_fail(err, 0, "node id %s: use letters, digits, '-', '_' and '.'",
 			       cfg->node_id);
-	if (!valid_id(cfg->cluster))
+	if (!taskdef_valid_name(cfg->cluster, AGENT_ID_MAX))
 		return sk_fail(err, 0, "cluster name %s: use letters, digits, '-', '_' and '.'",
 			       cfg->cluster);
 	if (!cfg->cert_file[0] != !cfg->key_file[0])

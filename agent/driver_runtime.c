@@ -5,6 +5,7 @@
  *
  * Paths: <run>/runtime (runtime state), <run>/netns/<id>,
  * <data>/bundles/<id> (config.json + the rootfs overlay mount). */
+#include "mkdir_p.h"
 #include "driver.h"
 
 #include <cjson/cJSON.h>
@@ -47,27 +48,6 @@ static void path_join(char *buf, size_t size, const char *dir, const char *name)
 		buf[0] = '\0';
 }
 
-static int mkdir_p(const char *path, struct sk_err *err)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return sk_fail(err, ENAMETOOLONG, "mkdir %s", path);
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return sk_fail(err, errno, "mkdir %s", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return sk_fail(err, errno, "mkdir %s", buf);
-	return 0;
-}
-
 int driver_open(const struct agent_config *cfg, struct driver **out, struct sk_err *err)
 {
 	struct driver *d = calloc(1, sizeof *d);
@@ -98,8 +78,8 @@ int driver_open(const struct agent_config *cfg, struct driver **out, struct sk_e
 	if (!d->limits)
 		sk_warn("no cgroup v2 file system at /sys/fs/cgroup: memory and CPU limits are not "
 			"enforced");
-	if (mkdir_p(d->rt_root, err) < 0 || mkdir_p(d->netns, err) < 0 ||
-	    mkdir_p(d->bundles, err) < 0) {
+	if (sk_mkdir_p(d->rt_root, 0755, err) < 0 || sk_mkdir_p(d->netns, 0755, err) < 0 ||
+	    sk_mkdir_p(d->bundles, 0755, err) < 0) {
 		free(d);
 		return -1;
 	}

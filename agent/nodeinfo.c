@@ -1,4 +1,5 @@
 /* Facts about the machine for the node record. */
+#include "runtime/util.h"
 #include "nodeinfo.h"
 
 #include <arpa/inet.h>
@@ -16,40 +17,11 @@
 
 #include "cleanup.h"
 
-int nodeinfo_read_file(const char *path, size_t max, char **out, struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	SK_AUTOFREE char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	if (!(buf = malloc(max + 1)))
-		return sk_fail(err, errno, "read %s", path);
-	while (len < max && (n = read(fd, buf + len, max - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sk_fail(err, errno, "read %s", path);
-		len += n;
-	}
-	if (len == max) {
-		char extra;
-		if (read(fd, &extra, 1) == 1)
-			return sk_fail(err, EFBIG, "read %s (more than %zu bytes)", path, max);
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	return 0;
-}
-
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
 {
 	SK_AUTOFREE char *text = NULL;
 
-	if (nodeinfo_read_file("/proc/sys/kernel/random/boot_id", 128, &text, err) < 0)
+	if (rt_read_file("/proc/sys/kernel/random/boot_id", 128, &text, err) < 0)
 		return -1;
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(buf, size, "%s", text);
@@ -61,7 +33,7 @@ int nodeinfo_mem_total_mib(long *out, struct sk_err *err)
 	SK_AUTOFREE char *text = NULL;
 	const char *p;
 
-	if (nodeinfo_read_file("/proc/meminfo", 64 * 1024, &text, err) < 0)
+	if (rt_read_file("/proc/meminfo", 64 * 1024, &text, err) < 0)
 		return -1;
 	if (!(p = strstr(text, "MemTotal:")))
 		return sk_fail(err, 0, "/proc/meminfo: no MemTotal");

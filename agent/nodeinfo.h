@@ -8,10 +8,8 @@
 #include "config.h"
 #include "err.h"
 
-#define SKIFF_VERSION "0.1"
+#include "version.h"
 
-/* Reads at most MAX bytes of PATH into a NUL-terminated allocation. */
-int nodeinfo_read_file(const char *path, size_t max, char **out, struct sk_err *err);
 /* /proc/sys/kernel/random/boot_id without the newline. */
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err);
 /* MemTotal in MiB. */

@@ -1,4 +1,5 @@
 /* Edits of a bundle's config.json (see spec_edit.h). */
+#include "runtime/util.h"
 #include "spec_edit.h"
 
 #include <cjson/cJSON.h>
@@ -105,28 +106,6 @@ int spec_edit_json(void *config_json, const struct spec_edit *ed, struct sk_err 
 	return 0;
 }
 
-static int write_atomic(const char *path, const char *text, struct sk_err *err)
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return sk_fail(err, ENAMETOOLONG, "write %s", path);
-	if (!(f = fopen(tmp, "we")))
-		return sk_fail(err, errno, "write %s", tmp);
-	fputs(text, f);
-	if (fflush(f) != 0 || ferror(f)) {
-		int e = errno;
-		fclose(f);
-		unlink(tmp);
-		return sk_fail(err, e, "write %s", tmp);
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0)
-		return sk_fail(err, errno, "rename %s", tmp);
-	return 0;
-}
-
 int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_err *err)
 {
 	char path[PATH_MAX + 16];
@@ -136,7 +115,7 @@ int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_er
 
 	if ((size_t)snprintf(path, sizeof path, "%s/config.json", bundle) >= sizeof path)
 		return sk_fail(err, ENAMETOOLONG, "%s/config.json", bundle);
-	if (nodeinfo_read_file(path, 4 << 20, &text, err) < 0)
+	if (rt_read_file(path, 4 << 20, &text, err) < 0)
 		return -1;
 	if (!(root = cJSON_Parse(text)))
 		return sk_fail(err, 0, "%s: not valid JSON", path);
@@ -146,5 +125,5 @@ int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_er
 	cJSON_Delete(root);
 	if (rc < 0)
 		return sk_wrap(err, "%s", path);
-	return write_atomic(path, out, err);
+	return rt_write_atomic(path, out, err);
 }

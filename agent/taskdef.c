@@ -14,7 +14,7 @@
 
 #define ASSIGN_MAX_BYTES (1024 * 1024)
 
-static int valid_name(const char *s, size_t max)
+int taskdef_valid_name(const char *s, size_t max)
 {
 	if (!*s || strlen(s) >= max || s[0] == '.')
 		return 0;
@@ -143,7 +143,7 @@ static int parse_container(const cJSON *o, struct container_def *c, const char *
 		return sk_fail(err, 0, "%s: expected an object", path);
 	c->name = get_str(o, "name");
 	c->image = get_str(o, "image");
-	if (!c->name || !valid_name(c->name, 64) || strchr(c->name, '.'))
+	if (!c->name || !taskdef_valid_name(c->name, 64) || strchr(c->name, '.'))
 		return sk_fail(err, 0, "%s.name: expected a name of letters, digits, '-', '_'",
 			       path);
 	if (!c->image || !*c->image || strlen(c->image) > 512)
@@ -207,7 +207,7 @@ static int parse_assignment(struct task_def *td, const char *key_task_id, struct
 	const char *task = get_str(td->json, "task");
 	const char *desired = get_str(td->json, "desiredStatus");
 
-	if (!valid_name(key_task_id, sizeof td->task_id) || key_task_id[0] == '-' ||
+	if (!taskdef_valid_name(key_task_id, sizeof td->task_id) || key_task_id[0] == '-' ||
 	    key_task_id[0] == '_')
 		return sk_fail(err, 0, "task id %.64s: use letters, digits, '-', '_' and '.'",
 			       key_task_id);

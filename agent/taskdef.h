@@ -57,6 +57,9 @@ int taskdef_parse(const char *text, const char *key_task_id, struct task_def **o
 		  struct sk_err *err);
 void taskdef_free(struct task_def *td);
 /* True when both ask for the same containers (a change of desiredStatus only). */
+/* A name usable as an etcd key component and a container id: letters,
+ * digits, '-', '_', '.', not starting with '.', shorter than MAX. */
+int taskdef_valid_name(const char *s, size_t max);
 int taskdef_same_containers(const struct task_def *a, const struct task_def *b);
 
 #endif

@@ -58,12 +58,7 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 			  cJSON_IsString(addr) ? addr->valuestring : "");
 		cJSON_AddItemToArray(arr, node_json(&m, n));
 	}
-	if (c->json)
-		ctl_print_json(arr);
-	else
-		table_print(t, stdout);
-	cJSON_Delete(arr);
-	table_free(t);
+	ctl_print_list(c, arr, t);
 	model_free(&m);
 	return 0;
 }

@@ -234,12 +234,7 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 			  json_str(j, "status"));
 		cJSON_AddItemToArray(arr, j);
 	}
-	if (c->json)
-		ctl_print_json(arr);
-	else
-		table_print(t, stdout);
-	cJSON_Delete(arr);
-	table_free(t);
+	ctl_print_list(c, arr, t);
 	model_free(&m);
 	return 0;
 }

@@ -109,12 +109,7 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		table_row(t, m.taskdefs[i].ref, json_str(td, "status"), cs, ms, n);
 		cJSON_AddItemToArray(arr, cJSON_Duplicate(td, 1));
 	}
-	if (c->json)
-		ctl_print_json(arr);
-	else
-		table_print(t, stdout);
-	cJSON_Delete(arr);
-	table_free(t);
+	ctl_print_list(c, arr, t);
 	model_free(&m);
 	return 0;
 }

@@ -67,5 +67,8 @@ struct table *table_new(size_t ncols, const char *const *headers);
 void table_row(struct table *t, ...); /* ncols const char * */
 void table_print(struct table *t, FILE *f);
 void table_free(struct table *t);
+/* The end of every `ls`: ARR as JSON with -o json, else T as a table;
+ * frees both. */
+void ctl_print_list(const struct ctl *c, cJSON *arr, struct table *t);
 
 #endif

@@ -135,6 +135,16 @@ void ctl_print_json(const cJSON *j)
 	free(s);
 }
 
+void ctl_print_list(const struct ctl *c, cJSON *arr, struct table *t)
+{
+	if (c->json)
+		ctl_print_json(arr);
+	else
+		table_print(t, stdout);
+	cJSON_Delete(arr);
+	table_free(t);
+}
+
 const char *json_str(const cJSON *obj, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);

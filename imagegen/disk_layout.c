@@ -20,18 +20,6 @@ static const char *const labels[PART_COUNT] = {"esp", "root-a", "root-b", "skiff
 static const char *const types[PART_COUNT] = {TYPE_ESP, TYPE_ROOT_X86_64, TYPE_ROOT_X86_64,
 					      TYPE_VAR};
 
-static void derive_bytes(const uint8_t seed[32], const char *what, uint8_t *out, size_t n)
-{
-	struct sha256 s;
-	uint8_t d[32];
-
-	sha256_init(&s);
-	sha256_update(&s, seed, 32);
-	sha256_update(&s, what, strlen(what));
-	sha256_final(&s, d);
-	memcpy(out, d, n);
-}
-
 void disk_identities(struct disk_layout *l, const uint8_t seed[32])
 {
 	uint8_t id[4];
@@ -42,12 +30,12 @@ void disk_identities(struct disk_layout *l, const uint8_t seed[32])
 		guid_derive(seed, labels[i], &l->parts[i].uuid);
 		snprintf(l->parts[i].label, sizeof l->parts[i].label, "%s", labels[i]);
 	}
-	derive_bytes(seed, "data-fs-uuid", l->data_fs_uuid, 16);
+	seed_derive(seed, "data-fs-uuid", l->data_fs_uuid, 16);
 	l->data_fs_uuid[6] = (l->data_fs_uuid[6] & 0x0f) | 0x40;
 	l->data_fs_uuid[8] = (l->data_fs_uuid[8] & 0x3f) | 0x80;
-	derive_bytes(seed, "data-hash-seed", l->data_hash_seed, 16);
-	derive_bytes(seed, "verity-salt", l->verity.salt, 32);
-	derive_bytes(seed, "esp-volume-id", id, 4);
+	seed_derive(seed, "data-hash-seed", l->data_hash_seed, 16);
+	seed_derive(seed, "verity-salt", l->verity.salt, 32);
+	seed_derive(seed, "esp-volume-id", id, 4);
 	l->esp_volume_id = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16 |
 			   (uint32_t)id[3] << 24;
 }

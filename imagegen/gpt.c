@@ -75,7 +75,7 @@ void guid_format(const struct guid *g, char text[GUID_STR_LEN + 1])
 	}
 }
 
-void guid_derive(const uint8_t seed[32], const char *what, struct guid *out)
+void seed_derive(const uint8_t seed[32], const char *what, uint8_t *out, size_t n)
 {
 	struct sha256 s;
 	uint8_t d[32];
@@ -84,7 +84,12 @@ void guid_derive(const uint8_t seed[32], const char *what, struct guid *out)
 	sha256_update(&s, seed, 32);
 	sha256_update(&s, what, strlen(what));
 	sha256_final(&s, d);
-	memcpy(out->b, d, 16);
+	memcpy(out, d, n);
+}
+
+void guid_derive(const uint8_t seed[32], const char *what, struct guid *out)
+{
+	seed_derive(seed, what, out->b, 16);
 	out->b[7] = (out->b[7] & 0x0f) | 0x40; /* version 4 (byte 7 is the high byte of field 3) */
 	out->b[8] = (out->b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 }

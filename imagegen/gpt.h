@@ -30,6 +30,9 @@ struct gpt_part {
 int guid_parse(const char *text, struct guid *out);
 /* Lower-case text form, 36 characters plus NUL. */
 void guid_format(const struct guid *g, char text[GUID_STR_LEN + 1]);
+/* The first N (at most 32) bytes of sha256(SEED || WHAT): identifiers and
+ * salts derived from the spec, so that builds are reproducible. */
+void seed_derive(const uint8_t seed[32], const char *what, uint8_t *out, size_t n);
 /* A version-4-shaped GUID that is a function of SEED and WHAT only, so that
  * two builds of one spec give the same disk. */
 void guid_derive(const uint8_t seed[32], const char *what, struct guid *out);

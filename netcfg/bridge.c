@@ -14,6 +14,7 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
+#include "mkdir_p.h"
 #include "cleanup.h"
 #include "internal.h"
 
@@ -207,7 +208,7 @@ static int container_resolv(const struct br *b, const char *path, struct sk_err 
 		else if (!strcmp(w1, "search") && strlen(w2) < sizeof dns.search[0])
 			snprintf(dns.search[0], sizeof dns.search[0], "%.63s", w2), dns.n_search = 1;
 	}
-	if (nc_mkdir_p(b->resolv_dir, err) < 0)
+	if (sk_mkdir_p(b->resolv_dir, 0755, err) < 0)
 		return -1;
 	return nc_dns_write_file(path, &dns, err);
 }

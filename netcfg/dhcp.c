@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mkdir_p.h"
 #include "internal.h"
 
 static const char *const events[] = {"deconfig", "bound", "renew", "leasefail", "nak", NULL};
@@ -209,7 +210,7 @@ int nc_dhcp_start(const char *ifname, const struct netcfg_opts *opts, struct sk_
 	pid_t pid;
 
 	if (netcfg_dhcp_cmd(ifname, false, opts, &c, err) < 0 ||
-	    nc_mkdir_p(nc_state_dir(opts), err) < 0)
+	    sk_mkdir_p(nc_state_dir(opts), 0755, err) < 0)
 		return -1;
 	if ((pid = fork()) < 0)
 		return sk_fail(err, errno, "fork");

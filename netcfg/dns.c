@@ -11,27 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkdir_p.h"
 #include "cleanup.h"
 #include "internal.h"
-
-int nc_mkdir_p(const char *path, struct sk_err *err)
-{
-	char buf[512];
-
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return sk_fail(err, ENAMETOOLONG, "mkdir %s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return sk_fail(err, errno, "mkdir %s", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return sk_fail(err, errno, "mkdir %s", buf);
-	return 0;
-}
 
 /* Atomic: readers see the old file or the new one. */
 int nc_write_file(const char *path, const char *text, struct sk_err *err)
@@ -137,7 +119,7 @@ int nc_dns_set(const struct netcfg_opts *opts, const char *source, const struct 
 	char dir[400], path[512];
 
 	snprintf(dir, sizeof dir, "%s/dns", nc_state_dir(opts));
-	if (nc_mkdir_p(dir, err) < 0)
+	if (sk_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/%s", dir, source);
 	if (dns && (dns->n_ns || dns->n_search)) {

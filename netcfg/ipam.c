@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mkdir_p.h"
 #include "cleanup.h"
 #include "internal.h"
 
@@ -71,7 +72,7 @@ int nc_ipam_claim(const char *dir, const struct netcfg_prefix *subnet, const cha
 	struct in_addr a;
 	int r;
 
-	if (nc_mkdir_p(dir, err) < 0)
+	if (sk_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	if (find_owned(dir, owner, out)) {
 		out->len = subnet->len;

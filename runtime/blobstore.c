@@ -10,28 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkdir_p.h"
 #include "cleanup.h"
 #include "image_internal.h"
 #include <bearssl.h>
-
-int mkdir_p(const char *path, int mode, struct sk_err *err)
-{
-	char buf[1024];
-	if (strlen(path) >= sizeof buf)
-		return sk_fail(err, ENAMETOOLONG, "mkdir %s", path);
-	strcpy(buf, path);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return sk_fail(err, errno, "mkdir %s", buf);
-		*p = c;
-		if (!c)
-			return 0;
-	}
-}
 
 int blobstore_open(struct blobstore *bs, const char *data_dir, struct sk_err *err)
 {
@@ -43,7 +25,7 @@ int blobstore_open(struct blobstore *bs, const char *data_dir, struct sk_err *er
 	strcpy(bs->root, data_dir);
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
 		snprintf(path, sizeof path, "%s/%s", data_dir, dirs[i]);
-		if (mkdir_p(path, 0700, err) < 0)
+		if (sk_mkdir_p(path, 0700, err) < 0)
 			return sk_wrap(err, "data directory");
 	}
 	return 0;

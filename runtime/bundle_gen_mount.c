@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mkdir_p.h"
 #include "cleanup.h"
 #include "image_internal.h"
 
@@ -192,7 +193,7 @@ static int write_config(struct bundle_job *j, const char *bundle_dir, struct sk_
 static int bundle_steps(struct bundle_job *j, const char *id, const char *bundle_dir,
 			struct sk_err *err)
 {
-	if (make_rw_layer(j, id, err) < 0 || mkdir_p(bundle_dir, 0711, err) < 0)
+	if (make_rw_layer(j, id, err) < 0 || sk_mkdir_p(bundle_dir, 0711, err) < 0)
 		return -1;
 	if (!j->b->no_mount && mount_rootfs(j, err) < 0)
 		return -1;

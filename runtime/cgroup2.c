@@ -1,5 +1,6 @@
 /* cgroup v2 (see cgroup2.h). */
 #define _GNU_SOURCE
+#include "mkdir_p.h"
 #include "cgroup2.h"
 #include "cleanup.h"
 #include "util.h"
@@ -153,7 +154,7 @@ int cgroup2_create(const char *path, const struct oci_resources *res, struct sk_
 {
 	char controllers[64];
 
-	if (rt_mkdir_p(path, 0755, err) < 0)
+	if (sk_mkdir_p(path, 0755, err) < 0)
 		return sk_wrap(err, "cgroup");
 	controllers_needed(res, controllers, sizeof controllers);
 	if (controllers[0] && enable_controllers(path, controllers, err) < 0)

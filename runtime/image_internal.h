@@ -173,7 +173,6 @@ int store_ref_lookup(const char *data_dir, const char *arg, struct image_info *i
 int store_image_open(const struct blobstore *bs, const char *manifest_digest, struct manifest *m,
 		     char **config_json, size_t *config_len, struct image_config *cfg,
 		     struct sk_err *err);
-int mkdir_p(const char *path, int mode, struct sk_err *err);
 
 /* ---- bundles (bundle_gen.c, bundle_gen_mount.c) ---- */
 

@@ -1,6 +1,7 @@
 /* From a bundle to a container ready to spawn: configuration, paths,
  * seccomp filter, state directory. */
 #define _GNU_SOURCE
+#include "mkdir_p.h"
 #include "cgroup2.h"
 #include "cleanup.h"
 #include "container.h"
@@ -68,7 +69,7 @@ static int make_dir(const struct rt_global *g, struct container *c, struct sk_er
 {
 	char path[PATH_MAX + 16];
 
-	if (rt_mkdir_p(g->root ? g->root : RT_DEFAULT_ROOT, 0711, err) < 0)
+	if (sk_mkdir_p(g->root ? g->root : RT_DEFAULT_ROOT, 0711, err) < 0)
 		return -1;
 	if (mkdir(c->dir, 0711) < 0)
 		return errno == EEXIST ? sk_fail(err, 0, "container %s already exists", c->id)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +75,10 @@ int rt_write_file(const char *path, const char *s, struct sk_err *err)
 
 int rt_write_atomic(const char *path, const char *s, struct sk_err *err)
 {
-	char tmp[4096];
+	char tmp[PATH_MAX + 8];
 
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+		return sk_fail(err, ENAMETOOLONG, "write %s", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return sk_fail(err, errno, "create %s", tmp);
@@ -90,27 +92,6 @@ int rt_write_atomic(const char *path, const char *s, struct sk_err *err)
 	if (rename(tmp, path) < 0)
 		return sk_fail(err, errno, "rename %s", tmp);
 	return 0;
-}
-
-int rt_mkdir_p(const char *path, mode_t mode, struct sk_err *err)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return sk_fail(err, ENAMETOOLONG, "mkdir %s", path);
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return sk_fail(err, errno, "mkdir %s", buf);
-		*p = c;
-		if (!c)
-			return 0;
-	}
 }
 
 unsigned long long rt_proc_start_time(pid_t pid)

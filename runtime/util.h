@@ -17,8 +17,6 @@ int rt_write_atomic(const char *path, const char *s, struct sk_err *err);
 int rt_write_pid(const char *path, pid_t pid, struct sk_err *err);
 /* DIR and NAME joined with one slash into BUF; fails when too long. */
 int rt_join(char *buf, size_t size, const char *dir, const char *name, struct sk_err *err);
-/* mkdir -p with MODE for the missing components. */
-int rt_mkdir_p(const char *path, mode_t mode, struct sk_err *err);
 /* Writes all of BUF to FD, retrying on EINTR and short writes. */
 int rt_write_all(int fd, const void *buf, size_t len);
 /* Process start time (field 22 of /proc/PID/stat), 0 if PID is gone or a zombie. */
