@@ -56,6 +56,11 @@ part_bin = $(firstword $(foreach b,skiff-init skiff-runtime skiff-netcfg skiff-a
 NODE_BINS := $(call present,skiff-init skiff-runtime skiff-netcfg skiff-agent)
 HOST_BINS := $(call present,skiff-imagegen skiffctl)
 
+# Targets are absolute paths; let `make build/bin/skiff-init` name them too.
+ifneq ($(BUILD),$(B))
+$(BUILD)/%: $(B)/% ;
+endif
+
 .SECONDARY:
 .PHONY: all deps thirdparty asan test demo bench clean sizes
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
