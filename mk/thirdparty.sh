@@ -39,6 +39,10 @@ apt_private() {
 
 fetch() { # srcpkg -> prints the extracted source directory
 	pkg=$1
+	# `make -j` runs several of these at once; apt takes its own lock on the
+	# private lists and fails instead of waiting, so take turns here.
+	exec 9>"$BUILD/apt/fetch.lock"
+	flock 9
 	dir=$(ls -d "$BUILD/src/$pkg"-*/ 2>/dev/null | head -n1)
 	if [ -z "$dir" ]; then
 		if [ ! -f "$BUILD/apt/sources.list" ]; then
