@@ -6,6 +6,7 @@
 #include "state.h"
 #include "util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -63,12 +64,14 @@ static ssize_t pump(int fd, struct log *l)
 
 static void monitor_loop(struct container *c, int pipes[2], int sigfd)
 {
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->spec.annotations, LOG_DIR_ANNOTATION);
+	const char *dir = cJSON_IsString(d) && d->valuestring[0] == '/' ? d->valuestring : c->dir;
 	struct log logs[2];
 	struct pollfd pfd[3];
 	int status = 0;
 
 	for (int i = 0; i < 2; i++) {
-		snprintf(logs[i].path, sizeof logs[i].path, "%s/%s.log", c->dir,
+		snprintf(logs[i].path, sizeof logs[i].path, "%s/%s.log", dir,
 			 i ? "stderr" : "stdout");
 		logs[i].fd = -1;
 		logs[i].size = 0;

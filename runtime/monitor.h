@@ -8,6 +8,10 @@
 
 /* Each log is cut at this size: the full file becomes NAME.1. */
 #define LOG_MAX (1 << 20)
+/* An absolute directory for stdout.log and stderr.log instead of the
+ * state directory, so that they outlive `delete` (the agent keeps a
+ * task's logs on the node). */
+#define LOG_DIR_ANNOTATION "run.skiff.log-dir"
 
 /* Forks the monitor (detached with a double fork), which spawns the
  * container; returns in the caller once the container waits for start. */
