@@ -1,7 +1,9 @@
 /* The agent's state, shared by its files: the loop (agent.c), registration
  * and lease (register.c), the assignment watch (watch.c), the task state
- * machine (tasks.c), start workers (worker.c) and reconciliation
- * (reconcile.c). Everything but watch.c runs on the main thread. */
+ * machine (tasks.c), its containers' (containers.c: dependencies, start
+ * order, stop order, restarts), health checks (health.c), host ports
+ * (ports.c), workers (worker.c) and reconciliation (reconcile.c).
+ * Everything but watch.c runs on the main thread. */
 #ifndef AGENT_INTERNAL_H
 #define AGENT_INTERNAL_H
 
@@ -56,6 +58,9 @@ void watch_drain(struct agent *a);
 
 /* tasks.c */
 struct task *tasks_find(struct agent *a, const char *id);
+void tasks_transition(struct agent *a, struct task *t, enum task_state s, enum stop_reason r);
+/* Starts stopping a task (ordered, with grace periods). */
+void tasks_begin_stop(struct agent *a, struct task *t, enum stop_reason r);
 struct task *tasks_add(struct agent *a, const char *id);
 void tasks_assign(struct agent *a, const char *id, const char *value);
 void tasks_unassign(struct agent *a, const char *id);
@@ -67,9 +72,37 @@ void tasks_report(struct agent *a, struct task *t);
 void tasks_report_all(struct agent *a, int force);
 int tasks_all_stopped(const struct agent *a);
 
-/* worker.c */
-int worker_spawn(struct agent *a, struct task *t, struct sk_err *err);
-/* A child ended: if it was a worker, its task learns the outcome. */
+/* containers.c */
+/* Starts the containers whose dependencies are met; 1 once none waits or
+ * starts any more, -1 when the task cannot start (t->detail says why). */
+int containers_start_ready(struct agent *a, struct task *t);
+/* A running container ended: restarts it when its restartPolicy says so;
+ * 1 when it did. */
+int containers_restart(struct agent *a, struct task *t, struct task_container *c);
+/* Stops the containers in reverse dependency order (SIGTERM, SIGKILL after
+ * each one's stopTimeout); 1 once all have stopped. */
+int containers_stop_step(struct agent *a, struct task *t);
+int containers_busy(const struct task *t); /* a worker or probe still runs */
+
+/* health.c */
+/* Starts due checks, times out late ones. */
+void health_step(struct agent *a, struct task *t);
+/* A check ended with WSTATUS (or was killed for taking too long). */
+void health_result(struct agent *a, struct task *t, struct task_container *c, int wstatus);
+
+/* ports.c */
+/* Host ports of the task's mappings: static ones as given, dynamic ones
+ * picked free on the node; refused when another task holds one. */
+int ports_allocate(struct agent *a, struct task *t, struct sk_err *err);
+/* Kept in the task's directory for a restarted agent. */
+void ports_save(struct agent *a, const struct task *t);
+void ports_load(struct agent *a, struct task *t);
+
+/* worker.c: child processes, each for one job and reaped by the loop. */
+int worker_prepare(struct agent *a, struct task *t, struct sk_err *err);
+int worker_start(struct agent *a, struct task *t, struct task_container *c, struct sk_err *err);
+int worker_probe(struct agent *a, struct task *t, struct task_container *c, struct sk_err *err);
+/* A child ended: its task (or container) learns the outcome. */
 void worker_reaped(struct agent *a, pid_t pid, int wstatus);
 
 /* reconcile.c */

@@ -1,7 +1,7 @@
 /* Agent settings: defaults, node.json's "cluster" object, overrides. */
 #include "runtime/util.h"
 #include "config.h"
-#include "taskdef.h"
+#include "assign.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -262,10 +262,10 @@ int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
 			return -1;
 		snprintf(cfg->node_id, sizeof cfg->node_id, "%.64s-%.8s", host, boot);
 	}
-	if (!taskdef_valid_name(cfg->node_id, AGENT_ID_MAX))
+	if (!agent_valid_id(cfg->node_id, AGENT_ID_MAX))
 		return sk_fail(err, 0, "node id %s: use letters, digits, '-', '_' and '.'",
 			       cfg->node_id);
-	if (!taskdef_valid_name(cfg->cluster, AGENT_ID_MAX))
+	if (!agent_valid_id(cfg->cluster, AGENT_ID_MAX))
 		return sk_fail(err, 0, "cluster name %s: use letters, digits, '-', '_' and '.'",
 			       cfg->cluster);
 	if (!cfg->cert_file[0] != !cfg->key_file[0])

@@ -1,63 +1,63 @@
-/* The driver through the runtime and image libraries, in-process: image
- * pull and bundle from runtime/image.h, the container lifecycle from
- * runtime/runtime.h, bridge networking with port mappings from
- * netcfg/netcfg.h into a named network namespace the bundle joins.
+/* The driver through the runtime and image libraries, in-process: the
+ * container lifecycle from runtime/runtime.h, ids, listing, exec.
  *
- * Paths: <run>/runtime (runtime state), <run>/netns/<id>,
- * <data>/bundles/<id> (config.json + the rootfs overlay mount). */
+ * Paths: <run>/runtime (runtime state), <run>/netns/<id> (a container's
+ * network namespace on the bridge), <run>/tasks/<task-id> (the task's),
+ * <data>/bundles/<id> (config.json + the rootfs overlay mount),
+ * <data>/volumes, <data>/logs/<task-id>/<container>/. */
 #include "mkdir_p.h"
-#include "driver.h"
+#include "driver_internal.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "../netcfg/netcfg.h"
-#include "../runtime/image.h"
-#include "../runtime/runtime.h"
 #include "cleanup.h"
 #include "netns.h"
-#include "nodeinfo.h"
-#include "spec_edit.h"
 
-struct driver {
-	struct rt_global rt;
-	struct image_opts img;
-	struct netcfg_bridge br;
-	const char *insecure[AGENT_MAX_REGISTRIES + 1];
-	char rt_root[PATH_MAX];
-	char bundles[PATH_MAX];
-	char netns[PATH_MAX];
-	char data[PATH_MAX];
-	int limits; /* cgroup v2 is there: memory and CPU limits apply */
-};
-
-/* DIR/NAME into buf; an over-long path is cut (and then not found). */
-static void path_join(char *buf, size_t size, const char *dir, const char *name)
+void driver_join(char *buf, size_t size, const char *dir, const char *name)
 {
 	if ((size_t)snprintf(buf, size, "%s/%s", dir, name) >= size)
 		buf[0] = '\0';
 }
 
+static int make_dirs(struct driver *d, struct sk_err *err)
+{
+	const char *dirs[] = {d->rt_root, d->netns, d->bundles, d->tasks, d->volumes, d->logs};
+
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (sk_mkdir_p(dirs[i], 0755, err) < 0)
+			return -1;
+	return 0;
+}
+
+static void set_paths(struct driver *d, const struct agent_config *cfg)
+{
+	snprintf(d->rt_root, sizeof d->rt_root, "%s/runtime", cfg->run_dir);
+	snprintf(d->netns, sizeof d->netns, "%s/netns", cfg->run_dir);
+	snprintf(d->tasks, sizeof d->tasks, "%s/tasks", cfg->run_dir);
+	snprintf(d->bundles, sizeof d->bundles, "%s/bundles", cfg->data_dir);
+	snprintf(d->volumes, sizeof d->volumes, "%s/volumes", cfg->data_dir);
+	snprintf(d->logs, sizeof d->logs, "%s/logs", cfg->data_dir);
+	snprintf(d->data, sizeof d->data, "%s", cfg->data_dir);
+	if (!realpath("/proc/self/exe", d->self))
+		d->self[0] = '\0';
+}
+
 int driver_open(const struct agent_config *cfg, struct driver **out, struct sk_err *err)
 {
 	struct driver *d = calloc(1, sizeof *d);
+	struct statfs fs;
 
 	if (!d)
 		return sk_fail(err, errno, "driver");
-	snprintf(d->rt_root, sizeof d->rt_root, "%s/runtime", cfg->run_dir);
-	snprintf(d->netns, sizeof d->netns, "%s/netns", cfg->run_dir);
-	snprintf(d->bundles, sizeof d->bundles, "%s/bundles", cfg->data_dir);
-	snprintf(d->data, sizeof d->data, "%s", cfg->data_dir);
+	set_paths(d, cfg);
 	d->rt.root = d->rt_root;
 	d->img.data_dir = d->data;
 	for (size_t i = 0; i < cfg->n_registries; i++)
@@ -72,14 +72,12 @@ int driver_open(const struct agent_config *cfg, struct driver **out, struct sk_e
 	}
 	/* A node has cgroup v2 (init mounts it); a plain host may not, and
 	 * then tasks still run, without limits. */
-	struct statfs fs;
 	d->limits =
 	    statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == 0x63677270; /* CGROUP2_SUPER_MAGIC */
 	if (!d->limits)
 		sk_warn("no cgroup v2 file system at /sys/fs/cgroup: memory and CPU limits are not "
 			"enforced");
-	if (sk_mkdir_p(d->rt_root, 0755, err) < 0 || sk_mkdir_p(d->netns, 0755, err) < 0 ||
-	    sk_mkdir_p(d->bundles, 0755, err) < 0) {
+	if (make_dirs(d, err) < 0) {
 		free(d);
 		return -1;
 	}
@@ -92,105 +90,31 @@ void driver_close(struct driver *d)
 	free(d);
 }
 
-int driver_container_id(const char *task, const char *name, char *buf, size_t size,
-			struct sk_err *err)
+/* Names too long for the runtime keep their start and get a hash. */
+void driver_container_id(const char *task, const char *name, char buf[DRIVER_ID_MAX])
 {
-	if ((size_t)snprintf(buf, size, "%s.%s", task, name) >= size)
-		return sk_fail(err, 0, "container id %s.%s: too long", task, name);
-	return 0;
-}
+	uint32_t h = 2166136261u;
+	size_t room;
 
-int driver_pull(struct driver *d, const struct container_def *c, struct sk_err *err)
-{
-	struct image_info info;
-
-	if (image_pull(&d->img, c->image, &info, err) < 0)
-		return sk_wrap(err, "pull %s", c->image);
-	return 0;
-}
-
-static void port_maps(const struct container_def *c, struct netcfg_port_map *maps)
-{
-	for (int i = 0; i < c->n_ports; i++) {
-		maps[i].proto = c->ports[i].proto;
-		maps[i].host_port = c->ports[i].host_port;
-		maps[i].container_port = c->ports[i].container_port;
+	if (strlen(task) + 1 + strlen(name) < DRIVER_ID_MAX) {
+		snprintf(buf, DRIVER_ID_MAX, "%s.%s", task, name);
+		return;
 	}
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	room = DRIVER_ID_MAX - strlen(task) - 11;
+	snprintf(buf, DRIVER_ID_MAX, "%s.%.*s+%08x", task, (int)(room > 0 ? room : 0), name,
+		 (unsigned)h);
 }
 
-/* The container's network: its own namespace on the bridge (bridge mode),
- * an empty namespace (none) or the node's (host). */
-static int setup_network(struct driver *d, const struct task_def *td, const struct container_def *c,
-			 const char *id, struct spec_edit *ed, struct sk_err *err)
+void driver_task_dir(const struct driver *d, const char *task_id, char *buf, size_t size)
 {
-	struct netcfg_port_map maps[TASK_MAX_PORTS];
-	struct netcfg_attach at;
-
-	if (td->host_network) {
-		ed->netns_path = NULL;
-		ed->host_network = 1;
-		return 0;
-	}
-	path_join(ed->netns_buf, sizeof ed->netns_buf, d->netns, id);
-	ed->netns_path = ed->netns_buf;
-	if (netns_create(ed->netns_path, err) < 0)
-		return -1;
-	if (td->no_network)
-		return 0;
-	port_maps(c, maps);
-	if (netcfg_bridge_attach(&d->br, id, ed->netns_path, maps, c->n_ports, &at, err) < 0)
-		return sk_wrap(err, "attach %s to the bridge", id);
-	if (strlen(at.resolv_path) >= sizeof ed->resolv_path)
-		return sk_fail(err, 0, "resolv.conf path %s: too long", at.resolv_path);
-	memcpy(ed->resolv_path, at.resolv_path, strlen(at.resolv_path) + 1);
-	return 0;
+	driver_join(buf, size, d->tasks, task_id);
 }
 
-static int create_start(struct driver *d, const struct task_def *td, const struct container_def *c,
-			const char *id, struct sk_err *err)
+void driver_log_dir(const struct driver *d, const char *task_id, char *buf, size_t size)
 {
-	struct bundle_opts bo = {0};
-	struct rt_create_opts co = {0};
-	struct spec_edit ed = {0};
-	char bundle[PATH_MAX];
-
-	path_join(bundle, sizeof bundle, d->bundles, id);
-	bo.entrypoint = c->entrypoint[0] ? c->entrypoint : NULL;
-	bo.cmd = c->command[0] ? c->command : NULL;
-	bo.env = c->env[0] ? c->env : NULL;
-	bo.workdir = c->workdir;
-	bo.user = c->user;
-	if (image_bundle_create(&d->img, c->image, id, bundle, &bo, err) < 0)
-		return sk_wrap(err, "bundle for %s", c->image);
-	if (setup_network(d, td, c, id, &ed, err) < 0)
-		return -1;
-	ed.task = td->task_id;
-	ed.container = c->name;
-	ed.memory_mib = d->limits ? c->memory_mib : 0;
-	ed.cpu = d->limits ? c->cpu : 0;
-	if (spec_edit_apply(bundle, &ed, err) < 0)
-		return -1;
-	co.bundle = bundle;
-	if (rt_create(&d->rt, id, &co, err) < 0)
-		return sk_wrap(err, "create %s", id);
-	if (rt_start(&d->rt, id, err) < 0)
-		return sk_wrap(err, "start %s", id);
-	return 0;
-}
-
-int driver_start(struct driver *d, const struct task_def *td, int index, struct sk_err *err)
-{
-	const struct container_def *c = &td->containers[index];
-	char id[DRIVER_ID_MAX];
-
-	if (driver_container_id(td->task_id, c->name, id, sizeof id, err) < 0)
-		return -1;
-	driver_remove(d, id, NULL);
-	if (create_start(d, td, c, id, err) < 0) {
-		driver_remove(d, id, NULL);
-		return sk_wrap(err, "container %s", c->name);
-	}
-	return 0;
+	driver_join(buf, size, d->logs, task_id);
 }
 
 static enum container_status parse_status(const char *s)
@@ -210,7 +134,7 @@ int driver_state(struct driver *d, const char *id, struct container_state *st, s
 	const cJSON *v;
 
 	memset(st, 0, sizeof *st);
-	path_join(dir, sizeof dir, d->rt_root, id);
+	driver_join(dir, sizeof dir, d->rt_root, id);
 	if (access(dir, F_OK) < 0) {
 		st->status = CONTAINER_ABSENT;
 		return 0;
@@ -239,6 +163,15 @@ int driver_kill(struct driver *d, const char *id, int sig, struct sk_err *err)
 	return 0;
 }
 
+int driver_exec(struct driver *d, const char *id, char **argv, int *status, struct sk_err *err)
+{
+	struct rt_exec_opts o = {.args = argv};
+
+	if (rt_exec(&d->rt, id, &o, status, err) < 0)
+		return sk_wrap(err, "exec in %s", id);
+	return 0;
+}
+
 int driver_remove(struct driver *d, const char *id, struct sk_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
@@ -247,16 +180,16 @@ int driver_remove(struct driver *d, const char *id, struct sk_err *err)
 
 	if (!err)
 		err = &e2;
-	path_join(dir, sizeof dir, d->rt_root, id);
+	driver_join(dir, sizeof dir, d->rt_root, id);
 	if (access(dir, F_OK) == 0 && rt_delete(&d->rt, id, 1, err) < 0)
 		rc = sk_wrap(err, "delete %s", id);
-	path_join(path, sizeof path, d->bundles, id);
+	driver_join(path, sizeof path, d->bundles, id);
 	if (access(path, F_OK) == 0) {
 		if (image_bundle_remove(&d->img, id, path, err) < 0)
 			rc = sk_wrap(err, "remove bundle %s", id);
 		rmdir(path);
 	}
-	path_join(path, sizeof path, d->netns, id);
+	driver_join(path, sizeof path, d->netns, id);
 	if (access(path, F_OK) == 0) {
 		if (netcfg_bridge_detach(&d->br, id, err) < 0)
 			rc = sk_wrap(err, "detach %s", id);
@@ -266,19 +199,29 @@ int driver_remove(struct driver *d, const char *id, struct sk_err *err)
 	return rc;
 }
 
-/* "<task>.<name>": the name is what follows the last dot. */
-static int split_id(const char *id, struct driver_container *c)
+/* Task and name from the container's annotations (the id may be hashed). */
+static int identify(struct driver *d, const char *id, struct driver_container *c)
 {
-	const char *dot = strrchr(id, '.');
+	SK_AUTOFREE char *json = NULL;
+	cJSON *j, *ann;
+	const cJSON *task, *name;
+	int rc = -1;
 
-	if (!dot || dot == id || !dot[1] || (size_t)(dot - id) >= sizeof c->task ||
-	    strlen(dot + 1) >= sizeof c->name || strlen(id) >= sizeof c->id)
+	if (strlen(id) >= sizeof c->id || rt_state(&d->rt, id, &json, NULL) < 0 ||
+	    !(j = cJSON_Parse(json)))
 		return -1;
-	snprintf(c->id, sizeof c->id, "%s", id);
-	memcpy(c->task, id, dot - id);
-	c->task[dot - id] = '\0';
-	snprintf(c->name, sizeof c->name, "%s", dot + 1);
-	return 0;
+	ann = cJSON_GetObjectItemCaseSensitive(j, "annotations");
+	task = cJSON_GetObjectItemCaseSensitive(ann, "skiff.task");
+	name = cJSON_GetObjectItemCaseSensitive(ann, "skiff.container");
+	if (cJSON_IsString(task) && cJSON_IsString(name) &&
+	    strlen(task->valuestring) < sizeof c->task && strlen(name->valuestring) < sizeof c->name) {
+		memcpy(c->id, id, strlen(id) + 1);
+		memcpy(c->task, task->valuestring, strlen(task->valuestring) + 1);
+		memcpy(c->name, name->valuestring, strlen(name->valuestring) + 1);
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	return rc;
 }
 
 int driver_list(struct driver *d, struct driver_container **out, size_t *n, struct sk_err *err)
@@ -292,7 +235,7 @@ int driver_list(struct driver *d, struct driver_container **out, size_t *n, stru
 		return sk_fail(err, errno, "list %s", d->rt_root);
 	while ((de = readdir(dir))) {
 		struct driver_container c;
-		if (de->d_name[0] == '.' || split_id(de->d_name, &c) < 0)
+		if (de->d_name[0] == '.' || identify(d, de->d_name, &c) < 0)
 			continue;
 		if (!(grown = realloc(list, (count + 1) * sizeof *list))) {
 			free(list);

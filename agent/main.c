@@ -175,6 +175,12 @@ int main(int argc, char **argv)
 	struct sk_err err = {0};
 	int opt;
 
+	const char *base = strrchr(argv[0], '/');
+
+	/* One binary, two roles: the agent, and the init it mounts into
+	 * containers with initProcessEnabled. */
+	if (!strcmp(base ? base + 1 : argv[0], "skiff-init-process"))
+		return container_init_main(argc, argv);
 	sk_progname = "skiff-agent";
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
 		printf("skiff-agent %s\n", SKIFF_VERSION);

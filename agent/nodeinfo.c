@@ -114,6 +114,18 @@ static int resources(const struct agent_config *cfg, int *cpu, long *mem, struct
 	return 0;
 }
 
+/* Built-in attributes, named as ECS names them, for placement constraints
+ * and a task definition's runtimePlatform. */
+static void add_attributes(cJSON *o, const struct utsname *un)
+{
+	const char *arch = un->machine;
+
+	if (!strcmp(arch, "aarch64"))
+		arch = "arm64";
+	cJSON_AddStringToObject(o, "ecs.os-type", "linux");
+	cJSON_AddStringToObject(o, "ecs.cpu-architecture", arch);
+}
+
 int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *err)
 {
 	char host[65] = "", boot[40], now[40];
@@ -140,6 +152,7 @@ int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *e
 	versions = cJSON_AddObjectToObject(o, "versions");
 	cJSON_AddStringToObject(versions, "skiff", SKIFF_VERSION);
 	cJSON_AddStringToObject(versions, "kernel", un.release);
+	add_attributes(cJSON_AddObjectToObject(o, "attributes"), &un);
 	cJSON_AddStringToObject(o, "boot_id", boot);
 	cJSON_AddStringToObject(o, "registered_at", now);
 	*out = cJSON_PrintUnformatted(o);

@@ -21,7 +21,9 @@ void reconcile_poll(struct agent *a, struct task *t)
 			agent_log("task %s: %s", t->id, err.msg);
 			continue;
 		}
-		if (st.status == CONTAINER_ABSENT && t->state == TASK_PULLING)
+		/* Not created yet, or being created by its start worker. */
+		if ((st.status == CONTAINER_ABSENT && c->phase != PHASE_RUNNING) ||
+		    c->phase == PHASE_STARTING)
 			continue;
 		if (c->status != st.status)
 			t->version++;
@@ -57,15 +59,18 @@ int reconcile_adopt(struct agent *a, struct sk_err *err)
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = adopted_task(a, list[i].task);
 		struct task_container *c;
-		if (!t || t->n == TASK_MAX_CONTAINERS)
+		if (!t || t->n == TD_MAX_CONTAINERS)
 			continue;
 		c = &t->c[t->n++];
 		memset(c, 0, sizeof *c);
+		c->worker_fd = -1;
 		snprintf(c->name, sizeof c->name, "%s", list[i].name);
 		snprintf(c->id, sizeof c->id, "%s", list[i].id);
 		c->essential = 1;
 		c->stop_timeout_s = a->cfg->stop_timeout_s;
 		c->status = CONTAINER_RUNNING;
+		c->phase = PHASE_RUNNING;
+		c->since_ms = c->ran_ms = agent_now_ms();
 	}
 	free(list);
 	for (int i = 0; i < AGENT_MAX_TASKS; i++) {

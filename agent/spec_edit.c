@@ -1,18 +1,20 @@
-/* Edits of a bundle's config.json (see spec_edit.h). */
+/* Edits of a bundle's config.json (see spec_edit.h): annotations, the
+ * namespaces a task's containers share or take from the node, host name,
+ * read-only root and cgroup v2 resources. */
 #include "runtime/util.h"
 #include "spec_edit.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "../runtime/monitor.h"
 #include "cleanup.h"
-#include "nodeinfo.h"
 
-static cJSON *child_object(cJSON *parent, const char *key)
+cJSON *spec_child_object(cJSON *parent, const char *key)
 {
 	cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
 
@@ -22,87 +24,133 @@ static cJSON *child_object(cJSON *parent, const char *key)
 	return cJSON_AddObjectToObject(parent, key);
 }
 
-static void set_number(cJSON *o, const char *key, double v)
+cJSON *spec_child_array(cJSON *parent, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+
+	if (cJSON_IsArray(o))
+		return o;
+	cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
+	return cJSON_AddArrayToObject(parent, key);
+}
+
+void spec_set_number(cJSON *o, const char *key, double v)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 	cJSON_AddNumberToObject(o, key, v);
 }
 
-static void set_string(cJSON *o, const char *key, const char *v)
+void spec_set_string(cJSON *o, const char *key, const char *v)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 	cJSON_AddStringToObject(o, key, v);
 }
 
-/* Removes the "network" namespace entry, then adds one joining PATH (when
- * PATH is set). */
-static int set_netns(cJSON *linux_obj, const char *path, struct sk_err *err)
+void spec_remove_where(cJSON *arr, const char *key, const char *value)
 {
-	cJSON *ns = cJSON_GetObjectItemCaseSensitive(linux_obj, "namespaces"), *e, *next;
+	cJSON *e, *next;
 
-	if (!cJSON_IsArray(ns)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(linux_obj, "namespaces");
-		ns = cJSON_AddArrayToObject(linux_obj, "namespaces");
-	}
-	for (e = ns ? ns->child : NULL; e; e = next) {
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "type");
+	for (e = arr ? arr->child : NULL; e; e = next) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
 		next = e->next;
-		if (cJSON_IsString(t) && !strcmp(t->valuestring, "network"))
-			cJSON_Delete(cJSON_DetachItemViaPointer(ns, e));
+		if (cJSON_IsString(v) && !strcmp(v->valuestring, value))
+			cJSON_Delete(cJSON_DetachItemViaPointer(arr, e));
 	}
-	if (!path)
-		return 0;
-	if (!(e = cJSON_CreateObject()))
-		return sk_fail(err, ENOMEM, "config.json");
-	cJSON_AddStringToObject(e, "type", "network");
-	cJSON_AddStringToObject(e, "path", path);
-	cJSON_AddItemToArray(ns, e);
-	return 0;
 }
 
-static void add_resolv_mount(cJSON *root, const char *src)
+/* Drops namespace TYPE, then adds one joining PATH (when PATH is set). */
+static void set_namespace(cJSON *linux_obj, const char *type, const char *path)
 {
-	cJSON *mounts = cJSON_GetObjectItemCaseSensitive(root, "mounts"), *m, *opts;
+	cJSON *ns = spec_child_array(linux_obj, "namespaces"), *e;
 
-	if (!cJSON_IsArray(mounts)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(root, "mounts");
-		mounts = cJSON_AddArrayToObject(root, "mounts");
+	spec_remove_where(ns, "type", type);
+	if (!path || !(e = cJSON_CreateObject()))
+		return;
+	cJSON_AddStringToObject(e, "type", type);
+	if (*path)
+		cJSON_AddStringToObject(e, "path", path);
+	cJSON_AddItemToArray(ns, e);
+}
+
+static void edit_namespaces(cJSON *root, cJSON *lin, const struct spec_edit *ed)
+{
+	const struct taskdef *td = ed->td;
+
+	if (ed->host_network || ed->netns_path)
+		set_namespace(lin, "network", ed->host_network ? NULL : ed->netns_path);
+	if (td->pid_mode == TD_NS_HOST)
+		set_namespace(lin, "pid", NULL);
+	else if (td->pid_mode == TD_NS_TASK && ed->pid_ns_path)
+		set_namespace(lin, "pid", ed->pid_ns_path);
+	if (td->ipc_mode == TD_NS_HOST)
+		set_namespace(lin, "ipc", NULL);
+	else if (td->ipc_mode == TD_NS_TASK && ed->ipc_ns_path)
+		set_namespace(lin, "ipc", ed->ipc_ns_path);
+	/* The node's host name comes with its UTS namespace, as with Docker's
+	 * --network host. */
+	if (!ed->hostname) {
+		set_namespace(lin, "uts", NULL);
+		cJSON_DeleteItemFromObjectCaseSensitive(root, "hostname");
+	} else {
+		spec_set_string(root, "hostname", ed->hostname);
 	}
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "destination", "/etc/resolv.conf");
-	cJSON_AddStringToObject(m, "type", "bind");
-	cJSON_AddStringToObject(m, "source", src);
-	opts = cJSON_AddArrayToObject(m, "options");
-	cJSON_AddItemToArray(opts, cJSON_CreateString("rbind"));
-	cJSON_AddItemToArray(opts, cJSON_CreateString("ro"));
-	cJSON_AddItemToArray(mounts, m);
+}
+
+static void edit_resources(cJSON *lin, const struct spec_edit *ed)
+{
+	const struct td_container *c = ed->def;
+	const struct td_linux_parameters *lp = c->linux_parameters;
+	cJSON *res, *mem;
+
+	if (!ed->limits)
+		return;
+	if (ed->cgroups_path)
+		spec_set_string(lin, "cgroupsPath", ed->cgroups_path);
+	if (c->memory == TD_UNSET && c->memory_reservation == TD_UNSET && c->cpu == TD_UNSET)
+		return;
+	res = spec_child_object(lin, "resources");
+	mem = spec_child_object(res, "memory");
+	if (c->memory != TD_UNSET)
+		spec_set_number(mem, "limit", (double)c->memory * 1024 * 1024);
+	if (c->memory_reservation != TD_UNSET)
+		spec_set_number(mem, "reservation", (double)c->memory_reservation * 1024 * 1024);
+	if (c->memory != TD_UNSET && lp && lp->max_swap != TD_UNSET) /* OCI: memory + swap */
+		spec_set_number(mem, "swap", (double)(c->memory + lp->max_swap) * 1024 * 1024);
+	if (c->cpu != TD_UNSET && c->cpu > 0)
+		spec_set_number(spec_child_object(res, "cpu"), "shares", c->cpu < 2 ? 2 : c->cpu);
+}
+
+static void edit_annotations(cJSON *root, const struct spec_edit *ed)
+{
+	cJSON *ann = spec_child_object(root, "annotations");
+
+	for (size_t i = 0; i < ed->def->n_docker_labels; i++)
+		spec_set_string(ann, ed->def->docker_labels[i].name, ed->def->docker_labels[i].value);
+	spec_set_string(ann, "skiff.task", ed->task);
+	spec_set_string(ann, "skiff.container", ed->container);
+	if (ed->log_dir)
+		spec_set_string(ann, LOG_DIR_ANNOTATION, ed->log_dir);
 }
 
 int spec_edit_json(void *config_json, const struct spec_edit *ed, struct sk_err *err)
 {
-	cJSON *root = config_json, *ann, *lin, *res, *proc;
+	cJSON *root = config_json, *proc, *lin;
 
 	if (!cJSON_IsObject(root))
 		return sk_fail(err, 0, "config.json: not an object");
-	ann = child_object(root, "annotations");
-	set_string(ann, "skiff.task", ed->task);
-	set_string(ann, "skiff.container", ed->container);
+	edit_annotations(root, ed);
 	if ((proc = cJSON_GetObjectItemCaseSensitive(root, "process")))
 		cJSON_DeleteItemFromObjectCaseSensitive(proc, "terminal");
-	lin = child_object(root, "linux");
-	if ((ed->host_network || ed->netns_path) &&
-	    set_netns(lin, ed->host_network ? NULL : ed->netns_path, err) < 0)
-		return -1;
-	if (ed->resolv_path[0])
-		add_resolv_mount(root, ed->resolv_path);
-	if (ed->memory_mib || ed->cpu) {
-		res = child_object(lin, "resources");
-		if (ed->memory_mib)
-			set_number(child_object(res, "memory"), "limit",
-				   (double)ed->memory_mib * 1024 * 1024);
-		if (ed->cpu)
-			set_number(child_object(res, "cpu"), "shares", ed->cpu < 2 ? 2 : ed->cpu);
+	lin = spec_child_object(root, "linux");
+	edit_namespaces(root, lin, ed);
+	edit_resources(lin, ed);
+	if (ed->def->readonly_root_filesystem == 1) {
+		cJSON *r = spec_child_object(root, "root");
+		cJSON_DeleteItemFromObjectCaseSensitive(r, "readonly");
+		cJSON_AddTrueToObject(r, "readonly");
 	}
+	if (spec_edit_mounts(root, ed, err) < 0 || spec_edit_security(root, ed, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -1,17 +1,19 @@
 /* The task state machine. Each step looks at what is wanted (assigned,
  * desiredStatus RUNNING, not shutting down) and what is (the state, the
- * worker, the containers) and moves the task on:
+ * workers, the containers) and moves the task on:
  *
- *   PENDING  --wanted------------------> PULLING (worker pulls, creates, starts)
- *   PENDING  --not wanted--------------> STOPPED UserInitiated
- *   PULLING  --worker ok---------------> RUNNING
- *   PULLING  --worker failed-----------> STOPPED TaskFailedToStart
- *   PULLING  --not wanted--------------> worker killed, STOPPING
- *   RUNNING  --essential exited--------> STOPPING EssentialContainerExited | OutOfMemory
- *   RUNNING  --not wanted--------------> STOPPING UserInitiated
- *   STOPPING --all containers stopped--> STOPPED (containers removed)
- *   STOPPING --grace period over-------> SIGKILL
- *   STOPPED  --unassigned and reported-> forgotten
+ *   PENDING    --wanted-----------------> PULLING (host ports chosen; a worker
+ *                                          pulls and sets up what is shared)
+ *   PENDING    --not wanted-------------> STOPPED UserInitiated
+ *   PULLING    --worker ok--------------> ACTIVATING
+ *   PULLING    --worker failed----------> STOPPED TaskFailedToStart
+ *   ACTIVATING --all containers started-> RUNNING (containers.c: in dependency order)
+ *   ACTIVATING --a container cannot-----> stopping TaskFailedToStart
+ *   RUNNING    --essential exited-------> stopping EssentialContainerExited | OutOfMemory
+ *                                          (unless its restartPolicy restarts it)
+ *   any        --not wanted-------------> stopping UserInitiated
+ *   stopping   --all containers stopped-> STOPPED (containers, then what they shared, removed)
+ *   STOPPED    --unassigned and reported-> forgotten
  *
  * Every transition is logged and reported at once; a report that cannot
  * be written (etcd away) is retried with the latest state. */
@@ -31,15 +33,22 @@ struct task *tasks_find(struct agent *a, const char *id)
 	return NULL;
 }
 
+static void clear(struct task *t)
+{
+	memset(t, 0, sizeof *t);
+	t->worker_fd = -1;
+	for (int i = 0; i < TD_MAX_CONTAINERS; i++)
+		t->c[i].worker_fd = -1;
+}
+
 struct task *tasks_add(struct agent *a, const char *id)
 {
 	for (int i = 0; i < AGENT_MAX_TASKS; i++) {
 		struct task *t = &a->tasks[i];
 		if (t->used)
 			continue;
-		memset(t, 0, sizeof *t);
+		clear(t);
 		t->used = 1;
-		t->worker_fd = -1;
 		snprintf(t->id, sizeof t->id, "%s", id);
 		t->version = 1;
 		return t;
@@ -50,9 +59,9 @@ struct task *tasks_add(struct agent *a, const char *id)
 
 static void forget(struct task *t)
 {
-	taskdef_free(t->def);
-	memset(t, 0, sizeof *t);
-	t->worker_fd = -1;
+	assign_free(t->def);
+	free(t->ports);
+	clear(t);
 }
 
 static int wanted(const struct agent *a, const struct task *t)
@@ -60,26 +69,27 @@ static int wanted(const struct agent *a, const struct task *t)
 	return t->assigned && t->def && t->def->desired == DESIRED_RUNNING && !a->stopping;
 }
 
-static void transition(struct agent *a, struct task *t, enum task_state s, enum stop_reason r)
+static int exit_code_of(const struct task *t)
+{
+	for (int i = 0; i < t->n; i++)
+		if (t->c[i].essential && t->c[i].has_exit)
+			return t->c[i].exit_code;
+	return -1;
+}
+
+void tasks_transition(struct agent *a, struct task *t, enum task_state s, enum stop_reason r)
 {
 	t->state = s;
 	if (r != REASON_NONE && t->reason == REASON_NONE)
 		t->reason = r;
 	t->version++;
-	if (s == TASK_STOPPED) {
-		int code = -1;
-		for (int i = 0; i < t->n; i++)
-			if (t->c[i].essential && t->c[i].has_exit) {
-				code = t->c[i].exit_code;
-				break;
-			}
+	if (s == TASK_STOPPED)
 		agent_log("task %s STOPPED (%s, exit %d)", t->id, task_reason_name(t->reason),
-			  code);
-	} else if (s != TASK_STOPPING) {
-		agent_log("task %s %s", t->id, task_state_name(s));
-	} else {
+			  exit_code_of(t));
+	else if (s == TASK_STOPPING)
 		agent_log("task %s stopping (%s)", t->id, task_reason_name(t->reason));
-	}
+	else
+		agent_log("task %s %s", t->id, task_state_name(s));
 	tasks_report(a, t);
 }
 
@@ -121,35 +131,55 @@ int tasks_all_stopped(const struct agent *a)
 	return 1;
 }
 
+/* A restarted agent adopted this task's containers: what the task shared
+ * and its host ports are read back from its directory. */
+static void restore(struct agent *a, struct task *t)
+{
+	struct task_shared sh;
+
+	if (t->state != TASK_RUNNING || t->n_ports || t->address[0])
+		return;
+	ports_load(a, t);
+	if (driver_shared_load(a->drv, t->id, &sh) == 0) {
+		snprintf(t->address, sizeof t->address, "%s", sh.address);
+		t->pause = sh.pause;
+	}
+}
+
+static void fail_assignment(struct agent *a, struct task *t, const char *msg)
+{
+	t->assigned = 1;
+	if (t->state != TASK_PENDING)
+		return;
+	snprintf(t->detail, sizeof t->detail, "%.255s", msg);
+	tasks_transition(a, t, TASK_STOPPED, REASON_FAILED_TO_START);
+}
+
 void tasks_assign(struct agent *a, const char *id, const char *value)
 {
 	struct task *t = tasks_find(a, id);
-	struct task_def *def = NULL;
+	struct assignment *def = NULL;
 	struct sk_err err = {0};
-
-	if (taskdef_parse(value, id, &def, &err) < 0) {
-		agent_log("%s", err.msg);
-		if (!t && !(t = tasks_add(a, id)))
-			return;
-		t->assigned = 1;
-		if (t->state == TASK_PENDING) {
-			snprintf(t->detail, sizeof t->detail, "%.255s", err.msg);
-			transition(a, t, TASK_STOPPED, REASON_FAILED_TO_START);
-		}
-		return;
-	}
 	int fresh = !t;
-	if (!t && !(t = tasks_add(a, id))) {
-		taskdef_free(def);
+
+	if (assign_parse(value, id, &def, &err) < 0) {
+		agent_log("%s", err.msg);
+		if (t || (t = tasks_add(a, id)))
+			fail_assignment(a, t, err.msg);
 		return;
 	}
-	taskdef_free(t->def);
+	if (!t && !(t = tasks_add(a, id))) {
+		assign_free(def);
+		return;
+	}
+	assign_free(t->def);
 	t->def = def;
 	t->assigned = 1;
 	if (task_set_containers(t, a->cfg->stop_timeout_s, &err) < 0)
 		agent_log("task %s: %s", id, err.msg);
+	restore(a, t);
 	if (fresh && def->desired == DESIRED_RUNNING)
-		transition(a, t, TASK_PENDING, REASON_NONE);
+		tasks_transition(a, t, TASK_PENDING, REASON_NONE);
 	tasks_step(a, t);
 }
 
@@ -163,100 +193,115 @@ void tasks_unassign(struct agent *a, const char *id)
 	tasks_step(a, t);
 }
 
-static void signal_all(struct agent *a, struct task *t, int sig)
+static void kill_children(struct task *t)
 {
-	struct sk_err err = {0};
-
-	for (int i = 0; i < t->n; i++)
-		if (t->c[i].status == CONTAINER_RUNNING || t->c[i].status == CONTAINER_CREATED)
-			if (driver_kill(a->drv, t->c[i].id, sig, &err) < 0)
-				agent_log("task %s: %s", t->id, err.msg);
-}
-
-static void begin_stop(struct agent *a, struct task *t, enum stop_reason r)
-{
-	int grace = 0;
-
-	for (int i = 0; i < t->n; i++)
-		if (t->c[i].stop_timeout_s > grace)
-			grace = t->c[i].stop_timeout_s;
-	if (a->stopping && grace > a->cfg->stop_timeout_s)
-		grace = a->cfg->stop_timeout_s;
-	t->stop_deadline = agent_now_ms() + (int64_t)grace * 1000;
-	t->termed = t->killed = 0;
 	if (t->worker > 0)
 		kill(t->worker, SIGKILL);
-	transition(a, t, TASK_STOPPING, r);
+	for (int i = 0; i < t->n; i++) {
+		if (t->c[i].worker > 0)
+			kill(t->c[i].worker, SIGKILL);
+		if (t->c[i].probe > 0)
+			kill(-t->c[i].probe, SIGKILL);
+	}
 }
 
-/* Removes the containers once all have stopped; returns 1 when done. */
-static int finish_stop(struct agent *a, struct task *t)
+void tasks_begin_stop(struct agent *a, struct task *t, enum stop_reason r)
+{
+	kill_children(t);
+	for (int i = 0; i < t->n; i++)
+		t->c[i].termed = t->c[i].killed = 0;
+	tasks_transition(a, t, TASK_STOPPING, r);
+}
+
+/* Everything of the task goes once its containers have stopped. */
+static void finish_stop(struct agent *a, struct task *t)
 {
 	struct sk_err err = {0};
 
-	if (t->worker > 0)
-		return 0;
-	reconcile_poll(a, t);
-	if (!t->termed) {
-		signal_all(a, t, SIGTERM);
-		t->termed = 1;
-		reconcile_poll(a, t);
-	}
-	for (int i = 0; i < t->n; i++)
-		if (t->c[i].status == CONTAINER_RUNNING || t->c[i].status == CONTAINER_CREATED)
-			return 0;
 	for (int i = 0; i < t->n; i++)
 		if (driver_remove(a->drv, t->c[i].id, &err) < 0)
 			agent_log("task %s: %s", t->id, err.msg);
-	transition(a, t, TASK_STOPPED, REASON_USER);
-	return 1;
+	if (driver_teardown(a->drv, t->id, t->pause, &err) < 0)
+		agent_log("%s", err.msg);
+	free(t->ports);
+	t->ports = NULL;
+	t->n_ports = 0;
+	tasks_transition(a, t, TASK_STOPPED, REASON_USER);
 }
 
-static void step_running(struct agent *a, struct task *t)
+/* Containers that ended: restarted by their policy, or (essential) the
+ * end of the task. */
+static int check_exits(struct agent *a, struct task *t)
 {
-	reconcile_poll(a, t);
 	for (int i = 0; i < t->n; i++) {
-		const struct task_container *c = &t->c[i];
-		if (!c->essential ||
-		    (c->status != CONTAINER_STOPPED && c->status != CONTAINER_ABSENT))
+		struct task_container *c = &t->c[i];
+		if (c->phase != PHASE_RUNNING || !c->has_exit)
 			continue;
-		begin_stop(a, t, c->oom_killed ? REASON_OOM : REASON_ESSENTIAL_EXITED);
+		c->phase = PHASE_EXITED;
+		c->since_ms = agent_now_ms();
+		t->version++;
+		if (wanted(a, t) && containers_restart(a, t, c))
+			continue;
+		if (c->essential) {
+			tasks_begin_stop(a, t, c->oom_killed ? REASON_OOM : REASON_ESSENTIAL_EXITED);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void step_active(struct agent *a, struct task *t)
+{
+	int r;
+
+	if (!wanted(a, t) && (a->synced || a->stopping)) {
+		tasks_begin_stop(a, t, REASON_USER);
 		return;
 	}
-	if (!wanted(a, t) && (a->synced || a->stopping))
-		begin_stop(a, t, REASON_USER);
+	reconcile_poll(a, t);
+	if (check_exits(a, t))
+		return;
+	health_step(a, t);
+	if (!wanted(a, t))
+		return;
+	if ((r = containers_start_ready(a, t)) < 0)
+		tasks_begin_stop(a, t, REASON_FAILED_TO_START);
+	else if (r == 1 && t->state == TASK_ACTIVATING)
+		tasks_transition(a, t, TASK_RUNNING, REASON_NONE);
+}
+
+static void step_pending(struct agent *a, struct task *t)
+{
+	struct sk_err err = {0};
+
+	if (!wanted(a, t)) {
+		tasks_transition(a, t, TASK_STOPPED, REASON_USER);
+	} else if (ports_allocate(a, t, &err) < 0 || worker_prepare(a, t, &err) < 0) {
+		snprintf(t->detail, sizeof t->detail, "%.255s", err.msg);
+		agent_log("task %s: %s", t->id, err.msg);
+		tasks_transition(a, t, TASK_STOPPED, REASON_FAILED_TO_START);
+	} else {
+		tasks_transition(a, t, TASK_PULLING, REASON_NONE);
+	}
 }
 
 static void step_once(struct agent *a, struct task *t)
 {
-	struct sk_err err = {0};
-
 	switch (t->state) {
 	case TASK_PENDING:
-		if (!wanted(a, t)) {
-			transition(a, t, TASK_STOPPED, REASON_USER);
-		} else if (worker_spawn(a, t, &err) < 0) {
-			snprintf(t->detail, sizeof t->detail, "%.255s", err.msg);
-			transition(a, t, TASK_STOPPED, REASON_FAILED_TO_START);
-		} else {
-			transition(a, t, TASK_PULLING, REASON_NONE);
-		}
+		step_pending(a, t);
 		break;
 	case TASK_PULLING:
 		if (!wanted(a, t))
-			begin_stop(a, t, REASON_USER);
+			tasks_begin_stop(a, t, REASON_USER);
 		break;
+	case TASK_ACTIVATING:
 	case TASK_RUNNING:
-		step_running(a, t);
+		step_active(a, t);
 		break;
 	case TASK_STOPPING:
-		if (finish_stop(a, t))
-			break;
-		if (!t->killed && agent_now_ms() >= t->stop_deadline) {
-			agent_log("task %s: grace period over, SIGKILL", t->id);
-			signal_all(a, t, SIGKILL);
-			t->killed = 1;
-		}
+		if (containers_stop_step(a, t))
+			finish_stop(a, t);
 		break;
 	case TASK_STOPPED:
 		if (!t->assigned && a->synced && t->reported == t->version)

@@ -87,17 +87,36 @@ static int do_stop(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	return sk_fail(err, 0, "task %s: changed too often, try again", id);
 }
 
+/* Each reported container gets the dockerLabels of its definition. */
+static void add_labels(cJSON *containers, const cJSON *td)
+{
+	cJSON *c;
+	const cJSON *d;
+
+	cJSON_ArrayForEach(c, containers)
+	{
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions"))
+		{
+			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(d, "dockerLabels");
+			if (labels && !strcmp(json_str(d, "name"), json_str(c, "name")))
+				cJSON_AddItemToObject(c, "dockerLabels", cJSON_Duplicate(labels, 1));
+		}
+	}
+}
+
 static cJSON *task_json(const struct m_task *t)
 {
 	cJSON *j = cJSON_Duplicate(t->rec, 1);
 	if (t->status) {
 		cJSON_AddStringToObject(j, "lastStatus", t->last_status);
-		const char *keys[] = {"containers", "hostPorts", "updatedAt"};
-		for (size_t i = 0; i < 3; i++) {
+		const char *keys[] = {"containers", "healthStatus", "privateIpv4Address",
+				      "hostPorts",  "detail",	    "updatedAt"};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->status, keys[i]);
 			if (v)
 				cJSON_AddItemToObject(j, keys[i], cJSON_Duplicate(v, 1));
 		}
+		add_labels(cJSON_GetObjectItemCaseSensitive(j, "containers"), t->td);
 		const char *why = json_str(t->status, "stoppedReason");
 		if (*why && !cJSON_GetObjectItemCaseSensitive(j, "stoppedReason"))
 			cJSON_AddStringToObject(j, "stoppedReason", why);

@@ -1,20 +1,106 @@
-/* skiffctl taskdef register|ls|describe|deregister */
+/* skiffctl taskdef register|validate|ls|describe|deregister. A file is
+ * read by the task-definition model (lib/taskdef.h): every error, warning
+ * and note is printed, each with its line and key path; what is stored is
+ * the canonical JSON. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cleanup.h"
 #include "lookup.h"
-#include "taskdef.h"
+#include "placement.h"
 
 static int usage(FILE *f)
 {
 	fputs("usage: skiffctl taskdef register FILE\n"
+	      "       skiffctl taskdef validate FILE\n"
 	      "       skiffctl taskdef ls\n"
 	      "       skiffctl taskdef describe FAMILY[:REVISION]\n"
 	      "       skiffctl taskdef deregister FAMILY:REVISION\n"
-	      "  FILE is an Amazon ECS task definition (JSON, the subset in docs/skiffctl.md);\n"
-	      "  register assigns the family's next revision.\n",
+	      "  FILE is an Amazon ECS task definition: RegisterTaskDefinition input, or the\n"
+	      "  output of `taskdef describe` or `aws ecs describe-task-definition`; - is stdin.\n"
+	      "  Every problem is printed with its line and key path (docs/taskdefs.md lists\n"
+	      "  what Skiff does with each field). register assigns the family's next revision;\n"
+	      "  validate only checks (no etcd).\n",
 	      f);
 	return f == stdout ? 0 : CTL_EUSAGE;
+}
+
+static int read_text(const char *path, char **out, size_t *len, struct sk_err *err)
+{
+	SK_AUTOFCLOSE FILE *f = strcmp(path, "-") ? fopen(path, "r") : NULL;
+	FILE *in = strcmp(path, "-") ? f : stdin;
+	size_t cap = TD_MAX_BYTES + 2;
+	char *buf;
+
+	if (!in)
+		return sk_fail(err, errno, "%s", path), errno == ENOENT ? CTL_EUSAGE : -1;
+	if (!(buf = malloc(cap)))
+		return sk_fail(err, ENOMEM, "%s", path);
+	*len = fread(buf, 1, cap - 1, in);
+	buf[*len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* The scheduler's own parser judges placement expressions (ECS's cluster
+ * query language: Skiff takes attribute:KEY == VALUE and !=). */
+static void check_expressions(const char *text, struct td_report *rep)
+{
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *doc = root, *e;
+	const char *prefix = "";
+	size_t i = 0;
+
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "taskDefinition")) &&
+	    !cJSON_HasObjectItem(root, "family")) {
+		doc = cJSON_GetObjectItemCaseSensitive(root, "taskDefinition");
+		prefix = "taskDefinition.";
+	}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "placementConstraints"))
+	{
+		const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "expression");
+		struct constraint c;
+		struct sk_err ce = {0};
+		char path[300], expr[2100];
+		i++;
+		if (!cJSON_IsString(x))
+			continue;
+		snprintf(expr, sizeof expr, "memberOf:%s", x->valuestring);
+		snprintf(path, sizeof path, "%splacementConstraints[%zu].expression", prefix, i - 1);
+		if (constraint_parse(expr, &c, &ce) < 0)
+			td_report_add(rep, text, TD_ERROR, path,
+				      "\"%.100s\": expected attribute:KEY == VALUE or "
+				      "attribute:KEY != VALUE",
+				      x->valuestring);
+	}
+	cJSON_Delete(root);
+}
+
+/* Reads and checks FILE, printing what was found; CTL_EUSAGE when it
+ * has errors. */
+static int load(const char *file, struct taskdef **td, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL;
+	struct td_report rep = {0};
+	size_t len = 0;
+	int rc = read_text(file, &text, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = taskdef_parse(text, len, td, &rep, err);
+	check_expressions(text, &rep);
+	td_report_print(&rep, stderr, file);
+	if (rc < 0 || rep.errors) {
+		size_t n = rep.errors;
+		td_report_free(&rep);
+		taskdef_free(*td);
+		*td = NULL;
+		return ctl_usage_error(err, "%s: %zu error%s", file, n, n == 1 ? "" : "s");
+	}
+	td_report_free(&rep);
+	return 0;
 }
 
 /* Highest revision of the family, active or not (revisions are never reused). */
@@ -36,20 +122,29 @@ static long highest(struct ctl *c, const char *family, struct sk_err *err)
 	return best;
 }
 
+static void set_field(cJSON *o, const char *key, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddItemToObject(o, key, v);
+}
+
 static int store_next(struct ctl *c, cJSON *td, long *rev_out, struct sk_err *err)
 {
 	const char *family = json_str(td, "family");
 	char now[32], key[KEY_MAX];
 	ctl_now_rfc3339(now, sizeof now);
-	cJSON_AddStringToObject(td, "status", "ACTIVE");
-	cJSON_AddStringToObject(td, "registeredAt", now);
+	set_field(td, "status", cJSON_CreateString("ACTIVE"));
+	set_field(td, "registeredAt", cJSON_CreateString(now));
+	if (c->opts.user)
+		set_field(td, "registeredBy", cJSON_CreateString(c->opts.user));
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(td, "registeredBy");
 	for (int attempt = 0; attempt < 20; attempt++) {
 		long rev = highest(c, family, err);
 		if (rev < 0)
 			return (int)rev;
 		rev++;
-		cJSON_DeleteItemFromObjectCaseSensitive(td, "revision");
-		cJSON_AddNumberToObject(td, "revision", (double)rev);
+		set_field(td, "revision", cJSON_CreateNumber((double)rev));
 		char *v = cJSON_PrintUnformatted(td);
 		ctl_key(c, key, "taskdefs/%s/%ld", family, rev);
 		struct etcd_cmp cmp = {
@@ -69,21 +164,44 @@ static int store_next(struct ctl *c, cJSON *td, long *rev_out, struct sk_err *er
 
 static int do_register(struct ctl *c, const char *file, struct sk_err *err)
 {
-	cJSON *td = NULL;
+	struct taskdef *td = NULL;
+	cJSON *j;
 	long rev;
-	int rc = ctl_read_json_file(file, &td, err);
+	int rc = load(file, &td, err);
+
 	if (rc < 0)
 		return rc;
-	if ((rc = taskdef_validate(td, file, err)) < 0 || (rc = ctl_connect(c, err)) < 0 ||
-	    (rc = store_next(c, td, &rev, err)) < 0) {
-		cJSON_Delete(td);
+	j = taskdef_to_json(td);
+	taskdef_free(td);
+	if (!j)
+		return sk_fail(err, ENOMEM, "%s", file);
+	if ((rc = ctl_connect(c, err)) < 0 || (rc = store_next(c, j, &rev, err)) < 0) {
+		cJSON_Delete(j);
 		return rc;
 	}
 	if (c->json)
-		ctl_print_json(td);
+		ctl_print_json(j);
 	else
-		printf("%s:%ld\n", json_str(td, "family"), rev);
-	cJSON_Delete(td);
+		printf("%s:%ld\n", json_str(j, "family"), rev);
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int do_validate(struct ctl *c, const char *file, struct sk_err *err)
+{
+	struct taskdef *td = NULL;
+	int rc = load(file, &td, err);
+
+	if (rc < 0)
+		return rc;
+	if (c->json) {
+		cJSON *j = taskdef_to_json(td);
+		ctl_print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("%s: valid (%s)\n", file, td->family);
+	}
+	taskdef_free(td);
 	return 0;
 }
 
@@ -100,7 +218,7 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		const cJSON *td = m.taskdefs[i].rec;
 		int64_t cpu, mem;
 		char cs[24], ms[24], n[24];
-		taskdef_resources(td, &cpu, &mem);
+		taskdef_record_resources(td, &cpu, &mem);
 		snprintf(cs, sizeof cs, "%lld", (long long)cpu);
 		snprintf(ms, sizeof ms, "%lld", (long long)mem);
 		snprintf(n, sizeof n, "%d",
@@ -131,15 +249,14 @@ static int do_deregister(struct ctl *c, const char *ref, struct sk_err *err)
 	char resolved[FAMILY_MAX + 24], key[KEY_MAX], family[FAMILY_MAX];
 	cJSON *td;
 	long rev;
-	int rc = taskdef_parse_ref(ref, family, &rev, err);
-	if (rc < 0)
-		return rc;
+	int rc;
+	if (taskdef_parse_ref(ref, family, &rev, err) < 0)
+		return CTL_EUSAGE;
 	if (!rev)
 		return ctl_usage_error(err, "deregister: give FAMILY:REVISION");
 	if ((rc = ctl_resolve_taskdef(c, ref, 1, resolved, &td, err)) < 0)
 		return rc;
-	cJSON_DeleteItemFromObjectCaseSensitive(td, "status");
-	cJSON_AddStringToObject(td, "status", "INACTIVE");
+	set_field(td, "status", cJSON_CreateString("INACTIVE"));
 	rc = ctl_put_json(c, ctl_key(c, key, "taskdefs/%s/%ld", family, rev), td, err);
 	cJSON_Delete(td);
 	if (rc < 0)
@@ -155,6 +272,8 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return usage(argc < 2 ? stderr : stdout);
 	if (strcmp(verb, "register") == 0 && argc == 3)
 		return do_register(c, argv[2], err);
+	if (strcmp(verb, "validate") == 0 && argc == 3)
+		return do_validate(c, argv[2], err);
 	if (strcmp(verb, "ls") == 0 && argc == 2)
 		return do_ls(c, err);
 	if (strcmp(verb, "describe") == 0 && argc == 3)

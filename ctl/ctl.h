@@ -8,6 +8,9 @@
 
 #include "err.h"
 #include "etcd.h"
+#include "taskdef.h"
+
+#define FAMILY_MAX (TD_NAME_MAX + 1)
 
 /* Error codes of the ctl layer, besides the ETCD_E* ones (-1..-5). */
 enum {
@@ -41,6 +44,7 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_service(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
 
 /* util.c */

@@ -44,8 +44,10 @@ int ctl_resolve_taskdef(struct ctl *c, const char *ref, int allow_inactive, char
 {
 	char family[FAMILY_MAX], key[KEY_MAX];
 	long rev;
-	int rc = taskdef_parse_ref(ref, family, &rev, err);
-	if (rc < 0 || (rc = ctl_connect(c, err)) < 0)
+	int rc;
+	if (taskdef_parse_ref(ref, family, &rev, err) < 0)
+		return CTL_EUSAGE;
+	if ((rc = ctl_connect(c, err)) < 0)
 		return rc;
 	if (!rev && (rev = latest_active(c, family, err)) < 0)
 		return (int)rev;

@@ -13,7 +13,8 @@ static void usage(FILE *f)
 	    "usage: skiffctl [OPTIONS] COMMAND ...\n"
 	    "\n"
 	    "commands:\n"
-	    "  taskdef register FILE | ls | describe FAMILY[:REV] | deregister FAMILY:REV\n"
+	    "  taskdef register FILE | validate FILE | ls | describe FAMILY[:REV]\n"
+	    "          | deregister FAMILY:REV\n"
 	    "  task run TASKDEF [--count N] | stop ID [--reason R] | ls [--service S] [--node N]\n"
 	    "       | describe ID\n"
 	    "  service create NAME --taskdef F[:R] --desired-count N [--strategy S] [--constraint "
@@ -21,6 +22,7 @@ static void usage(FILE *f)
 	    "          | update NAME [--desired-count N] [--taskdef F[:R]] | delete NAME | ls\n"
 	    "          | describe NAME\n"
 	    "  node ls | describe ID | drain ID [--undo]\n"
+	    "  secret put NAME [--from-file FILE] | ls | rm NAME\n"
 	    "  scheduler [--id ID] [--ttl SEC]\n"
 	    "\n"
 	    "options:\n"
@@ -44,7 +46,7 @@ static const struct {
 	ctl_verb_fn fn;
 } verbs[] = {
     {"taskdef", cmd_taskdef}, {"task", cmd_task},	    {"service", cmd_service},
-    {"node", cmd_node},	      {"scheduler", cmd_scheduler},
+    {"node", cmd_node},	      {"secret", cmd_secret},   {"scheduler", cmd_scheduler},
 };
 
 static int exit_status(int rc)

@@ -77,6 +77,13 @@ static int take(struct model *m, const char *rel, const struct etcd_kv *kv, cJSO
 		s->name = strdup(name), s->rec = j, s->rev = kv->mod_revision;
 		return 1;
 	}
+	if (IS("secrets")) {
+		if (grow((void **)&m->secrets, m->nsecrets, sizeof *m->secrets) < 0)
+			return -1;
+		struct m_secret *s = &m->secrets[m->nsecrets++];
+		s->name = strdup(name), s->rec = j;
+		return 1;
+	}
 	if (IS("taskdefs")) {
 		if (grow((void **)&m->taskdefs, m->ntaskdefs, sizeof *m->taskdefs) < 0)
 			return -1;
@@ -102,6 +109,10 @@ static int cmp_task(const void *a, const void *b)
 static int cmp_service(const void *a, const void *b)
 {
 	return strcmp(((const struct m_service *)a)->name, ((const struct m_service *)b)->name);
+}
+static int cmp_secret(const void *a, const void *b)
+{
+	return strcmp(((const struct m_secret *)a)->name, ((const struct m_secret *)b)->name);
 }
 static int cmp_taskdef(const void *a, const void *b)
 {
@@ -135,6 +146,15 @@ const cJSON *model_taskdef(const struct model *m, const char *ref)
 	struct m_taskdef *d =
 	    m->taskdefs ? bsearch(&key, m->taskdefs, m->ntaskdefs, sizeof key, cmp_taskdef) : NULL;
 	return d ? d->rec : NULL;
+}
+
+const char *model_secret(const struct model *m, const char *name)
+{
+	struct m_secret key = {.name = (char *)name};
+	struct m_secret *s =
+	    m->secrets ? bsearch(&key, m->secrets, m->nsecrets, sizeof key, cmp_secret) : NULL;
+	const cJSON *v = s ? cJSON_GetObjectItemCaseSensitive(s->rec, "value") : NULL;
+	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 int model_task_active(const struct m_task *t)
@@ -182,7 +202,7 @@ static void derive(struct model *m)
 		t->desired = json_str(t->rec, "desiredStatus");
 		t->td = model_taskdef(m, t->taskdef);
 		if (t->td)
-			taskdef_resources(t->td, &t->cpu, &t->memory);
+			taskdef_record_resources(t->td, &t->cpu, &t->memory);
 	}
 }
 
@@ -240,6 +260,8 @@ int model_build(struct model *m, const char *prefix, const struct etcd_kv *kvs, 
 				qsort(m->services, m->nservices, sizeof *m->services, cmp_service);
 			if (m->ntaskdefs)
 				qsort(m->taskdefs, m->ntaskdefs, sizeof *m->taskdefs, cmp_taskdef);
+			if (m->nsecrets)
+				qsort(m->secrets, m->nsecrets, sizeof *m->secrets, cmp_secret);
 			derive(m);
 		}
 	}
@@ -268,6 +290,11 @@ void model_free(struct model *m)
 		free(m->taskdefs[i].ref);
 		cJSON_Delete(m->taskdefs[i].rec);
 	}
+	for (size_t i = 0; i < m->nsecrets; i++) {
+		free(m->secrets[i].name);
+		cJSON_Delete(m->secrets[i].rec);
+	}
+	free(m->secrets);
 	for (size_t i = 0; i < m->norphans; i++)
 		free(m->orphans[i].key);
 	free(m->nodes);

@@ -47,6 +47,11 @@ struct m_taskdef {
 	cJSON *rec;
 };
 
+struct m_secret {
+	char *name;
+	cJSON *rec; /* {"name","value","updatedAt"} */
+};
+
 /* a key no record owns any more (assignment of a deleted task, ...) */
 struct m_orphan {
 	char *key;
@@ -62,6 +67,8 @@ struct model {
 	size_t nservices;
 	struct m_taskdef *taskdefs;
 	size_t ntaskdefs;
+	struct m_secret *secrets;
+	size_t nsecrets;
 	struct m_orphan *orphans;
 	size_t norphans;
 	char *leader; /* value of leader/scheduler or NULL */
@@ -78,6 +85,8 @@ struct m_node *model_node(const struct model *m, const char *id);
 struct m_task *model_task(const struct model *m, const char *id);
 struct m_service *model_service(const struct model *m, const char *name);
 const cJSON *model_taskdef(const struct model *m, const char *ref);
+/* The value of secret NAME, NULL if there is none. */
+const char *model_secret(const struct model *m, const char *name);
 /* A task still holds resources on its node when it should run or has not
  * been reported stopped yet. */
 int model_task_active(const struct m_task *t);

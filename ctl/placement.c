@@ -139,11 +139,38 @@ int placement_from_json(const cJSON *svc, struct strategy *strats, size_t *nstra
 	return 0;
 }
 
+int placement_taskdef(const cJSON *td, struct constraint *cons, size_t *n, size_t max,
+		      struct sk_err *err)
+{
+	const cJSON *it, *arch = cJSON_GetObjectItemCaseSensitive(
+			     cJSON_GetObjectItemCaseSensitive(td, "runtimePlatform"), "cpuArchitecture");
+	char buf[600];
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(td, "placementConstraints"))
+	{
+		if (*n >= max)
+			return ctl_usage_error(err, "more than %zu constraints", max);
+		if (constraint_from_json(it, &cons[*n], err) < 0)
+			return CTL_EUSAGE;
+		(*n)++;
+	}
+	if (cJSON_IsString(arch) && *n < max) {
+		snprintf(buf, sizeof buf, "memberOf:attribute:ecs.cpu-architecture == %s",
+			 !strcmp(arch->valuestring, "ARM64") ? "arm64" : "x86_64");
+		if (constraint_parse(buf, &cons[*n], err) < 0)
+			return CTL_EUSAGE;
+		(*n)++;
+	}
+	return 0;
+}
+
 int constraint_match(const struct constraint *c, const struct place_node *n)
 {
 	if (c->type == CONS_DISTINCT_INSTANCE)
 		return n->ngroup == 0;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(n->labels, c->key);
+	if (!v)
+		v = cJSON_GetObjectItemCaseSensitive(n->attributes, c->key);
 	int eq = cJSON_IsString(v) && strcmp(v->valuestring, c->value) == 0;
 	if (strcmp(c->key, "node.id") == 0)
 		eq = strcmp(n->id, c->value) == 0;

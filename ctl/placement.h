@@ -9,7 +9,7 @@
 
 #include "err.h"
 
-#define PLACEMENT_MAX 8
+#define PLACEMENT_MAX 16 /* a service's and its task definition's (ECS: 10) */
 
 enum strategy_type { STRAT_BINPACK, STRAT_SPREAD, STRAT_RANDOM };
 enum strategy_field { FIELD_MEMORY, FIELD_CPU, FIELD_NODE };
@@ -33,7 +33,8 @@ struct place_node {
 	int64_t cpu_free, mem_free;
 	int ntasks;	     /* tasks on the node */
 	int ngroup;	     /* tasks of the same service on the node */
-	const cJSON *labels; /* {"k":"v"} */
+	const cJSON *labels;	 /* {"k":"v"} */
+	const cJSON *attributes; /* built in: {"ecs.cpu-architecture":"x86_64",...} */
 };
 
 struct place_req {
@@ -53,6 +54,12 @@ cJSON *strategy_to_json(const struct strategy *s);
 cJSON *constraint_to_json(const struct constraint *c);
 int placement_from_json(const cJSON *svc, struct strategy *strats, size_t *nstrats,
 			struct constraint *cons, size_t *ncons, struct sk_err *err);
+
+/* A task definition's own: its placementConstraints, and its
+ * runtimePlatform's cpuArchitecture as attribute:ecs.cpu-architecture ==.
+ * Appended to CONS (N of them already, at most MAX). */
+int placement_taskdef(const cJSON *td, struct constraint *cons, size_t *n, size_t max,
+		      struct sk_err *err);
 
 int constraint_match(const struct constraint *c, const struct place_node *n);
 /* The index of the chosen node, or -1 when none fits (why explains). */

@@ -97,6 +97,17 @@ static void task_lifecycle(struct sched *s, const struct model *m, struct m_task
 			note_failure(s, t->service);
 		return;
 	}
+	/* As ECS does for a service: an unhealthy essential container gets its
+	 * task replaced. */
+	if (running && *t->service && strcmp(t->last_status, "RUNNING") == 0 &&
+	    strcmp(json_str(t->status, "healthStatus"), "UNHEALTHY") == 0) {
+		if (check(s, task_stop(c, t, "Task failed container health checks", 0, s->fence, err),
+			  err, "stop unhealthy task") > 0) {
+			sched_log(s, "task %s: UNHEALTHY, replaced", t->id);
+			note_failure(s, t->service);
+		}
+		return;
+	}
 	if (!running && t->assign && (!node_alive || strcmp(t->last_status, "STOPPED") == 0)) {
 		char key[KEY_MAX];
 		ctl_key(c, key, "assign/%s/%s", t->node, t->id);
@@ -262,7 +273,9 @@ static size_t candidates(const struct model *m, struct place_node *pn, struct m_
 					    .mem_free = n->memory - n->used_mem,
 					    .ntasks = n->ntasks,
 					    .labels =
-						cJSON_GetObjectItemCaseSensitive(n->rec, "labels")};
+						cJSON_GetObjectItemCaseSensitive(n->rec, "labels"),
+					    .attributes = cJSON_GetObjectItemCaseSensitive(
+						n->rec, "attributes")};
 		k++;
 	}
 	return k;
@@ -291,8 +304,9 @@ static void place_one(struct sched *s, const struct model *m, struct m_task *t,
 	struct constraint cons[PLACEMENT_MAX];
 	size_t ns = 0, nc = 0;
 	const struct m_service *svc = *t->service ? model_service(m, t->service) : NULL;
-	if (svc && placement_from_json(svc->rec, strats, &ns, cons, &nc, err) < 0) {
-		sched_log(s, "service %s: %s", svc->name, err->msg);
+	if ((svc && placement_from_json(svc->rec, strats, &ns, cons, &nc, err) < 0) ||
+	    placement_taskdef(t->td, cons, &nc, PLACEMENT_MAX, err) < 0) {
+		sched_log(s, "task %s: %s", t->id, err->msg);
 		return;
 	}
 	count_group(m, pn, idx, k, t->service);
@@ -311,7 +325,19 @@ static void place_one(struct sched *s, const struct model *m, struct m_task *t,
 		}
 		return;
 	}
-	int64_t rev = check(s, task_place(s->ctl, t, idx[i], s->fence, err), err, "place task");
+	cJSON *secrets;
+	char missing[TD_SECRET_NAME_MAX + 1];
+	if (task_secrets(m, t->td, &secrets, missing, sizeof missing) < 0) {
+		char why[400];
+		snprintf(why, sizeof why,
+			 "ResourceInitializationError: secret %s is not in the cluster's store",
+			 missing);
+		check(s, task_stop(s->ctl, t, why, 0, s->fence, err), err, "stop task");
+		return;
+	}
+	int64_t rev =
+	    check(s, task_place(s->ctl, t, idx[i], secrets, s->fence, err), err, "place task");
+	cJSON_Delete(secrets);
 	if (rev <= 0)
 		return;
 	sched_log(s, "task %s: placed on %s", t->id, idx[i]->id);

@@ -121,8 +121,49 @@ int64_t task_stop(struct ctl *c, const struct m_task *mt, const char *reason, in
 	return run(c, &t, err);
 }
 
+struct secret_ctx {
+	const struct model *m;
+	cJSON *out;
+	char *missing;
+	size_t size;
+};
+
+static int add_secret(void *ctx, const struct td_secret_ref *ref)
+{
+	struct secret_ctx *s = ctx;
+	const char *v = model_secret(s->m, ref->name);
+
+	if (!v) {
+		snprintf(s->missing, s->size, "%s", ref->name);
+		return -1;
+	}
+	if (!s->out)
+		s->out = cJSON_CreateObject();
+	cJSON_AddStringToObject(s->out, ref->name, v);
+	return 0;
+}
+
+int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing, size_t size)
+{
+	struct secret_ctx s = {m, NULL, missing, size};
+	struct taskdef *def = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	missing[0] = '\0';
+	if (taskdef_from_json(td, &def, NULL, NULL) == 0)
+		rc = taskdef_each_secret(def, add_secret, &s);
+	taskdef_free(def);
+	if (rc < 0) {
+		cJSON_Delete(s.out);
+		return -1;
+	}
+	*out = s.out;
+	return 0;
+}
+
 int64_t task_place(struct ctl *c, const struct m_task *mt, const struct m_node *n,
-		   int64_t fence_rev, struct sk_err *err)
+		   const cJSON *secrets, int64_t fence_rev, struct sk_err *err)
 {
 	struct txn t = {0};
 	char key[KEY_MAX], akey[KEY_MAX], nkey[KEY_MAX];
@@ -133,6 +174,8 @@ int64_t task_place(struct ctl *c, const struct m_task *mt, const struct m_node *
 	cJSON_AddStringToObject(a, "task", mt->id);
 	cJSON_AddItemToObject(a, "taskDefinition", cJSON_Duplicate(mt->td, 1));
 	cJSON_AddStringToObject(a, "desiredStatus", "RUNNING");
+	if (secrets)
+		cJSON_AddItemToObject(a, "secrets", cJSON_Duplicate(secrets, 1));
 	ctl_key(c, akey, "assign/%s/%s", n->id, mt->id);
 	t.cmp[t.ncmp++] = (struct etcd_cmp){.key = ctl_key(c, key, "tasks/%s", mt->id),
 					    .target = ETCD_CMP_MOD,

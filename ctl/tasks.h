@@ -16,9 +16,15 @@ int64_t task_create(struct ctl *c, const char *taskdef, const char *service, int
 int64_t task_stop(struct ctl *c, const struct m_task *t, const char *reason, int drop_assign,
 		  int64_t fence, struct sk_err *err);
 /* Places a pending task on a node (guarded by the task's and the node's
- * revisions and by the assignment not existing). */
-int64_t task_place(struct ctl *c, const struct m_task *t, const struct m_node *n, int64_t fence,
-		   struct sk_err *err);
+ * revisions and by the assignment not existing). SECRETS ({"name":
+ * "value"}, or NULL) go into the assignment, which only that node reads. */
+int64_t task_place(struct ctl *c, const struct m_task *t, const struct m_node *n,
+		   const cJSON *secrets, int64_t fence, struct sk_err *err);
+/* The values of the secrets the task definition TD names, from the
+ * cluster's store: 0 with *OUT set (NULL when it names none), or -1 with
+ * the first missing name in MISSING. */
+int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing,
+		 size_t size);
 /* Deletes a key if its mod_revision is still rev (any when 0) and the fence holds. */
 int64_t key_delete_if(struct ctl *c, const char *key, int64_t rev, int64_t fence,
 		      struct sk_err *err);

@@ -96,7 +96,7 @@ start_agent() {
 assign() {
 	local cmd ports=${5:-[]}
 	cmd=$(jq -cn --arg c "$4" '["/bin/sh","-c",$c]')
-	eput /skiff/$CLUSTER/assign/$1/$2 "{\"task\":\"$2\",\"desiredStatus\":\"$3\",\"taskDefinition\":{\"family\":\"t\",\"revision\":1,\"containerDefinitions\":[{\"name\":\"main\",\"image\":\"$IMAGE\",\"essential\":true,\"command\":$cmd,\"stopTimeout\":3,\"portMappings\":$ports}]}}"
+	eput /skiff/$CLUSTER/assign/$1/$2 "{\"task\":\"$2\",\"desiredStatus\":\"$3\",\"taskDefinition\":{\"family\":\"t\",\"revision\":1,\"containerDefinitions\":[{\"name\":\"main\",\"image\":\"$IMAGE\",\"essential\":true,\"memory\":32,\"command\":$cmd,\"stopTimeout\":3,\"portMappings\":$ports}]}}"
 }
 
 containers_of() { ls "$T_DIR/$1/run/runtime" 2>/dev/null | grep -c "^$2\." ; }

@@ -1,10 +1,9 @@
-/* Agent settings from node.json and options; bundle config edits. */
+/* Agent settings from node.json and options. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../../agent/config.h"
-#include "../../agent/spec_edit.h"
 #include "check.h"
 
 TEST(cluster_object_of_node_json)
@@ -69,46 +68,10 @@ TEST(bad_input_names_the_key)
 	CHECK(agent_config_finish(&c, &err) < 0);
 }
 
-TEST(spec_edit_sets_netns_limits_annotations)
-{
-	struct sk_err err = {0};
-	struct spec_edit ed = {.task = "t1",
-			       .container = "web",
-			       .netns_path = "/run/n/t1.web",
-			       .memory_mib = 64,
-			       .cpu = 512};
-	cJSON *root = cJSON_Parse("{\"process\":{\"terminal\":true},\"linux\":{\"namespaces\":"
-				  "[{\"type\":\"pid\"},{\"type\":\"network\"}]}}");
-
-	snprintf(ed.resolv_path, sizeof ed.resolv_path, "/run/r/t1.web");
-	CHECK(spec_edit_json(root, &ed, &err) == 0);
-	char *s = cJSON_PrintUnformatted(root);
-	CHECK(strstr(s, "\"skiff.task\":\"t1\"") != NULL);
-	CHECK(strstr(s, "\"skiff.container\":\"web\"") != NULL);
-	CHECK(strstr(s, "{\"type\":\"network\",\"path\":\"/run/n/t1.web\"}") != NULL);
-	CHECK(strstr(s, "{\"type\":\"network\"}") == NULL);
-	CHECK(strstr(s, "\"limit\":67108864") != NULL);
-	CHECK(strstr(s, "\"shares\":512") != NULL);
-	CHECK(strstr(s, "\"destination\":\"/etc/resolv.conf\"") != NULL);
-	CHECK(strstr(s, "terminal") == NULL);
-	cJSON_free(s);
-	cJSON_Delete(root);
-
-	struct spec_edit host = {.task = "t", .container = "c", .host_network = 1};
-	root =
-	    cJSON_Parse("{\"linux\":{\"namespaces\":[{\"type\":\"network\"},{\"type\":\"pid\"}]}}");
-	CHECK(spec_edit_json(root, &host, &err) == 0);
-	s = cJSON_PrintUnformatted(root);
-	CHECK(strstr(s, "network") == NULL && strstr(s, "pid") != NULL);
-	cJSON_free(s);
-	cJSON_Delete(root);
-}
-
 int main(void)
 {
 	RUN(cluster_object_of_node_json);
 	RUN(defaults_and_overrides);
 	RUN(bad_input_names_the_key);
-	RUN(spec_edit_sets_netns_limits_annotations);
 	return check_summary();
 }

@@ -10,7 +10,7 @@ static cJSON *labels_a, *labels_b;
 static struct place_node node(const char *id, int64_t cpu, int64_t mem, int ntasks, int ngroup,
 			      const cJSON *labels)
 {
-	return (struct place_node){id, cpu, mem, ntasks, ngroup, labels};
+	return (struct place_node){id, cpu, mem, ntasks, ngroup, labels, NULL};
 }
 
 TEST(binpack_memory_prefers_fullest_node_that_fits)
@@ -154,6 +154,33 @@ TEST(model_accounts_capacity_and_links_records)
 	model_free(&m);
 }
 
+TEST(taskdef_constraints_and_runtime_platform)
+{
+	cJSON *td = cJSON_Parse("{\"placementConstraints\":[{\"type\":\"memberOf\",\"expression\":"
+				"\"attribute:zone == a\"}],\"runtimePlatform\":{\"cpuArchitecture\":"
+				"\"ARM64\"}}");
+	cJSON *x86 = cJSON_Parse("{\"ecs.cpu-architecture\":\"x86_64\"}");
+	cJSON *arm = cJSON_Parse("{\"ecs.cpu-architecture\":\"arm64\"}");
+	struct constraint cons[PLACEMENT_MAX];
+	size_t n = 0;
+	struct sk_err err = {0};
+	struct place_node nodes[] = {node("a-x86", 1024, 512, 0, 0, labels_a),
+				     node("b-arm", 1024, 512, 0, 0, labels_b),
+				     node("a-arm", 1024, 512, 0, 0, labels_a)};
+	struct place_req req = {.cpu = 1, .memory = 1};
+	unsigned seed = 1;
+
+	nodes[0].attributes = x86;
+	nodes[1].attributes = nodes[2].attributes = arm;
+	CHECK(placement_taskdef(td, cons, &n, PLACEMENT_MAX, &err) == 0 && n == 2);
+	req.constraints = cons;
+	req.nconstraints = n;
+	CHECK(place_choose(nodes, 3, &req, &seed, NULL, 0) == 2);
+	cJSON_Delete(td);
+	cJSON_Delete(x86);
+	cJSON_Delete(arm);
+}
+
 int main(void)
 {
 	labels_a = cJSON_Parse("{\"zone\":\"a\"}");
@@ -165,6 +192,7 @@ int main(void)
 	RUN(nothing_fits_explains);
 	RUN(parse_and_json_round_trip);
 	RUN(model_accounts_capacity_and_links_records);
+	RUN(taskdef_constraints_and_runtime_platform);
 	cJSON_Delete(labels_a);
 	cJSON_Delete(labels_b);
 	return check_summary();

@@ -1,0 +1,145 @@
+/* skiffctl secret put|ls|rm: the cluster's secret store, what a task
+ * definition's secrets (and repositoryCredentials) name. A value lives
+ * under secrets/<name>; the scheduler copies the ones a task needs into
+ * the assignment of the node that runs it, and nothing prints them. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "lookup.h"
+
+#define SECRET_MAX (64 * 1024) /* as Secrets Manager's limit */
+
+static int usage(FILE *f)
+{
+	fputs("usage: skiffctl secret put NAME [--from-file FILE]\n"
+	      "       skiffctl secret ls\n"
+	      "       skiffctl secret rm NAME\n"
+	      "  put reads the value from FILE or else from stdin (so that it stays out of\n"
+	      "  shell history and ps), at most 64 KiB; a trailing newline from a terminal\n"
+	      "  or `echo` is dropped. NAME is letters, digits and \"_.-/\"; a task definition\n"
+	      "  names it in valueFrom directly or as the last part of a Secrets Manager or\n"
+	      "  SSM ARN. Values are never printed.\n",
+	      f);
+	return f == stdout ? 0 : CTL_EUSAGE;
+}
+
+static int read_value(const char *file, char **out, size_t *len, struct sk_err *err)
+{
+	SK_AUTOFCLOSE FILE *f = file ? fopen(file, "r") : NULL;
+	FILE *in = file ? f : stdin;
+	char *buf = malloc(SECRET_MAX + 2);
+
+	if (!buf)
+		return sk_fail(err, ENOMEM, "secret");
+	if (!in) {
+		free(buf);
+		return sk_fail(err, errno, "%s", file), CTL_EUSAGE;
+	}
+	if (!file && isatty(0))
+		fputs("value (end with ctrl-d): ", stderr);
+	*len = fread(buf, 1, SECRET_MAX + 1, in);
+	if (*len > SECRET_MAX) {
+		free(buf);
+		return ctl_usage_error(err, "secret: larger than %d bytes", SECRET_MAX);
+	}
+	if (*len && buf[*len - 1] == '\n')
+		(*len)--;
+	buf[*len] = '\0';
+	if (strlen(buf) != *len) {
+		free(buf);
+		return ctl_usage_error(err, "secret: the value holds a NUL byte");
+	}
+	*out = buf;
+	return 0;
+}
+
+static int do_put(struct ctl *c, const char *name, const char *file, struct sk_err *err)
+{
+	SK_AUTOFREE char *value = NULL;
+	char key[KEY_MAX], now[32];
+	size_t len = 0;
+	int rc;
+
+	if (!taskdef_valid_secret_name(name))
+		return ctl_usage_error(err, "secret name `%s`: 1-256 letters, digits and \"_.-/\"",
+				       name);
+	if ((rc = read_value(file, &value, &len, err)) < 0 || (rc = ctl_connect(c, err)) < 0)
+		return rc;
+	ctl_now_rfc3339(now, sizeof now);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", name);
+	cJSON_AddStringToObject(j, "value", value);
+	cJSON_AddStringToObject(j, "updatedAt", now);
+	rc = ctl_put_json(c, ctl_key(c, key, "secrets/%s", name), j, err);
+	memset(value, 0, len);
+	cJSON_Delete(j);
+	if (rc < 0)
+		return rc;
+	printf("%s: stored (%zu bytes)\n", name, len);
+	return 0;
+}
+
+static int do_ls(struct ctl *c, struct sk_err *err)
+{
+	static const char *const h[] = {"SECRET", "BYTES", "UPDATED"};
+	struct model m;
+	int rc = ctl_load_model(c, &m, err);
+
+	if (rc < 0)
+		return rc;
+	struct table *t = table_new(3, h);
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < m.nsecrets; i++) {
+		const char *v = model_secret(&m, m.secrets[i].name);
+		char bytes[24];
+		snprintf(bytes, sizeof bytes, "%zu", v ? strlen(v) : 0);
+		table_row(t, m.secrets[i].name, bytes, json_str(m.secrets[i].rec, "updatedAt"));
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "name", m.secrets[i].name);
+		cJSON_AddNumberToObject(e, "bytes", v ? (double)strlen(v) : 0);
+		cJSON_AddStringToObject(e, "updatedAt", json_str(m.secrets[i].rec, "updatedAt"));
+		cJSON_AddItemToArray(arr, e);
+	}
+	ctl_print_list(c, arr, t);
+	model_free(&m);
+	return 0;
+}
+
+static int do_rm(struct ctl *c, const char *name, struct sk_err *err)
+{
+	char key[KEY_MAX];
+	struct etcd_kv kv;
+	int rc = ctl_connect(c, err);
+
+	if (rc < 0 || (rc = etcd_get(c->etcd, ctl_key(c, key, "secrets/%s", name), &kv, NULL, err)) < 0)
+		return rc;
+	if (rc == 0)
+		return sk_fail(err, 0, "secret %s: not found", name), CTL_ENOTFOUND;
+	etcd_kv_clear(&kv);
+	if ((rc = etcd_delete(c->etcd, key, 0, NULL, NULL, err)) < 0)
+		return rc;
+	printf("%s: removed\n", name);
+	return 0;
+}
+
+int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+
+	for (int i = 1; i < argc; i++)
+		if (ctl_is_help(argv[i]))
+			return usage(stdout);
+	if (!strcmp(verb, "put") && argc == 3)
+		return do_put(c, argv[2], NULL, err);
+	if (!strcmp(verb, "put") && argc == 5 && !strcmp(argv[3], "--from-file"))
+		return do_put(c, argv[2], argv[4], err);
+	if (!strcmp(verb, "ls") && argc == 2)
+		return do_ls(c, err);
+	if (!strcmp(verb, "rm") && argc == 3)
+		return do_rm(c, argv[2], err);
+	usage(stderr);
+	return ctl_usage_error(err, "secret: bad arguments");
+}
