@@ -15,15 +15,15 @@ void reconcile_poll(struct agent *a, struct task *t)
 	for (int i = 0; i < t->n; i++) {
 		struct task_container *c = &t->c[i];
 		struct container_state st;
-		if (c->has_exit)
+		/* Not created yet, or being created by its start worker. */
+		if (c->has_exit || c->phase == PHASE_WAITING || c->phase == PHASE_STARTING ||
+		    c->phase == PHASE_SKIPPED)
 			continue;
 		if (driver_state(a->drv, c->id, &st, &err) < 0) {
 			agent_log("task %s: %s", t->id, err.msg);
 			continue;
 		}
-		/* Not created yet, or being created by its start worker. */
-		if ((st.status == CONTAINER_ABSENT && c->phase != PHASE_RUNNING) ||
-		    c->phase == PHASE_STARTING)
+		if (st.status == CONTAINER_ABSENT && c->phase != PHASE_RUNNING)
 			continue;
 		if (c->status != st.status)
 			t->version++;
