@@ -117,6 +117,11 @@ static void on_signals(struct agent *a)
 	}
 }
 
+static int known_task(void *ctx, const char *id)
+{
+	return tasks_find(ctx, id) != NULL;
+}
+
 static void on_timers(struct agent *a)
 {
 	int64_t now = agent_now_ms();
@@ -129,6 +134,10 @@ static void on_timers(struct agent *a)
 	}
 	if (a->registered && now >= a->next_keepalive)
 		register_keepalive(a);
+	if (now >= a->next_log_sweep) {
+		a->next_log_sweep = now + 60000;
+		driver_logs_sweep(a->drv, known_task, a, a->cfg->log_retention_s);
+	}
 	if (now >= a->next_reconcile) {
 		a->next_reconcile = now + a->cfg->reconcile_ms;
 		tasks_step_all(a);

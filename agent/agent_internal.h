@@ -29,7 +29,7 @@ struct agent {
 	char addresses[512]; /* as last registered */
 	int registered;
 	int reachable;
-	int64_t next_keepalive, next_register, next_reconcile;
+	int64_t next_keepalive, next_register, next_reconcile, next_log_sweep;
 	int synced;   /* the first assignment listing has been applied */
 	int stopping; /* shutdown requested */
 	int64_t shutdown_deadline;

@@ -27,6 +27,7 @@ void agent_config_defaults(struct agent_config *cfg)
 	cfg->lease_ttl_s = 10;
 	cfg->stop_timeout_s = 30;
 	cfg->reconcile_ms = 1000;
+	cfg->log_retention_s = 3 * 3600; /* as ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION */
 }
 
 static int copy_str(char *dst, size_t size, const cJSON *v, const char *name, const char *key,

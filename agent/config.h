@@ -35,6 +35,7 @@ struct agent_config {
 	int memory_mib;	    /* 0: MemTotal less the reservation */
 	int stop_timeout_s; /* default SIGTERM grace when a container sets none */
 	int reconcile_ms;
+	int log_retention_s; /* logs of tasks this node forgot are removed after */
 	char insecure_registries[AGENT_MAX_REGISTRIES][256]; /* "host:port" over plain HTTP */
 	size_t n_registries;
 	char bridge_name[16];	/* "": netcfg's default */

@@ -137,6 +137,7 @@ int containers_restart(struct agent *a, struct task *t, struct task_container *c
 	agent_log("task %s container %s exited %d: restarting (restartPolicy)", t->id, c->name,
 		  c->exit_code);
 	c->has_exit = c->oom_killed = 0;
+	c->unrecorded_ms = 0;
 	c->health = HEALTH_NONE;
 	c->failures = 0;
 	c->restarts++;

@@ -30,6 +30,7 @@ struct container_state {
 	enum container_status status;
 	pid_t pid;
 	int exit_code; /* when stopped: code, or 128+signal */
+	int exit_known; /* the monitor recorded how it ended (else 137 is a guess) */
 	int oom_killed;
 };
 
@@ -98,5 +99,9 @@ int driver_remove(struct driver *d, const char *id, struct sk_err *err);
 int driver_list(struct driver *d, struct driver_container **out, size_t *n, struct sk_err *err);
 /* Where a task's logs stay: DATA/logs/<task-id>/. */
 void driver_log_dir(const struct driver *d, const char *task_id, char *buf, size_t size);
+/* Removes the logs of tasks KEEP says no (forgotten ones) that nothing
+ * wrote to for MAX_AGE_S. */
+void driver_logs_sweep(struct driver *d, int (*keep)(void *ctx, const char *task_id), void *ctx,
+		       int max_age_s);
 
 #endif

@@ -15,9 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../runtime/image_internal.h"
 #include "cleanup.h"
 #include "netns.h"
 
@@ -117,6 +121,48 @@ void driver_log_dir(const struct driver *d, const char *task_id, char *buf, size
 	driver_join(buf, size, d->logs, task_id);
 }
 
+/* The newest modification under a task's log directory (its files). */
+static time_t last_write(const char *dir, int depth)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+	char path[PATH_MAX];
+	time_t newest = stat(dir, &st) == 0 ? st.st_mtime : 0;
+
+	while (dp && (de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		driver_join(path, sizeof path, dir, de->d_name);
+		if (lstat(path, &st) < 0)
+			continue;
+		time_t t = S_ISDIR(st.st_mode) && depth < 2 ? last_write(path, depth + 1) : st.st_mtime;
+		newest = t > newest ? t : newest;
+	}
+	if (dp)
+		closedir(dp);
+	return newest;
+}
+
+void driver_logs_sweep(struct driver *d, int (*keep)(void *ctx, const char *task_id), void *ctx,
+		       int max_age_s)
+{
+	DIR *dp = opendir(d->logs);
+	struct dirent *de;
+	char path[PATH_MAX];
+	time_t now = time(NULL);
+
+	while (dp && (de = readdir(dp))) {
+		if (de->d_name[0] == '.' || keep(ctx, de->d_name))
+			continue;
+		driver_join(path, sizeof path, d->logs, de->d_name);
+		if (now - last_write(path, 0) >= max_age_s)
+			remove_tree_at(AT_FDCWD, path, NULL);
+	}
+	if (dp)
+		closedir(dp);
+}
+
 static enum container_status parse_status(const char *s)
 {
 	if (!strcmp(s, "created"))
@@ -148,7 +194,7 @@ int driver_state(struct driver *d, const char *id, struct container_state *st, s
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "pid")))
 		st->pid = (pid_t)v->valuedouble;
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "exitCode")))
-		st->exit_code = (int)v->valuedouble;
+		st->exit_code = (int)v->valuedouble, st->exit_known = 1;
 	else if (st->status == CONTAINER_STOPPED)
 		st->exit_code = 128 + SIGKILL; /* gone without a record */
 	st->oom_killed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "oomKilled"));

@@ -27,6 +27,7 @@ static void usage(FILE *f)
 	      "  --run DIR            runtime and network state (default /run/skiff)\n"
 	      "  --lease-ttl SEC      node lease TTL (default 10)\n"
 	      "  --stop-timeout SEC   SIGTERM grace when a container sets no stopTimeout (30)\n"
+	      "  --log-retention SEC  keep the logs of a finished task this long (10800)\n"
 	      "  --insecure-registry HOST:PORT  pull from this registry over plain HTTP "
 	      "(repeatable)\n"
 	      "  --bridge NAME        container bridge (default skiff0)\n"
@@ -49,6 +50,7 @@ enum {
 	OPT_RUN,
 	OPT_TTL,
 	OPT_STOP,
+	OPT_LOG_RETENTION,
 	OPT_INSECURE,
 	OPT_BRIDGE,
 	OPT_SUBNET
@@ -69,6 +71,7 @@ static const struct option options[] = {
     {"run", required_argument, NULL, OPT_RUN},
     {"lease-ttl", required_argument, NULL, OPT_TTL},
     {"stop-timeout", required_argument, NULL, OPT_STOP},
+    {"log-retention", required_argument, NULL, OPT_LOG_RETENTION},
     {"insecure-registry", required_argument, NULL, OPT_INSECURE},
     {"bridge", required_argument, NULL, OPT_BRIDGE},
     {"bridge-subnet", required_argument, NULL, OPT_SUBNET},
@@ -136,6 +139,8 @@ static int apply(struct agent_config *cfg, int opt, const char *v, struct sk_err
 		return number(v, 2, 3600, &cfg->lease_ttl_s, "lease-ttl", err);
 	case OPT_STOP:
 		return number(v, 0, 3600, &cfg->stop_timeout_s, "stop-timeout", err);
+	case OPT_LOG_RETENTION:
+		return number(v, 0, 365 * 86400, &cfg->log_retention_s, "log-retention", err);
 	case OPT_INSECURE:
 		return agent_config_add_registry(cfg, v, err);
 	case OPT_BRIDGE:

@@ -8,6 +8,8 @@
 
 #include "agent_internal.h"
 
+#define UNRECORDED_GRACE_MS 5000
+
 void reconcile_poll(struct agent *a, struct task *t)
 {
 	struct sk_err err = {0};
@@ -25,6 +27,16 @@ void reconcile_poll(struct agent *a, struct task *t)
 		}
 		if (st.status == CONTAINER_ABSENT && c->phase != PHASE_RUNNING)
 			continue;
+		/* Its monitor writes how it ended a moment after it ended (and its
+		 * own exit wakes us again); only a monitor gone for good leaves no
+		 * record, and then the exit is taken as a kill. */
+		if (st.status == CONTAINER_STOPPED && !st.exit_known) {
+			int64_t now = agent_now_ms();
+			if (!c->unrecorded_ms)
+				c->unrecorded_ms = now;
+			if (now - c->unrecorded_ms < UNRECORDED_GRACE_MS)
+				continue;
+		}
 		if (c->status != st.status)
 			t->version++;
 		c->status = st.status;

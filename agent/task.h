@@ -54,6 +54,7 @@ struct task_container {
 	enum container_phase phase;
 	int essential;
 	int has_exit, exit_code, oom_killed;
+	int64_t unrecorded_ms; /* seen stopped before its monitor recorded the exit */
 	int stop_timeout_s;
 	char address[48]; /* its IPv4 address (bridge: its own; awsvpc: the task's) */
 	pid_t worker;	  /* starting it */
