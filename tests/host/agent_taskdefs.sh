@@ -128,6 +128,7 @@ printf 'correct-horse-battery\n' | $CTL secret put app/db-pass >/dev/null
 printf 'FROM_FILE=yes\n# comment\nEMPTY=\n' >"$T_DIR/app.env"
 cat >"$T_DIR/sec.json" <<EOT
 {"family":"sec","containerDefinitions":[{"name":"main","image":"$IMAGE","memory":32,
+ "dockerLabels":{"com.example.team":"payments"},
  "secrets":[{"name":"DB_PASS","valueFrom":"arn:aws:ssm:us-east-1:123456789012:parameter/app/db-pass"}],
  "environmentFiles":[{"value":"$T_DIR/app.env","type":"s3"}],
  "ulimits":[{"name":"nofile","softLimit":4096,"hardLimit":8192}],
@@ -146,6 +147,9 @@ else fail "secret in environment" "pid $pid child $child: $(env_of "${child:-0}"
 [ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "/sbin/skiff-init-process -- /bin/sh -c ulimit -n; trap 'exit 0' TERM; while :; do sleep 0.2; done " ] &&
 	pass "initProcessEnabled: skiff-init-process is PID 1 of the container" || fail "init" "$(tr '\0' ' ' </proc/"$pid"/cmdline)"
 [ "$(container_log a "$s" main)" = 4096 ] && pass "ulimits: nofile 4096" || fail "ulimits" "$(container_log a "$s" main)"
+[ "$(describe "$s" | jq -r '.containers[0].dockerLabels["com.example.team"]')" = payments ] &&
+	[ "$(jq -r '.annotations["com.example.team"]' "$T_DIR/a/run/runtime/$s.main/state.json")" = payments ] &&
+	pass "dockerLabels on the container and in task describe" || fail "dockerLabels" "$(describe "$s" | jq -c .containers)"
 leaks=$( ( describe "$s"; $CTL taskdef describe sec; $CTL -o json task ls --all; $CTL secret ls; $CTL -o json secret ls
 	cat "$T_DIR"/*.log "$T_DIR"/register.err; eget /skiff/$CLUSTER/status/a/"$s"
 	find "$T_DIR/a/data/logs" -type f -exec cat {} + ) 2>&1 | grep -c correct-horse)
@@ -155,6 +159,21 @@ $CTL task stop "$s" >/dev/null
 until_true 20 task_is "$s" STOPPED
 [ "$(describe "$s" | jq -r '.containers[0].exitCode')" = 0 ] && pass "the init passes SIGTERM on and exits as the command did" ||
 	fail "init exit" "$(describe "$s")"
+
+# --- pidMode task: the containers of a task see each other's processes
+cat >"$T_DIR/pid.json" <<EOT
+{"family":"pid","pidMode":"task","containerDefinitions":[
+ {"name":"a","image":"$IMAGE","memory":32,"command":["/bin/sh","-c","exec sleep 1234"]},
+ {"name":"b","image":"$IMAGE","memory":32,"essential":false,
+  "dependsOn":[{"containerName":"a","condition":"START"}],"command":["/bin/sh","-c","ps | grep -q '[s]leep 1234'"]}]}
+EOT
+register "$T_DIR/pid.json" >/dev/null
+pt=$($CTL task run pid)
+b_done() { [[ $(describe "$pt" | jq -r '.containers[] | select(.name=="b") | .exitCode') =~ ^[0-9]+$ ]]; }
+until_true 60 b_done
+[ "$(describe "$pt" | jq -r '.containers[] | select(.name=="b") | .exitCode')" = 0 ] &&
+	pass "pidMode task: a container sees the other's processes" || fail "pidMode task" "$(describe "$pt" | jq -c .containers)"
+$CTL task stop "$pt" >/dev/null
 
 # --- stop order: app (which waits for db) gets SIGTERM first
 scratch=$T_DIR/a/data/volumes/tasks/$three/scratch
@@ -166,3 +185,31 @@ until_true 30 task_is "$three" STOPPED
 	fail "stop order" "$(cat "$T_DIR/shared/order" 2>/dev/null)"
 [ ! -e "$scratch" ] && [ -n "$(container_log a "$three" app)" ] &&
 	pass "task volume removed, logs kept on the node" || fail "volume/logs after stop" "$(ls "$scratch" 2>&1)"
+
+# --- an exit is reported as the container's monitor records it, even when
+# the agent sees the process gone a moment before the record is written
+cat >"$T_DIR/late.json" <<EOT
+{"family":"late","containerDefinitions":[{"name":"c","image":"$IMAGE","memory":32,
+ "command":["/bin/sh","-c","sleep 2; exit 5"]}]}
+EOT
+register "$T_DIR/late.json" >/dev/null
+lt=$($CTL task run late)
+until_true 30 task_is "$lt" RUNNING
+mon=$(jq -r .monitorPid "$T_DIR/a/run/runtime/$lt.c/state.json")
+kill -STOP "$mon"
+sleep 4
+kill -CONT "$mon"
+until_true 20 task_is "$lt" STOPPED
+[ "$(describe "$lt" | jq -r '.containers[0].exitCode')" = 5 ] && pass "exit code 5 reported, not a guessed 137" ||
+	fail "late exit record" "$(describe "$lt" | jq -c .containers)"
+
+# --- logs of tasks the node forgot go after --log-retention
+mkdir -p "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/new-task/c"
+echo old >"$T_DIR/b/data/logs/old-task/c/stdout.log"
+echo new >"$T_DIR/b/data/logs/new-task/c/stdout.log"
+touch -d '2 hours ago' "$T_DIR/b/data/logs/old-task/c/stdout.log" "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/old-task"
+start_agent b --bridge skd1 --bridge-subnet 172.30.12.1/24 --log-retention 3600
+until_true 10 node_present b
+gone() { [ ! -e "$T_DIR/b/data/logs/old-task" ]; }
+until_true 10 gone && [ -e "$T_DIR/b/data/logs/new-task/c/stdout.log" ] &&
+	pass "logs older than --log-retention removed, newer ones kept" || fail "log retention" "$(ls -R "$T_DIR/b/data/logs")"
