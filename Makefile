@@ -136,6 +136,7 @@ bench: all
 	bench/runtime_run.sh
 	bench/runtime_run_guest.sh
 	bench/pull.sh
+	bench/taskdef_start.sh
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(BIN)

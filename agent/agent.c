@@ -142,13 +142,17 @@ static void on_timers(struct agent *a)
 		a->next_reconcile = now + a->cfg->reconcile_ms;
 		tasks_step_all(a);
 		tasks_report_all(a, 0);
+	} else if (now >= tasks_next_due(a)) { /* a health check or a SIGKILL */
+		tasks_step_all(a);
 	}
 }
 
 static int next_timeout(const struct agent *a)
 {
-	int64_t now = agent_now_ms(), next = a->next_reconcile;
+	int64_t now = agent_now_ms(), next = a->next_reconcile, due = tasks_next_due(a);
 
+	if (due < next)
+		next = due;
 	if (!a->registered && a->next_register < next)
 		next = a->next_register;
 	if (a->registered && a->next_keepalive < next)

@@ -71,6 +71,9 @@ void tasks_step_all(struct agent *a);
 void tasks_report(struct agent *a, struct task *t);
 void tasks_report_all(struct agent *a, int force);
 int tasks_all_stopped(const struct agent *a);
+/* When a task next has something to do on time (a health check to start or
+ * time out, a grace period to end); INT64_MAX if nothing. */
+int64_t tasks_next_due(const struct agent *a);
 
 /* containers.c */
 /* Starts the containers whose dependencies are met; 1 once none waits or

@@ -95,12 +95,6 @@ void assign_free(struct assignment *as)
 	free(as);
 }
 
-int assign_same_containers(const struct assignment *a, const struct assignment *b)
-{
-	return cJSON_Compare(cJSON_GetObjectItemCaseSensitive(a->json, "taskDefinition"),
-			     cJSON_GetObjectItemCaseSensitive(b->json, "taskDefinition"), 1);
-}
-
 char *assign_secret(const struct assignment *as, const char *value_from, struct sk_err *err)
 {
 	struct td_secret_ref ref;

@@ -28,8 +28,6 @@ struct assignment {
 int assign_parse(const char *text, const char *key_task_id, struct assignment **out,
 		 struct sk_err *err);
 void assign_free(struct assignment *as);
-/* True when both ask for the same containers (a change of desiredStatus only). */
-int assign_same_containers(const struct assignment *a, const struct assignment *b);
 /* The value of the secret a valueFrom names (a JSON key of it when the ARN
  * names one). NULL with ERR set (never holding the value) when missing. */
 char *assign_secret(const struct assignment *as, const char *value_from, struct sk_err *err);

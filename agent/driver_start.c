@@ -22,7 +22,7 @@
 #include "netns.h"
 #include "spec_edit.h"
 
-#define MAX_MOUNTS   256
+#define MAX_MOUNTS   128
 #define MAX_DEVICES  256
 
 struct env {

@@ -5,6 +5,7 @@
  * HEALTHY; failures during `startPeriod` do not count until the first
  * success. The task's health follows its essential containers (task.h). */
 #include <signal.h>
+#include <stdint.h>
 #include <sys/wait.h>
 
 #include "agent_internal.h"
@@ -53,8 +54,10 @@ void health_step(struct agent *a, struct task *t)
 			c->next_probe_ms = c->ran_ms + h->interval * 1000;
 			t->version++;
 		}
-		if (c->probe > 0 && now >= c->probe_deadline_ms)
+		if (c->probe > 0 && now >= c->probe_deadline_ms) {
 			kill(-c->probe, SIGKILL); /* the result is a failure */
+			c->probe_deadline_ms = INT64_MAX;
+		}
 		else if (c->probe <= 0 && now >= c->next_probe_ms)
 			probe_due(a, t, c, h, now);
 	}

@@ -18,6 +18,7 @@
  * Every transition is logged and reported at once; a report that cannot
  * be written (etcd away) is retried with the latest state. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,31 @@ void tasks_report_all(struct agent *a, int force)
 	}
 }
 
+static int64_t container_due(const struct task *t, const struct task_container *c)
+{
+	if (t->state == TASK_STOPPING)
+		return c->termed && !c->killed ? c->kill_at_ms : INT64_MAX;
+	if (t->state != TASK_ACTIVATING && t->state != TASK_RUNNING)
+		return INT64_MAX;
+	if (c->probe > 0)
+		return c->probe_deadline_ms;
+	if (c->phase == PHASE_RUNNING && c->health != HEALTH_NONE)
+		return c->next_probe_ms;
+	return INT64_MAX;
+}
+
+int64_t tasks_next_due(const struct agent *a)
+{
+	int64_t due = INT64_MAX;
+
+	for (int i = 0; i < AGENT_MAX_TASKS; i++)
+		for (int k = 0; a->tasks[i].used && k < a->tasks[i].n; k++) {
+			int64_t d = container_due(&a->tasks[i], &a->tasks[i].c[k]);
+			due = d < due ? d : due;
+		}
+	return due;
+}
+
 int tasks_all_stopped(const struct agent *a)
 {
 	for (int i = 0; i < AGENT_MAX_TASKS; i++)
@@ -137,6 +163,9 @@ static void restore(struct agent *a, struct task *t)
 {
 	struct task_shared sh;
 
+	for (int i = 0; i < t->n; i++) /* not started before the restart */
+		if (t->c[i].phase == PHASE_WAITING && !t->c[i].since_ms)
+			t->c[i].since_ms = agent_now_ms();
 	if (t->state != TASK_RUNNING || t->n_ports || t->address[0])
 		return;
 	ports_load(a, t);

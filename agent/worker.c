@@ -132,7 +132,7 @@ static void probe_job(void *ctx, int fd)
 	struct job *j = ctx;
 	const struct td_container *d = taskdef_container(j->t->def->td, j->c->name);
 	const struct td_health_check *h = d->health_check;
-	char *argv[TD_MAX_LIST + 4], **args = h->command + 1;
+	char *argv[4], **args = h->command + 1;
 	int status = 1, null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	struct sk_err err = {0};
 

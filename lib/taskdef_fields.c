@@ -278,16 +278,6 @@ static void check_os(struct td_walk *w, const char *path, const cJSON *v, void *
 		td_error(w, path, "%s: Skiff nodes run Linux containers only", s);
 }
 
-static void check_compat(struct td_walk *w, const char *path, const cJSON *v, void *slot)
-{
-	const cJSON *e;
-	cJSON_ArrayForEach(e, v) if (str(e) && !strcmp(e->valuestring, "FARGATE"))
-	{
-		w->quiet = 0;
-		td_note(w, path, "FARGATE: the task runs on a Skiff node, as with EC2");
-		break;
-	}
-}
 
 /* Labels become OCI annotations: the runtime's and the agent's own keys
  * are not theirs to set. */
@@ -872,6 +862,18 @@ static const struct td_field attribute_fields[] = {
 };
 static SHAPE(attribute_shape, "Attribute", char, attribute_fields, NULL);
 
+static void finish_task(struct td_walk *w, const char *path, const cJSON *obj, void *target)
+{
+	const struct taskdef *td = target;
+	char child[TD_PATH_MAX];
+
+	for (size_t i = 0; i < td->n_requires_compatibilities; i++)
+		if (!strcmp(td->requires_compatibilities[i], "FARGATE")) {
+			td_path_key(child, path, "requiresCompatibilities");
+			td_note(w, child, "FARGATE: the task runs on a Skiff node, as with EC2");
+		}
+}
+
 #define TD(m) offsetof(struct taskdef, m)
 static const struct td_field task_fields[] = {
     {.name = "family", .kind = TD_STR, .use = TD_RUN, .off = TD(family), .flags = TD_REQUIRED,
@@ -895,7 +897,7 @@ static const struct td_field task_fields[] = {
      .note = "applied with the service's constraints at placement"},
     {.name = "requiresCompatibilities", .kind = TD_STRS, .use = TD_IGNORE,
      .off = TD(requires_compatibilities), .n_off = TD(n_requires_compatibilities),
-     .values = compat_names, .check = check_compat,
+     .values = compat_names,
      .note = "launch types are AWS's; every task runs on a Skiff node (FARGATE as EC2)"},
     {.name = "cpu", .kind = TD_UNITS, .use = TD_RUN, .off = TD(cpu), .min = 128, .max = 196608,
      .flags = TD_CPU, .note = "CPU units or \"N vCPU\": the task cgroup's cpu.max (a hard "
@@ -944,7 +946,7 @@ static const struct td_field task_fields[] = {
     {.name = "registeredBy", .kind = TD_STR, .use = TD_OUTPUT, .off = TD(registered_by),
      .note = "describe output: replaced"},
 };
-SHAPE(td_taskdef_shape, "TaskDefinition", struct taskdef, task_fields, NULL);
+SHAPE(td_taskdef_shape, "TaskDefinition", struct taskdef, task_fields, finish_task);
 
 const struct td_shape *const td_all_shapes[] = {
     &td_taskdef_shape, &td_container_shape, &port_shape,	    &kv_shape,
