@@ -19,8 +19,8 @@ struct assignment {
 	char task_id[TASK_ID_MAX];
 	enum desired_status desired;
 	struct taskdef *td;
-	cJSON *json;		 /* the whole value */
-	const cJSON *secrets;	 /* {"name": "value"} inside json, or NULL */
+	cJSON *json;	      /* the whole value */
+	const cJSON *secrets; /* {"name": "value"} inside json, or NULL */
 };
 
 /* Parses an assignment value. KEY_TASK_ID is the task id from the key;

@@ -28,7 +28,7 @@ static int met(const struct task_container *k, enum td_condition cond)
 	case TD_DEP_SUCCESS:
 		return k->phase == PHASE_EXITED ? (k->exit_code == 0 ? 1 : -1) : ended ? -1 : 0;
 	case TD_DEP_HEALTHY:
-		return k->health == HEALTH_HEALTHY	       ? 1
+		return k->health == HEALTH_HEALTHY		? 1
 		       : ended || k->health == HEALTH_UNHEALTHY ? -1
 								: 0;
 	}
@@ -36,8 +36,7 @@ static int met(const struct task_container *k, enum td_condition cond)
 }
 
 /* One dependency of container I on K: 1 met, 0 wait, -1 never (why says). */
-static int dependency(struct task *t, int i, int k, enum td_condition cond, char *why,
-		      size_t size)
+static int dependency(struct task *t, int i, int k, enum td_condition cond, char *why, size_t size)
 {
 	const struct td_container *kd = &t->def->td->containers[k];
 	int64_t limit = kd->start_timeout != TD_UNSET ? kd->start_timeout : TD_DEFAULT_START_S;
@@ -63,7 +62,8 @@ static int ready(struct task *t, int i, char *why, size_t size)
 
 	for (size_t j = 0; j < c->n_depends_on; j++) {
 		int k = taskdef_index(td, c->depends_on[j].container_name);
-		if (k >= 0 && (r = dependency(t, i, k, c->depends_on[j].condition, why, size)) < worst)
+		if (k >= 0 &&
+		    (r = dependency(t, i, k, c->depends_on[j].condition, why, size)) < worst)
 			worst = r;
 	}
 	for (size_t k = 0; k < td->n_containers; k++) /* links, volumesFrom: START */
@@ -130,8 +130,8 @@ int containers_restart(struct agent *a, struct task *t, struct task_container *c
 	for (size_t i = 0; i < rp->n_ignored_exit_codes; i++)
 		if (rp->ignored_exit_codes[i] == c->exit_code)
 			return 0;
-	period = rp->restart_attempt_period != TD_UNSET ? rp->restart_attempt_period
-							: RESTART_PERIOD_S;
+	period =
+	    rp->restart_attempt_period != TD_UNSET ? rp->restart_attempt_period : RESTART_PERIOD_S;
 	if (agent_now_ms() - c->ran_ms < period * 1000)
 		return 0;
 	agent_log("task %s container %s exited %d: restarting (restartPolicy)", t->id, c->name,

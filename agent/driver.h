@@ -29,7 +29,7 @@ enum container_status { CONTAINER_ABSENT, CONTAINER_CREATED, CONTAINER_RUNNING, 
 struct container_state {
 	enum container_status status;
 	pid_t pid;
-	int exit_code; /* when stopped: code, or 128+signal */
+	int exit_code;	/* when stopped: code, or 128+signal */
 	int exit_known; /* the monitor recorded how it ended (else 137 is a guess) */
 	int oom_killed;
 };
@@ -49,9 +49,9 @@ struct port_binding {
 
 /* What the task shares, as the prepare step left it. */
 struct task_shared {
-	char address[48];  /* awsvpc: the task's address */
-	char resolv[512];  /* awsvpc: the task's resolv.conf */
-	pid_t pause;	   /* pidMode task */
+	char address[48]; /* awsvpc: the task's address */
+	char resolv[512]; /* awsvpc: the task's resolv.conf */
+	pid_t pause;	  /* pidMode task */
 };
 
 /* Everything a container's start needs besides its definition. */

@@ -136,7 +136,8 @@ static time_t last_write(const char *dir, int depth)
 		driver_join(path, sizeof path, dir, de->d_name);
 		if (lstat(path, &st) < 0)
 			continue;
-		time_t t = S_ISDIR(st.st_mode) && depth < 2 ? last_write(path, depth + 1) : st.st_mtime;
+		time_t t =
+		    S_ISDIR(st.st_mode) && depth < 2 ? last_write(path, depth + 1) : st.st_mtime;
 		newest = t > newest ? t : newest;
 	}
 	if (dp)
@@ -260,7 +261,8 @@ static int identify(struct driver *d, const char *id, struct driver_container *c
 	task = cJSON_GetObjectItemCaseSensitive(ann, "skiff.task");
 	name = cJSON_GetObjectItemCaseSensitive(ann, "skiff.container");
 	if (cJSON_IsString(task) && cJSON_IsString(name) &&
-	    strlen(task->valuestring) < sizeof c->task && strlen(name->valuestring) < sizeof c->name) {
+	    strlen(task->valuestring) < sizeof c->task &&
+	    strlen(name->valuestring) < sizeof c->name) {
 		memcpy(c->id, id, strlen(id) + 1);
 		memcpy(c->task, task->valuestring, strlen(task->valuestring) + 1);
 		memcpy(c->name, name->valuestring, strlen(name->valuestring) + 1);

@@ -22,8 +22,8 @@
 #include "netns.h"
 #include "spec_edit.h"
 
-#define MAX_MOUNTS   128
-#define MAX_DEVICES  256
+#define MAX_MOUNTS  128
+#define MAX_DEVICES 256
 
 struct env {
 	char **v; /* "NAME=value", NULL-terminated */
@@ -187,7 +187,8 @@ static void hosts_links(FILE *f, const struct start_ctx *sc, const struct td_con
 			    !sc->addresses[k][0])
 				continue;
 			fprintf(f, "%s\t%s%s%s\n", sc->addresses[k], name,
-				c->links[i][nlen] ? " " : "", c->links[i] + nlen + !!c->links[i][nlen]);
+				c->links[i][nlen] ? " " : "",
+				c->links[i] + nlen + !!c->links[i][nlen]);
 		}
 	}
 }
@@ -255,8 +256,8 @@ struct mounts {
 	size_t n;
 };
 
-static void add_mounts_of(struct driver *d, const struct start_ctx *sc, const struct td_container *c,
-			  int force_ro, struct mounts *out, int depth)
+static void add_mounts_of(struct driver *d, const struct start_ctx *sc,
+			  const struct td_container *c, int force_ro, struct mounts *out, int depth)
 {
 	const struct taskdef *td = sc->as->td;
 
@@ -271,10 +272,11 @@ static void add_mounts_of(struct driver *d, const struct start_ctx *sc, const st
 		out->n++;
 	}
 	for (size_t i = 0; depth < TD_MAX_CONTAINERS && i < c->n_volumes_from; i++) {
-		const struct td_container *src = taskdef_container(td, c->volumes_from[i].source_container);
+		const struct td_container *src =
+		    taskdef_container(td, c->volumes_from[i].source_container);
 		if (src)
-			add_mounts_of(d, sc, src, force_ro || c->volumes_from[i].read_only == 1, out,
-				      depth + 1);
+			add_mounts_of(d, sc, src, force_ro || c->volumes_from[i].read_only == 1,
+				      out, depth + 1);
 	}
 }
 
@@ -341,8 +343,7 @@ struct start {
 	struct env env;
 };
 
-static int files(struct driver *d, const struct start_ctx *sc, struct start *s,
-		 struct sk_err *err)
+static int files(struct driver *d, const struct start_ctx *sc, struct start *s, struct sk_err *err)
 {
 	const struct td_container *c = &sc->as->td->containers[sc->index];
 	char name[TD_NAME_MAX + 16];
@@ -445,8 +446,7 @@ static int create_start(struct driver *d, const struct start_ctx *sc, struct sta
 	return 0;
 }
 
-int driver_start(struct driver *d, const struct start_ctx *sc, char address[48],
-		 struct sk_err *err)
+int driver_start(struct driver *d, const struct start_ctx *sc, char address[48], struct sk_err *err)
 {
 	const struct td_container *c = &sc->as->td->containers[sc->index];
 	struct start *s = calloc(1, sizeof *s);

@@ -68,8 +68,9 @@ static int credentials(const struct assignment *as, const struct td_container *c
 	p = cJSON_GetObjectItemCaseSensitive(j, "password");
 	if (!cJSON_IsString(u) || !cJSON_IsString(p)) {
 		cJSON_Delete(j);
-		return sk_fail(err, 0, "repositoryCredentials: the secret is not "
-				       "{\"username\", \"password\"}");
+		return sk_fail(err, 0,
+			       "repositoryCredentials: the secret is not "
+			       "{\"username\", \"password\"}");
 	}
 	snprintf(buf, size, "%s:%s", u->valuestring, p->valuestring);
 	cJSON_Delete(j);
@@ -121,7 +122,8 @@ static int mount_opts(const struct td_docker_volume *dv, const char *path, struc
 	if (!type || is_mount_point(path))
 		return 0;
 	if (mount(dev ? dev : type, path, type, 0, o) < 0)
-		return sk_fail(err, errno, "mount %s (type %s) on %s", dev ? dev : type, type, path);
+		return sk_fail(err, errno, "mount %s (type %s) on %s", dev ? dev : type, type,
+			       path);
 	return 0;
 }
 
@@ -242,8 +244,12 @@ static int prepare_awsvpc(struct driver *d, const char *task_id, struct task_sha
 /* Task-level cpu and memory: a hard ceiling for the task's containers. */
 static int prepare_cgroup(struct driver *d, const struct assignment *as, struct sk_err *err)
 {
-	struct oci_resources r = {.mem_limit = -1, .mem_reservation = -1, .mem_swap = -1,
-				  .cpu_shares = -1, .cpu_quota = -1, .cpu_period = -1,
+	struct oci_resources r = {.mem_limit = -1,
+				  .mem_reservation = -1,
+				  .mem_swap = -1,
+				  .cpu_shares = -1,
+				  .cpu_quota = -1,
+				  .cpu_period = -1,
 				  .pids_limit = -1};
 	char rel[256], path[PATH_MAX];
 

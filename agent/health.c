@@ -57,8 +57,7 @@ void health_step(struct agent *a, struct task *t)
 		if (c->probe > 0 && now >= c->probe_deadline_ms) {
 			kill(-c->probe, SIGKILL); /* the result is a failure */
 			c->probe_deadline_ms = INT64_MAX;
-		}
-		else if (c->probe <= 0 && now >= c->next_probe_ms)
+		} else if (c->probe <= 0 && now >= c->next_probe_ms)
 			probe_due(a, t, c, h, now);
 	}
 }

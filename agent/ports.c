@@ -60,8 +60,8 @@ static unsigned start_port(const struct agent *a)
 	return TD_EPHEMERAL_LOW + h % (TD_EPHEMERAL_HIGH - TD_EPHEMERAL_LOW + 1);
 }
 
-static int pick(struct agent *a, const struct task *t, const struct port_binding *partial,
-		size_t n, int proto, unsigned *out)
+static int pick(struct agent *a, const struct task *t, const struct port_binding *partial, size_t n,
+		int proto, unsigned *out)
 {
 	static unsigned next;
 	unsigned span = TD_EPHEMERAL_HIGH - TD_EPHEMERAL_LOW + 1;
@@ -90,8 +90,8 @@ static int add(struct agent *a, struct task *t, struct port_binding *b, size_t *
 	if ((other = holder(a, t, b, *n, proto, hport)) && other != t)
 		return sk_fail(err, 0, "host port %u/%s is held by task %s", hport,
 			       td_protocol_names[proto], other->id);
-	b[(*n)++] = (struct port_binding){(uint8_t)ci, (uint8_t)proto, (uint16_t)cport,
-					  (uint16_t)hport};
+	b[(*n)++] =
+	    (struct port_binding){(uint8_t)ci, (uint8_t)proto, (uint16_t)cport, (uint16_t)hport};
 	return 0;
 }
 
@@ -108,13 +108,16 @@ static int allocate(struct agent *a, struct task *t, struct port_binding *b, siz
 		for (size_t j = 0; j < c->n_port_mappings; j++) {
 			const struct td_port_mapping *m = &c->port_mappings[j];
 			int proto = m->protocol < 0 ? TD_TCP : m->protocol;
-			int64_t first = m->range_first != TD_UNSET ? m->range_first : m->container_port;
-			int64_t last = m->range_first != TD_UNSET ? m->range_last : m->container_port;
+			int64_t first =
+			    m->range_first != TD_UNSET ? m->range_first : m->container_port;
+			int64_t last =
+			    m->range_first != TD_UNSET ? m->range_last : m->container_port;
 			for (int64_t p = first; p <= last; p++) {
-				unsigned hp = host ? (unsigned)p
-					      : m->range_first == TD_UNSET && m->host_port != TD_UNSET
-						  ? (unsigned)m->host_port
-						  : 0;
+				unsigned hp =
+				    host ? (unsigned)p
+				    : m->range_first == TD_UNSET && m->host_port != TD_UNSET
+					? (unsigned)m->host_port
+					: 0;
 				if (add(a, t, b, n, ci, proto, (unsigned)p, hp, err) < 0)
 					return sk_wrap(err, "%s port %lld", c->name, (long long)p);
 			}

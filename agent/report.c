@@ -168,7 +168,8 @@ int task_set_containers(struct task *t, int default_stop_s, struct sk_err *err)
 		snprintf(c->name, sizeof c->name, "%s", d->name);
 		driver_container_id(t->id, d->name, c->id);
 		c->essential = taskdef_essential(d);
-		c->stop_timeout_s = d->stop_timeout != TD_UNSET ? (int)d->stop_timeout : default_stop_s;
+		c->stop_timeout_s =
+		    d->stop_timeout != TD_UNSET ? (int)d->stop_timeout : default_stop_s;
 		t->n++;
 	}
 	return 0;

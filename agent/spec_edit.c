@@ -125,7 +125,8 @@ static void edit_annotations(cJSON *root, const struct spec_edit *ed)
 	cJSON *ann = spec_child_object(root, "annotations");
 
 	for (size_t i = 0; i < ed->def->n_docker_labels; i++)
-		spec_set_string(ann, ed->def->docker_labels[i].name, ed->def->docker_labels[i].value);
+		spec_set_string(ann, ed->def->docker_labels[i].name,
+				ed->def->docker_labels[i].value);
 	spec_set_string(ann, "skiff.task", ed->task);
 	spec_set_string(ann, "skiff.container", ed->container);
 	if (ed->log_dir)

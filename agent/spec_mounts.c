@@ -21,7 +21,8 @@ static cJSON *mount_entry(const char *dest, const char *type, const char *src)
 
 static void add_option(cJSON *m, const char *opt)
 {
-	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(m, "options"), cJSON_CreateString(opt));
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(m, "options"),
+			     cJSON_CreateString(opt));
 }
 
 /* Replaces whatever is mounted at DEST (a bind for /etc/hosts, ...). */
@@ -51,7 +52,8 @@ static cJSON *mount_at(cJSON *mounts, const char *dest)
 /* Options of the mount at DEST without those starting with PREFIX. */
 static void drop_option(cJSON *mounts, const char *dest, const char *prefix)
 {
-	cJSON *opts = cJSON_GetObjectItemCaseSensitive(mount_at(mounts, dest), "options"), *o, *next;
+	cJSON *opts = cJSON_GetObjectItemCaseSensitive(mount_at(mounts, dest), "options"), *o,
+	      *next;
 
 	for (o = opts ? opts->child : NULL; o; o = next) {
 		next = o->next;
@@ -94,8 +96,8 @@ static void edit_shm(cJSON *mounts, const struct spec_edit *ed)
 /* The init binary becomes PID 1 and runs the container's command. */
 static void add_init(cJSON *root, cJSON *mounts, const struct spec_edit *ed)
 {
-	cJSON *args = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "process"),
-						       "args");
+	cJSON *args = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "process"), "args");
 
 	if (!cJSON_IsArray(args))
 		return;

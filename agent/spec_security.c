@@ -104,10 +104,10 @@ static void edit_rlimits(cJSON *proc, const struct spec_edit *ed)
 			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 		spec_remove_where(rl, "type", type);
 		cJSON_AddStringToObject(e, "type", type);
-		cJSON_AddNumberToObject(e, "soft", u->soft_limit < 0 ? RLIMIT_UNLIMITED
-								     : (double)u->soft_limit);
-		cJSON_AddNumberToObject(e, "hard", u->hard_limit < 0 ? RLIMIT_UNLIMITED
-								     : (double)u->hard_limit);
+		cJSON_AddNumberToObject(
+		    e, "soft", u->soft_limit < 0 ? RLIMIT_UNLIMITED : (double)u->soft_limit);
+		cJSON_AddNumberToObject(
+		    e, "hard", u->hard_limit < 0 ? RLIMIT_UNLIMITED : (double)u->hard_limit);
 		cJSON_AddItemToArray(rl, e);
 	}
 }
@@ -154,9 +154,9 @@ int spec_edit_security(cJSON *root, const struct spec_edit *ed, struct sk_err *e
 	edit_caps(proc, ed);
 	edit_rlimits(proc, ed);
 	cJSON_DeleteItemFromObjectCaseSensitive(proc, "noNewPrivileges");
-	cJSON_AddBoolToObject(proc, "noNewPrivileges",
-			      listed(c->docker_security_options, c->n_docker_security_options,
-				     "no-new-privileges"));
+	cJSON_AddBoolToObject(
+	    proc, "noNewPrivileges",
+	    listed(c->docker_security_options, c->n_docker_security_options, "no-new-privileges"));
 	edit_devices(lin, ed);
 	edit_sysctls(lin, ed);
 	if (c->privileged == 1) {

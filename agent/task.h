@@ -88,8 +88,8 @@ struct task {
 	int worker_fd;
 	struct port_binding *ports; /* host ports of every container */
 	size_t n_ports;
-	char address[48]; /* awsvpc: the task's address */
-	pid_t pause;	  /* pidMode task: the process holding the PID namespace */
+	char address[48];	    /* awsvpc: the task's address */
+	pid_t pause;		    /* pidMode task: the process holding the PID namespace */
 	unsigned version, reported; /* reported == version: etcd has the latest */
 };
 

@@ -272,7 +272,8 @@ static int check_exits(struct agent *a, struct task *t)
 		if (wanted(a, t) && containers_restart(a, t, c))
 			continue;
 		if (c->essential) {
-			tasks_begin_stop(a, t, c->oom_killed ? REASON_OOM : REASON_ESSENTIAL_EXITED);
+			tasks_begin_stop(a, t,
+					 c->oom_killed ? REASON_OOM : REASON_ESSENTIAL_EXITED);
 			return 1;
 		}
 	}

@@ -102,8 +102,11 @@ static void start_job(void *ctx, int fd)
 	const char *addrs[TD_MAX_CONTAINERS];
 	char address[48] = "";
 	struct sk_err err = {0};
-	struct start_ctx sc = {.as = j->t->def, .index = (size_t)(j->c - j->t->c),
-			       .ports = j->t->ports, .n_ports = j->t->n_ports, .shared = &sh,
+	struct start_ctx sc = {.as = j->t->def,
+			       .index = (size_t)(j->c - j->t->c),
+			       .ports = j->t->ports,
+			       .n_ports = j->t->n_ports,
+			       .shared = &sh,
 			       .addresses = addrs};
 
 	driver_shared_load(j->a->drv, j->t->id, &sh);

@@ -114,7 +114,8 @@ static int do_rm(struct ctl *c, const char *name, struct sk_err *err)
 	struct etcd_kv kv;
 	int rc = ctl_connect(c, err);
 
-	if (rc < 0 || (rc = etcd_get(c->etcd, ctl_key(c, key, "secrets/%s", name), &kv, NULL, err)) < 0)
+	if (rc < 0 ||
+	    (rc = etcd_get(c->etcd, ctl_key(c, key, "secrets/%s", name), &kv, NULL, err)) < 0)
 		return rc;
 	if (rc == 0)
 		return sk_fail(err, 0, "secret %s: not found", name), CTL_ENOTFOUND;

@@ -68,7 +68,8 @@ static void check_expressions(const char *text, struct td_report *rep)
 		if (!cJSON_IsString(x))
 			continue;
 		snprintf(expr, sizeof expr, "memberOf:%s", x->valuestring);
-		snprintf(path, sizeof path, "%splacementConstraints[%zu].expression", prefix, i - 1);
+		snprintf(path, sizeof path, "%splacementConstraints[%zu].expression", prefix,
+			 i - 1);
 		if (constraint_parse(expr, &c, &ce) < 0)
 			td_report_add(rep, text, TD_ERROR, path,
 				      "\"%.100s\": expected attribute:KEY == VALUE or "

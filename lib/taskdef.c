@@ -50,8 +50,7 @@ int taskdef_valid_name(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
 }
 
-int taskdef_parse_ref(const char *ref, char family[TD_NAME_MAX + 1], long *rev,
-		      struct sk_err *err)
+int taskdef_parse_ref(const char *ref, char family[TD_NAME_MAX + 1], long *rev, struct sk_err *err)
 {
 	const char *colon = strchr(ref, ':');
 	size_t n = colon ? (size_t)(colon - ref) : strlen(ref);
@@ -168,7 +167,8 @@ static int parse_root(struct td_walk *w, const cJSON *root, struct taskdef **out
 			const cJSON *tags = cJSON_GetObjectItemCaseSensitive(root, "tags");
 			path = "taskDefinition";
 			doc = cJSON_GetObjectItemCaseSensitive(root, "taskDefinition");
-			if (tags && !cJSON_HasObjectItem(doc, "tags") && (merged = cJSON_Duplicate(doc, 1)))
+			if (tags && !cJSON_HasObjectItem(doc, "tags") &&
+			    (merged = cJSON_Duplicate(doc, 1)))
 				cJSON_AddItemToObject(merged, "tags", cJSON_Duplicate(tags, 1)),
 				    doc = merged;
 		}
@@ -311,8 +311,10 @@ int taskdef_secret_ref(const char *v, struct td_secret_ref *out)
 			      key ? (size_t)(key - name) : strlen(name)) < 0)
 			return -1;
 		if (key && key[1] && key[1] != ':')
-			copy_part(out->json_key, sizeof out->json_key, key + 1, strcspn(key + 1, ":"));
-	} else if (service && res && !strncmp(service, "ssm:", 4) && !strncmp(res, "parameter", 9)) {
+			copy_part(out->json_key, sizeof out->json_key, key + 1,
+				  strcspn(key + 1, ":"));
+	} else if (service && res && !strncmp(service, "ssm:", 4) &&
+		   !strncmp(res, "parameter", 9)) {
 		const char *name = res + 9 + (res[9] == '/');
 		if (copy_part(out->name, sizeof out->name, name, strlen(name)) < 0)
 			return -1;
@@ -341,8 +343,9 @@ int taskdef_each_secret(const struct taskdef *td,
 		const struct td_container *c = &td->containers[i];
 		for (size_t j = 0; j <= c->n_secrets; j++) {
 			const char *from = j < c->n_secrets ? c->secrets[j].value_from
-				: c->repository_credentials ? c->repository_credentials->credentials_parameter
-							    : NULL;
+					   : c->repository_credentials
+					       ? c->repository_credentials->credentials_parameter
+					       : NULL;
 			if (!from || taskdef_secret_ref(from, &r) < 0 || seen(refs, n, &r))
 				continue;
 			if (n < sizeof refs / sizeof refs[0])

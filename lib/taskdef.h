@@ -25,19 +25,19 @@
 typedef struct cJSON cJSON;
 
 /* One set of limits, used by everyone (ECS's own where it has one). */
-#define TD_MAX_BYTES	    (64 * 1024) /* ECS: a task definition is at most 64 KiB */
-#define TD_MAX_CONTAINERS   10		/* ECS: containers per task definition */
-#define TD_NAME_MAX	    255		/* family, container and volume names */
-#define TD_MAX_PORTS	    100		/* port mappings per container (after ranges) */
-#define TD_MAX_CONSTRAINTS  10
-#define TD_MAX_ENV_FILES    10
-#define TD_MAX_LIST	    1024 /* any other list */
-#define TD_DEFAULT_START_S  180	 /* ECS_CONTAINER_START_TIMEOUT default */
-#define TD_EPHEMERAL_LOW    32768 /* dynamic host ports, as the ECS agent picks them */
-#define TD_EPHEMERAL_HIGH   61000
+#define TD_MAX_BYTES	   (64 * 1024) /* ECS: a task definition is at most 64 KiB */
+#define TD_MAX_CONTAINERS  10	       /* ECS: containers per task definition */
+#define TD_NAME_MAX	   255	       /* family, container and volume names */
+#define TD_MAX_PORTS	   100	       /* port mappings per container (after ranges) */
+#define TD_MAX_CONSTRAINTS 10
+#define TD_MAX_ENV_FILES   10
+#define TD_MAX_LIST	   1024	 /* any other list */
+#define TD_DEFAULT_START_S 180	 /* ECS_CONTAINER_START_TIMEOUT default */
+#define TD_EPHEMERAL_LOW   32768 /* dynamic host ports, as the ECS agent picks them */
+#define TD_EPHEMERAL_HIGH  61000
 
 /* Integers and booleans that were not given. */
-#define TD_UNSET INT64_MIN
+#define TD_UNSET  INT64_MIN
 #define TD_NOBOOL (-1)
 
 /* Enumerations: the values are the API's strings, in this order. -1 is unset. */
@@ -47,20 +47,41 @@ enum td_protocol { TD_TCP, TD_UDP };
 enum td_condition { TD_DEP_START, TD_DEP_COMPLETE, TD_DEP_SUCCESS, TD_DEP_HEALTHY };
 enum td_scope { TD_SCOPE_TASK, TD_SCOPE_SHARED };
 enum td_ulimit {
-	TD_UL_CORE, TD_UL_CPU, TD_UL_DATA, TD_UL_FSIZE, TD_UL_LOCKS, TD_UL_MEMLOCK,
-	TD_UL_MSGQUEUE, TD_UL_NICE, TD_UL_NOFILE, TD_UL_NPROC, TD_UL_RSS, TD_UL_RTPRIO,
-	TD_UL_RTTIME, TD_UL_SIGPENDING, TD_UL_STACK
+	TD_UL_CORE,
+	TD_UL_CPU,
+	TD_UL_DATA,
+	TD_UL_FSIZE,
+	TD_UL_LOCKS,
+	TD_UL_MEMLOCK,
+	TD_UL_MSGQUEUE,
+	TD_UL_NICE,
+	TD_UL_NOFILE,
+	TD_UL_NPROC,
+	TD_UL_RSS,
+	TD_UL_RTPRIO,
+	TD_UL_RTTIME,
+	TD_UL_SIGPENDING,
+	TD_UL_STACK
 };
 enum td_log_driver {
-	TD_LOG_JSON_FILE, TD_LOG_SYSLOG, TD_LOG_JOURNALD, TD_LOG_GELF, TD_LOG_FLUENTD,
-	TD_LOG_AWSLOGS, TD_LOG_SPLUNK, TD_LOG_AWSFIRELENS, TD_LOG_LOCAL /* Docker's, not ECS's */
+	TD_LOG_JSON_FILE,
+	TD_LOG_SYSLOG,
+	TD_LOG_JOURNALD,
+	TD_LOG_GELF,
+	TD_LOG_FLUENTD,
+	TD_LOG_AWSLOGS,
+	TD_LOG_SPLUNK,
+	TD_LOG_AWSFIRELENS,
+	TD_LOG_LOCAL /* Docker's, not ECS's */
 };
 enum td_arch { TD_ARCH_X86_64, TD_ARCH_ARM64 };
 
 /* The value names of an enumeration field ("bridge", ...); NULL-terminated. */
-extern const char *const td_network_names[], *const td_ns_mode_names[],
-    *const td_condition_names[], *const td_ulimit_names[], *const td_log_driver_names[],
-    *const td_arch_names[], *const td_protocol_names[];
+extern const char *const td_network_names[],
+    *const td_ns_mode_names[], *const td_condition_names[], *const td_ulimit_names[],
+								*const td_log_driver_names[],
+								    *const td_arch_names[],
+									*const td_protocol_names[];
 
 struct td_kv { /* KeyValuePair, and the entries of string maps */
 	char *name, *value;
@@ -72,7 +93,7 @@ struct td_port_mapping {
 	int protocol;	   /* enum td_protocol, -1: tcp */
 	char *name;	   /* Service Connect: kept, not used */
 	int app_protocol;
-	char *container_port_range; /* "8000-8010" */
+	char *container_port_range;	 /* "8000-8010" */
 	int64_t range_first, range_last; /* parsed from it, else TD_UNSET */
 };
 
@@ -347,8 +368,7 @@ void taskdef_record_resources(const cJSON *record, int64_t *cpu, int64_t *memory
 /* Family and container names: 1-255 letters, digits, '-' and '_'. */
 int taskdef_valid_name(const char *s);
 /* "family" (rev 0: the latest active) or "family:rev". */
-int taskdef_parse_ref(const char *ref, char family[TD_NAME_MAX + 1], long *rev,
-		      struct sk_err *err);
+int taskdef_parse_ref(const char *ref, char family[TD_NAME_MAX + 1], long *rev, struct sk_err *err);
 
 /* Secrets. A valueFrom (or credentialsParameter) names a secret of the
  * cluster's own store: its name, or an AWS ARN whose name part is used

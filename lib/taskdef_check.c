@@ -35,7 +35,8 @@ static void check_unique_names(struct td_walk *w, const struct taskdef *td)
 	}
 	for (size_t i = 0; i < td->n_volumes; i++)
 		for (size_t j = 0; j < i && td->volumes[i].name; j++)
-			if (td->volumes[j].name && !strcmp(td->volumes[i].name, td->volumes[j].name)) {
+			if (td->volumes[j].name &&
+			    !strcmp(td->volumes[i].name, td->volumes[j].name)) {
 				snprintf(p, sizeof p, "volumes[%zu].name", i);
 				td_error(w, p, "\"%s\" is also the name of volumes[%zu]",
 					 td->volumes[i].name, j);
@@ -65,7 +66,8 @@ static void check_resources(struct td_walk *w, const struct taskdef *td)
 		const cJSON *cj = cJSON_GetArrayItem(
 		    cJSON_GetObjectItemCaseSensitive(w->doc, "containerDefinitions"), (int)i);
 		if (m == TD_UNSET && td->memory == TD_UNSET && !cJSON_HasObjectItem(cj, "memory") &&
-		    !cJSON_HasObjectItem(cj, "memoryReservation") && !cJSON_HasObjectItem(w->doc, "memory")) {
+		    !cJSON_HasObjectItem(cj, "memoryReservation") &&
+		    !cJSON_HasObjectItem(w->doc, "memory")) {
 			cpath(p, i, "memory");
 			td_error(w, p, "required (or memoryReservation, or the task's memory)");
 		}
@@ -81,7 +83,8 @@ static void check_resources(struct td_walk *w, const struct taskdef *td)
 		td_error(w, "memory", "the containers reserve %lld MiB, more than the task's %lld",
 			 (long long)mem, (long long)td->memory);
 	if (td->cpu != TD_UNSET && cpu > td->cpu)
-		td_error(w, "cpu", "the containers ask for %lld CPU units, more than the task's %lld",
+		td_error(w, "cpu",
+			 "the containers ask for %lld CPU units, more than the task's %lld",
 			 (long long)cpu, (long long)td->cpu);
 }
 
@@ -148,8 +151,8 @@ struct port_use {
 	size_t container, mapping;
 };
 
-static size_t ports_of(const struct td_container *c, size_t ci, int host,
-		       struct port_use *out, size_t max)
+static size_t ports_of(const struct td_container *c, size_t ci, int host, struct port_use *out,
+		       size_t max)
 {
 	size_t n = 0;
 
@@ -189,8 +192,9 @@ static void check_ports(struct td_walk *w, const struct taskdef *td)
 					continue;
 				snprintf(rest, sizeof rest, "portMappings[%zu]", u[a].mapping);
 				cpath(p, u[a].container, rest);
-				td_error(w, p, "port %lld/%s is mapped twice (containerDefinitions[%zu]."
-					       "portMappings[%zu])",
+				td_error(w, p,
+					 "port %lld/%s is mapped twice (containerDefinitions[%zu]."
+					 "portMappings[%zu])",
 					 (long long)u[a].port, td_protocol_names[u[a].proto],
 					 u[b].container, u[b].mapping);
 				break;
@@ -206,17 +210,17 @@ static void check_ports(struct td_walk *w, const struct taskdef *td)
 					snprintf(rest, sizeof rest, "portMappings[%zu].hostPort",
 						 u[a].mapping);
 					cpath(p, u[a].container, rest);
-					td_error(w, p, "host port %lld/%s is used twice in the task",
-						 (long long)u[a].port,
-						 td_protocol_names[u[a].proto]);
+					td_error(
+					    w, p, "host port %lld/%s is used twice in the task",
+					    (long long)u[a].port, td_protocol_names[u[a].proto]);
 					break;
 				}
 	}
 	free(u);
 }
 
-static int names_container(struct td_walk *w, const struct taskdef *td, size_t i,
-			   const char *name, const char *rest)
+static int names_container(struct td_walk *w, const struct taskdef *td, size_t i, const char *name,
+			   const char *rest)
 {
 	char p[TD_PATH_MAX];
 	int k = index_of(td, name);
@@ -249,7 +253,8 @@ static void check_depends(struct td_walk *w, const struct taskdef *td, size_t i)
 		cpath(p, i, rest);
 		if ((d->condition == TD_DEP_COMPLETE || d->condition == TD_DEP_SUCCESS) &&
 		    taskdef_essential(dep))
-			td_error(w, p, "%s: \"%s\" is essential, so it cannot be waited for to exit",
+			td_error(w, p,
+				 "%s: \"%s\" is essential, so it cannot be waited for to exit",
 				 td_condition_names[d->condition], dep->name);
 		if (d->condition == TD_DEP_HEALTHY && !dep->health_check)
 			td_error(w, p, "HEALTHY: \"%s\" has no healthCheck", dep->name);
@@ -272,15 +277,17 @@ static void check_mounts(struct td_walk *w, const struct taskdef *td, size_t i)
 	}
 	/* One destination per mount: mount points and tmpfs together. */
 	for (size_t a = 0; a < c->n_mount_points + n_tmpfs; a++) {
-		const char *pa = a < c->n_mount_points ? c->mount_points[a].container_path
-						       : lp->tmpfs[a - c->n_mount_points].container_path;
+		const char *pa = a < c->n_mount_points
+				     ? c->mount_points[a].container_path
+				     : lp->tmpfs[a - c->n_mount_points].container_path;
 		for (size_t b = 0; pa && b < a; b++) {
 			const char *pb = b < c->n_mount_points
 					     ? c->mount_points[b].container_path
 					     : lp->tmpfs[b - c->n_mount_points].container_path;
 			if (!pb || strcmp(pa, pb))
 				continue;
-			cpath(p, i, a < c->n_mount_points ? "mountPoints" : "linuxParameters.tmpfs");
+			cpath(p, i,
+			      a < c->n_mount_points ? "mountPoints" : "linuxParameters.tmpfs");
 			td_error(w, p, "%s is mounted twice", pa);
 			break;
 		}
@@ -318,7 +325,8 @@ int taskdef_waits_for(const struct taskdef *td, size_t i, size_t k)
 	if (!name)
 		return 0;
 	for (size_t j = 0; j < c->n_depends_on; j++)
-		if (c->depends_on[j].container_name && !strcmp(c->depends_on[j].container_name, name))
+		if (c->depends_on[j].container_name &&
+		    !strcmp(c->depends_on[j].container_name, name))
 			return 1;
 	for (size_t j = 0; j < c->n_links; j++) {
 		snprintf(link, sizeof link, "%.*s", (int)strcspn(c->links[j], ":"), c->links[j]);

@@ -75,8 +75,8 @@ struct td_walk {
 	struct td_report *rep;
 	const char *text; /* the source, to find line numbers; may be NULL */
 	const cJSON *root;
-	const cJSON *doc; /* the definition being read (inside a wrapper) */
-	int quiet;	  /* inside an ignored subtree: no warnings */
+	const cJSON *doc;	/* the definition being read (inside a wrapper) */
+	int quiet;		/* inside an ignored subtree: no warnings */
 	const void *warned[64]; /* fields warned about already (folded) */
 	struct td_msg *warned_msg[64];
 	size_t n_warned;

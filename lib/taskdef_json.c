@@ -9,7 +9,7 @@
 #include "taskdef_internal.h"
 
 #define SLOT(t, f, type) ((type const *)((const char *)(t) + (f)->off))
-#define COUNT(t, f) (*(const size_t *)((const char *)(t) + (f)->n_off))
+#define COUNT(t, f)	 (*(const size_t *)((const char *)(t) + (f)->n_off))
 
 static cJSON *strings(char *const *v, size_t n)
 {

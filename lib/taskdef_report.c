@@ -29,8 +29,8 @@ void td_path_index(char out[TD_PATH_MAX], const char *path, size_t i)
 	snprintf(out, TD_PATH_MAX, "%s[%zu]", path, i);
 }
 
-static struct td_msg *add(struct td_walk *w, enum td_level level, const char *path,
-			  const char *fmt, va_list ap)
+static struct td_msg *add(struct td_walk *w, enum td_level level, const char *path, const char *fmt,
+			  va_list ap)
 {
 	struct td_report *r = w->rep;
 	char text[600];

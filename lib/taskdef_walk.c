@@ -10,7 +10,7 @@
 #include "taskdef_internal.h"
 
 #define SLOT(t, f, type) ((type *)((char *)(t) + (f)->off))
-#define COUNT(t, f) ((size_t *)((char *)(t) + (f)->n_off))
+#define COUNT(t, f)	 ((size_t *)((char *)(t) + (f)->n_off))
 
 void td_shape_init(const struct td_shape *s, void *target)
 {
@@ -153,8 +153,8 @@ static char *scalar_string(const cJSON *v)
 static void read_string(struct td_walk *w, const struct td_field *f, const cJSON *v,
 			const char *path, void *slot)
 {
-	if (!cJSON_IsString(v) && !((f->flags & TD_ANY_SCALAR) && !cJSON_IsObject(v) &&
-				    !cJSON_IsArray(v))) {
+	if (!cJSON_IsString(v) &&
+	    !((f->flags & TD_ANY_SCALAR) && !cJSON_IsObject(v) && !cJSON_IsArray(v))) {
 		td_error(w, path, "expected a string");
 		return;
 	}
@@ -188,7 +188,7 @@ static void read_scalar(struct td_walk *w, const struct td_field *f, const cJSON
 		if (get_units(v, (f->flags & TD_CPU) != 0, &n) < 0 || !in_range(f, n))
 			range_error(w, path, f,
 				    (f->flags & TD_CPU) ? "CPU units (\"1024\", \"1 vCPU\")"
-						  : "MiB (\"512\", \"1 GB\")");
+							: "MiB (\"512\", \"1 GB\")");
 		else if (slot)
 			*(int64_t *)slot = n;
 		break;
@@ -256,8 +256,8 @@ static void read_strings(struct td_walk *w, const struct td_field *f, const cJSO
 	}
 }
 
-static void read_ints(struct td_walk *w, const struct td_field *f, const cJSON *v,
-		      const char *path, void *target)
+static void read_ints(struct td_walk *w, const struct td_field *f, const cJSON *v, const char *path,
+		      void *target)
 {
 	size_t n = 0, i = 0;
 	const cJSON *e;
@@ -282,8 +282,8 @@ static void read_ints(struct td_walk *w, const struct td_field *f, const cJSON *
 	}
 }
 
-static void read_map(struct td_walk *w, const struct td_field *f, const cJSON *v,
-		     const char *path, void *target)
+static void read_map(struct td_walk *w, const struct td_field *f, const cJSON *v, const char *path,
+		     void *target)
 {
 	size_t n = 0;
 	const cJSON *e;
@@ -346,8 +346,8 @@ static void read_objects(struct td_walk *w, const struct td_field *f, const cJSO
 }
 
 /* Ignored objects are checked against their shape and kept as given. */
-static void read_raw(struct td_walk *w, const struct td_field *f, const cJSON *v,
-		     const char *path, void *target)
+static void read_raw(struct td_walk *w, const struct td_field *f, const cJSON *v, const char *path,
+		     void *target)
 {
 	char child[TD_PATH_MAX];
 	const cJSON *e;

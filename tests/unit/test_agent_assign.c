@@ -11,7 +11,8 @@
 #include "check.h"
 
 static const char *full =
-    "{\"task\":\"t1\",\"desiredStatus\":\"RUNNING\",\"secrets\":{\"db\":\"{\\\"pw\\\":\\\"s3cret\\\"}\","
+    "{\"task\":\"t1\",\"desiredStatus\":\"RUNNING\",\"secrets\":{\"db\":\"{\\\"pw\\\":"
+    "\\\"s3cret\\\"}\","
     "\"plain\":\"hunter2\"},\"taskDefinition\":{\"family\":\"web\",\"revision\":3,"
     "\"networkMode\":\"bridge\",\"containerDefinitions\":[{\"name\":\"app\",\"image\":"
     "\"127.0.0.1:5000/bb:latest\",\"memory\":64,\"stopTimeout\":4,\"portMappings\":"
@@ -122,12 +123,11 @@ TEST(status_json_follows_docs_cluster_md)
 	CHECK(cJSON_GetObjectItem(c0, "exitCode")->valueint == 3);
 	cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(c0, "networkBindings"), 0);
 	CHECK(b && cJSON_GetObjectItem(b, "hostPort")->valueint == 32771);
-	CHECK_STREQ(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c0,
-									       "networkInterfaces"),
-							   0),
-					"privateIpv4Address")
-			->valuestring,
-		    "172.31.0.5");
+	CHECK_STREQ(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c0, "networkInterfaces"), 0),
+				"privateIpv4Address")
+		->valuestring,
+	    "172.31.0.5");
 	CHECK_STREQ(cJSON_GetObjectItem(c1, "status")->valuestring, "STOPPED");
 	CHECK(strstr(cJSON_GetObjectItem(c1, "reason")->valuestring, "HEALTHY") != NULL);
 	cJSON *p0 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "hostPorts"), 0);

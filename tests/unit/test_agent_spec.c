@@ -67,10 +67,14 @@ TEST(bridge_container_with_limits_and_files)
 	    "\"sharedMemorySize\":128,\"tmpfs\":[{\"containerPath\":\"/cache\",\"size\":8,"
 	    "\"mountOptions\":[\"noexec\"]}]}}]}");
 	struct spec_mount vol = {"/var/lib/skiff/volumes/x", "/data", 1};
-	struct spec_edit ed = {.netns_path = "/run/n/t1.web", .hosts_path = "/run/t/web.hosts",
-			       .resolv_path = "/run/r/t1.web.conf", .hostname = "t1",
+	struct spec_edit ed = {.netns_path = "/run/n/t1.web",
+			       .hosts_path = "/run/t/web.hosts",
+			       .resolv_path = "/run/r/t1.web.conf",
+			       .hostname = "t1",
 			       .log_dir = "/var/lib/skiff/logs/t1/web",
-			       .cgroups_path = "skiff/t1/web", .mounts = &vol, .n_mounts = 1,
+			       .cgroups_path = "skiff/t1/web",
+			       .mounts = &vol,
+			       .n_mounts = 1,
 			       .limits = 1};
 	char *s;
 
@@ -78,7 +82,8 @@ TEST(bridge_container_with_limits_and_files)
 		return;
 	s = edit(&ed, td);
 	CHECK(has(s, "\"skiff.task\":\"t1\"") && has(s, "\"skiff.container\":\"web\""));
-	CHECK(has(s, "\"team\":\"a\"") && has(s, "\"run.skiff.log-dir\":\"/var/lib/skiff/logs/t1/web\""));
+	CHECK(has(s, "\"team\":\"a\"") &&
+	      has(s, "\"run.skiff.log-dir\":\"/var/lib/skiff/logs/t1/web\""));
 	CHECK(has(s, "{\"type\":\"network\",\"path\":\"/run/n/t1.web\"}"));
 	CHECK(has(s, "\"hostname\":\"t1\"") && has(s, "{\"type\":\"uts\"}"));
 	CHECK(has(s, "\"limit\":67108864") && has(s, "\"reservation\":33554432"));
@@ -105,16 +110,16 @@ TEST(bridge_container_with_limits_and_files)
 
 TEST(security_capabilities_rlimits_devices_sysctls)
 {
-	struct taskdef *td = def(
-	    "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"c\",\"image\":\"i\","
-	    "\"memory\":64,\"dockerSecurityOptions\":[\"no-new-privileges\"],\"ulimits\":["
-	    "{\"name\":\"nofile\",\"softLimit\":4096,\"hardLimit\":8192},{\"name\":\"core\","
-	    "\"softLimit\":-1,\"hardLimit\":-1}],\"systemControls\":[{\"namespace\":"
-	    "\"net.core.somaxconn\",\"value\":\"1024\"}],\"linuxParameters\":{\"capabilities\":"
-	    "{\"add\":[\"NET_ADMIN\"],\"drop\":[\"NET_RAW\"]},\"initProcessEnabled\":true}}]}");
+	struct taskdef *td =
+	    def("{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"c\",\"image\":\"i\","
+		"\"memory\":64,\"dockerSecurityOptions\":[\"no-new-privileges\"],\"ulimits\":["
+		"{\"name\":\"nofile\",\"softLimit\":4096,\"hardLimit\":8192},{\"name\":\"core\","
+		"\"softLimit\":-1,\"hardLimit\":-1}],\"systemControls\":[{\"namespace\":"
+		"\"net.core.somaxconn\",\"value\":\"1024\"}],\"linuxParameters\":{\"capabilities\":"
+		"{\"add\":[\"NET_ADMIN\"],\"drop\":[\"NET_RAW\"]},\"initProcessEnabled\":true}}]}");
 	struct spec_device dev = {"/dev/fuse", 'c', 10, 229, 0666};
-	struct spec_edit ed = {.hostname = "h", .init_path = "/usr/bin/skiff-agent",
-			       .devices = &dev, .n_devices = 1};
+	struct spec_edit ed = {
+	    .hostname = "h", .init_path = "/usr/bin/skiff-agent", .devices = &dev, .n_devices = 1};
 	char *s;
 
 	if (!td)
@@ -164,8 +169,10 @@ TEST(namespaces_shared_with_the_task_or_the_node)
 	struct taskdef *td = def("{\"family\":\"f\",\"pidMode\":\"task\",\"ipcMode\":\"task\","
 				 "\"networkMode\":\"awsvpc\",\"containerDefinitions\":[{\"name\":"
 				 "\"c\",\"image\":\"i\",\"memory\":64}]}");
-	struct spec_edit ed = {.netns_path = "/run/n/t1", .pid_ns_path = "/proc/42/ns/pid",
-			       .ipc_ns_path = "/run/t/ipc", .shm_dir = "/run/t/shm",
+	struct spec_edit ed = {.netns_path = "/run/n/t1",
+			       .pid_ns_path = "/proc/42/ns/pid",
+			       .ipc_ns_path = "/run/t/ipc",
+			       .shm_dir = "/run/t/shm",
 			       .hostname = "t1"};
 	char *s;
 
@@ -177,8 +184,9 @@ TEST(namespaces_shared_with_the_task_or_the_node)
 	CHECK(has(s, "{\"destination\":\"/dev/shm\",\"type\":\"bind\",\"source\":\"/run/t/shm\""));
 	free(s);
 	taskdef_free(td);
-	td = def("{\"family\":\"f\",\"pidMode\":\"host\",\"ipcMode\":\"none\",\"networkMode\":"
-		 "\"host\",\"containerDefinitions\":[{\"name\":\"c\",\"image\":\"i\",\"memory\":64}]}");
+	td = def(
+	    "{\"family\":\"f\",\"pidMode\":\"host\",\"ipcMode\":\"none\",\"networkMode\":"
+	    "\"host\",\"containerDefinitions\":[{\"name\":\"c\",\"image\":\"i\",\"memory\":64}]}");
 	struct spec_edit host = {.host_network = 1};
 	s = td ? edit(&host, td) : NULL;
 	CHECK(s && !strstr(s, "\"pid\"") && !strstr(s, "\"network\"") && !strstr(s, "\"uts\""));

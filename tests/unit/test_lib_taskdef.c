@@ -38,8 +38,8 @@ static int has(const struct td_report *rep, const char *path, const char *text)
 	return 0;
 }
 
-#define ONE                                                                                      \
-	"{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"busybox\","   \
+#define ONE                                                                                        \
+	"{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"busybox\","       \
 	"\"memory\":64"
 
 TEST(units_strings_nulls_and_empty_arrays)
@@ -71,14 +71,17 @@ TEST(canonical_json_round_trips)
 	static const char *text =
 	    "{\"family\":\"web\",\"networkMode\":\"awsvpc\",\"cpu\":\"1 vcpu\",\"memory\":512,"
 	    "\"pidMode\":\"task\",\"ipcMode\":\"none\",\"tags\":[{\"key\":\"k\",\"value\":\"v\"}],"
-	    "\"runtimePlatform\":{\"cpuArchitecture\":\"X86_64\",\"operatingSystemFamily\":\"LINUX\"},"
+	    "\"runtimePlatform\":{\"cpuArchitecture\":\"X86_64\",\"operatingSystemFamily\":"
+	    "\"LINUX\"},"
 	    "\"volumes\":[{\"name\":\"data\",\"dockerVolumeConfiguration\":{\"scope\":\"shared\","
 	    "\"autoprovision\":true}}],\"containerDefinitions\":[{\"name\":\"app\",\"image\":\"a\","
 	    "\"portMappings\":[{\"containerPort\":80}],\"mountPoints\":[{\"sourceVolume\":\"data\","
 	    "\"containerPath\":\"/d\"}],\"ulimits\":[{\"name\":\"nofile\",\"softLimit\":10,"
 	    "\"hardLimit\":20}],\"healthCheck\":{\"command\":[\"CMD\",\"true\"]},"
-	    "\"dockerLabels\":{\"com.example.x\":\"1\"},\"linuxParameters\":{\"initProcessEnabled\":"
-	    "true,\"tmpfs\":[{\"containerPath\":\"/t\",\"size\":16,\"mountOptions\":[\"mode=1777\"]}]}}]}";
+	    "\"dockerLabels\":{\"com.example.x\":\"1\"},\"linuxParameters\":{"
+	    "\"initProcessEnabled\":"
+	    "true,\"tmpfs\":[{\"containerPath\":\"/"
+	    "t\",\"size\":16,\"mountOptions\":[\"mode=1777\"]}]}}]}";
 	struct td_report rep = {0};
 	struct taskdef *td = parse(text, &rep), *again;
 	cJSON *j1, *j2;
@@ -148,14 +151,15 @@ TEST(every_error_of_a_document_in_one_pass)
 	    "    \"healthCheck\": {\"command\": [\"curl\"], \"interval\": 1},\n"
 	    "    \"essential\": \"yes\"\n"
 	    "  }],\n"
-	    "  \"volumes\": [{\"name\": \"v\", \"efsVolumeConfiguration\": {\"fileSystemId\": \"x\"}}]\n"
+	    "  \"volumes\": [{\"name\": \"v\", \"efsVolumeConfiguration\": {\"fileSystemId\": "
+	    "\"x\"}}]\n"
 	    "}\n";
 
 	CHECK(taskdef_parse(text, strlen(text), &td, &rep, &err) < 0 && td == NULL);
 	CHECK(has(&rep, "family", "expected 1-255 letters"));
 	CHECK(has(&rep, "containerDefinitions[0].memroy", "did you mean \"memory\""));
-	CHECK(has(&rep, "containerDefinitions[0].portMappings[0].containerPort",
-		  "from 1 to 65535"));
+	CHECK(
+	    has(&rep, "containerDefinitions[0].portMappings[0].containerPort", "from 1 to 65535"));
 	CHECK(has(&rep, "containerDefinitions[0].healthCheck.command", "CMD-SHELL"));
 	CHECK(has(&rep, "containerDefinitions[0].healthCheck.interval", "from 5 to 300"));
 	CHECK(has(&rep, "containerDefinitions[0].essential", "true or false"));
@@ -191,13 +195,16 @@ TEST(syntax_and_size_errors)
 TEST(ignored_fields_warn_once_and_are_kept)
 {
 	struct td_report rep = {0};
-	struct taskdef *td = parse(
-	    "{\"family\":\"f\",\"executionRoleArn\":\"arn:r\",\"requiresCompatibilities\":[\"FARGATE\"],"
-	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\",\"memory\":64,\"portMappings\":"
-	    "[{\"containerPort\":1,\"name\":\"p1\"},{\"containerPort\":2,\"name\":\"p2\"},"
-	    "{\"containerPort\":3,\"name\":\"p3\"}],\"logConfiguration\":{\"logDriver\":\"awslogs\","
-	    "\"options\":{\"awslogs-group\":\"g\"}}}]}",
-	    &rep);
+	struct taskdef *td =
+	    parse("{\"family\":\"f\",\"executionRoleArn\":\"arn:r\",\"requiresCompatibilities\":["
+		  "\"FARGATE\"],"
+		  "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\",\"memory\":64,"
+		  "\"portMappings\":"
+		  "[{\"containerPort\":1,\"name\":\"p1\"},{\"containerPort\":2,\"name\":\"p2\"},"
+		  "{\"containerPort\":3,\"name\":\"p3\"}],\"logConfiguration\":{\"logDriver\":"
+		  "\"awslogs\","
+		  "\"options\":{\"awslogs-group\":\"g\"}}}]}",
+		  &rep);
 	CHECK(td != NULL && rep.errors == 0);
 	CHECK(has(&rep, "executionRoleArn", "accepted and ignored"));
 	CHECK(has(&rep, "containerDefinitions[0].portMappings[0].name", "Service Connect"));
@@ -225,8 +232,9 @@ TEST(rules_across_containers)
 	expect_error(ONE "},{\"name\":\"a\",\"image\":\"b\",\"memory\":64}]}",
 		     "containerDefinitions[1].name", "also the name of containerDefinitions[0]");
 	expect_error(ONE ",\"essential\":false}]}", "containerDefinitions", "no essential");
-	expect_error("{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\"}]}",
-		     "containerDefinitions[0].memory", "required");
+	expect_error(
+	    "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\"}]}",
+	    "containerDefinitions[0].memory", "required");
 	expect_error(ONE ",\"links\":[\"db\"]}]}", "containerDefinitions[0].links[0]",
 		     "no container \"db\"");
 	expect_error(ONE ",\"dependsOn\":[{\"containerName\":\"b\",\"condition\":\"HEALTHY\"}]},"
@@ -273,8 +281,8 @@ TEST(rules_across_containers)
 TEST(port_ranges)
 {
 	struct td_report rep = {0};
-	struct taskdef *td = parse(ONE ",\"portMappings\":[{\"containerPortRange\":\"9000-9003\"}]}]}",
-				   &rep);
+	struct taskdef *td =
+	    parse(ONE ",\"portMappings\":[{\"containerPortRange\":\"9000-9003\"}]}]}", &rep);
 	CHECK(td != NULL);
 	if (td)
 		CHECK(td->containers[0].port_mappings[0].range_first == 9000 &&
@@ -289,9 +297,11 @@ TEST(secret_references)
 {
 	struct td_secret_ref r;
 
-	CHECK(taskdef_secret_ref("db-pass", &r) == 0 && !strcmp(r.name, "db-pass") && !r.json_key[0]);
+	CHECK(taskdef_secret_ref("db-pass", &r) == 0 && !strcmp(r.name, "db-pass") &&
+	      !r.json_key[0]);
 	CHECK(taskdef_secret_ref("/prod/db/pass", &r) == 0 && !strcmp(r.name, "prod/db/pass"));
-	CHECK(taskdef_secret_ref("arn:aws:secretsmanager:us-east-1:123:secret:db-AbCdEf", &r) == 0 &&
+	CHECK(taskdef_secret_ref("arn:aws:secretsmanager:us-east-1:123:secret:db-AbCdEf", &r) ==
+		  0 &&
 	      !strcmp(r.name, "db-AbCdEf"));
 	CHECK(taskdef_secret_ref("arn:aws:secretsmanager:us-east-1:123:secret:db:password::", &r) ==
 		  0 &&
@@ -312,7 +322,8 @@ static int count(void *ctx, const struct td_secret_ref *ref)
 TEST(resources_and_secrets_of_a_definition)
 {
 	struct taskdef *td = parse(
-	    "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\",\"memory\":"
+	    "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\","
+	    "\"memory\":"
 	    "256,\"memoryReservation\":64,\"cpu\":100,\"secrets\":[{\"name\":\"A\",\"valueFrom\":"
 	    "\"s1\"},{\"name\":\"B\",\"valueFrom\":\"s1\"}],\"repositoryCredentials\":{"
 	    "\"credentialsParameter\":\"reg\"}},{\"name\":\"c\",\"image\":\"b\",\"memory\":32}]}",
