@@ -6,7 +6,10 @@
 # task UNHEALTHY and the scheduler replacing it, two tasks of one service on
 # one node with dynamic host ports, awsvpc tasks reaching each other, a
 # secret in a container's environment but in no describe and no log,
-# environment files, ulimits and the init of initProcessEnabled.
+# environment files, ulimits, the init of initProcessEnabled, pidMode task,
+# dockerLabels, an exit recorded late by its monitor, a task definition's
+# placement constraint, repositoryCredentials against a registry with
+# basic auth, and the retention of logs on the node.
 . "$(dirname "$0")/../lib.sh"
 ETCD_PORT=22479 REG_PORT=25100 CLUSTER=tdhost
 . "$SKIFF_TOP/tests/fixtures/cluster_env.sh"
@@ -203,13 +206,47 @@ until_true 20 task_is "$lt" STOPPED
 [ "$(describe "$lt" | jq -r '.containers[0].exitCode')" = 5 ] && pass "exit code 5 reported, not a guessed 137" ||
 	fail "late exit record" "$(describe "$lt" | jq -c .containers)"
 
-# --- logs of tasks the node forgot go after --log-retention
+# --- a second node, reached through the task definition's placement
+# constraint; it pulls from a registry with basic auth using
+# repositoryCredentials from the secret store
 mkdir -p "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/new-task/c"
 echo old >"$T_DIR/b/data/logs/old-task/c/stdout.log"
 echo new >"$T_DIR/b/data/logs/new-task/c/stdout.log"
 touch -d '2 hours ago' "$T_DIR/b/data/logs/old-task/c/stdout.log" "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/old-task"
-start_agent b --bridge skd1 --bridge-subnet 172.30.12.1/24 --log-retention 3600
+AUTH_PORT=$((REG_PORT + 1))
+htpasswd -Bbc "$T_DIR/htpasswd" bob pw >/dev/null 2>&1
+printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\nauth: {htpasswd: {realm: r, path: %s}}\n' \
+	"$T_DIR/authreg" $AUTH_PORT "$T_DIR/htpasswd" >"$T_DIR/authreg.yml"
+docker-registry serve "$T_DIR/authreg.yml" >"$T_DIR/authreg.log" 2>&1 &
+T_PIDS+=($!)
+until_true 10 curl -s -o /dev/null http://127.0.0.1:$AUTH_PORT/v2/
+skopeo copy -q --dest-tls-verify=false --dest-creds bob:pw oci:"$T_DIR/img/oci:bb" \
+	docker://127.0.0.1:$AUTH_PORT/private/bb:1 >>"$T_DIR/authreg.log" 2>&1
+start_agent b --bridge skd1 --bridge-subnet 172.30.12.1/24 --log-retention 3600 \
+	--insecure-registry 127.0.0.1:$AUTH_PORT
 until_true 10 node_present b
+printf '{"username":"bob","password":"pw"}' | $CTL secret put registry/bob >/dev/null
+for creds in yes no; do
+	extra=""
+	[ $creds = yes ] && extra=',"repositoryCredentials":{"credentialsParameter":"arn:aws:secretsmanager:us-east-1:1:secret:registry/bob"}'
+	cat >"$T_DIR/priv-$creds.json" <<EOT
+{"family":"priv-$creds","placementConstraints":[{"type":"memberOf","expression":"attribute:node.id == b"}],
+ "containerDefinitions":[{"name":"c","image":"127.0.0.1:$AUTH_PORT/private/bb:1","memory":32$extra,
+  "command":["/bin/sh","-c","exit 3"]}]}
+EOT
+	register "$T_DIR/priv-$creds.json" >/dev/null
+done
+p1=$($CTL task run priv-yes) p2=$($CTL task run priv-no)
+until_true 60 task_is "$p1" STOPPED && until_true 30 task_is "$p2" STOPPED
+d1=$(describe "$p1") d2=$(describe "$p2")
+[ "$(jq -r '.node + " " + (.containers[0].exitCode|tostring)' <<<"$d1")" = "b 3" ] &&
+	pass "placement constraint puts the task on b; repositoryCredentials pull from the private registry" ||
+	fail "repositoryCredentials" "$(jq -c '{node,stoppedReason,detail,containers}' <<<"$d1")"
+[ "$(jq -r .stoppedReason <<<"$d2")" = TaskFailedToStart ] && jq -r .detail <<<"$d2" | grep -q "no credentials were given" &&
+	pass "without repositoryCredentials the pull is refused (TaskFailedToStart: no credentials)" ||
+	fail "no credentials" "$(jq -c '{stoppedReason,detail}' <<<"$d2")"
+
+# --- logs of tasks the node forgot go after --log-retention
 gone() { [ ! -e "$T_DIR/b/data/logs/old-task" ]; }
 until_true 10 gone && [ -e "$T_DIR/b/data/logs/new-task/c/stdout.log" ] &&
 	pass "logs older than --log-retention removed, newer ones kept" || fail "log retention" "$(ls -R "$T_DIR/b/data/logs")"
