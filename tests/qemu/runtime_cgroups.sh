@@ -13,7 +13,7 @@ RT=$SKIFF_BIN/skiff-runtime
 base=$T_DIR/config.json
 mk() { jq -c "$@" "$base"; }
 oom=$(mk '.linux.resources = {"memory":{"limit":33554432}}
-	| .process.args = ["sh","-c","echo hog-start; x=$(head -c 200000000 /dev/zero | tr \"\\0\" a); echo hog-survived"]')
+	| .process.args = ["sh","-c","echo hog-start; x=$(yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -c 200000000); echo hog-survived"]')
 pids=$(mk '.linux.resources = {"pids":{"limit":20}}
 	| .process.args = ["sh","-c",$script]' --arg script '
 		# ash exits when a fork fails: the fork loop runs in a shell of its
@@ -47,13 +47,15 @@ files:
       b=/tmp/bundle
       mkdir -p \$b/rootfs/bin \$b/rootfs/proc \$b/rootfs/sys \$b/rootfs/dev \$b/rootfs/tmp
       cp /bin/busybox \$b/rootfs/bin/
-      for a in sh head tr seq sleep cat sed echo; do ln -s busybox \$b/rootfs/bin/\$a; done
+      for a in sh head tr seq sleep cat sed echo yes; do ln -s busybox \$b/rootfs/bin/\$a; done
       rt=/usr/bin/skiff-runtime
       oneline() { tr -d '\n\t '; echo; }
       cp /etc/rt/oom.json \$b/config.json
       \$rt run -d -b \$b oom
       echo MEMORY-MAX=\$(cat /sys/fs/cgroup/skiff/oom/memory.max)
-      for i in \$(seq 100); do \$rt state oom | grep -q stopped && break; sleep 0.2; done
+      # Under TCG on a loaded host reaching the limit can take long: poll
+      # (up to 180 s) until the monitor has recorded the exit.
+      for i in \$(seq 900); do \$rt state oom | grep -q exitCode && break; sleep 0.2; done
       echo OOM-STATE=\$(\$rt state oom | oneline)
       echo OOM-LOG=\$(cat /run/skiff-runtime/oom/stdout.log | tr '\n' ' ')
       \$rt delete oom && echo OOM-DELETED=\$(test -e /sys/fs/cgroup/skiff/oom && echo no || echo yes)
@@ -73,7 +75,7 @@ SPEC
 build_image "$T_DIR/spec.yaml" "$T_DIR/img"
 log=$T_DIR/console.log
 boot "$T_DIR/img" "$log"
-if ! wait_line "$log" 'RT-DONE' 240 >/dev/null; then
+if ! wait_line "$log" 'RT-DONE' 290 >/dev/null; then
 	fail "guest test script finishes" "no RT-DONE line"
 	tail -n 30 "$log"
 	exit 1
