@@ -319,6 +319,11 @@ int oci_spec_parse(const char *text, struct oci_spec *s, struct sk_err *err)
 	    oci_parse_mounts(s->json, s, err) < 0 || parse_hooks(s->json, s, err) < 0 ||
 	    parse_annotations(s->json, s, err) < 0 || oci_parse_linux(s->json, s, err) < 0)
 		return -1;
+	/* An empty name means "leave it alone", as in runc. */
+	if (s->hostname && !*s->hostname)
+		s->hostname = NULL;
+	if (s->domainname && !*s->domainname)
+		s->domainname = NULL;
 	return 0;
 }
 
@@ -349,6 +354,7 @@ void oci_spec_free(struct oci_spec *s)
 	free(s->masked);
 	free(s->readonly);
 	free(s->sysctl);
+	free(s->res.dev_rules);
 	for (int k = 0; k < HOOK_KINDS; k++) {
 		for (int i = 0; i < s->hooks[k].n; i++) {
 			free(s->hooks[k].v[i].args);

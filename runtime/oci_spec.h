@@ -87,6 +87,15 @@ struct oci_hooks {
 	int n;
 };
 
+/* One linux.resources.devices rule; access bits as the kernel's
+ * BPF_DEVCG_ACC_* (m 1, r 2, w 4). */
+struct oci_dev_rule {
+	int allow;
+	char type;            /* 'a', 'c' or 'b' */
+	int64_t major, minor; /* -1: any */
+	unsigned access;
+};
+
 /* Values are -1 ("unset") unless the config gives them; swap/memory may
  * also be -2 for "max" (OCI's -1). */
 struct oci_resources {
@@ -96,6 +105,9 @@ struct oci_resources {
 	int64_t pids_limit;
 	const char *cpuset_cpus, *cpuset_mems;
 	cJSON *unified; /* object of file -> value */
+	struct oci_dev_rule *dev_rules;
+	int ndev_rules;
+	int has_limits; /* something besides device rules */
 };
 
 struct oci_sysctl {
@@ -140,6 +152,13 @@ void oci_process_free(struct oci_process *p);
 int oci_ns_flag(const char *name);
 const char *oci_ns_name(int flag);
 const struct oci_ns *oci_spec_ns(const struct oci_spec *spec, int flag);
+
+/* 1 when the container gets a namespace of type FLAG of its own: a new
+ * one, or one joined by a path that is not the runtime's own. */
+int oci_spec_owns_ns(const struct oci_spec *spec, int flag);
+/* Refuses a host name, domain name or sysctl that would be written in a
+ * namespace the container shares with the host (oci_validate.c). */
+int oci_spec_check_host_safe(const struct oci_spec *spec, struct sk_err *err);
 
 /* Shares (2..262144) to cgroup v2 cpu.weight (1..10000), as crun does. */
 uint64_t oci_shares_to_weight(uint64_t shares);

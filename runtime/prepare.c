@@ -52,16 +52,29 @@ int spec_seccomp_filter(const struct oci_spec *spec, void **out, struct sk_err *
 	return rc < 0 ? sk_wrap(err, "config.json") : 0;
 }
 
+/* Device rules alone are skipped when cgroups are disabled on purpose
+ * (crun does the same); limits are never silently dropped. */
 static int choose_cgroup(const struct rt_global *g, struct container *c, struct sk_err *err)
 {
+	const struct oci_resources *r = &c->spec.res;
+	const char *missing;
+
 	if (!g->no_cgroups && cgroup2_available()) {
+		if (r->has_limits && (missing = cgroup2_missing_controller(r)))
+			return sk_fail(err, 0, "config.json: linux.resources: the cgroup v2 "
+					       "hierarchy at %s has no %s controller (a hybrid "
+					       "host binds it to cgroup v1)",
+				       cgroup2_root(), missing);
 		cgroup2_path(&c->spec, c->id, c->cgroup, sizeof c->cgroup);
 		return 0;
 	}
-	if (c->spec.res.present)
+	if (r->has_limits || (r->ndev_rules && !g->no_cgroups))
 		return sk_fail(err, 0, "config.json: linux.resources: %s",
 			       g->no_cgroups ? "cgroups are disabled (--cgroup-manager disabled)"
-					     : "no cgroup v2 file system at " CGROUP_ROOT);
+					     : "no cgroup v2 file system at " CGROUP_ROOT
+					       " or " CGROUP_HYBRID);
+	if (r->ndev_rules)
+		sk_warn("config.json: linux.resources.devices: not enforced: cgroups are disabled");
 	return 0;
 }
 
@@ -93,8 +106,8 @@ int container_prepare(const struct rt_global *g, const char *id, const char *bun
 		return -1;
 	if (!oci_spec_ns(&c->spec, CLONE_NEWNS))
 		return sk_fail(err, 0, "config.json: linux.namespaces: a mount namespace is required");
-	if ((c->spec.hostname || c->spec.domainname) && !oci_spec_ns(&c->spec, CLONE_NEWUTS))
-		return sk_fail(err, 0, "config.json: hostname: needs a uts namespace");
+	if (oci_spec_check_host_safe(&c->spec, err) < 0)
+		return sk_wrap(err, "config.json");
 	rt_now_rfc3339(c->created, sizeof c->created);
 	return make_dir(g, c, err);
 }
