@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -21,20 +22,39 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-int cgroup2_available(void)
+static int is_cgroup2(const char *path)
 {
 	struct statfs st;
-	return statfs(CGROUP_ROOT, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+	return statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+const char *cgroup2_root(void)
+{
+	static const char *root;
+	static int known;
+
+	if (!known) {
+		root = is_cgroup2(CGROUP_ROOT)	     ? CGROUP_ROOT
+		       : is_cgroup2(CGROUP_HYBRID) ? CGROUP_HYBRID
+						   : NULL;
+		known = 1;
+	}
+	return root;
+}
+
+int cgroup2_available(void)
+{
+	return cgroup2_root() != NULL;
 }
 
 void cgroup2_path(const struct oci_spec *spec, const char *id, char *buf, size_t size)
 {
-	const char *p = spec->cgroups_path;
+	const char *p = spec->cgroups_path, *root = cgroup2_root();
 
 	if (p && *p)
-		snprintf(buf, size, "%s%s%s", CGROUP_ROOT, p[0] == '/' ? "" : "/", p);
+		snprintf(buf, size, "%s%s%s", root, p[0] == '/' ? "" : "/", p);
 	else
-		snprintf(buf, size, "%s/skiff/%s", CGROUP_ROOT, id);
+		snprintf(buf, size, "%s/skiff/%s", root, id);
 }
 
 static int write_in(const char *dir, const char *file, const char *value, struct sk_err *err)
@@ -49,7 +69,7 @@ static int write_in(const char *dir, const char *file, const char *value, struct
 static int enable_controllers(const char *path, const char *controllers, struct sk_err *err)
 {
 	char dir[4096];
-	size_t root_len = strlen(CGROUP_ROOT);
+	size_t root_len = strlen(cgroup2_root());
 
 	snprintf(dir, sizeof dir, "%s", path);
 	for (char *p = dir + root_len; p && *p;) {
@@ -72,6 +92,29 @@ static void controllers_needed(const struct oci_resources *r, char *buf, size_t 
 										     : "",
 		 r->pids_limit != -1 ? "+pids " : "",
 		 r->cpuset_cpus || r->cpuset_mems ? "+cpuset" : "");
+}
+
+const char *cgroup2_missing_controller(const struct oci_resources *r)
+{
+	char want[64], path[256];
+	SK_AUTOFREE char *have = NULL;
+
+	controllers_needed(r, want, sizeof want);
+	snprintf(path, sizeof path, "%s/cgroup.controllers", cgroup2_root());
+	if (rt_read_file(path, 4096, &have, NULL) < 0)
+		return NULL;
+	for (char *tok = strtok(want, " "); tok; tok = strtok(NULL, " ")) {
+		static char name[16];
+		snprintf(name, sizeof name, "%s", tok + 1);
+		size_t n = strlen(name);
+		const char *p = have;
+		while ((p = strstr(p, name)) && ((p > have && p[-1] != ' ') ||
+						 (p[n] && p[n] != ' ' && p[n] != '\n')))
+			p += n;
+		if (!p)
+			return name;
+	}
+	return NULL;
 }
 
 static void format_limit(int64_t v, char *buf, size_t size)
@@ -184,13 +227,12 @@ long cgroup2_oom_kills(const char *path)
 	return p ? strtol(p + 9, NULL, 10) : 0;
 }
 
-int cgroup2_kill(const char *path, int sig, struct sk_err *err)
+/* Signals the processes listed in PATH/cgroup.procs. */
+static int signal_procs(const char *path, int sig, struct sk_err *err)
 {
 	char file[4096];
 	SK_AUTOFREE char *text = NULL;
 
-	if (sig == SIGKILL && write_in(path, "cgroup.kill", "1", NULL) == 0)
-		return 0;
 	snprintf(file, sizeof file, "%s/cgroup.procs", path);
 	if (rt_read_file(file, 1 << 20, &text, err) < 0)
 		return -1;
@@ -205,17 +247,55 @@ int cgroup2_kill(const char *path, int sig, struct sk_err *err)
 	return 0;
 }
 
+/* Calls FN on every cgroup below PATH, children first, then on PATH. */
+static int walk(const char *path, int (*fn)(const char *, int, struct sk_err *), int arg,
+		struct sk_err *err)
+{
+	char child[4096];
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int rc = 0;
+
+	while (d && rc == 0 && (e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+			rc = walk(child, fn, arg, err);
+		}
+	if (d)
+		closedir(d);
+	return rc < 0 ? -1 : fn(path, arg, err);
+}
+
+int cgroup2_kill(const char *path, int sig, struct sk_err *err)
+{
+	if (sig == SIGKILL && write_in(path, "cgroup.kill", "1", NULL) == 0)
+		return 0;
+	return walk(path, signal_procs, sig, err);
+}
+
+static int remove_one(const char *path, int unused, struct sk_err *err)
+{
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	return sk_fail(err, errno, "rmdir %s", path);
+}
+
+/* Processes a container left in child cgroups die with it: cgroup.kill
+ * covers the subtree, then the tree goes bottom up. */
 int cgroup2_destroy(const char *path, struct sk_err *err)
 {
 	struct timespec ts = {0, 5 * 1000 * 1000};
+	struct sk_err last = {0};
 
-	for (int i = 0; i < 200; i++) {
-		if (rmdir(path) == 0 || errno == ENOENT)
+	for (int i = 0; i < 400; i++) {
+		if (walk(path, remove_one, 0, &last) == 0)
 			return 0;
-		if (errno != EBUSY)
-			return sk_fail(err, errno, "rmdir %s", path);
+		if (last.errnum != EBUSY)
+			break;
 		cgroup2_kill(path, SIGKILL, NULL);
 		nanosleep(&ts, NULL);
 	}
-	return sk_fail(err, EBUSY, "rmdir %s", path);
+	if (err)
+		*err = last;
+	return -1;
 }

@@ -4,6 +4,8 @@
 #include "oci_internal.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int parse_memory(cJSON *res, struct oci_resources *r, struct sk_err *err)
@@ -93,14 +95,72 @@ static int parse_unified(cJSON *res, struct oci_resources *r, struct sk_err *err
 	return 0;
 }
 
+static int parse_access(const char *s, const char *path, unsigned *out, struct sk_err *err)
+{
+	*out = 0;
+	for (const char *p = s ? s : "rwm"; *p; p++) {
+		const char *at = strchr("mrw", *p);
+		if (!at)
+			return sk_fail(err, 0, "%s.access: \"%s\" is not made of r, w and m", path, s);
+		*out |= 1u << (at - "mrw");
+	}
+	return 0;
+}
+
+static int parse_dev_rule(cJSON *o, const char *path, struct oci_dev_rule *r, struct sk_err *err)
+{
+	static const char *const keys[] = {"allow", "type", "major", "minor", "access", NULL};
+	const char *type = NULL, *access = NULL;
+
+	if (!cJSON_IsObject(o))
+		return sk_fail(err, 0, "%s: expected an object", path);
+	r->major = r->minor = -1;
+	if (json_known_keys(o, path, keys, err) < 0 ||
+	    json_bool(o, "allow", path, &r->allow, err) < 0 ||
+	    json_string(o, "type", path, &type, err) < 0 ||
+	    json_int(o, "major", path, -1, 0xfff, &r->major, err) < 0 ||
+	    json_int(o, "minor", path, -1, 0xfffff, &r->minor, err) < 0 ||
+	    json_string(o, "access", path, &access, err) < 0 ||
+	    parse_access(access, path, &r->access, err) < 0)
+		return -1;
+	if (!cJSON_IsBool(cJSON_GetObjectItem(o, "allow")))
+		return sk_fail(err, 0, "%s.allow: missing", path);
+	if (type && (strlen(type) != 1 || !strchr("acb", type[0])))
+		return sk_fail(err, 0, "%s.type: expected one of a, c, b", path);
+	r->type = type ? type[0] : 'a';
+	return 0;
+}
+
+static int parse_devices(cJSON *res, struct oci_resources *r, struct sk_err *err)
+{
+	cJSON *arr = NULL, *it;
+	char path[64];
+
+	if (json_array(res, "devices", "linux.resources", &arr, err) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	r->dev_rules = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *r->dev_rules);
+	if (!r->dev_rules)
+		return sk_fail(err, ENOMEM, "allocate");
+	cJSON_ArrayForEach(it, arr)
+	{
+		json_index(path, sizeof path, "linux.resources.devices", r->ndev_rules);
+		if (parse_dev_rule(it, path, &r->dev_rules[r->ndev_rules], err) < 0)
+			return -1;
+		r->ndev_rules++;
+	}
+	return 0;
+}
+
 /* With LINUX_ NULL, only resets R to "nothing set". */
 int oci_parse_resources(cJSON *linux_, struct oci_resources *r, struct sk_err *err)
 {
-	static const char *const keys[] = {"memory", "cpu", "pids", "unified", NULL};
+	static const char *const keys[] = {"devices", "memory", "cpu", "pids", "unified", NULL};
 	cJSON *res = NULL;
 
 	if (!linux_) {
-		*r = (struct oci_resources){0, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL};
+		*r = (struct oci_resources){0, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL, NULL, 0, 0};
 		return 0;
 	}
 	if (json_object(linux_, "resources", "linux", &res, err) < 0)
@@ -110,7 +170,11 @@ int oci_parse_resources(cJSON *linux_, struct oci_resources *r, struct sk_err *e
 	r->present = 1;
 	if (json_known_keys(res, "linux.resources", keys, err) < 0 ||
 	    parse_memory(res, r, err) < 0 || parse_cpu(res, r, err) < 0 ||
-	    parse_pids(res, r, err) < 0 || parse_unified(res, r, err) < 0)
+	    parse_pids(res, r, err) < 0 || parse_unified(res, r, err) < 0 ||
+	    parse_devices(res, r, err) < 0)
 		return -1;
+	for (cJSON *it = res->child; it; it = it->next)
+		if (strcmp(it->string, "devices") != 0)
+			r->has_limits = 1;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "cgroup2.h"
 #include "cleanup.h"
 #include "container.h"
+#include "devcg.h"
 #include "state.h"
 #include "util.h"
 
@@ -61,6 +62,7 @@ static int setup_from_outside(struct container *c, struct sk_err *err)
 			return sk_wrap(err, "process.oomScoreAdj");
 	}
 	if (c->cgroup[0] && (cgroup2_create(c->cgroup, &s->res, err) < 0 ||
+			     devcg_attach(c->cgroup, s, err) < 0 ||
 			     cgroup2_enter(c->cgroup, c->pid, err) < 0))
 		return -1;
 	SK_AUTOFREE char *state = state_hook_json(c, "creating");

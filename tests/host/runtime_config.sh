@@ -93,6 +93,54 @@ expect "readonly /proc/sys" "Read-only file system"
 config '.linux.sysctl = {"net.ipv4.ip_forward":"1","kernel.shmmax":"12345678"} | .process.args = ["sh","-c","cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax"]'
 run_out sysctl
 expect "linux.sysctl applied" "$(printf '1\n12345678')"
+# A sysctl, host name or domain name outside a namespace of the
+# container's own would change the host: refused by key, host unchanged.
+host_values() { cat /proc/sys/net/ipv4/ping_group_range /proc/sys/fs/mqueue/queues_max; hostname; domainname; }
+before=$(host_values)
+for c in 'network#.linux.sysctl = {"net.ipv4.ping_group_range":"0 0"}#linux.sysctl.net.ipv4.ping_group_range: the container has no network namespace of its own' \
+	'ipc#.linux.sysctl = {"fs.mqueue.queues_max":"77"}#linux.sysctl.fs.mqueue.queues_max: the container has no ipc namespace of its own' \
+	'uts#del(.hostname) | .linux.sysctl = {"kernel.hostname":"pwned"}#linux.sysctl.kernel.hostname: the container has no uts namespace of its own' \
+	'uts#.hostname = "pwned"#hostname: needs a uts namespace of the container' \
+	'uts#del(.hostname) | .domainname = "pwned"#domainname: needs a uts namespace' \
+	'none#.linux.sysctl = {"vm.swappiness":"1"}#linux.sysctl.vm.swappiness: not in a namespace of the container' \
+	'none#.hostname = "h" | .linux.sysctl = {"kernel.hostname":"pwned"}#linux.sysctl.kernel.hostname: conflicts with "hostname"' \
+	'none#.domainname = "a" | .linux.sysctl = {"kernel.domainname":"b"}#linux.sysctl.kernel.domainname: "b" conflicts with domainname "a"'; do
+	IFS='#' read -r ns edit want <<<"$c"
+	[ -n "$want" ] || { fail "case $c" "malformed"; continue; }
+	config ".linux.namespaces |= map(select(.type != \"$ns\")) | $edit | .process.args = [\"true\"]"
+	run_out hostsafe
+	expect "refused: $edit without its own $ns namespace" "skiff-runtime: fatal: config.json: $want"
+done
+check "host sysctls, host name and domain name unchanged" test "$(host_values)" = "$before"
+ip netns add skiff-rt-hostnet 2>/dev/null && umount /run/netns/skiff-rt-hostnet &&
+	mount --bind /proc/self/ns/net /run/netns/skiff-rt-hostnet
+config '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/skiff-rt-hostnet" else . end) | .linux.sysctl = {"net.ipv4.ping_group_range":"0 0"}'
+run_out hostnetjoin
+expect "joining the host's own network namespace counts as none" "linux.sysctl.net.ipv4.ping_group_range: the container has no network namespace of its own"
+umount /run/netns/skiff-rt-hostnet 2>/dev/null; ip netns del skiff-rt-hostnet 2>/dev/null
+config '.linux.sysctl = {"net.ipv4.ping_group_range":"0 0","fs.mqueue.queues_max":"77"} | .domainname = "dom" | .process.args = ["sh","-c","cat /proc/sys/net/ipv4/ping_group_range /proc/sys/fs/mqueue/queues_max; hostname; cat /proc/sys/kernel/domainname"]'
+run_out sysctlns
+expect "namespaced sysctls and names apply inside" "$(printf '0\t0\n77\nskiff\ndom')"
+check "and leave the host alone" test "$(host_values)" = "$before"
+
+# The device cgroup (a BPF program on the cgroup v2 hierarchy; on a hybrid
+# host the one at /sys/fs/cgroup/unified): a device node the rules do not
+# allow cannot be opened even when it is there; an allowed one can.
+devcfg='.linux.resources = {"devices":[{"allow":false,"access":"rwm"}]}
+	| .mounts += [{"destination":"/dev/loop-control","type":"bind","source":"/dev/loop-control","options":["bind"]}]
+	| .process.args = ["sh","-c","(exec 3</dev/loop-control && echo loop-control-opened) 2>&1; echo x >/dev/null && echo null-ok; head -c 4 /dev/zero | wc -c"]'
+config "$devcfg"
+run_out devdeny
+expect "device cgroup: a device outside the rules is denied" "can't open /dev/loop-control: Operation not permitted"
+expect "device cgroup: /dev/null is allowed by default" "null-ok"
+expect "device cgroup: /dev/zero is readable" "$(printf '\n4')"
+config "$devcfg"' | .linux.resources.devices += [{"allow":true,"type":"c","major":10,"minor":237,"access":"rw"}]'
+run_out devallow
+expect "device cgroup: an allow rule lets it open" "loop-control-opened"
+config "$devcfg"' | .linux.resources.devices += [{"allow":true,"type":"c","major":10,"minor":237,"access":"w"}]'
+run_out devaccess
+expect "device cgroup: access letters count (w does not allow a read)" "Operation not permitted"
+
 config '.process.oomScoreAdj = 123 | .process.noNewPrivileges = true | .process.args = ["sh","-c","cat /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status"]'
 run_out oomadj
 expect "oomScoreAdj" "123"
@@ -128,7 +176,7 @@ check "failed create leaves no state" test ! -e "$RT_ROOT/hookfail"
 for c in '.linux.intelRdt = {"closID":"x"}|linux.intelRdt: not supported' \
 	'.process.terminal = true|process.terminal: true is not supported' \
 	'.process.apparmorProfile = "x"|process.apparmorProfile: not supported' \
-	'.linux.resources = {"devices":[{"allow":false,"access":"rwm"}]}|linux.resources.devices: not supported' \
+	'.linux.resources = {"devices":[{"allow":false,"access":"x"}]}|linux.resources.devices[0].access: "x" is not made of r, w and m' \
 	'.process.user.uid = "root"|process.user.uid: expected a number' \
 	'.process.rlimits = [{"type":"RLIMIT_BOGUS","soft":1,"hard":1}]|process.rlimits[0].type: unknown rlimit "RLIMIT_BOGUS"' \
 	'.process.capabilities.bounding = ["CAP_BOGUS"]|process.capabilities.bounding[0]: unknown capability "CAP_BOGUS"' \
