@@ -117,14 +117,16 @@ int caps_apply(const struct oci_caps *caps, struct sk_err *err)
 	struct __user_cap_data_struct data[2];
 	/* An ambient capability must also be inheritable; runc's default
 	 * spec lists ambient ones without inheritable, so add them. */
-	uint64_t inheritable = caps->inheritable | caps->ambient;
+	/* Capabilities the running kernel does not know are left out. */
+	uint64_t known = cap_last() >= 63 ? ~0ULL : (1ULL << (cap_last() + 1)) - 1;
+	uint64_t inheritable = (caps->inheritable | caps->ambient) & known;
 
 	for (int i = 0; i < 2; i++) {
-		data[i].effective = (uint32_t)(caps->effective >> (32 * i));
-		data[i].permitted = (uint32_t)(caps->permitted >> (32 * i));
+		data[i].effective = (uint32_t)((caps->effective & known) >> (32 * i));
+		data[i].permitted = (uint32_t)((caps->permitted & known) >> (32 * i));
 		data[i].inheritable = (uint32_t)(inheritable >> (32 * i));
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return sk_fail(err, errno, "capset");
-	return set_ambient(caps->ambient, err);
+	return set_ambient(caps->ambient & known, err);
 }

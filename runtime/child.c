@@ -4,7 +4,9 @@
  * socket while the runtime listens, to stderr afterwards. */
 #define _GNU_SOURCE
 #include "cleanup.h"
+#include "console.h"
 #include "container.h"
+#include "passwd.h"
 #include "state.h"
 #include "util.h"
 
@@ -123,6 +125,20 @@ static int wait_for_start(const struct container *c, struct sk_err *err)
 	return hooks_run(&c->spec, HOOK_START_CONTAINER, state, err);
 }
 
+static int send_console(const struct container *c, int fd, struct sk_err *err)
+{
+	struct sync_msg m = {.kind = SYNC_CONSOLE};
+	int master;
+
+	if (!c->spec.process.terminal)
+		return 0;
+	if (console_open_in_root(&master, m.msg, sizeof m.msg, err) < 0)
+		return -1;
+	int rc = fd_send(fd, master, &m, sizeof m);
+	close(master);
+	return rc < 0 ? sk_fail(err, errno, "process.terminal: send the pty") : 0;
+}
+
 void container_child(struct container *c, int fd)
 {
 	struct sync_msg m;
@@ -146,6 +162,10 @@ void container_child(struct container *c, int fd)
 	}
 	c->pid = m.pid;
 	if (prepare_inside(c, user != NULL, &err) < 0)
+		report(fd, &err);
+	/* Inside the root now: the image's passwd and PATH apply. */
+	c->spec.process.env = passwd_env_with_home(c->spec.process.env, c->spec.process.uid);
+	if (process_resolve(&c->spec.process, &err) < 0 || send_console(c, fd, &err) < 0)
 		report(fd, &err);
 	m.kind = SYNC_READY;
 	if (send(fd, &m, sizeof m, MSG_NOSIGNAL) < 0)

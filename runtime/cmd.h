@@ -14,9 +14,15 @@ struct cmd_opt {
 	const char ***list; /* repeatable argument (NULL-terminated, allocated) */
 };
 
-/* Parses options up to the first operand (or "--"). Returns the index of
- * the first operand, -1 on a usage error (printed), -2 for --help. */
-int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, const char *usage);
+/* Parses options up to the first operand (or "--"). HELP is the verb's
+ * help text: its first line is the usage line. Returns the index of the
+ * first operand, -1 on a usage error (printed), -2 for --help (HELP
+ * printed). */
+int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, const char *help);
+/* Prints "usage: " and the first line of HELP to stderr. */
+void cmd_usage_line(const char *help);
+/* --preserve-fds N: a count, at most 1024. */
+int cmd_count(const char *s, int *out);
 
 int cmd_create(const struct rt_global *g, int argc, char **argv, struct sk_err *err);
 int cmd_run(const struct rt_global *g, int argc, char **argv, struct sk_err *err);

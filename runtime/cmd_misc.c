@@ -6,51 +6,91 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char exec_help[] =
+	"skiff-runtime exec [OPTIONS] ID [COMMAND [ARG...]]\n"
+	"Runs a new process in a running container, with the container's process as\n"
+	"the model (its env, user, capabilities, rlimits, seccomp) and these changes.\n"
+	"Exits with the process's status unless detached.\n"
+	"  -p, --process FILE        the process as an OCI \"process\" JSON object\n"
+	"  -e, --env K=V             add or override an environment variable (repeatable)\n"
+	"  --cwd DIR                 working directory\n"
+	"  -u, --user UID[:GID]      user and group ids\n"
+	"  -g, --additional-gids G   an extra group id (repeatable)\n"
+	"  -c, --cap CAP             add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
+	"  --no-new-privs            set no_new_privs\n"
+	"  -t, --tty                 a pty: relayed to this terminal, or sent to\n"
+	"                            --console-socket\n"
+	"  --console-socket PATH     with --tty: send the pty master to this unix socket\n"
+	"  -d, --detach              do not wait for the process\n"
+	"  --pid-file FILE           write the process's pid to FILE\n"
+	"  --preserve-fds N          pass the caller's fds 3..3+N-1 to the process\n";
+
 int cmd_exec(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
-	static const char usage[] =
-		"skiff-runtime exec [-p|--process FILE] [-e|--env K=V]... [--cwd DIR] "
-		"[-d|--detach] [--pid-file FILE] ID [COMMAND [ARG...]]";
 	struct rt_exec_opts o = {0};
-	const char **env = NULL, *console = NULL;
-	int tty = 0, status = 0;
+	const char **env = NULL, **gids = NULL, **caps = NULL, *preserve = NULL, *unused = NULL;
+	int status = 0, ignored = 0;
 	const struct cmd_opt opts[] = {
-		{"process", 'p', &o.process_file, NULL, NULL}, {"env", 'e', NULL, NULL, &env},
-		{"cwd", 0, &o.cwd, NULL, NULL},                {"detach", 'd', NULL, &o.detach, NULL},
-		{"pid-file", 0, &o.pid_file, NULL, NULL},      {"tty", 't', NULL, &tty, NULL},
-		{"console-socket", 0, &console, NULL, NULL},   {NULL, 0, NULL, NULL, NULL},
+		{"process", 'p', &o.process_file, NULL, NULL},
+		{"env", 'e', NULL, NULL, &env},
+		{"cwd", 0, &o.cwd, NULL, NULL},
+		{"user", 'u', &o.user, NULL, NULL},
+		{"additional-gids", 'g', NULL, NULL, &gids},
+		{"cap", 'c', NULL, NULL, &caps},
+		{"no-new-privs", 0, NULL, &o.no_new_privs, NULL},
+		{"tty", 't', NULL, &o.tty, NULL},
+		{"console-socket", 0, &o.console_socket, NULL, NULL},
+		{"detach", 'd', NULL, &o.detach, NULL},
+		{"pid-file", 0, &o.pid_file, NULL, NULL},
+		{"preserve-fds", 0, &preserve, NULL, NULL},
+		{"process-label", 0, &unused, NULL, NULL},
+		{"apparmor", 0, &unused, NULL, NULL},
+		{"ignore-paused", 0, NULL, &ignored, NULL},
+		{NULL, 0, NULL, NULL, NULL},
 	};
-	int first = cmd_parse(argc, argv, opts, usage);
+	int first = cmd_parse(argc, argv, opts, exec_help), rc = SK_EXIT_USAGE;
 
-	if (first < 0 || first >= argc || (!o.process_file && first == argc - 1) || tty || console) {
-		free(env);
-		if (first == -2)
-			return 0;
-		fprintf(stderr, "%susage: %s\n",
-			tty || console ? "skiff-runtime: terminals are not supported\n" : "", usage);
-		return SK_EXIT_USAGE;
+	if (first == -2)
+		rc = 0;
+	else if (first < 0)
+		;
+	else if (cmd_count(preserve, &o.preserve_fds) < 0)
+		fprintf(stderr, "skiff-runtime: --preserve-fds: expected a count\n");
+	else if (unused)
+		fprintf(stderr, "skiff-runtime: --process-label and --apparmor are not supported\n");
+	else if (first >= argc || (!o.process_file && first == argc - 1))
+		cmd_usage_line(exec_help);
+	else {
+		o.args = argv + first + 1;
+		o.env = (char **)env;
+		o.additional_gids = (char **)gids;
+		o.caps = (char **)caps;
+		o.no_new_privs = !!o.no_new_privs;
+		rc = rt_exec(g, argv[first], &o, &status, err) < 0 ? -1 : status;
 	}
-	o.args = argv + first + 1;
-	o.env = (char **)env;
-	int rc = rt_exec(g, argv[first], &o, &status, err);
 	free(env);
-	return rc < 0 ? -1 : status;
+	free(gids);
+	free(caps);
+	return rc;
 }
 
 int cmd_list(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
-	static const char usage[] = "skiff-runtime list [-q|--quiet] [-f|--format table|json]";
+	static const char help[] = "skiff-runtime list [-q|--quiet] [-f|--format table|json]\n"
+				   "Lists the containers of the state directory (--root).\n"
+				   "  -q, --quiet         ids only\n"
+				   "  -f, --format F      table (default) or json (their states)\n";
 	const char *format = "table";
 	int quiet = 0;
 	const struct cmd_opt opts[] = {{"quiet", 'q', NULL, &quiet, NULL},
 				       {"format", 'f', &format, NULL, NULL},
 				       {NULL, 0, NULL, NULL, NULL}};
-	int first = cmd_parse(argc, argv, opts, usage);
+	int first = cmd_parse(argc, argv, opts, help);
 
 	if (first == -2)
 		return 0;
 	if (first != argc || (strcmp(format, "table") && strcmp(format, "json"))) {
-		fprintf(stderr, "usage: %s\n", usage);
+		cmd_usage_line(help);
 		return SK_EXIT_USAGE;
 	}
 	return rt_list(g, stdout, quiet, strcmp(format, "json") == 0, err) < 0 ? -1 : 0;
@@ -58,8 +98,13 @@ int cmd_list(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 
 int cmd_spec(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
-	static const char usage[] =
-		"skiff-runtime spec [-b|--bundle DIR] [--seccomp-default] [--force]";
+	static const char help[] =
+		"skiff-runtime spec [-b|--bundle DIR] [--seccomp-default] [--force]\n"
+		"Writes DIR/config.json, a default configuration like `runc spec` (sh in\n"
+		"./rootfs, read-only root, the usual mounts, masked paths and namespaces).\n"
+		"  -b, --bundle DIR      where to write it (default .)\n"
+		"  --seccomp-default     include the built-in seccomp profile\n"
+		"  --force               overwrite an existing config.json\n";
 	const char *bundle = ".";
 	int seccomp = 0, force = 0, rootless = 0;
 	const struct cmd_opt opts[] = {{"bundle", 'b', &bundle, NULL, NULL},
@@ -67,14 +112,15 @@ int cmd_spec(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 				       {"force", 0, NULL, &force, NULL},
 				       {"rootless", 0, NULL, &rootless, NULL},
 				       {NULL, 0, NULL, NULL, NULL}};
-	int first = cmd_parse(argc, argv, opts, usage);
+	int first = cmd_parse(argc, argv, opts, help);
 
 	(void)g;
 	if (first == -2)
 		return 0;
 	if (first != argc || rootless) {
-		fprintf(stderr, "%susage: %s\n",
-			rootless ? "skiff-runtime: --rootless is not supported\n" : "", usage);
+		if (rootless)
+			fprintf(stderr, "skiff-runtime: --rootless is not supported\n");
+		cmd_usage_line(help);
 		return SK_EXIT_USAGE;
 	}
 	return rt_spec(bundle, seccomp, force, err) < 0 ? -1 : 0;

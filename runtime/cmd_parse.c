@@ -38,10 +38,27 @@ static int take(const struct cmd_opt *o, const char *v)
 	return 0;
 }
 
+void cmd_usage_line(const char *help)
+{
+	fprintf(stderr, "usage: %.*s\n", (int)strcspn(help, "\n"), help);
+}
+
 static int bad(const char *usage, const char *what, const char *arg)
 {
-	fprintf(stderr, "skiff-runtime: %s %s\nusage: %s\n", what, arg, usage);
+	fprintf(stderr, "skiff-runtime: %s %s\n", what, arg);
+	cmd_usage_line(usage);
 	return -1;
+}
+
+int cmd_count(const char *s, int *out)
+{
+	char *end;
+	long v = s ? strtol(s, &end, 10) : 0;
+
+	if (s && (end == s || *end || v < 0 || v > 1024))
+		return -1;
+	*out = (int)v;
+	return 0;
 }
 
 int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, const char *usage)
@@ -53,7 +70,7 @@ int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, const char *usa
 		if (strcmp(a, "--") == 0)
 			return i + 1;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			printf("usage: %s\n", usage);
+			printf("usage: %s", usage);
 			return -2;
 		}
 		int is_long = a[1] == '-';

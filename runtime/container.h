@@ -25,6 +25,10 @@ struct container {
 	enum spawn_mode mode;
 	int fifo_fd;  /* exec.fifo held open by the container until start */
 	int stdio[3]; /* -1: inherit */
+	int console_fd; /* the pty master once the child sent it, else -1 */
+	char console_name[64];
+	const char *console_socket;
+	int inherit_stdio;
 	pid_t pid;
 	pid_t monitor_pid;
 	char created[64];
@@ -34,6 +38,10 @@ struct container {
 int container_prepare(const struct rt_global *g, const char *id, const char *bundle,
 		      struct container *c, struct sk_err *err);
 void container_free(struct container *c);
+/* Takes the console socket, stdio and preserved fds of O; DETACHED: no
+ * runtime stays to relay a terminal. */
+int container_apply_opts(struct container *c, const struct rt_create_opts *o, int detached,
+			 struct sk_err *err);
 /* The compiled seccomp filter of linux.seccomp, or of the default profile
  * when the run.skiff.seccomp=default annotation asks; NULL when none. */
 int spec_seccomp_filter(const struct oci_spec *spec, void **out, struct sk_err *err);
@@ -50,8 +58,12 @@ void container_discard(struct container *c);
  * makes paths and the root read-only. */
 int rootfs_setup(const struct container *c, int in_userns, struct sk_err *err);
 int rootfs_finish(const struct container *c, struct sk_err *err);
-/* process.c: credentials, caps, rlimits, seccomp, then execve. */
+/* process.c: credentials, caps, rlimits, seccomp, then execve (of p->exe
+ * when process_resolve set it, else of args[0] searched in PATH). */
 int process_exec(const struct oci_process *p, void *seccomp, struct sk_err *err);
+/* Finds args[0] as execve would (PATH of the process's env), so that a
+ * missing program fails create rather than start (as runc does). */
+int process_resolve(struct oci_process *p, struct sk_err *err);
 /* hooks.c */
 int hooks_run(const struct oci_spec *spec, enum oci_hook_kind kind, const char *state_json,
 	      struct sk_err *err);
@@ -62,6 +74,6 @@ struct sync_msg {
 	int pid;  /* GO: the child's pid as the runtime sees it */
 	char msg[1024];
 };
-enum { SYNC_GO = 1, SYNC_READY, SYNC_ERROR };
+enum { SYNC_GO = 1, SYNC_READY, SYNC_ERROR, SYNC_CONSOLE /* carries the pty master */ };
 
 #endif

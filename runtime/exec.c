@@ -1,12 +1,15 @@
 /* `exec`: a new process in a running container. The runtime joins the
  * container's pid namespace (which only affects its children), forks, and
  * the child joins the other namespaces and the cgroup, then becomes the
- * process described by the container's config with the given changes. */
+ * process (exec_process.c). The child reports over a socket: an error, or
+ * the pty master with --tty; the socket closes when it execs. */
 #define _GNU_SOURCE
 #include "cgroup2.h"
 #include "cleanup.h"
+#include "console.h"
 #include "container.h"
-#include "json_get.h"
+#include "exec_process.h"
+#include "passwd.h"
 #include "seccomp.h"
 #include "state.h"
 #include "util.h"
@@ -18,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,104 +61,117 @@ static int join(pid_t pid, int type, struct sk_err *err)
 	return rc < 0 ? sk_fail(err, errno, "join %s", path) : 0;
 }
 
-static char **merge_env(char **base, char **extra)
-{
-	int n = 0, m = 0;
+/* 'E' + an error, or 'C' + the pty's name with its master. */
+struct exec_msg {
+	char kind;
+	char text[1023];
+};
 
-	while (base && base[n])
-		n++;
-	while (extra && extra[m])
-		m++;
-	char **env = calloc((size_t)(n + m + 1), sizeof *env);
-	if (!env)
-		return NULL;
-	memcpy(env, base, sizeof *env * (size_t)n);
-	memcpy(env + n, extra, sizeof *env * (size_t)m);
-	return env;
+static int child_setup(pid_t target, struct oci_process *p, int sock, struct sk_err *err)
+{
+	struct exec_msg m = {.kind = 'C'};
+	int master;
+
+	for (size_t i = 0; i < sizeof join_order / sizeof join_order[0]; i++)
+		if (join(target, join_order[i], err) < 0)
+			return -1;
+	/* setns into the mount namespace put us at the container's root. */
+	p->env = passwd_env_with_home(p->env, p->uid);
+	if (!p->terminal)
+		return 0;
+	setsid();
+	if (console_open_in_root(&master, m.text, sizeof m.text, err) < 0)
+		return -1;
+	int rc = fd_send(sock, master, &m, sizeof m);
+	close(master);
+	return rc < 0 ? sk_fail(err, errno, "exec: send the pty") : 0;
 }
 
-static void exec_child(pid_t target, const struct oci_process *p, void *seccomp, int errfd)
+static void exec_child(pid_t target, struct oci_process *p, void *seccomp, int sock)
 	__attribute__((noreturn));
-static void exec_child(pid_t target, const struct oci_process *p, void *seccomp, int errfd)
+static void exec_child(pid_t target, struct oci_process *p, void *seccomp, int sock)
 {
 	struct sk_err err = {0};
-	size_t i = 0, n = sizeof join_order / sizeof join_order[0];
+	struct exec_msg m = {.kind = 'E'};
 
-	while (i < n && join(target, join_order[i], &err) == 0)
-		i++;
-	if (i == n)
+	if (child_setup(target, p, sock, &err) == 0)
 		process_exec(p, seccomp, &err);
-	rt_write_all(errfd, err.msg, strlen(err.msg));
+	snprintf(m.text, sizeof m.text, "%.1000s", err.msg);
+	send(sock, &m, sizeof m, MSG_NOSIGNAL);
 	_exit(err.errnum == ENOENT ? 127 : 126);
 }
 
-static int load_process_file(const char *file, cJSON **json, struct oci_process *p,
-			     struct sk_err *err)
+/* Until the socket closes (the exec happened): the pty, or an error. */
+static int wait_exec(int sock, int *master, struct sk_err *err)
 {
-	SK_AUTOFREE char *text = NULL;
+	struct exec_msg m;
+	int fd;
 
-	if (rt_read_file(file, 1 << 20, &text, err) < 0)
-		return -1;
-	*json = cJSON_Parse(text);
-	if (!*json)
-		return sk_fail(err, 0, "%s: not valid JSON", file);
-	if (oci_process_parse(*json, "process", p, err) < 0)
-		return sk_wrap(err, "%s", file);
-	return 0;
+	for (;;) {
+		ssize_t n = fd_recv(sock, &m, sizeof m, &fd);
+		if (n <= 0)
+			return 0;
+		m.text[sizeof m.text - 1] = '\0';
+		if (m.kind == 'C' && fd >= 0) {
+			*master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		return sk_fail(err, 0, "%s", m.text);
+	}
 }
 
-/* The process to run: the --process file, or the container's own process
- * with the command, extra environment and cwd replaced. */
-static int build_process(const struct oci_spec *spec, const struct rt_exec_opts *o,
-			 cJSON **json, struct oci_process *p, struct sk_err *err)
+static int handle_tty(pid_t pid, int master, const struct rt_exec_opts *o, struct sk_err *err)
 {
-	if (o->process_file)
-		return load_process_file(o->process_file, json, p, err);
-	if (!o->args || !o->args[0])
-		return sk_fail(err, 0, "exec: no command");
-	*p = spec->process;
-	p->args = o->args;
-	p->env = merge_env(spec->process.env, o->env);
-	p->gids = NULL;
-	p->ngids = 0;
-	p->rlimits = NULL;
-	p->nrlimits = 0;
-	if (o->cwd)
-		p->cwd = o->cwd;
-	return p->env ? 0 : sk_fail(err, ENOMEM, "exec");
+	int rc = 0;
+
+	if (o->console_socket)
+		rc = console_send(o->console_socket, master, "exec", err);
+	else {
+		SK_AUTOCLOSE int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		console_relay(master, pidfd);
+	}
+	close(master);
+	return rc;
 }
 
-static int spawn_exec(const struct rt_state *st, const struct oci_process *p, void *seccomp,
+static int spawn_exec(const struct rt_state *st, struct oci_process *p, void *seccomp,
 		      const struct rt_exec_opts *o, int *status, struct sk_err *err)
 {
-	char msg[1024], procs[PATH_MAX + 16];
-	int fds[2], ws;
+	char procs[PATH_MAX + 16];
+	int sv[2], ws, master = -1;
 
 	if (join(st->pid, CLONE_NEWPID, err) < 0)
 		return -1;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return sk_fail(err, errno, "pipe");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return sk_fail(err, errno, "socketpair");
 	pid_t pid = fork();
 	if (pid == 0) {
-		close(fds[0]);
+		close(sv[0]);
 		snprintf(procs, sizeof procs, "%s/cgroup.procs", st->cgroup);
 		if (st->cgroup[0])
 			rt_write_file(procs, "0", NULL);
-		exec_child(st->pid, p, seccomp, fds[1]);
+		exec_child(st->pid, p, seccomp, sv[1]);
 	}
-	close(fds[1]);
-	if (pid < 0)
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
 		return sk_fail(err, errno, "fork");
-	ssize_t n = read(fds[0], msg, sizeof msg - 1);
-	close(fds[0]);
-	if (n > 0) {
-		msg[n] = '\0';
+	}
+	int rc = wait_exec(sv[0], &master, err);
+	close(sv[0]);
+	if (rc < 0) {
 		waitpid(pid, &ws, 0);
 		*status = state_exit_code(ws);
-		return sk_fail(err, 0, "%s", msg);
+		return -1;
 	}
+	if (rt_write_pid(o->pid_file, pid, err) < 0)
+		sk_warn("%s", err->msg);
+	if (master >= 0 && handle_tty(pid, master, o, err) < 0)
+		return -1;
 	if (o->detach)
-		return rt_write_pid(o->pid_file, pid, err);
+		return 0;
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			return sk_fail(err, errno, "wait");
@@ -166,8 +184,7 @@ int rt_exec(const struct rt_global *g, const char *id, const struct rt_exec_opts
 {
 	struct rt_state st;
 	struct oci_spec spec = {0};
-	struct oci_process p = {0};
-	cJSON *pjson = NULL;
+	struct exec_process x = {0};
 	void *seccomp = NULL;
 	int rc = -1;
 
@@ -177,14 +194,16 @@ int rt_exec(const struct rt_global *g, const char *id, const struct rt_exec_opts
 	if (strcmp(state_status(&st), "stopped") == 0)
 		sk_fail(err, 0, "container %s is not running", id);
 	else if (oci_spec_load(st.dir, &spec, NULL, err) == 0 &&
-		 build_process(&spec, o, &pjson, &p, err) == 0 &&
-		 spec_seccomp_filter(&spec, &seccomp, err) == 0)
-		rc = spawn_exec(&st, &p, seccomp, o, status, err);
-	if (o->process_file)
-		oci_process_free(&p);
-	else
-		free(p.env);
-	cJSON_Delete(pjson);
+		 exec_process_build(&spec, o, &x, err) == 0 &&
+		 spec_seccomp_filter(&spec, &seccomp, err) == 0) {
+		if (x.p.terminal && o->detach && !o->console_socket)
+			sk_fail(err, 0, "exec: --tty with --detach needs --console-socket");
+		else if (!x.p.terminal && o->console_socket)
+			sk_fail(err, 0, "exec: --console-socket needs --tty");
+		else
+			rc = spawn_exec(&st, &x.p, seccomp, o, status, err);
+	}
+	exec_process_free(&x);
 	seccomp_filter_free(seccomp);
 	oci_spec_free(&spec);
 	state_free(&st);

@@ -1,6 +1,7 @@
 /* OCI hooks: each runs with the state JSON on stdin, its own args and env,
  * and an optional timeout. A failing hook stops the container, except
- * poststart and poststop ones, which only warn. */
+ * poststart and poststop ones, which only warn. A hook without "env"
+ * inherits the runtime's environment, as in runc. */
 #define _GNU_SOURCE
 #include "container.h"
 #include "util.h"
@@ -21,14 +22,14 @@ static const char *const kind_names[HOOK_KINDS] = {
 
 static pid_t start_hook(const struct oci_hook *h, int in)
 {
-	static char *empty[] = {NULL};
+	extern char **environ;
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
 	char *argv0[] = {(char *)h->path, NULL};
 	dup2(in, 0);
-	execve(h->path, h->args && h->args[0] ? h->args : argv0, h->env ? h->env : empty);
+	execve(h->path, h->args && h->args[0] ? h->args : argv0, h->env ? h->env : environ);
 	_exit(127);
 }
 

@@ -34,6 +34,20 @@ static int make_fifo(struct container *c, struct sk_err *err)
 	return 0;
 }
 
+int container_apply_opts(struct container *c, const struct rt_create_opts *o, int detached,
+			 struct sk_err *err)
+{
+	c->console_socket = o->console_socket;
+	c->inherit_stdio = o->inherit_stdio;
+	c->spec.process.preserve_fds = o->preserve_fds;
+	if (c->spec.process.terminal && detached && !o->console_socket)
+		return sk_fail(err, 0, "config.json: process.terminal: a detached container needs "
+				       "--console-socket to hand its pty to");
+	if (!c->spec.process.terminal && o->console_socket)
+		return sk_fail(err, 0, "--console-socket: process.terminal is false, there is no pty");
+	return 0;
+}
+
 int rt_create(const struct rt_global *g, const char *id, const struct rt_create_opts *o,
 	      struct sk_err *err)
 {
@@ -45,7 +59,8 @@ int rt_create(const struct rt_global *g, const char *id, const struct rt_create_
 		return -1;
 	}
 	c.mode = SPAWN_CREATE;
-	if (make_fifo(&c, err) == 0 && monitor_create(&c, err) == 0)
+	if (container_apply_opts(&c, o, 1, err) == 0 && make_fifo(&c, err) == 0 &&
+	    monitor_create(&c, err) == 0)
 		rc = rt_write_pid(o->pid_file, c.pid, err);
 	else
 		state_remove_dir(c.dir, NULL);
@@ -148,9 +163,13 @@ static int destroy(const struct rt_state *st, struct sk_err *err)
 int rt_delete(const struct rt_global *g, const char *id, int force, struct sk_err *err)
 {
 	struct rt_state st;
+	struct sk_err local = {0};
 
+	if (!err)
+		err = &local;
+	/* As runc and crun: forcing the delete of what is not there is done. */
 	if (state_load(g, id, &st, err) < 0)
-		return -1;
+		return force && err->errnum == ENOENT ? 0 : -1;
 	const char *status = state_status(&st);
 	int rc;
 	if (strcmp(status, "running") == 0 && !force)

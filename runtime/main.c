@@ -6,7 +6,9 @@
 #include "runtime.h"
 #include "util.h"
 
+#include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,13 +27,45 @@ static const struct {
 
 static const char *const image_verbs[] = {"pull", "images", "rmi", "gc", "load", "bundle"};
 
+static const char help_text[] =
+	"usage: skiff-runtime [GLOBAL OPTIONS] VERB [ARGS...]\n"
+	"An OCI runtime with runc's command line, and an OCI image store.\n"
+	"\n"
+	"container verbs:\n"
+	"  create    set a container up; its process waits for start\n"
+	"  start     start the process of a created container\n"
+	"  run       create and start; in the foreground, wait and delete\n"
+	"  state     print a container's OCI state JSON\n"
+	"  kill      send a signal to a container's process(es)\n"
+	"  delete    remove a container\n"
+	"  exec      run a new process in a running container\n"
+	"  list      list containers\n"
+	"  spec      write a default config.json\n"
+	"image verbs:\n"
+	"  pull      fetch an image from a registry\n"
+	"  images    list stored images\n"
+	"  rmi       remove image names\n"
+	"  gc        remove blobs and layers no image uses\n"
+	"  load      import an OCI image layout\n"
+	"  bundle    make a bundle (config.json + overlay root) from an image\n"
+	"\n"
+	"global options:\n"
+	"  --root DIR                      state directory (default " RT_DEFAULT_ROOT ")\n"
+	"  --log FILE                      append errors to FILE\n"
+	"  --log-format text|json          format of --log (default text)\n"
+	"  --cgroup-manager cgroupfs|disabled\n"
+	"                                  disabled: no cgroup (limits are refused)\n"
+	"  --no-cgroups                    same as --cgroup-manager disabled\n"
+	"  --debug                         accepted (no debug output)\n"
+	"  --systemd-cgroup                refused (no systemd cgroup driver)\n"
+	"  -v, --version                   print the version\n"
+	"  -h, --help                      this text\n"
+	"\n"
+	"`skiff-runtime VERB --help` describes a verb and its options.\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: skiff-runtime [--root DIR] [--log FILE] [--log-format text|json]\n"
-		   "                     [--cgroup-manager cgroupfs|disabled] [--no-cgroups] VERB ...\n"
-		   "container verbs: create start state kill delete run exec list spec\n"
-		   "image verbs:     pull images rmi gc load bundle\n"
-		   "`skiff-runtime VERB --help` describes a verb.\n");
+	fputs(help_text, f);
 }
 
 struct globals {
@@ -49,9 +83,17 @@ static void log_error(const struct globals *o, const char *msg)
 	if (fd < 0)
 		return;
 	rt_now_rfc3339(now, sizeof now);
-	if (o->log_format && strcmp(o->log_format, "json") == 0)
-		dprintf(fd, "{\"level\":\"error\",\"msg\":\"%s\",\"time\":\"%s\"}\n", msg, now);
-	else
+	if (o->log_format && strcmp(o->log_format, "json") == 0) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "level", "error");
+		cJSON_AddStringToObject(j, "msg", msg);
+		cJSON_AddStringToObject(j, "time", now);
+		char *line = cJSON_PrintUnformatted(j);
+		if (line)
+			dprintf(fd, "%s\n", line);
+		free(line);
+		cJSON_Delete(j);
+	} else
 		dprintf(fd, "%s skiff-runtime: error: %s\n", now, msg);
 	close(fd);
 }
@@ -59,12 +101,12 @@ static void log_error(const struct globals *o, const char *msg)
 /* Global options before the verb; returns the verb's index or -1. */
 static int parse_globals(int argc, char **argv, struct globals *o)
 {
-	const char *manager = NULL, *unused = NULL;
+	const char *manager = NULL, *unused = NULL, *log_format = NULL;
 	int debug = 0, no_cgroups = 0, help = 0, version = 0;
 	const struct cmd_opt opts[] = {
 		{"root", 0, &o->g.root, NULL, NULL},
 		{"log", 0, &o->log, NULL, NULL},
-		{"log-format", 0, &o->log_format, NULL, NULL},
+		{"log-format", 0, &log_format, NULL, NULL},
 		{"cgroup-manager", 0, &manager, NULL, NULL},
 		{"no-cgroups", 0, NULL, &no_cgroups, NULL},
 		{"debug", 0, NULL, &debug, NULL},
@@ -73,19 +115,27 @@ static int parse_globals(int argc, char **argv, struct globals *o)
 		{"version", 'v', NULL, &version, NULL},
 		{NULL, 0, NULL, NULL, NULL},
 	};
-	int first = cmd_parse(argc, argv, opts, "skiff-runtime [global options] VERB ...");
+	int first = cmd_parse(argc, argv, opts, help_text + 7);
 
 	if (first == -2 || version) {
 		if (version)
 			printf("skiff-runtime version " VERSION "\nspec: 1.0.2\n");
 		return -2;
 	}
-	if (first < 0 || help || (manager && strcmp(manager, "cgroupfs") &&
+	if (log_format && strcmp(log_format, "text") && strcmp(log_format, "json")) {
+		fprintf(stderr, "skiff-runtime: --log-format: \"%s\" is neither text nor json\n",
+			log_format);
+		return -1;
+	}
+	if (first == -1)
+		return -3; /* cmd_parse said what is wrong */
+	if (help || (manager && strcmp(manager, "cgroupfs") &&
 				  strcmp(manager, "disabled"))) {
 		if (help || manager)
 			fprintf(stderr, "skiff-runtime: only --cgroup-manager cgroupfs|disabled\n");
 		return -1;
 	}
+	o->log_format = log_format;
 	o->g.no_cgroups = no_cgroups || (manager && strcmp(manager, "disabled") == 0);
 	return first < argc ? first : -1;
 }
@@ -112,6 +162,8 @@ int main(int argc, char **argv)
 	int verb = parse_globals(argc, argv, &o);
 	if (verb == -2)
 		return 0;
+	if (verb == -3)
+		return SK_EXIT_USAGE;
 	if (verb < 0) {
 		usage(stderr);
 		return SK_EXIT_USAGE;

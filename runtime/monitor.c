@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "monitor.h"
 #include "cgroup2.h"
+#include "console.h"
 #include "state.h"
 #include "util.h"
 
@@ -132,15 +133,24 @@ static void monitor_main(struct container *c, int report)
 		_exit(1);
 	}
 	int sigfd = signal_fd();
-	c->stdio[0] = null;
-	c->stdio[1] = out[1];
-	c->stdio[2] = errp[1];
+	if (!c->inherit_stdio) {
+		c->stdio[0] = null;
+		c->stdio[1] = out[1];
+		c->stdio[2] = errp[1];
+	}
 	c->monitor_pid = getpid();
-	if (container_spawn(c, &err) < 0 || state_save(c, &err) < 0) {
+	if (container_spawn(c, &err) < 0 || state_save(c, &err) < 0 ||
+	    (c->console_fd >= 0 && console_send(c->console_socket, c->console_fd,
+						c->console_name, &err) < 0)) {
 		say(report, 'E', err.msg);
+		if (c->pid > 0)
+			kill(c->pid, SIGKILL);
 		container_discard(c);
 		_exit(1);
 	}
+	if (c->console_fd >= 0)
+		close(c->console_fd);
+	c->console_fd = -1;
 	close(out[1]);
 	close(errp[1]);
 	close(c->fifo_fd);

@@ -5,6 +5,7 @@
  * so a symlink in the image cannot move a mount, mask or device node out
  * of the container. */
 #define _GNU_SOURCE
+#include "cgroup2.h"
 #include "cleanup.h"
 #include "container.h"
 #include "pathsafe.h"
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -99,24 +101,43 @@ static int bind_mount(const struct container *c, const struct oci_mount *m, stru
 	return remount(m->dest, MS_BIND | MS_REMOUNT | extra, err);
 }
 
-static int fs_mount(const struct oci_mount *m, struct sk_err *err)
+/* A user namespace without a cgroup namespace may not mount cgroup2: the
+ * container's own cgroup (or the hierarchy when it has none) is bound
+ * read-only instead, as runc and crun do. */
+static int bind_cgroup(const struct container *c, int fd, const struct oci_mount *m,
+		       struct sk_err *err)
+{
+	const char *source = c->cgroup[0] ? c->cgroup : cgroup2_root() ? cgroup2_root() : CGROUP_ROOT;
+
+	if (mount_at(source, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return sk_fail(err, errno, "bind %s", source);
+	return remount(m->dest, MS_BIND | MS_REMOUNT | MS_RDONLY |
+					(m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+		       err);
+}
+
+static int fs_mount(const struct container *c, const struct oci_mount *m, struct sk_err *err)
 {
 	const char *type = m->type;
+	int cgroup = strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0;
 
-	if (strcmp(type, "cgroup") == 0)
+	if (cgroup)
 		type = "cgroup2"; /* cgroup v2 only */
 	SK_AUTOCLOSE int fd = ps_mkpath(root_fd, m->dest, PS_DIR, err);
 	if (fd < 0)
 		return -1;
 	const char *source = m->source && *m->source ? m->source : type;
-	if (mount_at(source, fd, type, m->flags & ~MS_REMOUNT, m->data) < 0)
-		return sk_fail(err, errno, "mount %s", type);
-	return 0;
+	if (mount_at(source, fd, type, m->flags & ~MS_REMOUNT, m->data) == 0)
+		return 0;
+	if (cgroup && (errno == EPERM || errno == EBUSY) && oci_spec_ns(&c->spec, CLONE_NEWUSER) &&
+	    !oci_spec_ns(&c->spec, CLONE_NEWCGROUP))
+		return bind_cgroup(c, fd, m, err);
+	return sk_fail(err, errno, "mount %s", type);
 }
 
 static int mount_one(const struct container *c, const struct oci_mount *m, struct sk_err *err)
 {
-	int rc = (m->flags & MS_BIND) ? bind_mount(c, m, err) : fs_mount(m, err);
+	int rc = (m->flags & MS_BIND) ? bind_mount(c, m, err) : fs_mount(c, m, err);
 
 	if (rc == 0 && m->propagation)
 		rc = remount(m->dest, m->propagation, err);
@@ -283,6 +304,19 @@ static void close_fds(void)
 	root_fd = fd_dir = -1;
 }
 
+/* A missing process.cwd is made (0755, inside the root), as runc and
+ * crun do. */
+static int make_cwd(const char *cwd, struct sk_err *err)
+{
+	if (strcmp(cwd, "/") == 0)
+		return 0;
+	int fd = ps_mkpath(root_fd, cwd, PS_DIR, err);
+	if (fd < 0)
+		return sk_wrap(err, "process.cwd");
+	close(fd);
+	return 0;
+}
+
 /* Mounts, devices and links are made through ps_* relative to the bound
  * rootfs, so a symlink in the image cannot send them to the host. */
 int rootfs_setup(const struct container *c, int in_userns, struct sk_err *err)
@@ -303,7 +337,8 @@ int rootfs_setup(const struct container *c, int in_userns, struct sk_err *err)
 	for (int i = 0; i < s->nmounts; i++)
 		if (mount_one(c, &s->mounts[i], err) < 0)
 			return sk_wrap(err, "mounts[%d]", i);
-	if (setup_dev(c, in_userns, err) < 0 || pivot(c->rootfs, err) < 0)
+	if (setup_dev(c, in_userns, err) < 0 || make_cwd(s->process.cwd, err) < 0 ||
+	    pivot(c->rootfs, err) < 0)
 		return -1;
 	close(root_fd);
 	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

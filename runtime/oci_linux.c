@@ -145,8 +145,8 @@ static int parse_device(cJSON *o, const char *path, struct oci_device *d, struct
 		return -1;
 	if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
 		return sk_fail(err, 0, "%s.type: expected one of c, b, u, p", path);
-	if (!d->path || strncmp(d->path, "/dev/", 5) != 0 || strstr(d->path, ".."))
-		return sk_fail(err, 0, "%s.path: must be under /dev", path);
+	if (!d->path || d->path[0] != '/' || strstr(d->path, ".."))
+		return sk_fail(err, 0, "%s.path: must be an absolute path without \"..\"", path);
 	*d = (struct oci_device){d->path, type[0], (uint32_t)major, (uint32_t)minor,
 				 (mode_t)mode, (uid_t)uid, (gid_t)gid};
 	return 0;

@@ -28,22 +28,22 @@ static const char *const rlimit_names[] = {
 	[RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",   [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
 };
 
-static int parse_capset(cJSON *obj, const char *key, const char *path, uint64_t *out,
-			struct sk_err *err)
+/* Names not known are skipped and counted (runc warns and skips them, so
+ * that one config serves older and newer kernels). */
+static int parse_capset(cJSON *obj, const char *key, const char *path, struct oci_caps *caps,
+			uint64_t *out, struct sk_err *err)
 {
 	SK_AUTOFREE char **names = NULL;
-	char buf[256], ibuf[300];
 
 	if (json_strings(obj, key, path, &names, err) < 0)
 		return -1;
 	for (int i = 0; names && names[i]; i++) {
 		int c = cap_from_name(names[i]);
-		if (c < 0 || c > 63)
-			return sk_fail(err, 0, "%s: unknown capability \"%s\"",
-				       json_index(ibuf, sizeof ibuf,
-						  json_path(buf, sizeof buf, path, key), i),
-				       names[i]);
-		*out |= 1ULL << c;
+		if (c >= 0 && c < 64) {
+			*out |= 1ULL << c;
+		} else if (!caps->nunknown++) {
+			caps->unknown = names[i];
+		}
 	}
 	return 0;
 }
@@ -61,11 +61,11 @@ static int parse_caps(cJSON *proc, struct oci_caps *caps, struct sk_err *err)
 		return 0;
 	caps->set = 1;
 	if (json_known_keys(c, path, keys, err) < 0 ||
-	    parse_capset(c, "bounding", path, &caps->bounding, err) < 0 ||
-	    parse_capset(c, "effective", path, &caps->effective, err) < 0 ||
-	    parse_capset(c, "inheritable", path, &caps->inheritable, err) < 0 ||
-	    parse_capset(c, "permitted", path, &caps->permitted, err) < 0 ||
-	    parse_capset(c, "ambient", path, &caps->ambient, err) < 0)
+	    parse_capset(c, "bounding", path, caps, &caps->bounding, err) < 0 ||
+	    parse_capset(c, "effective", path, caps, &caps->effective, err) < 0 ||
+	    parse_capset(c, "inheritable", path, caps, &caps->inheritable, err) < 0 ||
+	    parse_capset(c, "permitted", path, caps, &caps->permitted, err) < 0 ||
+	    parse_capset(c, "ambient", path, caps, &caps->ambient, err) < 0)
 		return -1;
 	return 0;
 }
@@ -162,7 +162,6 @@ int oci_process_parse(cJSON *proc, const char *path, struct oci_process *p, stru
 					   "env",      "cwd",          "capabilities",
 					   "rlimits",  "noNewPrivileges", "oomScoreAdj",
 					   NULL};
-	int terminal = 0;
 	int64_t oom = INT64_MIN;
 
 	if (!cJSON_IsObject(proc))
@@ -171,7 +170,7 @@ int oci_process_parse(cJSON *proc, const char *path, struct oci_process *p, stru
 	p->cwd = "/";
 	p->umask = 022;
 	if (json_known_keys(proc, path, keys, err) < 0 ||
-	    json_bool(proc, "terminal", path, &terminal, err) < 0 ||
+	    json_bool(proc, "terminal", path, &p->terminal, err) < 0 ||
 	    parse_user(proc, path, p, err) < 0 || json_strings(proc, "args", path, &p->args, err) < 0 ||
 	    json_strings(proc, "env", path, &p->env, err) < 0 ||
 	    json_string(proc, "cwd", path, &p->cwd, err) < 0 || parse_caps(proc, &p->caps, err) < 0 ||
@@ -179,8 +178,6 @@ int oci_process_parse(cJSON *proc, const char *path, struct oci_process *p, stru
 	    json_bool(proc, "noNewPrivileges", path, &p->no_new_privs, err) < 0 ||
 	    json_int(proc, "oomScoreAdj", path, -1000, 1000, &oom, err) < 0)
 		return -1;
-	if (terminal)
-		return sk_fail(err, 0, "%s.terminal: true is not supported (no console)", path);
 	if (!p->args || !p->args[0])
 		return sk_fail(err, 0, "%s.args: must name a program", path);
 	if (p->cwd[0] != '/')

@@ -18,6 +18,8 @@ struct oci_rlimit {
 struct oci_caps {
 	int set; /* 0: no "capabilities" object, leave the caps alone */
 	uint64_t bounding, effective, permitted, inheritable, ambient;
+	const char *unknown; /* the first name not known (skipped, as runc does) */
+	int nunknown;
 };
 
 struct oci_process {
@@ -34,6 +36,9 @@ struct oci_process {
 	struct oci_rlimit *rlimits;
 	int nrlimits;
 	int no_new_privs;
+	int terminal;
+	const char *exe;  /* args[0] resolved by process_resolve, or NULL */
+	int preserve_fds; /* fds 3..3+N-1 stay open across exec (--preserve-fds) */
 	int has_oom_score_adj;
 	int oom_score_adj;
 	cJSON *json; /* the "process" object, for hooks/exec */

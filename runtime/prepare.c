@@ -96,6 +96,7 @@ int container_prepare(const struct rt_global *g, const char *id, const char *bun
 {
 	memset(c, 0, sizeof *c);
 	c->fifo_fd = -1;
+	c->console_fd = -1;
 	c->stdio[0] = c->stdio[1] = c->stdio[2] = -1;
 	snprintf(c->id, sizeof c->id, "%s", id);
 	if (state_dir(g, id, c->dir, sizeof c->dir, err) < 0)
@@ -108,6 +109,10 @@ int container_prepare(const struct rt_global *g, const char *id, const char *bun
 		return sk_fail(err, 0, "config.json: linux.namespaces: a mount namespace is required");
 	if (oci_spec_check_host_safe(&c->spec, err) < 0)
 		return sk_wrap(err, "config.json");
+	if (c->spec.process.caps.nunknown)
+		sk_warn("config.json: process.capabilities: unknown capability \"%s\" ignored%s",
+			c->spec.process.caps.unknown,
+			c->spec.process.caps.nunknown > 1 ? " (and others)" : "");
 	rt_now_rfc3339(c->created, sizeof c->created);
 	return make_dir(g, c, err);
 }
@@ -121,7 +126,9 @@ void container_free(struct container *c)
 	c->seccomp = NULL;
 	if (c->fifo_fd >= 0)
 		close(c->fifo_fd);
-	c->fifo_fd = -1;
+	if (c->console_fd >= 0)
+		close(c->console_fd);
+	c->fifo_fd = c->console_fd = -1;
 }
 
 void container_discard(struct container *c)

@@ -9,6 +9,7 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,44 @@ static int exec_path(const struct oci_process *p, struct sk_err *err)
 	return sk_fail(err, saved, "exec %s", prog);
 }
 
+static int runnable(const char *path, struct sk_err *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return sk_fail(err, errno, "exec %s", path);
+	if (!S_ISREG(sb.st_mode) || access(path, X_OK) < 0)
+		return sk_fail(err, EACCES, "exec %s", path);
+	return 0;
+}
+
+int process_resolve(struct oci_process *p, struct sk_err *err)
+{
+	static char found[4096];
+	const char *prog = p->args[0], *path = env_path(p->env);
+
+	if (strchr(prog, '/')) {
+		snprintf(found, sizeof found, "%s%s%s", prog[0] == '/' ? "" : p->cwd,
+			 prog[0] == '/' ? "" : "/", prog);
+		if (runnable(found, err) < 0)
+			return -1;
+		p->exe = found;
+		return 0;
+	}
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(found, sizeof found, "%.*s/%s", (int)n, n ? path : ".", prog);
+		if (runnable(found, NULL) == 0) {
+			p->exe = found;
+			return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	sk_fail(err, 0, "exec %s: executable file not found in $PATH", prog);
+	err->errnum = ENOENT;
+	return -1;
+}
+
 static int load_filter(void *seccomp, struct sk_err *err)
 {
 	return seccomp ? seccomp_filter_load(seccomp, err) : 0;
@@ -100,6 +139,12 @@ int process_exec(const struct oci_process *p, void *seccomp, struct sk_err *err)
 		return sk_fail(err, errno, "process.noNewPrivileges");
 	if (p->no_new_privs && load_filter(seccomp, err) < 0)
 		return -1;
-	syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+	for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
+		fcntl(fd, F_SETFD, 0);
+	syscall(SYS_close_range, 3U + (unsigned)p->preserve_fds, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+	if (p->exe) {
+		execve(p->exe, p->args, p->env ? p->env : (char *[]){NULL});
+		return sk_fail(err, errno, "exec %s", p->args[0]);
+	}
 	return exec_path(p, err);
 }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "cgroup2.h"
 #include "cleanup.h"
+#include "console.h"
 #include "container.h"
 #include "state.h"
 #include "util.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +49,23 @@ static int wait_container(struct container *c, int *status)
 	return 0;
 }
 
+/* The pty goes to --console-socket, or is relayed to the caller's own
+ * terminal until the process ends. */
+static void relay_console(struct container *c, const struct rt_create_opts *o)
+{
+	struct sk_err err = {0};
+
+	if (o->console_socket) {
+		if (console_send(o->console_socket, c->console_fd, c->console_name, &err) < 0)
+			sk_warn("%s", err.msg);
+	} else {
+		SK_AUTOCLOSE int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+		console_relay(c->console_fd, pidfd);
+	}
+	close(c->console_fd);
+	c->console_fd = -1;
+}
+
 static int run_foreground(const struct rt_global *g, const char *id,
 			  const struct rt_create_opts *o, int *status, struct sk_err *err)
 {
@@ -57,7 +76,7 @@ static int run_foreground(const struct rt_global *g, const char *id,
 		return -1;
 	}
 	c.mode = SPAWN_RUN;
-	if (container_spawn(&c, err) < 0) {
+	if (container_apply_opts(&c, o, 0, err) < 0 || container_spawn(&c, err) < 0) {
 		container_discard(&c);
 		container_free(&c);
 		return -1;
@@ -71,6 +90,8 @@ static int run_foreground(const struct rt_global *g, const char *id,
 		if (hooks_run(&c.spec, HOOK_POSTSTART, s, err) < 0)
 			sk_warn("%s", err->msg);
 	}
+	if (c.console_fd >= 0)
+		relay_console(&c, o);
 	wait_container(&c, status);
 	container_free(&c);
 	return rt_delete(g, id, 1, err);

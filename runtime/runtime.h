@@ -16,9 +16,13 @@ struct rt_global {
 };
 
 struct rt_create_opts {
-	const char *bundle;   /* "." if NULL */
-	const char *pid_file; /* written with the container's pid, may be NULL */
-	int detach;           /* run: leave it running under a monitor */
+	const char *bundle;         /* "." if NULL */
+	const char *pid_file;       /* written with the container's pid, may be NULL */
+	const char *console_socket; /* process.terminal: where the pty master goes */
+	int detach;                 /* run: leave it running under a monitor */
+	int inherit_stdio;          /* create: the container gets the caller's stdio
+				       (runc's pass-through) instead of the logs */
+	int preserve_fds;           /* the caller's fds 3..3+N-1 go to the process */
 };
 
 struct rt_exec_opts {
@@ -27,11 +31,20 @@ struct rt_exec_opts {
 	char **env;               /* extra KEY=VALUE, NULL-terminated or NULL */
 	const char *cwd;
 	const char *pid_file;
+	const char *user;           /* "UID[:GID]" */
+	char **additional_gids;     /* NULL-terminated or NULL */
+	char **caps;                /* added to every set, NULL-terminated or NULL */
+	const char *console_socket; /* with tty: where the pty master goes */
+	int no_new_privs;
+	int tty;
+	int preserve_fds;
 	int detach;
 };
 
 /* Sets up the container and leaves its process waiting for rt_start. Its
- * stdout and stderr go to <root>/<id>/stdout.log and stderr.log. */
+ * stdout and stderr go to <root>/<id>/stdout.log and stderr.log, or with
+ * inherit_stdio are the caller's; with process.terminal the pty master
+ * goes to console_socket. */
 int rt_create(const struct rt_global *g, const char *id, const struct rt_create_opts *o,
 	      struct sk_err *err);
 int rt_start(const struct rt_global *g, const char *id, struct sk_err *err);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "cgroup2.h"
 #include "cleanup.h"
+#include "console.h"
 #include "container.h"
 #include "devcg.h"
 #include "state.h"
@@ -79,9 +80,15 @@ static int wait_child(struct container *c, int fd, struct sk_err *err)
 	struct sync_msg m;
 
 	for (int want = SYNC_READY;;) {
-		ssize_t n = recv(fd, &m, sizeof m, 0);
-		if (n < 0 && errno == EINTR)
+		int passed;
+		ssize_t n = fd_recv(fd, &m, sizeof m, &passed);
+		if (n == (ssize_t)sizeof m && m.kind == SYNC_CONSOLE && passed >= 0) {
+			c->console_fd = passed;
+			snprintf(c->console_name, sizeof c->console_name, "%.60s", m.msg);
 			continue;
+		}
+		if (passed >= 0)
+			close(passed);
 		if (n == 0 && want == 0)
 			return 0;
 		if (n <= 0)

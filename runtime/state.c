@@ -90,8 +90,12 @@ int state_load(const struct rt_global *g, const char *id, struct rt_state *st, s
 	if (state_dir(g, id, st->dir, sizeof st->dir, err) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/state.json", st->dir);
-	if (access(st->dir, F_OK) < 0)
-		return sk_fail(err, 0, "container %s does not exist", id);
+	if (access(st->dir, F_OK) < 0) {
+		sk_fail(err, 0, "container %s does not exist", id);
+		if (err)
+			err->errnum = ENOENT; /* delete --force takes this as done */
+		return -1;
+	}
 	if (rt_read_file(path, 1 << 20, &text, err) < 0)
 		return -1;
 	st->json = cJSON_Parse(text);

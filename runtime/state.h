@@ -20,6 +20,7 @@ struct rt_state {
 int state_dir(const struct rt_global *g, const char *id, char *buf, size_t size,
 	      struct sk_err *err);
 int state_save(const struct container *c, struct sk_err *err);
+/* Fails with err->errnum ENOENT when there is no such container. */
 int state_load(const struct rt_global *g, const char *id, struct rt_state *st, struct sk_err *err);
 void state_free(struct rt_state *st);
 /* "created", "running" or "stopped". */

@@ -174,12 +174,10 @@ check "failed create leaves no state" test ! -e "$RT_ROOT/hookfail"
 
 # Unsupported or invalid fields: a clear error naming the key path.
 for c in '.linux.intelRdt = {"closID":"x"}|linux.intelRdt: not supported' \
-	'.process.terminal = true|process.terminal: true is not supported' \
 	'.process.apparmorProfile = "x"|process.apparmorProfile: not supported' \
 	'.linux.resources = {"devices":[{"allow":false,"access":"x"}]}|linux.resources.devices[0].access: "x" is not made of r, w and m' \
 	'.process.user.uid = "root"|process.user.uid: expected a number' \
 	'.process.rlimits = [{"type":"RLIMIT_BOGUS","soft":1,"hard":1}]|process.rlimits[0].type: unknown rlimit "RLIMIT_BOGUS"' \
-	'.process.capabilities.bounding = ["CAP_BOGUS"]|process.capabilities.bounding[0]: unknown capability "CAP_BOGUS"' \
 	'.mounts[0].options = [1]|mounts[0].options[0]: expected a string' \
 	'.linux.namespaces += [{"type":"time"}]|linux.namespaces[6].type: unknown namespace "time"'; do
 	config "${c%%|*}"
@@ -187,6 +185,46 @@ for c in '.linux.intelRdt = {"closID":"x"}|linux.intelRdt: not supported' \
 	expect "rejects ${c%%|*}" "skiff-runtime: fatal: config.json: ${c#*|}"
 	[ "$RC" -eq 1 ] || fail "status 1 for ${c%%|*}" "got $RC"
 done
+config '.process.capabilities.bounding += ["CAP_BOGUS"] | .process.args = ["sh","-c","grep CapBnd /proc/self/status"]'
+run_out capbogus
+expect "an unknown capability is skipped with a warning (as runc)" 'skiff-runtime: warning: config.json: process.capabilities: unknown capability "CAP_BOGUS" ignored'
+expect "and the container runs with the others" "CapBnd:	0000000020000420"
 config '.linux.resources = {"memory":{"limit":33554432}}'
 OUT=$(rt --cgroup-manager disabled run -b "$BUNDLE" nocg 2>&1)
 expect "resources with cgroups disabled" "config.json: linux.resources: cgroups are disabled"
+
+# runc's defaults: HOME from the image's passwd (else /), a missing cwd is
+# made, hooks without env inherit the runtime's, devices anywhere.
+printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n' >"$BUNDLE/rootfs/etc/passwd"
+config '.process.env = ["PATH=/bin"] | .process.cwd = "/work/new/dir" | .process.args = ["sh","-c","echo HOME=$HOME; echo pwd=$(pwd)"]'
+run_out homecwd
+expect "HOME from /etc/passwd for root" "HOME=/root"
+expect "missing process.cwd is made" "pwd=/work/new/dir"
+config '.process.env = ["PATH=/bin"] | .process.user = {"uid":1000,"gid":1000} | .process.args = ["sh","-c","echo HOME=$HOME"]'
+run_out homeapp
+expect "HOME from /etc/passwd for uid 1000" "HOME=/home/app"
+config '.process.env = ["PATH=/bin","HOME=/custom"] | .process.args = ["sh","-c","echo HOME=$HOME"]'
+run_out homeset
+expect "a HOME in the config stays" "HOME=/custom"
+rm -f "$BUNDLE/rootfs/etc/passwd"
+config '.process.env = ["PATH=/bin"] | .process.user = {"uid":4242,"gid":4242} | .process.args = ["sh","-c","echo HOME=$HOME"]'
+run_out homenone
+expect "HOME is / without a passwd entry" "HOME=/"
+config '.hooks = {"prestart":[{"path":"/bin/sh","args":["sh","-c","echo \"$SKIFF_HOOK_PROBE\" > \"$0\"", $f]}]}
+	| .process.args = ["true"]' --arg f "$T_DIR/hookenv.out"
+SKIFF_HOOK_PROBE=inherited rt run -b "$BUNDLE" hookenv >/dev/null 2>&1 </dev/null
+check "a hook without env inherits the runtime's environment" grep -qx inherited "$T_DIR/hookenv.out"
+config '.root.readonly = false | .linux.devices = [{"path":"/opt/devs/mynull","type":"c","major":1,"minor":3,"fileMode":438}] | .process.args = ["sh","-c","echo x > /opt/devs/mynull && echo kind=$(ls -l /opt/devs/mynull | cut -c1)"]'
+run_out devoutside
+expect "linux.devices outside /dev are made" "kind=c"
+expect_rc "and usable" 0
+
+# A user namespace without a cgroup namespace may not mount cgroup2: the
+# container's cgroup is bound read-only instead (as runc and crun).
+config '.linux.namespaces |= map(select(.type != "cgroup")) | .linux.namespaces += [{"type":"user"}]
+	| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+	| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+	| .process.args = ["sh","-c","grep \" /sys/fs/cgroup \" /proc/self/mountinfo"]'
+run_out usernocgns
+expect_rc "user namespace without a cgroup namespace runs" 0
+expect "its cgroup is bound read-only at /sys/fs/cgroup" " /sys/fs/cgroup ro,"

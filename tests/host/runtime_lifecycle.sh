@@ -21,7 +21,7 @@ check "create succeeds" test -s "$T_DIR/pid"
 st=$(rt state life)
 check "state is created" jq -e --arg p "$(cat "$T_DIR/pid")" '.status == "created" and (.pid|tostring) == $p and .id == "life"' <<<"$st"
 check "state names the bundle" jq -e --arg b "$BUNDLE" '.bundle == $b and .ociVersion == "1.0.2"' <<<"$st"
-check "process waits before start" bash -c "! test -s '$RT_ROOT/life/stdout.log'"
+check "process waits before start" bash -c "! grep -q out-line '$T_DIR/create.out'"
 check "list shows it" bash -c "'$RT' --root '$RT_ROOT' list | grep -qE '^life +[0-9]+ +created'"
 check "list -q" bash -c "'$RT' --root '$RT_ROOT' list -q | grep -qx life"
 OUT=$(rt create -b "$BUNDLE" life 2>&1)
@@ -31,8 +31,9 @@ check "state is running" jq -e '.status == "running"' <<<"$(rt state life)"
 OUT=$(rt start life 2>&1)
 expect "second start refused" "is running, not created"
 sleep 0.3
-check "stdout goes to the log" grep -qx out-line "$RT_ROOT/life/stdout.log"
-check "stderr goes to the log" grep -qx err-line "$RT_ROOT/life/stderr.log"
+check "create hands the caller's stdout to the container (runc's pass-through)" grep -qx out-line "$T_DIR/create.out"
+check "and its stderr" grep -qx err-line "$T_DIR/create.out"
+check "no log files for a created container" test ! -e "$RT_ROOT/life/stdout.log"
 OUT=$(rt exec life sh -c 'echo pid1=$(cat /proc/1/comm); exit 4' 2>&1)
 RC=$?
 expect "exec runs in the container" "pid1=sh"
@@ -96,3 +97,70 @@ else
 	fail "logs rotate at 1 MiB" "stdout.log $size, stdout.log.1 $size1"
 fi
 rt delete logcap >/dev/null 2>&1
+
+# runc's answers where Skiff used to differ.
+"$RT" --root "$RT_ROOT" delete --force never-made >/dev/null 2>&1
+RC=$? OUT=""
+expect_rc "delete --force of a container that does not exist exits 0" 0
+config '.process.args = ["/bin/no-such-program"]'
+OUT=$(rt create -b "$BUNDLE" noexe 2>&1)
+RC=$?
+expect "create of a missing program fails at create" "exec /bin/no-such-program: No such file or directory"
+[ "$RC" -ne 0 ] && pass "create of a missing program exits non-zero" || fail "create of a missing program exits non-zero" "status 0"
+check "and leaves no container" test ! -e "$RT_ROOT/noexe"
+config '.process.args = ["no-such-program"]'
+OUT=$(rt run -d -b "$BUNDLE" noexe2 2>&1)
+expect "run -d of a program not in PATH fails" 'exec no-such-program: executable file not found in $PATH'
+
+for verb in create start run state kill delete exec list spec pull images; do
+	h=$("$RT" $verb --help 2>&1)
+	if [ $? -eq 0 ] && grep -q "skiff-runtime $verb" <<<"$h" && [ "$(wc -l <<<"$h")" -ge 2 ]; then
+		pass "$verb --help describes the verb"
+	else
+		fail "$verb --help describes the verb" "$h"
+	fi
+done
+h=$("$RT" --help)
+for w in create start run state kill delete exec list spec pull bundle --root --log-format --cgroup-manager; do
+	grep -qw -- "$w" <<<"$h" || { fail "--help lists $w" "missing"; continue; }
+	pass "--help lists $w"
+done
+
+config '.process.args = ["/nonexistent\"quote\\back"]'
+rm -f "$T_DIR/log.json"
+rt --log "$T_DIR/log.json" --log-format json run -b "$BUNDLE" jsonlog >/dev/null 2>&1
+check "--log-format json writes valid JSON with quotes escaped" jq -e '.level == "error" and (.msg | contains("\"quote\\back"))' "$T_DIR/log.json"
+
+# A container whose process made child cgroups (its cgroup namespace root
+# is its own cgroup): delete --force kills them and removes the subtree.
+cmd 'sleep 30'
+rt run -d -b "$BUNDLE" nested >/dev/null 2>&1
+cg=$(jq -r .cgroupPath "$RT_ROOT/nested/state.json")
+if [ -n "$cg" ] && [ -d "$cg" ]; then
+	rt exec nested sh -c 'sleep 30 & mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg 2>/dev/null; true' >/dev/null 2>&1
+	mkdir -p "$cg/child/grandchild"
+	sh -c 'echo $$ > "$1/child/grandchild/cgroup.procs" && exec sleep 30' sh "$cg" &
+	sleep 0.3
+	check "delete --force of a container with child cgroups" rt delete --force nested
+	check "removes the whole cgroup subtree" test ! -e "$cg"
+else
+	fail "nested container has a cgroup" "cgroupPath '$cg'"
+fi
+
+# exec's options, as runc's.
+cmd 'sleep 30'
+rt run -d -b "$BUNDLE" ex >/dev/null 2>&1
+OUT=$(rt exec -u 1000:1000 -g 7 --cwd /tmp -e FOO=bar --no-new-privs --pid-file "$T_DIR/exec.pid" ex \
+	sh -c 'id -u; id -g; id -G; echo $FOO $(pwd) HOME=$HOME; grep NoNewPrivs /proc/self/status' 2>&1)
+expect "exec --user uid" "$(printf '1000\n1000\n')"
+expect "exec --additional-gids" "1000 7"
+expect "exec --env --cwd, HOME is / without a passwd entry" "bar /tmp HOME=/"
+expect "exec --no-new-privs" "NoNewPrivs:	1"
+check "exec --pid-file without --detach" test -s "$T_DIR/exec.pid"
+OUT=$(rt exec --cap CAP_NET_ADMIN ex sh -c 'ip link set lo up && echo net-admin-ok' 2>&1)
+expect "exec --cap adds a capability" "net-admin-ok"
+OUT=$(rt exec ex sh -c 'echo via-fd3 >&3' 3>"$T_DIR/fd3.out" 2>&1)
+check "without --preserve-fds fd 3 is closed" test ! -s "$T_DIR/fd3.out"
+OUT=$(rt exec --preserve-fds 1 ex sh -c 'echo via-fd3 >&3' 3>"$T_DIR/fd3.out" 2>&1)
+check "exec --preserve-fds 1 passes fd 3" grep -qx via-fd3 "$T_DIR/fd3.out"
+rt delete --force ex
