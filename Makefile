@@ -13,7 +13,8 @@ DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
 DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
-	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr
+	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
+	runc crun
 
 # Third-party libraries built static against musl into the sysroot.
 THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp

@@ -26,6 +26,13 @@ cpu=$(mk '.linux.cgroupsPath = "/tenant/cpujob"
 	| .linux.resources = {"cpu":{"shares":512,"quota":20000,"period":100000},"memory":{"limit":67108864,"reservation":16777216}}
 	| .process.args = ["sleep","60"]')
 
+# The device cgroup: deny all, allow c 42:42. Opening a node the rules
+# allow reaches the (absent) driver: ENXIO; one they deny: EPERM.
+dev=$(mk '.linux.resources = {"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":42,"minor":42,"access":"rwm"}]}
+	| .process.capabilities |= with_entries(.value += ["CAP_MKNOD"])
+	| .process.args = ["sh","-c","mknod /dev/allowed c 42 42; mknod /dev/denied c 43 43; for d in allowed denied; do echo DEV-$d=$( (exec 3</dev/$d) 2>&1 | sed \"s/.*: //\"); done; echo x > /dev/null && echo DEV-NULL=ok"]')
+nest=$(mk '.process.args = ["sleep","60"]')
+
 cat >"$T_DIR/spec.yaml" <<SPEC
 hostname: rt-cgroups
 debug: true
@@ -42,6 +49,10 @@ files:
     content: '$pids'
   - path: /etc/rt/cpu.json
     content: '$cpu'
+  - path: /etc/rt/dev.json
+    content: '$dev'
+  - path: /etc/rt/nest.json
+    content: '$nest'
   - path: /etc/rt/test.sh
     content: |
       b=/tmp/bundle
@@ -68,6 +79,14 @@ files:
       echo MEMORY-LOW=\$(cat /sys/fs/cgroup/tenant/cpujob/memory.low)
       echo CPU-PROCS=\$(wc -l < /sys/fs/cgroup/tenant/cpujob/cgroup.procs)
       \$rt delete --force cpu && echo CPU-DELETED=\$(test -e /sys/fs/cgroup/tenant/cpujob && echo no || echo yes)
+      cp /etc/rt/dev.json \$b/config.json
+      \$rt run -b \$b dev
+      cp /etc/rt/nest.json \$b/config.json
+      \$rt run -d -b \$b nest
+      mkdir -p /sys/fs/cgroup/skiff/nest/sub/subsub
+      sh -c 'echo \$\$ > /sys/fs/cgroup/skiff/nest/sub/subsub/cgroup.procs && exec sleep 60' &
+      sleep 0.5
+      \$rt delete --force nest && echo NEST-DELETED=\$(test -e /sys/fs/cgroup/skiff/nest && echo no || echo yes)
       echo RT-DONE
 shutdown:
   grace_ms: 2000
@@ -97,3 +116,7 @@ expect "cpu.weight from shares" CPU-WEIGHT '^20$'
 expect "memory.low from reservation" MEMORY-LOW '^16777216$'
 expect "container process is in its cgroup" CPU-PROCS '^1$'
 expect "cgroupsPath cgroup removed" CPU-DELETED '^yes$'
+expect "device cgroup: an allowed device reaches its driver" DEV-allowed 'No such device or address'
+expect "device cgroup: a denied device is refused" DEV-denied 'Operation not permitted'
+expect "device cgroup: /dev/null is allowed by default" DEV-NULL '^ok$'
+expect "delete --force removes child cgroups the container's processes made" NEST-DELETED '^yes$'
