@@ -156,6 +156,11 @@ int remove_tree_at(int dirfd, const char *name, struct sk_err *err);
 
 /* ---- the image pipeline and ref store (image_pull.c, image_store.c) ---- */
 
+/* image_pull and image_load in the calling process (the image worker). */
+int image_pull_here(const struct image_opts *o, const char *ref, struct image_info *out,
+		    struct sk_err *err);
+int image_load_here(const struct image_opts *o, const char *layout_dir, const char *name,
+		    struct image_info **out, size_t *n, struct sk_err *err);
 int image_fetch(const struct image_opts *o, struct image_source *src, const char *reference,
 		const char *expected_digest, const char *name, struct image_info *out,
 		struct sk_err *err);

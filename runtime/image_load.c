@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "image_internal.h"
+#include "image_worker.h"
 
 struct layout_source {
 	struct image_source base;
@@ -164,6 +165,14 @@ static int load_entries(const struct image_opts *o, struct image_source *src,
 
 int image_load(const struct image_opts *o, const char *dir, const char *name,
 	       struct image_info **out, size_t *n, struct sk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	return image_worker_run(o, NULL, dir, name, out, n, err);
+}
+
+int image_load_here(const struct image_opts *o, const char *dir, const char *name,
+		    struct image_info **out, size_t *n, struct sk_err *err)
 {
 	struct image_source *src;
 	struct manifest idx;

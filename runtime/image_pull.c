@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "image_internal.h"
+#include "image_worker.h"
 
 const char *image_data_dir(const struct image_opts *o)
 {
@@ -97,12 +99,24 @@ static int unpack_into(const struct image_opts *o, const struct blobstore *bs,
 	return unpack_layer(bfd, dfd, &uo, err);
 }
 
+/* In the image worker, the runtime finishes the layer (opaque markers,
+ * the move into layers/) and answers once it is there. */
+static int hand_over(const char *diff_id, struct sk_err *err)
+{
+	char ack;
+
+	if (image_worker_send(WMSG_LAYER, diff_id, strlen(diff_id) + 1) < 0 ||
+	    recv(image_worker_fd(), &ack, 1, 0) != 1)
+		return sk_fail(err, errno, "layer %s: the runtime did not take it", diff_id);
+	return 0;
+}
+
 static int unpack_once(const struct image_opts *o, const struct blobstore *bs,
 		       const struct descriptor *d, const char *diff_id, struct sk_err *err)
 {
 	char final[700], tmp[700];
 	layer_dir(bs, diff_id, final, sizeof final);
-	snprintf(tmp, sizeof tmp, "%s/tmp/layer-%.16s-%d", bs->root, diff_id + 7, (int)getpid());
+	image_layer_tmp(bs->root, diff_id, (int)getpid(), tmp, sizeof tmp);
 	remove_tree_at(AT_FDCWD, tmp, NULL);
 	if (o->progress)
 		fprintf(o->progress, "unpacking %s\n", d->digest);
@@ -110,6 +124,8 @@ static int unpack_once(const struct image_opts *o, const struct blobstore *bs,
 		remove_tree_at(AT_FDCWD, tmp, NULL);
 		return -1;
 	}
+	if (image_worker_fd() >= 0)
+		return hand_over(diff_id, err);
 	/* The rename marks the layer complete; a racing unpacker's copy is dropped. */
 	if (rename(tmp, final) < 0) {
 		int e = errno;
@@ -209,7 +225,8 @@ int image_fetch(const struct image_opts *o, struct image_source *src, const char
 	}
 	if (r == 0) {
 		fill_info(out, name, digest, &m);
-		r = store_ref_write(bs.root, out, err);
+		r = image_worker_fd() >= 0 ? image_worker_send(WMSG_RESULT, out, sizeof *out)
+					   : store_ref_write(bs.root, out, err);
 	}
 	manifest_free(&m);
 	return r < 0 ? sk_wrap(err, "%s", name) : 0;
@@ -217,6 +234,19 @@ int image_fetch(const struct image_opts *o, struct image_source *src, const char
 
 int image_pull(const struct image_opts *o, const char *refstr, struct image_info *out,
 	       struct sk_err *err)
+{
+	struct image_info *v;
+	size_t n;
+
+	if (image_worker_run(o, refstr, NULL, NULL, &v, &n, err) < 0)
+		return -1;
+	*out = v[0];
+	free(v);
+	return 0;
+}
+
+int image_pull_here(const struct image_opts *o, const char *refstr, struct image_info *out,
+		    struct sk_err *err)
 {
 	struct image_ref ref;
 	struct image_source *src;

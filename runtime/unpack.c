@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "image_internal.h"
+#include "image_worker.h"
 #include <bearssl.h>
 
 #define BLOCK (128 * 1024)
@@ -356,10 +357,19 @@ static int make_node(struct unpacker *u, int dirfd, const char *base, struct arc
 	return 0;
 }
 
-static int make_whiteout(struct unpacker *u, int dirfd, const char *base, const char *entry)
+/* DIR is the entry's directory relative to the layer ("" for its root):
+ * in the image worker the runtime marks it opaque (a trusted.* attribute
+ * needs CAP_SYS_ADMIN, which the worker does not keep). */
+static int make_whiteout(struct unpacker *u, int dirfd, const char *dir, const char *base,
+			 const char *entry)
 {
 	const char *victim = base + 4;
 	if (strcmp(base, ".wh..wh..opq") == 0) {
+		if (image_worker_fd() >= 0)
+			return image_worker_send(WMSG_OPAQUE, dir, strlen(dir) + 1) < 0
+				       ? sk_fail(u->err, errno, "layer %s: opaque marker",
+						 u->o->layer_digest)
+				       : 0;
 		if (fsetxattr(dirfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
 			return sk_fail(u->err, errno, "layer %s: opaque marker \"%.300s\"",
 				       u->o->layer_digest, entry);
@@ -411,9 +421,11 @@ static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_en
 	const char *link = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 	int r;
-	if (strncmp(base, ".wh.", 4) == 0)
-		r = make_whiteout(u, dirfd, base, entry);
-	else if (link)
+	if (strncmp(base, ".wh.", 4) == 0) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof dir, "%.*s", base > path ? (int)(base - path - 1) : 0, path);
+		r = make_whiteout(u, dirfd, dir, base, entry);
+	} else if (link)
 		r = make_hardlink(u, dirfd, base, link, entry);
 	else if (type == AE_IFREG)
 		r = make_file(u, a, dirfd, base, e, entry);
