@@ -1,6 +1,9 @@
-/* Runtime pieces without a container: signals, cgroup values, seccomp
- * compilation, log rotation, state ids and files. */
+/* Runtime pieces without a container: signals, cgroup values, the device
+ * program, seccomp compilation, log rotation, state ids and files, the
+ * passwd lookup. */
 #include "runtime/cgroup2.h"
+#include "runtime/devcg.h"
+#include "runtime/passwd.h"
 #include "check.h"
 #include "runtime/monitor.h"
 #include "runtime/runtime.h"
@@ -12,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,7 +33,7 @@ TEST(signal_names)
 
 TEST(cpu_max)
 {
-	struct oci_resources r = {1, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL};
+	struct oci_resources r = {1, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL, NULL, 0, 1};
 	char buf[64];
 
 	CHECK(cgroup2_format_cpu_max(&r, buf, sizeof buf) == 0);
@@ -40,6 +44,109 @@ TEST(cpu_max)
 	r.cpu_period = 20000;
 	cgroup2_format_cpu_max(&r, buf, sizeof buf);
 	CHECK_STREQ(buf, "max 20000");
+}
+
+/* Runs a device program the way the kernel would, for the instructions
+ * devcg.c emits; -1 for any other instruction, -2 when it runs off the end. */
+static int run_prog(const struct bpf_insn *p, int n, char type, unsigned major, unsigned minor,
+		    unsigned access)
+{
+	uint32_t ctx[3] = {access << 16 | (type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR),
+			   major, minor};
+	uint64_t r[11] = {0};
+
+	for (int pc = 0; pc >= 0 && pc < n; pc++) {
+		const struct bpf_insn *i = &p[pc];
+		switch (i->code) {
+		case BPF_LDX | BPF_W | BPF_MEM:
+			r[i->dst_reg] = i->src_reg == BPF_REG_1 ? ctx[i->off / 4] : 0xdead;
+			break;
+		case BPF_ALU | BPF_MOV | BPF_X: r[i->dst_reg] = (uint32_t)r[i->src_reg]; break;
+		case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm; break;
+		case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm; break;
+		case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (uint64_t)(int64_t)i->imm; break;
+		case BPF_JMP | BPF_JNE | BPF_K:
+			if (r[i->dst_reg] != (uint64_t)(int64_t)i->imm)
+				pc += i->off;
+			break;
+		case BPF_JMP | BPF_EXIT: return (int)r[0];
+		default: return -1;
+		}
+	}
+	return -2;
+}
+
+/* Verdict of the rules of SPEC for one access (m 1, r 2, w 4). */
+static int verdict(const struct oci_spec *spec, char type, unsigned major, unsigned minor,
+		   unsigned access)
+{
+	struct oci_dev_rule *rules;
+	struct bpf_insn *prog;
+	int n, len, v = -3;
+
+	if (devcg_rules(spec, &rules, &n, NULL) == 0 &&
+	    devcg_program(rules, n, &prog, &len, NULL) == 0) {
+		v = run_prog(prog, len, type, major, minor, access);
+		/* Nothing may follow the last exit: the verifier refuses dead code. */
+		if (prog[len - 1].code != (BPF_JMP | BPF_EXIT))
+			v = -4;
+		free(prog);
+	}
+	free(rules);
+	return v;
+}
+
+TEST(device_program)
+{
+	struct oci_dev_rule deny_all[] = {{0, 'a', -1, -1, 7}, {1, 'c', 10, 237, 4}};
+	struct oci_device dev = {"/opt/x", 'c', 4, 1, 0666, 0, 0};
+	struct oci_spec s;
+
+	memset(&s, 0, sizeof s);
+	s.res.dev_rules = deny_all;
+	s.res.ndev_rules = 1; /* runc spec's default: deny everything */
+	CHECK(verdict(&s, 'c', 1, 3, 2 | 4) == 1);   /* /dev/null rw: a default */
+	CHECK(verdict(&s, 'c', 136, 7, 2) == 1);     /* pts/7 */
+	CHECK(verdict(&s, 'c', 10, 237, 2) == 0);    /* loop-control: denied */
+	CHECK(verdict(&s, 'c', 10, 237, 1) == 1);    /* but mknod of anything is allowed */
+	CHECK(verdict(&s, 'b', 8, 0, 2) == 0);       /* a disk */
+	CHECK(verdict(&s, 'b', 8, 0, 1) == 1);
+	s.res.ndev_rules = 2; /* then allow c 10:237 "w" */
+	CHECK(verdict(&s, 'c', 10, 237, 4) == 1);
+	CHECK(verdict(&s, 'c', 10, 237, 2) == 0);    /* r is not in "w" */
+	CHECK(verdict(&s, 'c', 10, 237, 2 | 4) == 0);
+	s.devices = &dev;
+	s.ndevices = 1; /* linux.devices are allowed */
+	CHECK(verdict(&s, 'c', 4, 1, 2 | 4) == 1);
+	CHECK(verdict(&s, 'c', 4, 2, 2) == 0);
+	struct oci_dev_rule allow_all = {1, 'a', -1, -1, 7}, deny_null = {0, 'c', 1, 3, 7};
+	struct oci_dev_rule pair[] = {allow_all, deny_null};
+	s.res.dev_rules = &allow_all;
+	s.res.ndev_rules = 1;
+	CHECK(verdict(&s, 'b', 8, 0, 2) == 1);
+	s.res.dev_rules = pair;
+	s.res.ndev_rules = 2; /* the defaults come last and win, as in runc */
+	CHECK(verdict(&s, 'c', 1, 3, 2) == 1);
+	CHECK(verdict(&s, 'c', 1, 1, 2) == 1);
+}
+
+TEST(passwd_lookup)
+{
+	char path[] = "/tmp/skiff-passwd-XXXXXX", home[64];
+	int fd = mkstemp(path);
+	const char text[] = "root:x:0:0:root:/root:/bin/sh\n# comment\nbad line\n"
+			    "app:x:1000:1000::/home/app:/bin/sh\nrel:x:7:7::relative:/bin/sh\n";
+
+	CHECK(fd >= 0 && write(fd, text, sizeof text - 1) == (ssize_t)sizeof text - 1);
+	close(fd);
+	CHECK(passwd_home(path, 0, home, sizeof home) == 0);
+	CHECK_STREQ(home, "/root");
+	CHECK(passwd_home(path, 1000, home, sizeof home) == 0);
+	CHECK_STREQ(home, "/home/app");
+	CHECK(passwd_home(path, 7, home, sizeof home) < 0); /* not absolute */
+	CHECK(passwd_home(path, 4242, home, sizeof home) < 0);
+	CHECK(passwd_home("/nonexistent/passwd", 0, home, sizeof home) < 0);
+	unlink(path);
 }
 
 static int build(const char *json, char *msg, size_t size)
@@ -170,6 +277,8 @@ int main(void)
 {
 	RUN(signal_names);
 	RUN(cpu_max);
+	RUN(device_program);
+	RUN(passwd_lookup);
 	RUN(seccomp_profiles);
 	RUN(seccomp_filter_denies);
 	RUN(log_rotates_at_cap);

@@ -78,10 +78,15 @@ TEST(errors_name_the_key_path)
 		    "bogus: not supported");
 	CHECK_STREQ(parse_edit("\"sysctl\"", "\"intelRdt\":{},\"sysctl\""),
 		    "linux.intelRdt: not supported");
-	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}", "\"pids\":{\"limit\":10},\"devices\":[]"),
-		    "linux.resources.devices: not supported");
-	CHECK_STREQ(parse_edit("\"CAP_CHOWN\"", "\"CAP_NOPE\""),
-		    "process.capabilities.bounding[1]: unknown capability \"CAP_NOPE\"");
+	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}",
+			       "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":true,\"access\":\"rx\"}]"),
+		    "linux.resources.devices[0].access: \"rx\" is not made of r, w and m");
+	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}",
+			       "\"pids\":{\"limit\":10},\"devices\":[{\"access\":\"r\"}]"),
+		    "linux.resources.devices[0].allow: missing");
+	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}",
+			       "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":true,\"type\":\"x\"}]"),
+		    "linux.resources.devices[0].type: expected one of a, c, b");
 	CHECK_STREQ(parse_edit("\"-c\"", "3"), "process.args[1]: expected a string");
 	CHECK_STREQ(parse_edit("{\"type\":\"pid\"}", "{\"type\":\"pid\"},{\"type\":\"pid\"}"),
 		    "linux.namespaces[1].type: namespace \"pid\" given twice");
@@ -91,13 +96,104 @@ TEST(errors_name_the_key_path)
 		    "process.cwd: \"tmp\" is not absolute");
 	CHECK_STREQ(parse_edit("\"oomScoreAdj\":-5", "\"oomScoreAdj\":-5000"),
 		    "process.oomScoreAdj: -5000 out of range -1000..1000");
-	CHECK_STREQ(parse_edit("\"noNewPrivileges\":true", "\"terminal\":true"),
-		    "process.terminal: true is not supported (no console)");
+	CHECK_STREQ(parse_edit("\"noNewPrivileges\":true", "\"terminal\":1"),
+		    "process.terminal: expected a boolean");
 	CHECK_STREQ(parse_edit("\"swap\":-1", "\"swap\":10"),
 		    "linux.resources.memory.swap: must be at least the limit (memory plus swap)");
 	CHECK_STREQ(parse_edit("{\"ociVersion\"", "[{\"ociVersion\""), "not valid JSON near \"\"");
 	CHECK_STREQ(parse_edit("\"timeout\":3", "\"timeout\":0"),
 		    "hooks.poststop[0].timeout: 0 out of range 1..86400");
+}
+
+TEST(devices_and_caps_parse)
+{
+	static const char *edits[][2] = {
+		{"\"pids\":{\"limit\":10}", "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":false,"
+					    "\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+					    "\"major\":10,\"minor\":-1,\"access\":\"w\"}]"},
+	};
+	char text[sizeof base + 512];
+	const char *at = strstr(base, edits[0][0]);
+	struct oci_spec s;
+	struct sk_err err = {0};
+
+	snprintf(text, sizeof text, "%.*s%s%s", (int)(at - base), base, edits[0][1],
+		 at + strlen(edits[0][0]));
+	CHECK(oci_spec_parse(text, &s, &err) == 0);
+	CHECK(s.res.ndev_rules == 2 && s.res.has_limits);
+	CHECK(!s.res.dev_rules[0].allow && s.res.dev_rules[0].type == 'a' &&
+	      s.res.dev_rules[0].major == -1 && s.res.dev_rules[0].access == 7);
+	CHECK(s.res.dev_rules[1].allow && s.res.dev_rules[1].type == 'c' &&
+	      s.res.dev_rules[1].major == 10 && s.res.dev_rules[1].minor == -1 &&
+	      s.res.dev_rules[1].access == 4);
+	oci_spec_free(&s);
+	/* Unknown capabilities are skipped and counted (runc warns). */
+	CHECK_STREQ(parse_edit("\"CAP_CHOWN\"", "\"CAP_NOPE\""), "ok");
+	at = strstr(base, "\"CAP_CHOWN\"");
+	snprintf(text, sizeof text, "%.*s\"CAP_NOPE\",\"CAP_CHOWN\"%s", (int)(at - base), base,
+		 at + strlen("\"CAP_CHOWN\""));
+	CHECK(oci_spec_parse(text, &s, &err) == 0);
+	CHECK(s.process.caps.nunknown == 1 && strcmp(s.process.caps.unknown, "CAP_NOPE") == 0);
+	CHECK(s.process.caps.bounding == ((1ULL << 5) | 1ULL));
+	oci_spec_free(&s);
+}
+
+/* BASE without its hostname, with up to two edits (FROM -> TO, NULL for
+ * none), parsed and put through the host-safety check. */
+static const char *safety(const char *f1, const char *t1, const char *f2, const char *t2)
+{
+	static struct sk_err err;
+	static const char host[] = "\"hostname\":\"h\",";
+	char a[sizeof base + 1024], b[sizeof base + 1024];
+	const char *at = strstr(base, host);
+	struct oci_spec s;
+
+	snprintf(a, sizeof a, "%.*s%s", (int)(at - base), base, at + strlen(host));
+	for (int i = 0; i < 2; i++) {
+		const char *from = i ? f2 : f1, *to = i ? t2 : t1;
+		if (!from)
+			continue;
+		if (!(at = strstr(a, from)))
+			return "edit not found";
+		snprintf(b, sizeof b, "%.*s%s%s", (int)(at - a), a, to, at + strlen(from));
+		memcpy(a, b, sizeof a);
+	}
+	memset(&err, 0, sizeof err);
+	int rc = oci_spec_parse(a, &s, &err) == 0 ? oci_spec_check_host_safe(&s, &err) : -2;
+	oci_spec_free(&s);
+	return rc == 0 ? "ok" : err.msg;
+}
+
+TEST(host_safety)
+{
+	static const char root[] = "\"root\"", pid[] = "{\"type\":\"pid\"}";
+	static const char fwd[] = "\"net.ipv4.ip_forward\":\"1\"";
+
+	/* The network namespace is joined by a path that is not ours. */
+	CHECK_STREQ(safety(NULL, NULL, NULL, NULL), "ok");
+	CHECK_STREQ(safety(root, "\"hostname\":\"h\",\"root\"", NULL, NULL),
+		    "hostname: needs a uts namespace of the container's own (it would change the "
+		    "host's name)");
+	CHECK_STREQ(safety(root, "\"domainname\":\"d\",\"root\"", NULL, NULL),
+		    "domainname: needs a uts namespace of the container's own (it would change "
+		    "the host's domain name)");
+	CHECK_STREQ(safety(root, "\"hostname\":\"\",\"root\"", NULL, NULL), "ok");
+	CHECK_STREQ(safety(fwd, "\"kernel.shmmax\":\"1\"", NULL, NULL),
+		    "linux.sysctl.kernel.shmmax: the container has no ipc namespace of its own: it "
+		    "would change the host's");
+	CHECK_STREQ(safety(fwd, "\"fs.mqueue.msg_max\":\"1\"", pid, "{\"type\":\"ipc\"}"), "ok");
+	CHECK_STREQ(safety(fwd, "\"vm.swappiness\":\"1\"", NULL, NULL),
+		    "linux.sysctl.vm.swappiness: not in a namespace of the container: it would "
+		    "change the host");
+	CHECK_STREQ(safety("\"/run/netns/x\"", "\"/proc/self/ns/net\"", NULL, NULL),
+		    "linux.sysctl.net.ipv4.ip_forward: the container has no network namespace of its "
+		    "own: it would change the host's");
+	CHECK_STREQ(safety(fwd, "\"kernel.hostname\":\"x\"", pid, "{\"type\":\"uts\"}"), "ok");
+	CHECK_STREQ(safety(fwd, "\"kernel.hostname\":\"x\"", root,
+			   "\"hostname\":\"h\",\"root\""),
+		    "hostname: needs a uts namespace of the container's own (it would change the "
+		    "host's name)");
+	CHECK_STREQ(safety(fwd, "\"kernel.domainname\":\"x\"", pid, "{\"type\":\"uts\"}"), "ok");
 }
 
 TEST(shares_to_weight)
@@ -112,6 +208,8 @@ int main(void)
 {
 	RUN(parses_a_full_config);
 	RUN(errors_name_the_key_path);
+	RUN(devices_and_caps_parse);
+	RUN(host_safety);
 	RUN(shares_to_weight);
 	return check_summary();
 }
