@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -85,7 +86,10 @@ static void worker_main(struct image_opts o, const char *ref, const char *layout
 	size_t n = 0;
 	int rc;
 
-	worker_fd = sock;
+	/* Nothing of the caller's but stdio and the socket: in the agent, its
+	 * etcd connections stay out of reach. */
+	worker_fd = sock == 3 ? 3 : dup2(sock, 3);
+	syscall(SYS_close_range, 4U, ~0U, 0U);
 	if (o.progress) {
 		cookie_io_functions_t io = {.write = progress_write};
 		o.progress = fopencookie(NULL, "w", io);

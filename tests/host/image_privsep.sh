@@ -20,7 +20,9 @@ expect_rc() { if [ "$RC" -eq "$2" ]; then pass "$1"; else fail "$1" "status $RC,
 # sets LOAD (the runtime's pid) and WORKER (its worker's) once blocked.
 blocked_load() {
 	rm -f "$blob" && mkfifo "$blob"
-	"$RT" load --data "$1" --name test/img "$L" >"$T_DIR/load.out" 2>&1 &
+	echo secret >"$T_DIR/secret"
+	# fd 7: something of the caller's (the agent's etcd connection, say).
+	"$RT" load --data "$1" --name test/img "$L" >"$T_DIR/load.out" 2>&1 7<"$T_DIR/secret" &
 	LOAD=$! WORKER=""
 	for _ in $(seq 100); do
 		WORKER=$(cat /proc/$LOAD/task/$LOAD/children 2>/dev/null | tr -d ' ')
@@ -44,6 +46,7 @@ if blocked_load "$D"; then
 	if [ "$root" = "etc layout store " ]; then pass "worker: its root holds only etc, the layout and the store"; else fail "worker: its root holds only etc, the layout and the store" "$root"; fi
 	check "worker: /store is the data directory" test -d "/proc/$WORKER/root/store/blobs/sha256"
 	check "worker: / of the host is out of sight" test ! -e "/proc/$WORKER/root/usr/bin"
+	check "worker: the caller's other fds are closed" test ! -e "/proc/$WORKER/fd/7"
 	check "worker: its own mount namespace" test "$(readlink /proc/$WORKER/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
 	cat "$T_DIR/layer.blob" >"$blob"
 	wait $LOAD
