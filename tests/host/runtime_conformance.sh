@@ -156,12 +156,15 @@ lifecycle() {
 	return 0
 }
 
-# What must be the same before and after a runtime's whole pass.
+# What must be the same before and after a runtime's whole pass. Other
+# work on the machine may mount under /work and make cgroups meanwhile:
+# mounts there count only under this test's directory, cgroups only with
+# this test's container ids (c-*).
 host_snapshot() {
 	cat /proc/sys/net/ipv4/ping_group_range /proc/sys/fs/mqueue/queues_max \
 		/proc/sys/kernel/hostname /proc/sys/kernel/domainname /proc/sys/vm/swappiness
-	awk '{print $5, $9}' /proc/self/mountinfo | sort
-	find /sys/fs/cgroup -mindepth 1 -type d | sort
+	awk -v w="$W" '$5 !~ /^\/work\// || index($5, w) == 1 {print $5, $9}' /proc/self/mountinfo | sort
+	find /sys/fs/cgroup -mindepth 1 -type d -name 'c-*' | sort
 }
 
 make_rootfs

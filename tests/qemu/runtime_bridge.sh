@@ -46,10 +46,12 @@ bundle() {
 	cp /etc/rt/$2.json $1/config.json
 }
 # create, attach the created process's netns, start; prints the address.
+# As with runc, the container gets create's stdio: files here.
 up() { # ID PORTMAP...
 	id=$1
 	shift
-	$rt create -b /tmp/$id --pid-file /tmp/$id.pid $id || { echo "$id-CREATE-FAILED"; return 1; }
+	$rt create -b /tmp/$id --pid-file /tmp/$id.pid $id </dev/null >/tmp/$id.out 2>/tmp/$id.err ||
+		{ echo "$id-CREATE-FAILED"; return 1; }
 	out=$($net bridge attach "$@" $id --pid $(cat /tmp/$id.pid)) || { echo "$id-ATTACH-FAILED"; return 1; }
 	$rt start $id || { echo "$id-START-FAILED"; return 1; }
 	echo "$out" | sed -n 's|^address=\(.*\)/.*|\1|p'
@@ -71,11 +73,11 @@ echo WEB-MAPPED-NODE=$(get 10.0.2.15 8080 /index.html)
 bundle /tmp/egress egress
 up egress >/dev/null
 for i in $(seq 150); do $rt state egress | grep -q '"stopped"' && break; sleep 0.2; done
-echo EGRESS-OUT=$(tr '\n' ' ' </run/skiff-runtime/egress/stdout.log)
+echo EGRESS-OUT=$(tr '\n' ' ' </tmp/egress.out)
 echo BRIDGE-READY
 
 # Wait for the host's request (from 10.0.2.2, QEMU's forward) in httpd's log.
-log=/run/skiff-runtime/web/stderr.log
+log=/tmp/web.err
 for i in $(seq 100); do grep -q '10.0.2.2\]:' $log 2>/dev/null && break; sleep 0.2; done
 sleep 0.5
 echo WEB-LOG=$(tr '\n' ' ' <$log)
