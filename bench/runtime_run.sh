@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/runtime_run.sh [N]: time `run` of a container executing /bin/true
 # with skiff-runtime, crun and runc on the same busybox bundle, N rounds
-# (default 50) interleaved (each round in a rotated order), and print each
+# (default 50) interleaved (each round in a random order), and print each
 # one's median and the ratios.
 #
 # Runs as root in a private mount namespace with cgroup2 mounted at
@@ -65,13 +65,11 @@ bench() {
 			echo "  $r: n/a ($(tail -n1 "$dir/err" | cut -c1-90))"
 		fi
 	done
-	# Each round starts with the next runtime: moving a process into a
-	# cgroup is cheaper right after another move (the kernel's rcu_sync
-	# state), which a fixed order would always give to the same one.
-	local k=${#usable[@]}
+	# Each round in a random order: moving a process into a cgroup is
+	# cheaper right after another move (the kernel's rcu_sync state), and
+	# a fixed (or merely rotated) order gives that to the same runtime.
 	for i in $(seq "$N"); do
-		for j in $(seq 0 $((k - 1))); do
-			r=${usable[$(((i + j) % k))]}
+		for r in $(shuf -e "${usable[@]}"); do
 			t0=$EPOCHREALTIME
 			$(cmd "$setup" "$r") "bench-$setup-$i" </dev/null >/dev/null 2>"$dir/err" ||
 				{ echo "$r failed: $(cat "$dir/err")" >&2; exit 1; }

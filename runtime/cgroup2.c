@@ -281,12 +281,15 @@ static int remove_one(const char *path, int unused, struct sk_err *err)
 }
 
 /* Processes a container left in child cgroups die with it: cgroup.kill
- * covers the subtree, then the tree goes bottom up. */
+ * covers the subtree, then the tree goes bottom up. The usual case, a
+ * cgroup already empty, is one rmdir. */
 int cgroup2_destroy(const char *path, struct sk_err *err)
 {
 	struct timespec ts = {0, 5 * 1000 * 1000};
 	struct sk_err last = {0};
 
+	if (remove_one(path, 0, &last) == 0)
+		return 0;
 	for (int i = 0; i < 400; i++) {
 		if (walk(path, remove_one, 0, &last) == 0)
 			return 0;

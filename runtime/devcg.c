@@ -146,8 +146,55 @@ static int load(const struct bpf_insn *insns, int n, struct sk_err *err)
 		int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
 		if (fd >= 0 || errno != EACCES)
 			return fd >= 0 ? fd : sk_fail(err, errno, "load the device program");
+		if (!err)
+			return -1;
 	}
 	return sk_fail(err, EACCES, "load the device program: %.200s", log);
+}
+
+static int attach(int dir, int prog, const char *cgroup, struct sk_err *err)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof a);
+	a.target_fd = (uint32_t)dir;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
+		return sk_fail(err, errno, "linux.resources.devices: attach the device program to %s",
+			       cgroup);
+	return 0;
+}
+
+/* The kernel turns its device-program hook on when the first program is
+ * attached anywhere and off with the last, patching its code each time
+ * (milliseconds, most of a device program's cost when containers come
+ * and go one at a time). An allow-all program on the runtime's own parent
+ * cgroup keeps the hook on; it allows everything, and every program must
+ * allow an access, so it changes no verdict. */
+void devcg_keep_hook(const char *parent)
+{
+	static const struct oci_dev_rule allow_all = {1, 'a', -1, -1, ACC_ALL};
+	SK_AUTOFREE struct bpf_insn *insns = NULL;
+	uint32_t count = 0;
+	union bpf_attr a;
+	int len;
+
+	SK_AUTOCLOSE int dir = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	memset(&a, 0, sizeof a);
+	a.query.target_fd = (uint32_t)dir;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.prog_cnt = 0;
+	if (syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof a) < 0 || (count = a.query.prog_cnt) > 0)
+		return;
+	if (devcg_program(&allow_all, 1, &insns, &len, NULL) < 0)
+		return;
+	SK_AUTOCLOSE int prog = load(insns, len, NULL);
+	if (prog >= 0)
+		attach(dir, prog, parent, NULL);
 }
 
 int devcg_attach(const char *cgroup, const struct oci_spec *spec, struct sk_err *err)
@@ -155,7 +202,6 @@ int devcg_attach(const char *cgroup, const struct oci_spec *spec, struct sk_err 
 	SK_AUTOFREE struct oci_dev_rule *rules = NULL;
 	SK_AUTOFREE struct bpf_insn *insns = NULL;
 	int nrules, len;
-	union bpf_attr a;
 
 	if (devcg_rules(spec, &rules, &nrules, err) < 0 ||
 	    devcg_program(rules, nrules, &insns, &len, err) < 0)
@@ -166,13 +212,5 @@ int devcg_attach(const char *cgroup, const struct oci_spec *spec, struct sk_err 
 	SK_AUTOCLOSE int prog = load(insns, len, err);
 	if (prog < 0)
 		return sk_wrap(err, "linux.resources.devices");
-	memset(&a, 0, sizeof a);
-	a.target_fd = (uint32_t)dir;
-	a.attach_bpf_fd = (uint32_t)prog;
-	a.attach_type = BPF_CGROUP_DEVICE;
-	a.attach_flags = BPF_F_ALLOW_MULTI;
-	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
-		return sk_fail(err, errno, "linux.resources.devices: attach the device program to %s",
-			       cgroup);
-	return 0;
+	return attach(dir, prog, cgroup, err);
 }

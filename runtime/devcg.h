@@ -18,6 +18,9 @@ int devcg_rules(const struct oci_spec *spec, struct oci_dev_rule **out, int *n,
 /* The program for N rules; *LEN instructions, allocated into *OUT. */
 int devcg_program(const struct oci_dev_rule *rules, int n, struct bpf_insn **out, int *len,
 		  struct sk_err *err);
+/* Keeps the kernel's device-program hook on with an allow-all program on
+ * PARENT (the runtime's own skiff/ cgroup) unless it has one (devcg.c). */
+void devcg_keep_hook(const char *parent);
 /* Builds, loads and attaches the program to the cgroup directory CGROUP. */
 int devcg_attach(const char *cgroup, const struct oci_spec *spec, struct sk_err *err);
 

@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,6 +48,20 @@ static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, int
 	return rt_write_file(path, buf, err);
 }
 
+/* For cgroups the runtime places itself (<root>/skiff/ID), see
+ * devcg_keep_hook; a cgroupsPath of the caller's is left alone. */
+static int keep_device_hook(const struct container *c)
+{
+	char parent[PATH_MAX];
+
+	if (c->spec.cgroups_path && *c->spec.cgroups_path)
+		return 0;
+	snprintf(parent, sizeof parent, "%s", c->cgroup);
+	*strrchr(parent, '/') = '\0';
+	devcg_keep_hook(parent);
+	return 0;
+}
+
 static int setup_from_outside(struct container *c, struct sk_err *err)
 {
 	const struct oci_spec *s = &c->spec;
@@ -63,7 +78,7 @@ static int setup_from_outside(struct container *c, struct sk_err *err)
 			return sk_wrap(err, "process.oomScoreAdj");
 	}
 	if (c->cgroup[0] && (cgroup2_create(c->cgroup, &s->res, err) < 0 ||
-			     devcg_attach(c->cgroup, s, err) < 0 ||
+			     keep_device_hook(c) < 0 || devcg_attach(c->cgroup, s, err) < 0 ||
 			     cgroup2_enter(c->cgroup, c->pid, err) < 0))
 		return -1;
 	SK_AUTOFREE char *state = state_hook_json(c, "creating");
