@@ -1028,6 +1028,23 @@ int http_client_new(const struct http_client_opts *opts, struct http_client **ou
 	return 0;
 }
 
+int http_client_set_timeout(struct http_client *c, int timeout_ms)
+{
+	int old = c->timeout_ms;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
+	if (c->fd >= 0)
+		set_timeouts(c->fd, c->timeout_ms);
+	return old;
+}
+
+int http_client_connected(const struct http_client *c, const char *url)
+{
+	struct http_url u;
+	if (c->fd < 0 || !c->reusable || c->body_pending || http_url_parse(url, &u, NULL) < 0)
+		return 0;
+	return c->tls == u.tls && strcmp(c->host, u.host) == 0 && strcmp(c->port, u.port) == 0;
+}
+
 void http_client_free(struct http_client *c)
 {
 	if (!c)
@@ -1456,30 +1473,61 @@ static int deliver(struct http_client *c, http_body_fn fn, void *ctx, struct sk_
 	return 0;
 }
 
-int http_body_read(struct http_client *c, http_body_fn fn, void *ctx, struct sk_err *err)
+static int body_done(struct http_client *c)
 {
-	while (c->body_pending) {
-		if (c->rpos < c->rlen && deliver(c, fn, ctx, err) < 0) {
-			conn_close(c);
-			return -1;
-		}
-		if (!c->body_pending)
-			break;
-		int n = conn_fill(c, err);
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			int whole = c->framing == HTTP_BODY_CLOSE;
-			conn_close(c);
-			if (whole)
-				return 0;
-			return sk_fail(err, 0, "%s:%s: connection closed in the body", c->host,
-				       c->port);
-		}
-	}
 	if (!c->reusable)
 		conn_close(c);
 	return 0;
+}
+
+int http_body_read_some(struct http_client *c, http_body_fn fn, void *ctx, struct sk_err *err)
+{
+	if (c->body_pending && c->rpos < c->rlen) {
+		/* what is buffered first; a read only when it is gone */
+		if (deliver(c, fn, ctx, err) < 0) {
+			conn_close(c);
+			return -1;
+		}
+		return c->body_pending ? 1 : body_done(c);
+	}
+	if (!c->body_pending)
+		return body_done(c);
+	int n = conn_fill(c, err);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		int whole = c->framing == HTTP_BODY_CLOSE;
+		conn_close(c);
+		if (whole)
+			return 0;
+		return sk_fail(err, 0, "%s:%s: connection closed in the body", c->host, c->port);
+	}
+	if (deliver(c, fn, ctx, err) < 0) {
+		conn_close(c);
+		return -1;
+	}
+	return c->body_pending ? 1 : body_done(c);
+}
+
+int http_body_read(struct http_client *c, http_body_fn fn, void *ctx, struct sk_err *err)
+{
+	int rc;
+	while ((rc = http_body_read_some(c, fn, ctx, err)) > 0)
+		;
+	return rc;
+}
+
+int http_body_wait(struct http_client *c, int timeout_ms)
+{
+	if (!c->body_pending || c->fd < 0 || c->rpos < c->rlen)
+		return 1;
+	if (c->tls && (br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_RECVAPP))
+		return 1;
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	int r;
+	while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -1 : r > 0;
 }
 
 struct body_buf {

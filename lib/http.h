@@ -87,6 +87,12 @@ struct http_client;
 int http_client_new(const struct http_client_opts *opts, struct http_client **out,
 		    struct sk_err *err);
 void http_client_free(struct http_client *c);
+/* Changes the connect and per-I/O timeout (also of the open connection);
+ * returns the previous one. */
+int http_client_set_timeout(struct http_client *c, int timeout_ms);
+/* 1 when a kept-alive connection to url's scheme, host and port is open
+ * and idle (the next request to it reuses it), else 0. */
+int http_client_connected(const struct http_client *c, const char *url);
 
 int http_request(struct http_client *c, const struct http_request *req, struct http_response *resp,
 		 struct sk_err *err);
@@ -95,6 +101,14 @@ int http_request(struct http_client *c, const struct http_request *req, struct h
  * A nonzero return from fn stops the read (the connection is then closed). */
 typedef int (*http_body_fn)(void *ctx, const void *data, size_t len, struct sk_err *err);
 int http_body_read(struct http_client *c, http_body_fn fn, void *ctx, struct sk_err *err);
+/* One step of http_body_read for a long-lived body (a stream): hands fn
+ * what is buffered and what one read brings. Returns 1 while the body goes
+ * on, 0 at its end, < 0 on error. */
+int http_body_read_some(struct http_client *c, http_body_fn fn, void *ctx, struct sk_err *err);
+/* Waits up to timeout_ms for more of the body: 1 when there is something
+ * to read (or the body ended), 0 on timeout, < 0 on error. The connection
+ * stays usable after a timeout. */
+int http_body_wait(struct http_client *c, int timeout_ms);
 /* Reads the whole body into a malloc'd NUL-terminated buffer of at most max bytes. */
 int http_body_read_all(struct http_client *c, size_t max, char **out, size_t *len,
 		       struct sk_err *err);
