@@ -75,7 +75,11 @@ static int open_etcd(struct agent *a, struct sk_err *err)
 	o.ca_file = a->cfg->ca_file[0] ? a->cfg->ca_file : NULL;
 	o.cert_file = a->cfg->cert_file[0] ? a->cfg->cert_file : NULL;
 	o.key_file = a->cfg->key_file[0] ? a->cfg->key_file : NULL;
-	o.timeout_ms = 3000;
+	/* A request stuck on a frozen member must leave time to renew the
+	 * lease through another one: a quarter of the TTL, at most 3 s. */
+	o.timeout_ms = a->cfg->lease_ttl_s * 1000 / 4;
+	if (o.timeout_ms > 3000)
+		o.timeout_ms = 3000;
 	if (etcd_new(&o, &a->kv, err) < 0)
 		return sk_wrap(err, "etcd client");
 	return 0;

@@ -2,7 +2,8 @@
  * (etcd_sync) over the node's own prefix only, on its own connection,
  * and queues what it sees for the main loop, which it wakes through a
  * pipe. The thread never touches tasks; etcd_sync reconnects by itself
- * and lists again when its revision was compacted. */
+ * (also away from a member that stopped answering) and lists again when
+ * its revision was compacted. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -94,10 +95,14 @@ static void on_trouble(void *ctx, int code, const struct sk_err *err)
 static void *watch_main(void *arg)
 {
 	struct agent *a = arg;
-	static const struct etcd_sync_ops ops = {
+	/* A watch on a frozen or cut-off member would see nothing while the
+	 * keepalives fail over: within a lease TTL it must prove its member
+	 * alive or move on (see etcd_watch). */
+	const struct etcd_sync_ops ops = {
 	    .reset = on_reset,
 	    .event = on_event,
 	    .trouble = on_trouble,
+	    .liveness_ms = a->cfg->lease_ttl_s * 1000,
 	};
 	struct sk_err err = {0};
 

@@ -39,7 +39,8 @@ struct etcd_opts {
 	const char *key_file;  /* its PEM private key (RSA or EC) */
 	const char *user;      /* password auth when set */
 	const char *password;
-	int timeout_ms; /* per request I/O timeout; default 5000 */
+	int timeout_ms;	     /* per request I/O timeout; default 5000 */
+	int dial_timeout_ms; /* connect + a new connection's first answer; default 1000 */
 };
 
 struct etcd;
@@ -49,6 +50,8 @@ int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err
 /* A second client with the same settings (for a watch in another thread). */
 int etcd_dup(const struct etcd *e, struct etcd **out, struct sk_err *err);
 void etcd_free(struct etcd *e);
+/* Changes the per request I/O timeout (the dial timeout stays at most it). */
+void etcd_set_timeout(struct etcd *e, int timeout_ms);
 /* The endpoint URL that answered last (or the first one). */
 const char *etcd_endpoint(const struct etcd *e);
 
@@ -200,10 +203,19 @@ struct etcd_watch_req {
  * struct etcd). Returns the callback's nonzero value when it stops,
  * ETCD_ECOMPACTED (err says the compact revision, *compact_rev too if the
  * callback saw it) when the start revision is gone, ETCD_ENET when the
- * stream broke, ETCD_EFAIL otherwise. idle_timeout_ms bounds silence on the
- * stream (0: none; etcd sends progress notifications every 10 min when
- * asked). */
-int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int idle_timeout_ms,
+ * stream broke or its member stopped answering, ETCD_EFAIL otherwise.
+ *
+ * liveness_ms bounds how long a dead stream goes unnoticed (0: no bound).
+ * A member that is frozen or cut off from the quorum keeps the connection
+ * open and sends nothing, which looks like a quiet watch. So when the
+ * stream is silent for half the bound, its member must have answered some
+ * client of this family (etcd_dup) within that time, or answer a
+ * linearizable read within the other half; if not, the watch ends with
+ * ETCD_ENET and that member goes last for the next attempt. etcd's
+ * progress notifications (progress_notify, and a server started with
+ * --experimental-watch-progress-notify-interval below the half) keep a
+ * quiet stream from needing the read at all. */
+int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms,
 	       etcd_watch_fn fn, void *ctx, struct sk_err *err);
 
 /* Incremental parser for the watch stream (newline-delimited JSON objects
@@ -229,24 +241,32 @@ int etcd_watch_parser_feed(struct etcd_watch_parser *p, const void *data, size_t
 
 /* Keeps a consumer in sync with every key under a prefix: lists, hands the
  * snapshot to reset(), then watches from the list's revision + 1 handing
- * each event to event(). On a broken stream it reconnects from the last
- * delivered revision + 1 (trying every endpoint, with backoff); when that
- * revision was compacted it lists again and calls reset() with the new
- * snapshot. Events are delivered once, in revision order. Returns when a
- * callback returns nonzero (that value; err as the callback left it), or
- * on an error that retrying cannot fix (not ENET/ECOMPACTED/a broken
- * stream: e.g. permission denied on the first list). */
+ * each event to event(). The list goes by pages of a few hundred keys, all
+ * at the revision of the first. On a broken or dead stream (see
+ * etcd_watch's liveness) it reconnects from the last delivered revision +
+ * 1 (trying every endpoint, with backoff); when that revision was compacted
+ * it lists again and calls reset() with the new snapshot. Events are
+ * delivered once, in revision order. Returns when a callback returns
+ * nonzero (that value; err as the callback left it), or on an error that
+ * retrying cannot fix (not ENET/ECOMPACTED/a broken stream: e.g.
+ * permission denied on the first list). */
 struct etcd_sync_ops {
 	/* Replace everything known under the prefix by kvs (at revision rev). */
 	int (*reset)(void *ctx, const struct etcd_kv *kvs, size_t n, int64_t rev,
 		     struct sk_err *err);
+	/* Optional: the pages after the first, each right after the one
+	 * before (reset() got the first). Without it, the pages are gathered
+	 * and reset() gets them all at once. */
+	int (*more)(void *ctx, const struct etcd_kv *kvs, size_t n, struct sk_err *err);
 	/* One change; rev is the event's revision. */
 	int (*event)(void *ctx, const struct etcd_event *ev, int64_t rev, struct sk_err *err);
 	/* Optional: after each batch of events (or reset), with the store revision. */
 	int (*synced)(void *ctx, int64_t rev, struct sk_err *err);
 	/* Optional: a connection problem (logged by the caller); sync retries. */
 	void (*trouble)(void *ctx, int code, const struct sk_err *err);
+	int liveness_ms; /* the watch's liveness bound (etcd_watch); 0: none */
 };
+/* prefix must not be empty nor end in byte 0xff. */
 int etcd_sync(struct etcd *e, const char *prefix, const struct etcd_sync_ops *ops, void *ctx,
 	      struct sk_err *err);
 

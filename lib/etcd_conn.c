@@ -1,9 +1,18 @@
 /* Connections to etcd: endpoint list with failover, the HTTP transport,
- * password authentication and the mapping of etcd's error answers. */
+ * password authentication and the mapping of etcd's error answers.
+ *
+ * A member that is frozen (SIGSTOP, a hung disk) still has its kernel
+ * accept connections, so only a timeout tells it apart. Two things keep
+ * that from costing a full request timeout on every call: a new
+ * connection must get an answer to GET /version within the dial timeout
+ * before a request goes on it (what gRPC's wait for the server's first
+ * frame does for etcdctl), and a client and its etcd_dup copies share what
+ * they learn, so an endpoint that just failed is tried last by all. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "etcd_internal.h"
@@ -13,6 +22,49 @@
 #define GRPC_OUT_OF_RANGE    11
 #define GRPC_UNAVAILABLE     14
 #define GRPC_UNAUTHENTICATED 16
+#define SUSPECT_MS	     30000 /* a failed endpoint goes last for this long */
+#define MAX_VERSION_ANSWER   4096
+
+int64_t etcd_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void etcd_endpoint_note(struct etcd *e, size_t ep, int ok)
+{
+	int64_t *slot = ok ? &e->health->ok_ms[ep] : &e->health->fail_ms[ep];
+	__atomic_store_n(slot, etcd_now_ms(), __ATOMIC_RELAXED);
+}
+
+int64_t etcd_endpoint_silence_ms(const struct etcd *e, size_t ep)
+{
+	int64_t ok = __atomic_load_n(&e->health->ok_ms[ep], __ATOMIC_RELAXED);
+	return ok ? etcd_now_ms() - ok : INT64_MAX;
+}
+
+int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now)
+{
+	int64_t ok = __atomic_load_n(&e->health->ok_ms[ep], __ATOMIC_RELAXED);
+	int64_t fail = __atomic_load_n(&e->health->fail_ms[ep], __ATOMIC_RELAXED);
+	return fail > ok && now - fail < SUSPECT_MS;
+}
+
+/* The order to try endpoints in: from the current one on, those that did
+ * not fail lately first, then the rest (a lone member is always tried). */
+static size_t endpoint_order(const struct etcd *e, size_t order[ETCD_MAX_ENDPOINTS])
+{
+	int64_t now = etcd_now_ms();
+	size_t n = 0;
+	for (int late = 0; late < 2; late++)
+		for (size_t i = 0; i < e->nendpoints; i++) {
+			size_t ep = (e->current + i) % e->nendpoints;
+			if (etcd_endpoint_suspect(e, ep, now) == late)
+				order[n++] = ep;
+		}
+	return n;
+}
 
 static char *dup_opt(const char *s)
 {
@@ -58,17 +110,31 @@ static int ensure_http(struct etcd *e, struct sk_err *err)
 	return http_client_new(&o, &e->http, err);
 }
 
-int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err)
+static struct etcd *client_alloc(const struct etcd_opts *opts)
 {
 	struct etcd *e = calloc(1, sizeof *e);
 	if (!e)
-		return sk_fail(err, ENOMEM, "etcd client");
+		return NULL;
 	e->opts.timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
+	e->opts.dial_timeout_ms = opts->dial_timeout_ms > 0 ? opts->dial_timeout_ms : 1000;
+	if (e->opts.dial_timeout_ms > e->opts.timeout_ms)
+		e->opts.dial_timeout_ms = e->opts.timeout_ms;
 	e->opts.ca_file = dup_opt(opts->ca_file);
 	e->opts.cert_file = dup_opt(opts->cert_file);
 	e->opts.key_file = dup_opt(opts->key_file);
 	e->opts.user = dup_opt(opts->user);
 	e->opts.password = dup_opt(opts->password);
+	return e;
+}
+
+int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err)
+{
+	struct etcd *e = client_alloc(opts);
+	if (!e || !(e->health = calloc(1, sizeof *e->health))) {
+		etcd_free(e);
+		return sk_fail(err, ENOMEM, "etcd client");
+	}
+	e->health->refs = 1;
 	/* the HTTP client now, so that a bad certificate or key is reported here */
 	if (parse_endpoints(e, opts->endpoints, err) < 0 || ensure_http(e, err) < 0) {
 		etcd_free(e);
@@ -80,17 +146,23 @@ int etcd_new(const struct etcd_opts *opts, struct etcd **out, struct sk_err *err
 
 int etcd_dup(const struct etcd *e, struct etcd **out, struct sk_err *err)
 {
-	char list[ETCD_MAX_ENDPOINTS * (HTTP_MAX_URL + 1)] = "";
-	/* the endpoint that answered last goes first */
-	for (size_t i = 0; i < e->nendpoints; i++) {
-		size_t k = (e->current + i) % e->nendpoints;
-		if (i)
-			strcat(list, ",");
-		strncat(list, e->endpoints[k], HTTP_MAX_URL);
+	struct etcd *d = client_alloc(&e->opts);
+	if (!d)
+		return sk_fail(err, ENOMEM, "etcd client");
+	d->health = e->health;
+	__atomic_add_fetch(&d->health->refs, 1, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < e->nendpoints; i++)
+		if (!(d->endpoints[d->nendpoints++] = strdup(e->endpoints[i]))) {
+			etcd_free(d);
+			return sk_fail(err, ENOMEM, "etcd client");
+		}
+	d->current = e->current;
+	if (ensure_http(d, err) < 0) {
+		etcd_free(d);
+		return -1;
 	}
-	struct etcd_opts o = e->opts;
-	o.endpoints = list;
-	return etcd_new(&o, out, err);
+	*out = d;
+	return 0;
 }
 
 void etcd_free(struct etcd *e)
@@ -107,7 +179,18 @@ void etcd_free(struct etcd *e)
 	free(e->token);
 	if (e->http)
 		http_client_free(e->http);
+	if (e->health && __atomic_sub_fetch(&e->health->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(e->health);
 	free(e);
+}
+
+void etcd_set_timeout(struct etcd *e, int timeout_ms)
+{
+	e->opts.timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+	if (e->opts.dial_timeout_ms > e->opts.timeout_ms)
+		e->opts.dial_timeout_ms = e->opts.timeout_ms;
+	if (e->http)
+		http_client_set_timeout(e->http, e->opts.timeout_ms);
 }
 
 const char *etcd_endpoint(const struct etcd *e)
@@ -141,6 +224,32 @@ static int is_auth_error(const char *body)
 	return body && (strstr(body, "invalid auth token") || strstr(body, "\"code\":16"));
 }
 
+/* Before the first request on a new connection: the member must answer
+ * GET /version within the dial timeout (a frozen one never does). */
+static int ready(struct etcd *e, struct http_client *http, size_t ep, struct sk_err *err)
+{
+	char url[HTTP_MAX_URL + 16];
+	SK_AUTOFREE char *body = NULL;
+	snprintf(url, sizeof url, "%s/version", e->endpoints[ep]);
+	if (http_client_connected(http, url))
+		return 0;
+	struct http_response *resp = malloc(sizeof *resp);
+	struct http_request req = {.url = url};
+	if (!resp)
+		return sk_fail(err, ENOMEM, "etcd request");
+	int timeout_ms = http_client_set_timeout(http, e->opts.dial_timeout_ms);
+	int rc = http_request(http, &req, resp, err);
+	free(resp);
+	if (rc == 0)
+		rc = http_body_read_all(http, MAX_VERSION_ANSWER, &body, NULL, err);
+	http_client_set_timeout(http, timeout_ms);
+	if (rc < 0)
+		return sk_wrap(err, "etcd %s: no answer within %d ms", e->endpoints[ep],
+			       e->opts.dial_timeout_ms),
+		       ETCD_ENET;
+	return 0;
+}
+
 /* One POST to one endpoint. Returns the HTTP status (answer in *body), or
  * ETCD_ENET if the endpoint could not be reached. */
 static int post_once(struct etcd *e, struct http_client *http, size_t ep, const char *path,
@@ -162,6 +271,10 @@ static int post_once(struct etcd *e, struct http_client *http, size_t ep, const 
 	struct http_response *resp = malloc(sizeof *resp);
 	if (!resp)
 		return sk_fail(err, ENOMEM, "etcd request");
+	if (ready(e, http, ep, err) < 0) {
+		free(resp);
+		return ETCD_ENET;
+	}
 	int rc = http_request(http, &req, resp, err);
 	int status = resp->status;
 	free(resp);
@@ -231,16 +344,18 @@ static int call_endpoint(struct etcd *e, size_t ep, const char *path, const char
 int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, struct sk_err *err)
 {
 	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
+	size_t order[ETCD_MAX_ENDPOINTS];
 	if (!json)
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ensure_http(e, err) < 0)
 		return ETCD_EFAIL;
 	int rc = ETCD_ENET;
-	for (size_t i = 0; i < e->nendpoints; i++) {
-		size_t ep = (e->current + i) % e->nendpoints;
-		rc = call_endpoint(e, ep, path, json, out, err);
+	size_t n = endpoint_order(e, order);
+	for (size_t i = 0; i < n; i++) {
+		rc = call_endpoint(e, order[i], path, json, out, err);
+		etcd_endpoint_note(e, order[i], rc != ETCD_ENET);
 		if (rc != ETCD_ENET) {
-			e->current = ep;
+			e->current = order[i];
 			return rc;
 		}
 	}
@@ -249,44 +364,70 @@ int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, 
 	return rc;
 }
 
-int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, int timeout_ms,
-		     struct http_client **http, struct sk_err *err)
+int etcd_call_at(struct etcd *e, size_t ep, int timeout_ms, const char *path, const cJSON *body,
+		 cJSON **out, struct sk_err *err)
 {
 	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
 	if (!json)
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ensure_http(e, err) < 0)
 		return ETCD_EFAIL;
-	struct http_client_opts o = http_opts(e, timeout_ms);
-	int rc = ETCD_ENET;
-	for (size_t i = 0; i < e->nendpoints; i++) {
-		size_t ep = (e->current + i) % e->nendpoints;
-		struct http_client *h;
-		if (e->opts.user && !e->token && (rc = authenticate(e, ep, err)) < 0) {
-			if (rc != ETCD_ENET)
-				return rc;
-			continue;
-		}
-		if (http_client_new(&o, &h, err) < 0)
-			return ETCD_EFAIL;
-		int status = post_once(e, h, ep, path, json, NULL, err);
-		if (status == 200) {
-			e->current = ep;
-			*http = h;
-			return 0;
-		}
-		if (status >= 0) {
-			SK_AUTOFREE char *ebody = NULL;
-			http_body_read_all(h, 1 << 16, &ebody, NULL, err);
-			http_client_free(h);
-			if (status == 401 || is_auth_error(ebody)) {
-				free(e->token);
-				e->token = NULL;
-			}
-			return etcd_error_from_json(ebody, status, err);
-		}
+	http_client_set_timeout(e->http, timeout_ms);
+	int rc = call_endpoint(e, ep, path, json, out, err);
+	http_client_set_timeout(e->http, e->opts.timeout_ms);
+	etcd_endpoint_note(e, ep, rc != ETCD_ENET);
+	return rc;
+}
+
+/* Opens the stream on one endpoint: 0 with *http, or an ETCD_E* code. */
+static int stream_at(struct etcd *e, size_t ep, const char *path, const char *json,
+		     struct http_client **http, struct sk_err *err)
+{
+	struct http_client_opts o = http_opts(e, e->opts.timeout_ms);
+	struct http_client *h;
+	int rc;
+	if (e->opts.user && !e->token && (rc = authenticate(e, ep, err)) < 0)
+		return rc;
+	if (http_client_new(&o, &h, err) < 0)
+		return ETCD_EFAIL;
+	int status = post_once(e, h, ep, path, json, NULL, err);
+	if (status == 200) {
+		*http = h;
+		return 0;
+	}
+	if (status < 0) {
 		http_client_free(h);
-		rc = status;
+		return status;
+	}
+	SK_AUTOFREE char *ebody = NULL;
+	http_body_read_all(h, 1 << 16, &ebody, NULL, err);
+	http_client_free(h);
+	if (status == 401 || is_auth_error(ebody)) {
+		free(e->token);
+		e->token = NULL;
+	}
+	return etcd_error_from_json(ebody, status, err);
+}
+
+int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body,
+		     struct http_client **http, size_t *ep, struct sk_err *err)
+{
+	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
+	size_t order[ETCD_MAX_ENDPOINTS];
+	if (!json)
+		return sk_fail(err, ENOMEM, "etcd request");
+	if (ensure_http(e, err) < 0)
+		return ETCD_EFAIL;
+	int rc = ETCD_ENET;
+	size_t n = endpoint_order(e, order);
+	for (size_t i = 0; i < n; i++) {
+		rc = stream_at(e, order[i], path, json, http, err);
+		etcd_endpoint_note(e, order[i], rc != ETCD_ENET);
+		if (rc != ETCD_ENET) {
+			if (rc == 0)
+				e->current = *ep = order[i];
+			return rc;
+		}
 	}
 	return rc;
 }

@@ -8,6 +8,15 @@
 #include "etcd.h"
 #include "http.h"
 
+/* When each endpoint last answered and last failed, shared by a client
+ * and its etcd_dup copies: what one learns about a frozen member the
+ * others use at once. */
+struct etcd_health {
+	int refs;
+	int64_t ok_ms[ETCD_MAX_ENDPOINTS];
+	int64_t fail_ms[ETCD_MAX_ENDPOINTS];
+};
+
 struct etcd {
 	char *endpoints[ETCD_MAX_ENDPOINTS];
 	size_t nendpoints;
@@ -15,15 +24,27 @@ struct etcd {
 	struct etcd_opts opts; /* strings owned (copies) */
 	char *token;
 	struct http_client *http;
+	struct etcd_health *health;
 };
+
+int64_t etcd_now_ms(void);
+/* Records that an endpoint answered (ok) or failed just now. */
+void etcd_endpoint_note(struct etcd *e, size_t ep, int ok);
+/* Milliseconds since any client of the family last heard from ep. */
+int64_t etcd_endpoint_silence_ms(const struct etcd *e, size_t ep);
+/* ep failed after it last answered, lately: others go first. */
+int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now);
 
 /* POSTs body to path (e.g. "/v3/kv/range") with failover and auth; *out
  * gets the parsed answer of a 200. Returns an ETCD_E* code on failure. */
 int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, struct sk_err *err);
+/* The same on one endpoint only, with its own I/O timeout (no failover). */
+int etcd_call_at(struct etcd *e, size_t ep, int timeout_ms, const char *path, const cJSON *body,
+		 cJSON **out, struct sk_err *err);
 /* Opens a streaming POST on a fresh connection (for watch); the caller
- * reads the body from *http and frees it. */
-int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, int timeout_ms,
-		     struct http_client **http, struct sk_err *err);
+ * reads the body from *http and frees it. *ep is the endpoint it went to. */
+int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body,
+		     struct http_client **http, size_t *ep, struct sk_err *err);
 /* Maps an etcd error answer {"error","code"} (HTTP status) to a code. */
 int etcd_error_from_json(const char *body, int status, struct sk_err *err);
 

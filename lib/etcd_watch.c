@@ -167,32 +167,85 @@ static cJSON *watch_body(const struct etcd_watch_req *req)
 	return top;
 }
 
-int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int idle_timeout_ms,
+/* Is the member behind a silent stream alive? No if a client of the
+ * family saw it fail since it last answered; yes if one heard from it
+ * lately; else it must answer a linearizable read of the watched key
+ * within the time left (a member cut off from the quorum cannot, and its
+ * watch would be as stale as a frozen one's). */
+static int member_alive(struct etcd *e, size_t ep, const struct etcd_watch_req *req, int half_ms,
+			struct sk_err *err)
+{
+	if (etcd_endpoint_suspect(e, ep, etcd_now_ms()))
+		return sk_fail(err, 0, "a request to it failed"), 0;
+	if (etcd_endpoint_silence_ms(e, ep) < half_ms)
+		return 1;
+	struct etcd_range_req probe = {.key = req->key,
+				       .range_end = req->range_end,
+				       .prefix = req->prefix,
+				       .count_only = 1};
+	cJSON *body = etcd_range_req_to_json(&probe), *ans = NULL;
+	if (!body)
+		return 1;
+	int rc = etcd_call_at(e, ep, half_ms, "/v3/kv/range", body, &ans, err);
+	cJSON_Delete(body);
+	cJSON_Delete(ans);
+	return rc == 0;
+}
+
+/* Reads the stream until it ends or a callback stops it; with a liveness
+ * bound, a silence of half of it makes the member prove it is alive. */
+static int stream(struct etcd *e, size_t ep, struct http_client *http,
+		  const struct etcd_watch_req *req, int liveness_ms, struct watch_state *w,
+		  struct sk_err *err)
+{
+	int half = liveness_ms / 2;
+	for (;;) {
+		int ready = half > 0 ? http_body_wait(http, half) : 1;
+		if (ready < 0)
+			return sk_fail(err, errno, "watch %s: wait", req->key), ETCD_ENET;
+		if (ready == 0) {
+			struct sk_err perr = {0};
+			if (member_alive(e, ep, req, half, &perr))
+				continue;
+			etcd_endpoint_note(e, ep, 0);
+			sk_fail(err, 0, "watch %s: %s silent for %d ms and not answering (%s)",
+				req->key, e->endpoints[ep], liveness_ms, perr.msg);
+			return ETCD_ENET;
+		}
+		int rc = http_body_read_some(http, on_body, w, err);
+		if (w->code)
+			return w->code;
+		if (rc < 0)
+			return ETCD_ENET;
+		if (rc == 0)
+			return sk_fail(err, 0, "watch %s: stream ended", req->key), ETCD_ENET;
+		etcd_endpoint_note(e, ep, 1);
+	}
+}
+
+int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms,
 	       etcd_watch_fn fn, void *ctx, struct sk_err *err)
 {
 	cJSON *body = watch_body(req);
 	struct http_client *http = NULL;
+	size_t ep = 0;
 	if (!body)
 		return sk_fail(err, ENOMEM, "watch %s", req->key);
-	int rc =
-	    etcd_stream_open(e, "/v3/watch", body,
-			     idle_timeout_ms > 0 ? idle_timeout_ms : 24 * 3600 * 1000, &http, err);
+	int rc = etcd_stream_open(e, "/v3/watch", body, &http, &ep, err);
 	cJSON_Delete(body);
 	if (rc < 0)
 		return sk_wrap(err, "watch %s", req->key), rc;
 	struct watch_state w = {.fn = fn, .ctx = ctx};
 	etcd_watch_parser_init(&w.parser, on_message, &w);
-	rc = http_body_read(http, on_body, &w, err);
+	rc = stream(e, ep, http, req, liveness_ms, &w, err);
 	etcd_watch_parser_free(&w.parser);
 	http_client_free(http);
-	if (w.code)
-		return w.code;
-	if (rc == 0)
-		sk_fail(err, 0, "watch %s: stream ended", req->key);
-	return ETCD_ENET;
+	return rc;
 }
 
 /* ---- list + watch ---- */
+
+#define LIST_PAGE 500 /* keys per range request: bounds memory on a large prefix */
 
 struct sync_state {
 	const struct etcd_sync_ops *ops;
@@ -202,20 +255,100 @@ struct sync_state {
 	int progressed;
 };
 
+struct page_list {
+	struct etcd_kv *kvs;
+	size_t n, cap;
+};
+
+static void page_list_free(struct page_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		etcd_kv_clear(&l->kvs[i]);
+	free(l->kvs);
+}
+
+/* Moves the kvs of a page (past skip) to the end of l. */
+static int page_keep(struct page_list *l, struct etcd_range_resp *r, size_t skip,
+		     struct sk_err *err)
+{
+	if (l->n + r->nkvs > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : LIST_PAGE;
+		while (cap < l->n + r->nkvs)
+			cap *= 2;
+		struct etcd_kv *v = realloc(l->kvs, cap * sizeof *v);
+		if (!v)
+			return sk_fail(err, ENOMEM, "list");
+		l->kvs = v;
+		l->cap = cap;
+	}
+	for (size_t i = skip; i < r->nkvs; i++) {
+		l->kvs[l->n++] = r->kvs[i];
+		memset(&r->kvs[i], 0, sizeof r->kvs[i]);
+	}
+	return 0;
+}
+
+/* One page from key `from` (inclusive) at revision rev (0: latest). */
+static int list_page(struct etcd *e, const char *prefix, const char *from, int64_t rev,
+		     struct etcd_range_resp *r, struct sk_err *err)
+{
+	SK_AUTOFREE char *end = NULL;
+	size_t elen;
+	if (etcd_prefix_end(prefix, strlen(prefix), &end, &elen, err) < 0)
+		return ETCD_EFAIL;
+	struct etcd_range_req req = {
+	    .key = from, .range_end = end, .revision = rev, .limit = LIST_PAGE};
+	return etcd_range(e, &req, r, err);
+}
+
+/* Hands one page to the consumer: the first to reset(), the others to
+ * more(); without more(), pages are gathered and reset() gets them all. */
+static int sync_page(struct sync_state *s, struct page_list *all, struct etcd_range_resp *r,
+		     size_t skip, int first, int last, int64_t rev, struct sk_err *err)
+{
+	if (!s->ops->more) {
+		if (page_keep(all, r, skip, err) < 0)
+			return ETCD_EFAIL;
+		return last ? s->ops->reset(s->ctx, all->kvs, all->n, rev, err) : 0;
+	}
+	if (first)
+		return s->ops->reset(s->ctx, r->kvs + skip, r->nkvs - skip, rev, err);
+	return s->ops->more(s->ctx, r->kvs + skip, r->nkvs - skip, err);
+}
+
+/* Lists the prefix page by page, all at the revision of the first page. */
 static int sync_list(struct etcd *e, const char *prefix, struct sync_state *s, struct sk_err *err)
 {
-	struct etcd_range_req req = {.key = prefix, .prefix = 1};
-	struct etcd_range_resp r;
-	int rc = etcd_range(e, &req, &r, err);
-	if (rc < 0)
-		return rc;
-	int64_t rev = r.revision;
-	rc = s->ops->reset(s->ctx, r.kvs, r.nkvs, rev, err);
-	if (!rc && s->ops->synced)
-		rc = s->ops->synced(s->ctx, rev, err);
-	etcd_range_resp_free(&r);
+	struct page_list all = {0};
+	SK_AUTOFREE char *from = strdup(prefix);
+	int64_t rev = 0;
+	int rc = from ? 0 : sk_fail(err, ENOMEM, "list"), first = 1;
+	while (rc == 0) {
+		struct etcd_range_resp r;
+		if ((rc = list_page(e, prefix, from, rev, &r, err)) < 0)
+			break;
+		/* the next page starts at the last key, which it repeats */
+		size_t skip = !first && r.nkvs && strcmp(r.kvs[0].key, from) == 0;
+		int last = !r.more || r.nkvs <= skip;
+		if (first)
+			rev = r.revision;
+		if (!last) {
+			free(from);
+			if (!(from = strdup(r.kvs[r.nkvs - 1].key)))
+				rc = sk_fail(err, ENOMEM, "list");
+		}
+		if (rc == 0 && (rc = sync_page(s, &all, &r, skip, first, last, rev, err)) > 0)
+			s->user_rc = rc;
+		etcd_range_resp_free(&r);
+		first = 0;
+		if (last)
+			break;
+	}
+	page_list_free(&all);
+	if (rc == 0 && s->ops->synced && (rc = s->ops->synced(s->ctx, rev, err)) != 0)
+		s->user_rc = rc;
 	if (rc)
-		return s->user_rc = rc;
+		return rc;
 	s->next_rev = rev + 1;
 	return 0;
 }
@@ -258,6 +391,8 @@ int etcd_sync(struct etcd *e, const char *prefix, const struct etcd_sync_ops *op
 {
 	struct sync_state s = {.ops = ops, .ctx = ctx};
 	int backoff = 100, need_list = 1;
+	if (!*prefix || (unsigned char)prefix[strlen(prefix) - 1] == 0xff)
+		return sk_fail(err, 0, "sync: prefix `%s` cannot be listed by pages", prefix);
 	for (;;) {
 		int rc = need_list ? sync_list(e, prefix, &s, err) : 0;
 		if (s.user_rc)
@@ -267,10 +402,9 @@ int etcd_sync(struct etcd *e, const char *prefix, const struct etcd_sync_ops *op
 			struct etcd_watch_req req = {.key = prefix,
 						     .prefix = 1,
 						     .start_revision = s.next_rev,
-						     .prev_kv = 1,
 						     .progress_notify = 1};
 			s.progressed = 0;
-			rc = etcd_watch(e, &req, 15 * 60 * 1000, sync_batch, &s, err);
+			rc = etcd_watch(e, &req, ops->liveness_ms, sync_batch, &s, err);
 			if (s.user_rc)
 				return s.user_rc;
 			if (s.progressed)
