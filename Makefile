@@ -102,6 +102,11 @@ endef
 $(foreach b,$(NODE_BINS),$(eval $(call node_bin,$(b))))
 $(foreach b,$(HOST_BINS),$(eval $(call host_bin,$(b))))
 
+# Benchmark helpers: host programs on lib/.
+$(B)/bench/skiff-scale-sim: $(call objs,host,bench/scale_sim.c ctl/hmap.c $(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ -lcjson -lbearssl -lpthread
+
 sizes:
 	@for f in $(addprefix $(BIN)/,$(NODE_BINS)); do \
 		printf '%-22s %8d bytes  %s\n' "$${f##*/}" "$$(stat -c %s $$f)" \
@@ -131,15 +136,16 @@ demo: all
 	@mk/deps.sh $(DEPS_TEST)
 	mk/demo.sh
 
-bench: all
-	@mk/deps.sh $(DEPS_TEST) crun runc
+bench: all $(B)/bench/skiff-scale-sim
+	@mk/deps.sh $(DEPS_TEST) crun runc gnuplot-nox
 	bench/boot.sh
 	bench/runtime_run.sh
 	bench/runtime_run_guest.sh
 	bench/pull.sh
 	bench/taskdef_start.sh
+	bench/scale.sh
 
 clean:
-	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(BIN)
+	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(B)/bench $(BIN)
 
 -include $(shell find $(B)/musl $(B)/host $(B)/asan -name '*.d' 2>/dev/null)
