@@ -50,7 +50,7 @@ skiff-agent_EXTRA := runtime netcfg
 skiff-imagegen_PART := imagegen
 skiff-imagegen_LIBS := -lyaml -lz -lcjson -lext2fs -lcom_err -lbearssl
 skiffctl_PART := ctl
-skiffctl_LIBS := -lcjson -lbearssl
+skiffctl_LIBS := -lcjson -lbearssl -lpthread
 present = $(foreach b,$(1),$(if $(wildcard $($(b)_PART)/main.c),$(b)))
 bin_srcs = $(call part_srcs,$($(1)_PART)) $(foreach p,$($(1)_EXTRA),$(call part_srcs,$(p)))
 part_bin = $(firstword $(foreach b,skiff-init skiff-runtime skiff-netcfg skiff-agent skiff-imagegen skiffctl,$(if $(filter $(1),$($(b)_PART)),$(b))))
@@ -128,7 +128,7 @@ $(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,$(LIB_SRCS) tests/unit/ch
 	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)
 asan: $(UNIT_BINS)
 
-test: all asan
+test: all asan $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST)
 	tests/run
 

@@ -212,6 +212,12 @@ static int fits(const struct place_node *n, const struct place_req *r, int *why)
 	return 1;
 }
 
+int place_fits(const struct place_node *n, const struct place_req *req)
+{
+	int why[2] = {0, 0};
+	return fits(n, req, why);
+}
+
 int place_choose(const struct place_node *nodes, size_t n, const struct place_req *req,
 		 unsigned *seed, char *why, size_t why_size)
 {

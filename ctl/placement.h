@@ -62,8 +62,24 @@ int placement_taskdef(const cJSON *td, struct constraint *cons, size_t *n, size_
 		      struct sk_err *err);
 
 int constraint_match(const struct constraint *c, const struct place_node *n);
+/* Whether a task of req can go on n (resources and constraints). */
+int place_fits(const struct place_node *n, const struct place_req *req);
 /* The index of the chosen node, or -1 when none fits (why explains). */
 int place_choose(const struct place_node *nodes, size_t n, const struct place_req *req,
 		 unsigned *seed, char *why, size_t why_size);
+
+/* The same choice made many times over one set of nodes (a scheduler
+ * pass): the nodes are kept in the order of each strategy list asked for,
+ * so a choice walks from the best end to the first node that fits instead
+ * of comparing every node, and placing a task moves one node. nodes must
+ * be sorted by id (the final tie-break) and stay put while the index
+ * lives; it changes their cpu_free, mem_free and ntasks. */
+struct place_index;
+struct place_index *place_index_new(struct place_node *nodes, size_t n);
+void place_index_free(struct place_index *x);
+/* What place_choose would pick; with random first, a random fitting node. */
+int place_index_choose(struct place_index *x, const struct place_req *req, unsigned *seed);
+/* A task of cpu and memory was placed on node i. */
+void place_index_take(struct place_index *x, int i, int64_t cpu, int64_t memory);
 
 #endif

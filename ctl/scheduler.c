@@ -1,7 +1,9 @@
-/* skiffctl scheduler: a watch thread keeps the snapshot of the cluster
- * prefix (list+watch, relisting after compaction); the main thread runs
- * the election and, as leader, reconciles whenever the snapshot changed
- * (and at least every second, for backoff timers and retries). */
+/* skiffctl scheduler: a watch thread keeps the cluster's picture
+ * (list+watch by pages, relisting after compaction, moving to another
+ * member when its member stops answering); the lease thread keeps the
+ * lease and campaigns; the main thread, while leading, runs a pass
+ * whenever the picture changed and shows every write of the pass before
+ * (and at least every 250 ms, for backoff timers and retries). */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +14,9 @@
 
 #include "scheduler.h"
 
+#define DEFAULT_WRITERS	 4
+#define DEFAULT_PASS_MAX 4096
+
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -19,16 +24,27 @@ static void on_signal(int sig)
 	stopping = sig;
 }
 
-void sched_log(const struct sched *s, const char *fmt, ...)
+void sched_log_lines(const char *id, const char *text)
 {
 	char now[32];
-	va_list ap;
 	ctl_now_rfc3339(now, sizeof now);
-	fprintf(stderr, "%s skiffctl scheduler[%s]: ", now, s->id);
+	flockfile(stderr);
+	for (const char *p = text; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		fprintf(stderr, "%s skiffctl scheduler[%s]: %.*s\n", now, id, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	funlockfile(stderr);
+}
+
+void sched_log(const struct sched *s, const char *fmt, ...)
+{
+	char line[1400];
+	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	sched_log_lines(s->id, line);
 }
 
 /* ---- watch thread ---- */
@@ -36,38 +52,65 @@ void sched_log(const struct sched *s, const char *fmt, ...)
 struct watcher {
 	struct sched *s;
 	struct etcd *etcd;
+	size_t listed;
 };
+
+static void changed(struct sched *s)
+{
+	__atomic_store_n(&s->leader_seen, s->cl.leader_create_rev, __ATOMIC_RELEASE);
+	s->dirty = 1;
+	pthread_cond_signal(&s->changed);
+}
+
+static int apply_kvs(struct watcher *w, const struct etcd_kv *kvs, size_t n, struct sk_err *err)
+{
+	struct sched *s = w->s;
+	int rc = 0;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = cluster_apply(&s->cl, &kvs[i], 0);
+	pthread_mutex_unlock(&s->lock);
+	w->listed += n;
+	return rc < 0 ? sk_fail(err, ENOMEM, "cluster picture") : 0;
+}
 
 static int w_reset(void *ctx, const struct etcd_kv *kvs, size_t n, int64_t rev, struct sk_err *err)
 {
-	struct snapshot *sn = &((struct watcher *)ctx)->s->snap;
-	pthread_mutex_lock(&sn->lock);
-	int rc = snapshot_reset(sn, kvs, n, rev);
-	pthread_mutex_unlock(&sn->lock);
-	if (rc < 0)
-		return sk_fail(err, ENOMEM, "snapshot");
-	sched_log(((struct watcher *)ctx)->s, "listed %zu keys at revision %lld", n,
-		  (long long)rev);
-	return 0;
+	struct watcher *w = ctx;
+	pthread_mutex_lock(&w->s->lock);
+	cluster_clear(&w->s->cl);
+	pthread_mutex_unlock(&w->s->lock);
+	w->listed = 0;
+	return apply_kvs(w, kvs, n, err);
+}
+
+static int w_more(void *ctx, const struct etcd_kv *kvs, size_t n, struct sk_err *err)
+{
+	return apply_kvs(ctx, kvs, n, err);
 }
 
 static int w_event(void *ctx, const struct etcd_event *ev, int64_t rev, struct sk_err *err)
 {
-	struct snapshot *sn = &((struct watcher *)ctx)->s->snap;
-	pthread_mutex_lock(&sn->lock);
-	int rc = snapshot_apply(sn, ev);
-	pthread_mutex_unlock(&sn->lock);
-	return rc < 0 ? sk_fail(err, ENOMEM, "snapshot") : 0;
+	struct sched *s = ((struct watcher *)ctx)->s;
+	pthread_mutex_lock(&s->lock);
+	int rc = cluster_apply(&s->cl, &ev->kv, ev->type == ETCD_EV_DELETE);
+	pthread_mutex_unlock(&s->lock);
+	return rc < 0 ? sk_fail(err, ENOMEM, "cluster picture") : 0;
 }
 
 static int w_synced(void *ctx, int64_t rev, struct sk_err *err)
 {
-	struct snapshot *sn = &((struct watcher *)ctx)->s->snap;
-	pthread_mutex_lock(&sn->lock);
-	if (rev > sn->revision)
-		sn->revision = rev;
-	pthread_cond_signal(&sn->changed);
-	pthread_mutex_unlock(&sn->lock);
+	struct watcher *w = ctx;
+	struct sched *s = w->s;
+	pthread_mutex_lock(&s->lock);
+	if (rev > s->cl.revision)
+		s->cl.revision = rev;
+	int first = !s->cl.ready;
+	s->cl.ready = 1;
+	changed(s);
+	pthread_mutex_unlock(&s->lock);
+	if (first)
+		sched_log(s, "listed %zu keys at revision %lld", w->listed, (long long)rev);
 	return 0;
 }
 
@@ -81,8 +124,12 @@ static void w_trouble(void *ctx, int code, const struct sk_err *err)
 static void *watch_main(void *arg)
 {
 	struct watcher *w = arg;
-	struct etcd_sync_ops ops = {
-	    .reset = w_reset, .event = w_event, .synced = w_synced, .trouble = w_trouble};
+	struct etcd_sync_ops ops = {.reset = w_reset,
+				    .more = w_more,
+				    .event = w_event,
+				    .synced = w_synced,
+				    .trouble = w_trouble,
+				    .liveness_ms = w->s->ttl_s * 1000};
 	struct sk_err err = {0};
 	for (;;) {
 		int rc = etcd_sync(w->etcd, w->s->ctl->prefix, &ops, w, &err);
@@ -94,55 +141,57 @@ static void *watch_main(void *arg)
 
 /* ---- main loop ---- */
 
-static int wait_change(struct sched *s, int ms)
+static void wait_change(struct sched *s, int ms)
 {
-	struct snapshot *sn = &s->snap;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += (long)ms * 1000000;
 	ts.tv_sec += ts.tv_nsec / 1000000000;
 	ts.tv_nsec %= 1000000000;
-	pthread_mutex_lock(&sn->lock);
-	while (!sn->dirty && !stopping)
-		if (pthread_cond_timedwait(&sn->changed, &sn->lock, &ts) == ETIMEDOUT)
+	while (!s->dirty && !stopping)
+		if (pthread_cond_timedwait(&s->changed, &s->lock, &ts) == ETIMEDOUT)
 			break;
-	int dirty = sn->dirty;
-	sn->dirty = 0;
-	pthread_mutex_unlock(&sn->lock);
-	return dirty;
+	s->dirty = 0;
 }
 
-/* Builds the model from the snapshot; 0 when the snapshot is not usable yet. */
-static int snapshot_model(struct sched *s, struct model *m, struct sk_err *err)
+/* Starts a pass when leading on a picture that shows our last writes;
+ * 1 when one started. Called with the lock held. */
+static int step(struct sched *s)
 {
-	struct snapshot *sn = &s->snap;
-	pthread_mutex_lock(&sn->lock);
-	int ready = sn->ready;
-	int rc = ready ? model_build(m, s->ctl->prefix, sn->kvs, sn->n, sn->revision, err) : 0;
-	pthread_mutex_unlock(&sn->lock);
-	if (rc < 0)
-		return rc;
-	return ready;
-}
-
-static void step(struct sched *s)
-{
-	struct model m;
-	struct sk_err err = {0};
-	int ready = snapshot_model(s, &m, &err);
-	if (ready <= 0) {
-		if (ready < 0)
-			sched_log(s, "%s", err.msg);
-		return;
+	int64_t fence = election_fence(s);
+	if (fence != s->acting_fence) {
+		s->acting_fence = fence;
+		if (fence > s->min_rev)
+			s->min_rev = fence; /* act only on a picture that shows our key */
 	}
-	int was_leader = s->leader;
-	if (election_step(s, &m, &err) < 0)
-		sched_log(s, "election: %s", err.msg);
-	if (s->leader && !was_leader)
-		s->min_rev = s->fence; /* act only on a snapshot that shows our key */
-	if (s->leader && m.revision >= s->min_rev)
-		reconcile(s, &m, &err);
-	model_free(&m);
+	if (!fence || !s->cl.ready || s->cl.revision < s->min_rev)
+		return 0;
+	/* the picture may lag our own key, but never shows someone else's
+	 * key before ours is gone */
+	if (s->cl.leader_create_rev && s->cl.leader_create_rev != fence &&
+	    s->cl.revision >= fence) {
+		election_step_down(s, "another replica holds leader/scheduler");
+		return 0;
+	}
+	return reconcile(s) == 0;
+}
+
+/* A write with no answer may still have been applied: the next pass waits
+ * for a picture at least as new as etcd is now. */
+static void catch_up(struct sched *s)
+{
+	char key[KEY_MAX];
+	struct etcd_kv kv;
+	struct sk_err err = {0};
+	int64_t rev = 0;
+	if (etcd_get(s->ctl->etcd, ctl_key(s->ctl, key, "leader/scheduler"), &kv, &rev, &err) < 0)
+		return;
+	etcd_kv_clear(&kv);
+	pthread_mutex_lock(&s->lock);
+	if (rev > s->min_rev)
+		s->min_rev = rev;
+	s->batch.uncertain = 0;
+	pthread_mutex_unlock(&s->lock);
 }
 
 static int run(struct sched *s, struct sk_err *err)
@@ -150,67 +199,98 @@ static int run(struct sched *s, struct sk_err *err)
 	struct watcher w = {.s = s};
 	pthread_t th;
 	int rc = etcd_dup(s->ctl->etcd, &w.etcd, err);
-	if (rc < 0)
-		return rc;
+	if (rc < 0 || batcher_start(&s->batch, s->ctl, s->id, s->writers, err) < 0)
+		return rc < 0 ? rc : -1;
 	if ((rc = pthread_create(&th, NULL, watch_main, &w)) != 0)
 		return sk_fail(err, rc, "watch thread");
+	if (election_start(s, err) < 0)
+		return -1;
 	sched_log(s, "started (lease TTL %d s)", s->ttl_s);
 	while (!stopping) {
+		pthread_mutex_lock(&s->lock);
 		wait_change(s, 250);
-		step(s);
+		int ran = step(s);
+		pthread_mutex_unlock(&s->lock);
+		if (!ran)
+			continue;
+		batcher_end(&s->batch); /* the watch goes on meanwhile */
+		pthread_mutex_lock(&s->lock);
+		reconcile_settle(s);
+		int uncertain = s->batch.uncertain;
+		pthread_mutex_unlock(&s->lock);
+		if (uncertain)
+			catch_up(s);
 	}
 	election_resign(s);
 	sched_log(s, "stopped");
-	return 0; /* the watch thread ends with the process */
+	return 0; /* the watch and writer threads end with the process */
 }
 
 static int usage(FILE *f)
 {
 	fputs("usage: skiffctl scheduler [--id ID] [--ttl SECONDS] [--retention SECONDS]\n"
+	      "                          [--writers N] [--pass-max N]\n"
 	      "  Runs a scheduler replica; one replica is elected leader through the lease\n"
 	      "  on leader/scheduler and places tasks and keeps services at their count.\n"
 	      "  --id ID          replica name (default: hostname-pid)\n"
-	      "  --ttl SECONDS    leader lease TTL (default 5, at least 2)\n"
-	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n",
+	      "  --ttl SECONDS    leader lease TTL (default 5, at least 2); also bounds how\n"
+	      "                   long a watch on a frozen etcd member goes unnoticed\n"
+	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n"
+	      "  --writers N      parallel write connections to etcd (default 4)\n"
+	      "  --pass-max N     changes per pass, at most (default 4096)\n",
 	      f);
 	return f == stdout ? 0 : CTL_EUSAGE;
+}
+
+static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err)
+{
+	long ttl = 5, retention = 3600, writers = DEFAULT_WRITERS, pass_max = DEFAULT_PASS_MAX;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		long *num = strcmp(o, "--ttl") == 0	    ? &ttl
+			    : strcmp(o, "--retention") == 0 ? &retention
+			    : strcmp(o, "--writers") == 0   ? &writers
+			    : strcmp(o, "--pass-max") == 0  ? &pass_max
+							    : NULL;
+		if (ctl_is_help(o))
+			return usage(stdout), 1;
+		if (strcmp(o, "--id") == 0 && v)
+			snprintf(s->id, sizeof s->id, "%s", v);
+		else if (num && v) {
+			if (ctl_parse_count(o, v, num, err) < 0)
+				return CTL_EUSAGE;
+		} else
+			return usage(stderr),
+			       ctl_usage_error(err, "scheduler: bad argument `%s`", o);
+		i++;
+	}
+	if (ttl < 2)
+		return ctl_usage_error(err, "--ttl: at least 2 seconds");
+	if (writers > 64)
+		return ctl_usage_error(err, "--writers: at most 64");
+	s->ttl_s = (int)ttl;
+	s->retention_ms = retention * 1000;
+	s->writers = (int)writers;
+	s->pass_max = (size_t)pass_max;
+	return 0;
 }
 
 int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	static struct sched s;
-	long ttl = 5, retention = 3600;
 	char host[64] = "scheduler";
 	gethostname(host, sizeof host - 1);
 	snprintf(s.id, sizeof s.id, "%s-%d", host, (int)getpid());
-	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (ctl_is_help(argv[i]))
-			return usage(stdout);
-		if (strcmp(argv[i], "--id") == 0 && v)
-			snprintf(s.id, sizeof s.id, "%s", v);
-		else if (strcmp(argv[i], "--ttl") == 0 && v) {
-			if (ctl_parse_count("--ttl", v, &ttl, err) < 0)
-				return CTL_EUSAGE;
-		} else if (strcmp(argv[i], "--retention") == 0 && v) {
-			if (ctl_parse_count("--retention", v, &retention, err) < 0)
-				return CTL_EUSAGE;
-		} else
-			return usage(stderr),
-			       ctl_usage_error(err, "scheduler: bad argument `%s`", argv[i]);
-		i++;
-	}
-	if (ttl < 2)
-		return ctl_usage_error(err, "--ttl: at least 2 seconds");
-	int rc = ctl_connect(c, err);
-	if (rc < 0)
+	int rc = parse_args(&s, argc, argv, err);
+	if (rc)
+		return rc > 0 ? 0 : rc;
+	if ((rc = ctl_connect(c, err)) < 0)
 		return rc;
 	s.ctl = c;
-	s.ttl_s = (int)ttl;
-	s.retention_ms = retention * 1000;
 	s.seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-	pthread_mutex_init(&s.snap.lock, NULL);
-	pthread_cond_init(&s.snap.changed, NULL);
+	cluster_init(&s.cl, c->prefix);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.changed, NULL);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

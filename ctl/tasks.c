@@ -1,9 +1,12 @@
-/* Guarded writes of task records and assignments. */
+/* Guarded writes of task records and assignments, and the records themselves. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "taskdef.h"
 #include "tasks.h"
 
 struct txn {
@@ -32,12 +35,82 @@ static void fence(struct ctl *c, struct txn *t, int64_t fence_rev)
 					      .number = fence_rev};
 }
 
-static int put(struct txn *t, const char *key, cJSON *value)
+static char *print_and_free(cJSON *j)
+{
+	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+	cJSON_Delete(j);
+	return s;
+}
+
+static void set_str(cJSON *j, const char *name, const char *value)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(j, name);
+	cJSON_AddStringToObject(j, name, value);
+}
+
+char *task_record_new(const char *id, const char *taskdef, const char *service, const char *node)
+{
+	char now[32];
+	cJSON *j = cJSON_CreateObject();
+	ctl_now_rfc3339(now, sizeof now);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "taskDefinition", taskdef);
+	if (service && *service)
+		cJSON_AddStringToObject(j, "service", service);
+	cJSON_AddStringToObject(j, "desiredStatus", "RUNNING");
+	cJSON_AddStringToObject(j, "createdAt", now);
+	if (node)
+		cJSON_AddStringToObject(j, "node", node);
+	return print_and_free(j);
+}
+
+char *task_record_placed(const cJSON *rec, const char *node)
+{
+	cJSON *j = cJSON_Duplicate(rec, 1);
+	if (j)
+		set_str(j, "node", node);
+	return print_and_free(j);
+}
+
+char *task_record_stopped(const cJSON *rec, const char *reason)
+{
+	char now[32];
+	cJSON *j = cJSON_Duplicate(rec, 1);
+	if (!j)
+		return NULL;
+	ctl_now_rfc3339(now, sizeof now);
+	set_str(j, "desiredStatus", "STOPPED");
+	if (!*json_str(j, "stoppedReason"))
+		cJSON_AddStringToObject(j, "stoppedReason", reason);
+	if (!*json_str(j, "stoppedAt"))
+		cJSON_AddStringToObject(j, "stoppedAt", now);
+	return print_and_free(j);
+}
+
+char *assign_record_new(const char *task, const char *taskdef_json, const cJSON *secrets)
+{
+	char *s = NULL;
+	SK_AUTOFREE char *sec = secrets ? cJSON_PrintUnformatted(secrets) : NULL;
+	if ((secrets && !sec) ||
+	    asprintf(&s, "{\"task\":\"%s\",\"taskDefinition\":%s,\"desiredStatus\":\"RUNNING\"%s%s}",
+		     task, taskdef_json, sec ? ",\"secrets\":" : "", sec ? sec : "") < 0)
+		return NULL;
+	return s;
+}
+
+char *assign_record_stopped(const cJSON *assign)
+{
+	cJSON *a = cJSON_Duplicate(assign, 1);
+	if (a)
+		set_str(a, "desiredStatus", "STOPPED");
+	return print_and_free(a);
+}
+
+/* Adds a put of value (taken over; NULL: out of memory). */
+static int put(struct txn *t, const char *key, char *value)
 {
 	size_t i = t->nops;
-	t->values[i] = cJSON_PrintUnformatted(value);
-	cJSON_Delete(value);
-	if (!t->values[i])
+	if (!(t->values[i] = value))
 		return -1;
 	snprintf(t->keys[i], KEY_MAX, "%s", key);
 	t->ops[t->nops++] =
@@ -69,21 +142,13 @@ int64_t task_create(struct ctl *c, const char *taskdef, const char *service, int
 		    char id[33], struct sk_err *err)
 {
 	struct txn t = {0};
-	char key[KEY_MAX], now[32];
+	char key[KEY_MAX];
 	ctl_random_id(id, 33);
-	ctl_now_rfc3339(now, sizeof now);
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "id", id);
-	cJSON_AddStringToObject(j, "taskDefinition", taskdef);
-	if (service && *service)
-		cJSON_AddStringToObject(j, "service", service);
-	cJSON_AddStringToObject(j, "desiredStatus", "RUNNING");
-	cJSON_AddStringToObject(j, "createdAt", now);
 	ctl_key(c, key, "tasks/%s", id);
 	t.cmp[t.ncmp++] = (struct etcd_cmp){
 	    .key = t.keys[0], .target = ETCD_CMP_CREATE, .result = ETCD_CMP_EQUAL, .number = 0};
 	fence(c, &t, fence_rev);
-	if (put(&t, key, j) < 0)
+	if (put(&t, key, task_record_new(id, taskdef, service, NULL)) < 0)
 		return txn_free(&t), sk_fail(err, ENOMEM, "create task");
 	return run(c, &t, err);
 }
@@ -92,37 +157,25 @@ int64_t task_stop(struct ctl *c, const struct m_task *mt, const char *reason, in
 		  int64_t fence_rev, struct sk_err *err)
 {
 	struct txn t = {0};
-	char key[KEY_MAX], now[32];
-	ctl_now_rfc3339(now, sizeof now);
-	cJSON *j = cJSON_Duplicate(mt->rec, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(j, "desiredStatus");
-	cJSON_AddStringToObject(j, "desiredStatus", "STOPPED");
-	if (!*json_str(j, "stoppedReason"))
-		cJSON_AddStringToObject(j, "stoppedReason", reason);
-	if (!*json_str(j, "stoppedAt"))
-		cJSON_AddStringToObject(j, "stoppedAt", now);
-	if (put(&t, ctl_key(c, key, "tasks/%s", mt->id), j) < 0)
+	char key[KEY_MAX];
+	if (put(&t, ctl_key(c, key, "tasks/%s", mt->id), task_record_stopped(mt->rec, reason)) < 0)
 		return txn_free(&t), sk_fail(err, ENOMEM, "stop task");
 	t.cmp[t.ncmp++] = (struct etcd_cmp){
 	    .key = t.keys[0], .target = ETCD_CMP_MOD, .result = ETCD_CMP_EQUAL, .number = mt->rev};
 	fence(c, &t, fence_rev);
 	if (*mt->node && mt->assign) {
 		ctl_key(c, key, "assign/%s/%s", mt->node, mt->id);
-		if (drop_assign) {
+		if (drop_assign)
 			del(&t, key);
-		} else {
-			cJSON *a = cJSON_Duplicate(mt->assign, 1);
-			cJSON_DeleteItemFromObjectCaseSensitive(a, "desiredStatus");
-			cJSON_AddStringToObject(a, "desiredStatus", "STOPPED");
-			if (put(&t, key, a) < 0)
-				return txn_free(&t), sk_fail(err, ENOMEM, "stop task");
-		}
+		else if (put(&t, key, assign_record_stopped(mt->assign)) < 0)
+			return txn_free(&t), sk_fail(err, ENOMEM, "stop task");
 	}
 	return run(c, &t, err);
 }
 
 struct secret_ctx {
-	const struct model *m;
+	const char *(*lookup)(void *ctx, const char *name);
+	void *ctx;
 	cJSON *out;
 	char *missing;
 	size_t size;
@@ -131,7 +184,7 @@ struct secret_ctx {
 static int add_secret(void *ctx, const struct td_secret_ref *ref)
 {
 	struct secret_ctx *s = ctx;
-	const char *v = model_secret(s->m, ref->name);
+	const char *v = s->lookup(s->ctx, ref->name);
 
 	if (!v) {
 		snprintf(s->missing, s->size, "%s", ref->name);
@@ -143,9 +196,10 @@ static int add_secret(void *ctx, const struct td_secret_ref *ref)
 	return 0;
 }
 
-int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing, size_t size)
+int task_secrets_from(const cJSON *td, const char *(*lookup)(void *ctx, const char *name),
+		      void *ctx, cJSON **out, char *missing, size_t size)
 {
-	struct secret_ctx s = {m, NULL, missing, size};
+	struct secret_ctx s = {lookup, ctx, NULL, missing, size};
 	struct taskdef *def = NULL;
 	int rc = 0;
 
@@ -162,20 +216,22 @@ int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *miss
 	return 0;
 }
 
+static const char *model_lookup(void *m, const char *name)
+{
+	return model_secret(m, name);
+}
+
+int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing, size_t size)
+{
+	return task_secrets_from(td, model_lookup, (void *)m, out, missing, size);
+}
+
 int64_t task_place(struct ctl *c, const struct m_task *mt, const struct m_node *n,
 		   const cJSON *secrets, int64_t fence_rev, struct sk_err *err)
 {
 	struct txn t = {0};
 	char key[KEY_MAX], akey[KEY_MAX], nkey[KEY_MAX];
-	cJSON *j = cJSON_Duplicate(mt->rec, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(j, "node");
-	cJSON_AddStringToObject(j, "node", n->id);
-	cJSON *a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "task", mt->id);
-	cJSON_AddItemToObject(a, "taskDefinition", cJSON_Duplicate(mt->td, 1));
-	cJSON_AddStringToObject(a, "desiredStatus", "RUNNING");
-	if (secrets)
-		cJSON_AddItemToObject(a, "secrets", cJSON_Duplicate(secrets, 1));
+	SK_AUTOFREE char *td = cJSON_PrintUnformatted(mt->td);
 	ctl_key(c, akey, "assign/%s/%s", n->id, mt->id);
 	t.cmp[t.ncmp++] = (struct etcd_cmp){.key = ctl_key(c, key, "tasks/%s", mt->id),
 					    .target = ETCD_CMP_MOD,
@@ -188,7 +244,8 @@ int64_t task_place(struct ctl *c, const struct m_task *mt, const struct m_node *
 	t.cmp[t.ncmp++] = (struct etcd_cmp){
 	    .key = akey, .target = ETCD_CMP_CREATE, .result = ETCD_CMP_EQUAL, .number = 0};
 	fence(c, &t, fence_rev);
-	if (put(&t, key, j) < 0 || put(&t, akey, a) < 0)
+	if (!td || put(&t, key, task_record_placed(mt->rec, n->id)) < 0 ||
+	    put(&t, akey, assign_record_new(mt->id, td, secrets)) < 0)
 		return txn_free(&t), sk_fail(err, ENOMEM, "place task");
 	return run(c, &t, err);
 }

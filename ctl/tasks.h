@@ -7,6 +7,21 @@
 #include "ctl.h"
 #include "model.h"
 
+/* The records, as the JSON text written to etcd (malloc'd; NULL when out
+ * of memory). Shared by the CLI and the scheduler so both write the same. */
+/* tasks/<id> of a new task: RUNNING, created now, on node when not NULL. */
+char *task_record_new(const char *id, const char *taskdef, const char *service, const char *node);
+/* rec with its node set. */
+char *task_record_placed(const cJSON *rec, const char *node);
+/* rec with desiredStatus STOPPED, and stoppedReason and stoppedAt (now)
+ * unless it has them already. */
+char *task_record_stopped(const cJSON *rec, const char *reason);
+/* assign/<node>/<id>: the task definition's JSON text, desired RUNNING,
+ * and the values of its secrets ({"name":"value"}) unless NULL. */
+char *assign_record_new(const char *task, const char *taskdef_json, const cJSON *secrets);
+/* An assignment with desiredStatus STOPPED. */
+char *assign_record_stopped(const cJSON *assign);
+
 /* Creates a PENDING task (no node). Writes its id (33 bytes). Returns the
  * revision (> 0), 0 if the fence failed, < 0 on error. */
 int64_t task_create(struct ctl *c, const char *taskdef, const char *service, int64_t fence,
@@ -25,6 +40,9 @@ int64_t task_place(struct ctl *c, const struct m_task *t, const struct m_node *n
  * the first missing name in MISSING. */
 int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing,
 		 size_t size);
+/* The same with the store behind lookup (NULL: no such secret). */
+int task_secrets_from(const cJSON *td, const char *(*lookup)(void *ctx, const char *name),
+		      void *ctx, cJSON **out, char *missing, size_t size);
 /* Deletes a key if its mod_revision is still rev (any when 0) and the fence holds. */
 int64_t key_delete_if(struct ctl *c, const char *key, int64_t rev, int64_t fence,
 		      struct sk_err *err);

@@ -7,6 +7,7 @@
 # exiting, lease expiry of a killed agent, agent restart without duplicate
 # containers, an etcd outage, and shutdown revoking the lease.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../agent_lib.sh"
 AGENT=$SKIFF_BIN/skiff-agent
 ETCD_PORT=22379 REG_PORT=25000 CLUSTER=hosttest
 EP=http://127.0.0.1:$ETCD_PORT
@@ -16,19 +17,6 @@ for tool in etcd docker-registry skopeo umoci busybox curl jq; do
 done
 [ -x "$AGENT" ] || { echo "FAIL: setup: $AGENT not built"; exit 1; }
 
-# Agents, their workers and container processes, then their mounts.
-agent_cleanup() {
-	local p r
-	t_cleanup
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null)
-		if [[ $r == "$T_DIR"/* ]] || tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "--data $T_DIR"; then
-			kill -9 "${p#/proc/}" 2>/dev/null
-		fi
-	done
-	sleep 0.3
-	grep -o " $T_DIR/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
-}
 trap agent_cleanup EXIT
 
 b64() { printf %s "$1" | base64 -w0; }
@@ -56,28 +44,6 @@ start_etcd() {
 	ETCD_PID=$!
 	T_PIDS+=("$ETCD_PID")
 	until_true 20 curl -sf $EP/health
-}
-
-# A busybox image, one layer, pushed to a local registry.
-make_image() {
-	local d=$T_DIR/img
-	mkdir -p "$d/root/bin" "$d/root/www" "$d/registry"
-	cp "$(command -v busybox)" "$d/root/bin/busybox"
-	for a in sh sleep cat echo httpd ls true false; do ln -s busybox "$d/root/bin/$a"; done
-	echo hello-from-skiff >"$d/root/www/index.html"
-	cat >"$d/reg.yml" <<EOR
-version: 0.1
-storage: {filesystem: {rootdirectory: $d/registry}}
-http: {addr: 127.0.0.1:$REG_PORT}
-EOR
-	docker-registry serve "$d/reg.yml" >"$d/registry.log" 2>&1 &
-	T_PIDS+=($!)
-	(cd "$d" && umoci init --layout oci && umoci new --image oci:bb &&
-		umoci unpack --image oci:bb bundle && cp -a root/. bundle/rootfs/ &&
-		umoci repack --image oci:bb bundle &&
-		umoci config --image oci:bb --config.cmd=/bin/sh --config.env=PATH=/bin) >"$d/umoci.log" 2>&1 &&
-		until_true 10 curl -sf http://127.0.0.1:$REG_PORT/v2/ &&
-		skopeo copy --dest-tls-verify=false oci:"$d/oci:bb" docker://$IMAGE >"$d/skopeo.log" 2>&1
 }
 
 declare -A AGENT_PID

@@ -1,3 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -113,6 +115,83 @@ TEST(parse_and_json_round_trip)
 	cJSON_Delete(svc);
 }
 
+/* A pseudo-random cluster: n nodes sorted by id, mixed capacity and load. */
+static void random_nodes(struct place_node *pn, char ids[][24], size_t n, unsigned *seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		snprintf(ids[i], sizeof ids[i], "n%03zu", i);
+		pn[i] = node(ids[i], rand_r(seed) % 2048, rand_r(seed) % 1024, rand_r(seed) % 6,
+			     rand_r(seed) % 2, rand_r(seed) % 2 ? labels_a : labels_b);
+	}
+}
+
+/* The index picks what a full scan picks, placement after placement,
+ * for every deterministic strategy list (with and without constraints). */
+TEST(index_chooses_as_the_scan)
+{
+	static const struct strategy lists[][2] = {
+	    {{STRAT_SPREAD, FIELD_NODE}},
+	    {{STRAT_BINPACK, FIELD_MEMORY}},
+	    {{STRAT_BINPACK, FIELD_CPU}},
+	    {{STRAT_SPREAD, FIELD_NODE}, {STRAT_BINPACK, FIELD_MEMORY}},
+	    {{STRAT_BINPACK, FIELD_CPU}, {STRAT_SPREAD, FIELD_NODE}},
+	};
+	static const size_t nlists[] = {1, 1, 1, 2, 2};
+	struct constraint c[2];
+	struct sk_err err = {0};
+	CHECK(constraint_parse("memberOf:attribute:zone != b", &c[0], &err) == 0);
+	CHECK(constraint_parse("distinctInstance", &c[1], &err) == 0);
+	unsigned seed = 7;
+	for (size_t round = 0; round < 40; round++) {
+		struct place_node a[60], b[60];
+		char ids[60][24];
+		size_t n = 1 + rand_r(&seed) % 60;
+		random_nodes(a, ids, n, &seed);
+		memcpy(b, a, sizeof a);
+		size_t k = round % 5;
+		struct place_req r = {.cpu = 1 + rand_r(&seed) % 300,
+				      .memory = 1 + rand_r(&seed) % 200,
+				      .strategies = lists[k],
+				      .nstrategies = nlists[k],
+				      .constraints = c,
+				      .nconstraints = round % 3};
+		struct place_index *x = place_index_new(b, n);
+		CHECK(x != NULL);
+		for (int step = 0; step < 30; step++) {
+			int want = place_choose(a, n, &r, &seed, NULL, 0);
+			int got = place_index_choose(x, &r, &seed);
+			CHECK(got == want);
+			if (got < 0 || got != want)
+				break;
+			a[want].cpu_free -= r.cpu, a[want].mem_free -= r.memory, a[want].ntasks++;
+			place_index_take(x, got, r.cpu, r.memory);
+		}
+		CHECK(memcmp(a, b, n * sizeof *a) == 0);
+		place_index_free(x);
+	}
+}
+
+TEST(index_random_picks_fitting_nodes_and_spreads)
+{
+	struct place_node n[] = {node("a", 1024, 512, 0, 0, NULL), node("b", 10, 512, 0, 0, NULL),
+				 node("c", 1024, 512, 0, 0, NULL), node("d", 1024, 512, 0, 0, NULL)};
+	struct strategy s = {STRAT_RANDOM, FIELD_NODE};
+	struct place_req r = {.cpu = 100, .memory = 64, .strategies = &s, .nstrategies = 1};
+	struct place_index *x = place_index_new(n, 4);
+	unsigned seed = 3;
+	int seen[4] = {0};
+	for (int i = 0; i < 200; i++) {
+		int k = place_index_choose(x, &r, &seed);
+		CHECK(k >= 0 && k != 1);
+		if (k >= 0)
+			seen[k]++;
+	}
+	CHECK(seen[0] > 20 && seen[2] > 20 && seen[3] > 20 && seen[1] == 0);
+	r.cpu = 2048;
+	CHECK(place_index_choose(x, &r, &seed) == -1);
+	place_index_free(x);
+}
+
 static struct etcd_kv kv(const char *key, const char *value, int64_t rev)
 {
 	return (struct etcd_kv){(char *)key, (char *)value, strlen(value), rev, rev, 1, 0};
@@ -190,6 +269,8 @@ int main(void)
 	RUN(random_picks_only_fitting_nodes_and_varies);
 	RUN(constraints_filter_nodes);
 	RUN(nothing_fits_explains);
+	RUN(index_chooses_as_the_scan);
+	RUN(index_random_picks_fitting_nodes_and_spreads);
 	RUN(parse_and_json_round_trip);
 	RUN(model_accounts_capacity_and_links_records);
 	RUN(taskdef_constraints_and_runtime_platform);
