@@ -93,17 +93,34 @@ static int fence_held(const struct etcd_txn_resp *r, int64_t fence)
 	       r->resps[0].range.kvs[0].create_revision == fence;
 }
 
+/* An etcd with lower limits than its defaults refuses our transactions
+ * whole (nothing applied): from now on they get half as big. */
+static int refused_as_too_big(struct batcher *b, const struct sk_err *err)
+{
+	if (!strstr(err->msg, "too many operations") && !strstr(err->msg, "too large"))
+		return 0;
+	if (b->max_ops > 8)
+		b->max_ops /= 2;
+	if (b->max_bytes > (16 << 10))
+		b->max_bytes /= 2;
+	note(b, "%s: transactions of at most %zu operations and %zu bytes from now on", err->msg,
+	     b->max_ops, b->max_bytes);
+	return 1;
+}
+
 static void note_result(struct batcher *b, struct batch *t, int rc, struct etcd_txn_resp *r,
 			const struct sk_err *err)
 {
 	pthread_mutex_lock(&b->lock);
 	b->txns++;
-	if (rc < 0) {
+	if (rc == ETCD_EFAIL && refused_as_too_big(b, err)) {
+		b->conflicts += t->units;
+	} else if (rc < 0) {
 		b->uncertain = 1;
-		b->rejected += t->units;
+		b->unknown += t->units;
 		note(b, "write of %zu changes: %s (outcome unknown)", t->units, err->msg);
 	} else if (rc == 0) {
-		b->rejected += t->units;
+		b->conflicts += t->units;
 		if (!fence_held(r, t->cmp[0].number)) {
 			if (!b->fence_lost)
 				note(b, "fence %lld no longer holds: stopping at once",
@@ -159,7 +176,7 @@ static void *writer_main(void *arg)
 		b->queued--;
 		int skip = b->fence_lost; /* not one write after the fence is lost */
 		if (skip)
-			b->rejected += t->units;
+			b->unsent += t->units;
 		else
 			b->busy++;
 		pthread_cond_broadcast(&b->cond);
@@ -183,6 +200,8 @@ int batcher_start(struct batcher *b, struct ctl *c, const char *who, size_t nwri
 	b->ctl = c;
 	b->who = who;
 	b->nwriters = nwriters;
+	b->max_ops = TXN_OPS;
+	b->max_bytes = TXN_BYTES;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
 	ctl_key(c, b->fence_key, "leader/scheduler");
@@ -210,7 +229,7 @@ void batcher_begin(struct batcher *b, int64_t fence)
 	b->fence = fence;
 	b->max_rev = 0;
 	b->fence_lost = b->uncertain = 0;
-	b->applied = b->rejected = b->txns = 0;
+	b->applied = b->conflicts = b->unknown = b->unsent = b->txns = 0;
 	for (size_t i = 0; i < b->nfailed; i++)
 		free(b->failed_services[i]);
 	b->nfailed = 0;
@@ -264,13 +283,14 @@ static size_t unit_bytes(const struct unit *u)
 	return n;
 }
 
-static int fits(const struct batch *t, const struct unit *u, size_t bytes)
+static int fits(const struct batcher *b, const struct batch *t, const struct unit *u,
+		size_t bytes)
 {
 	size_t ncmp = 0;
 	for (size_t i = 0; i < u->ncmp; i++)
 		ncmp += !has_cmp(t, &u->cmp[i]);
-	return t->ncmp + ncmp <= TXN_OPS && t->nops + u->nop <= TXN_OPS &&
-	       (t->units == 0 || t->bytes + bytes <= TXN_BYTES);
+	return t->ncmp + ncmp <= b->max_ops && t->nops + u->nop <= b->max_ops &&
+	       (t->units == 0 || t->bytes + bytes <= b->max_bytes);
 }
 
 static void add_log(struct batch *t, const char *line)
@@ -336,7 +356,10 @@ int batcher_add(struct batcher *b, struct unit *u)
 		return lost ? -1 : 0;
 	}
 	size_t bytes = unit_bytes(u);
-	if (b->open && !fits(b->open, u, bytes))
+	pthread_mutex_lock(&b->lock);
+	int room = !b->open || fits(b, b->open, u, bytes);
+	pthread_mutex_unlock(&b->lock);
+	if (!room)
 		submit(b);
 	if (!b->open && !(b->open = batch_new(b))) {
 		unit_drop(u);

@@ -47,11 +47,16 @@ struct batcher {
 	struct etcd **clients;
 	char fence_key[KEY_MAX];
 	int64_t fence;
+	size_t max_ops, max_bytes; /* per transaction; halved if etcd refuses */
 	/* what the pass's writes did */
 	int64_t max_rev; /* newest revision a transaction saw */
 	int fence_lost;
 	int uncertain; /* a transaction's outcome is unknown (no answer) */
-	size_t applied, rejected, txns;
+	size_t applied;	  /* changes that went through */
+	size_t conflicts; /* in transactions whose compares failed: nothing done */
+	size_t unknown;	  /* in transactions that got no answer */
+	size_t unsent;	  /* dropped once the fence was lost */
+	size_t txns;
 	char **failed_services;
 	size_t nfailed;
 };

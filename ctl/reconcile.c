@@ -736,10 +736,11 @@ void reconcile_settle(struct sched *s)
 	if (b->fence_lost)
 		election_step_down(
 		    s, "the fence no longer holds (another leader, or our lease expired)");
-	if (b->rejected && !b->fence_lost)
-		sched_log(s,
-			  "%zu changes not applied: the cluster changed meanwhile; deciding again",
-			  b->rejected);
+	if (b->conflicts && !b->fence_lost)
+		sched_log(s, "%zu changes not applied: the cluster changed meanwhile; deciding again",
+			  b->conflicts);
+	if (b->unsent)
+		sched_log(s, "%zu changes not sent: no longer leading", b->unsent);
 }
 
 int reconcile(struct sched *s)
