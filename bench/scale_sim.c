@@ -80,7 +80,7 @@ static struct queue {
 	pthread_cond_t cond;
 } queues[WRITERS];
 static long own_txns;
-static long leases_lost; /* the simulator failed to keep a node alive */
+static long leases_lost; /* the simulator failed to keep a node alive: it registered again */
 
 static int64_t now_ms(void)
 {
@@ -152,26 +152,57 @@ static void node_record(const struct node *n, char *buf, size_t size)
 		 (int)(n - nodes) & 255, (int)(n - nodes) % 3, (int)(n - nodes));
 }
 
+/* A node record under a new lease, as the agent registers. */
+static int register_node(struct etcd *e, struct node *n, struct sk_err *err)
+{
+	char key[256], rec[1024];
+	int64_t lease;
+	node_record(n, rec, sizeof rec);
+	snprintf(key, sizeof key, "%snodes/%s", prefix, n->id);
+	if (etcd_lease_grant(e, o.ttl, 0, &lease, NULL, err) < 0 ||
+	    etcd_put(e, key, rec, strlen(rec), lease, NULL, NULL, err) < 0)
+		return -1;
+	n->last_renewed = now_ms();
+	n->next_keepalive = n->last_renewed + o.ttl * 1000 / 3;
+	__atomic_store_n(&n->lease, lease, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static void *register_main(void *arg)
 {
 	long k = (long)arg;
 	struct etcd *e = client();
 	struct sk_err err = {0};
-	char key[256], rec[1024];
-	for (long i = k; i < o.nodes; i += REGISTER_THREADS) {
-		struct node *n = &nodes[i];
-		node_record(n, rec, sizeof rec);
-		snprintf(key, sizeof key, "%snodes/%s", prefix, n->id);
-		if (etcd_lease_grant(e, o.ttl, 0, &n->lease, NULL, &err) < 0 ||
-		    etcd_put(e, key, rec, strlen(rec), n->lease, NULL, NULL, &err) < 0)
-			die("register %s: %s", n->id, err.msg);
-		n->last_renewed = now_ms();
-		n->next_keepalive = n->last_renewed + o.ttl * 1000 / 3;
-	}
+	for (long i = k; i < o.nodes; i += REGISTER_THREADS)
+		if (register_node(e, &nodes[i], &err) < 0)
+			die("register %s: %s", nodes[i].id, err.msg);
 	etcd_free(e);
 	return NULL;
 }
 
+/* One node's turn: a keepalive when due; a lost lease means registering
+ * again, as the agent does (counted: the simulator fell behind). */
+static void keep_alive(struct etcd *e, struct node *n)
+{
+	struct sk_err err = {0};
+	int64_t sent = now_ms();
+	int rc = etcd_lease_keepalive(e, n->lease, NULL, &err);
+	if (rc == ETCD_ENOLEASE) {
+		__atomic_add_fetch(&leases_lost, 1, __ATOMIC_RELAXED);
+		rc = register_node(e, n, &err);
+		if (rc == 0)
+			return;
+	}
+	if (rc < 0)
+		fprintf(stderr, "keepalive %s: %s\n", n->id, err.msg);
+	if (rc == 0)
+		__atomic_store_n(&n->last_renewed, sent, __ATOMIC_RELAXED);
+	/* as the agent: every TTL/3, a second after a failure */
+	n->next_keepalive = sent + (rc == 0 ? o.ttl * 1000 / 3 : 1000);
+}
+
+/* Runs from the start, beside the registration: a node is kept alive as
+ * soon as it has a lease. */
 static void *keepalive_main(void *arg)
 {
 	long k = (long)arg;
@@ -180,27 +211,16 @@ static void *keepalive_main(void *arg)
 		int64_t next = now_ms() + 1000;
 		for (long i = k; i < o.nodes; i += KEEPALIVE_THREADS) {
 			struct node *n = &nodes[i];
-			struct sk_err err = {0};
-			if (n->killed)
+			if (n->killed || !__atomic_load_n(&n->lease, __ATOMIC_ACQUIRE))
 				continue;
-			if (n->next_keepalive <= now_ms()) {
-				int64_t sent = now_ms();
-				int rc = etcd_lease_keepalive(e, n->lease, NULL, &err);
-				if (rc < 0)
-					fprintf(stderr, "keepalive %s: %s\n", n->id, err.msg);
-				if (rc == ETCD_ENOLEASE)
-					__atomic_add_fetch(&leases_lost, 1, __ATOMIC_RELAXED);
-				if (rc == 0)
-					__atomic_store_n(&n->last_renewed, sent, __ATOMIC_RELAXED);
-				/* as the agent: every TTL/3, a second after a failure */
-				n->next_keepalive = sent + (rc == 0 ? o.ttl * 1000 / 3 : 1000);
-			}
+			if (n->next_keepalive <= now_ms())
+				keep_alive(e, n);
 			if (n->next_keepalive < next)
 				next = n->next_keepalive;
 		}
 		int64_t wait = next - now_ms();
 		if (wait > 0)
-			usleep((useconds_t)wait * 1000);
+			usleep((useconds_t)(wait > 200 ? 200 : wait) * 1000);
 	}
 	return NULL;
 }
@@ -557,7 +577,10 @@ static void measure(void)
 	       created, first);
 	print_secs("placed_s", placed);
 	print_secs("running_s", running);
-	printf(" placements_per_s=%.0f", placed > 0 ? o.tasks / placed : 0.0);
+	/* when not done: the rate so far */
+	long n = get_counter(&placed_ever);
+	printf(" placed_n=%ld placements_per_s=%.0f", n,
+	       placed > 0 ? o.tasks / placed : n / (double)o.timeout_s);
 	printf(" sched_cpu_s=%.2f sched_rss_mib=%.1f sched_txns=%ld etcd_cpu_s=%.2f", cpu1 - cpu0,
 	       rss, txns, ecpu1 - ecpu0);
 	if (running >= 0 && o.kill_pct > 0) {
@@ -632,12 +655,12 @@ int main(int argc, char **argv)
 	for (long i = 0; i < o.nodes; i++)
 		snprintf(nodes[i].id, sizeof nodes[i].id, "sim-%05ld", i);
 	pthread_t reg[REGISTER_THREADS];
+	for (long k = 0; k < KEEPALIVE_THREADS; k++)
+		pthread_create(&th, NULL, keepalive_main, (void *)k);
 	for (long k = 0; k < REGISTER_THREADS; k++)
 		pthread_create(&reg[k], NULL, register_main, (void *)k);
 	for (long k = 0; k < REGISTER_THREADS; k++)
 		pthread_join(reg[k], NULL);
-	for (long k = 0; k < KEEPALIVE_THREADS; k++)
-		pthread_create(&th, NULL, keepalive_main, (void *)k);
 	pthread_create(&th, NULL, watch_main, NULL);
 	for (int k = 0; k < WRITERS; k++) {
 		pthread_cond_init(&queues[k].cond, NULL);
