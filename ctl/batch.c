@@ -174,7 +174,8 @@ static void *writer_main(void *arg)
 		if (!(b->queue = t->next))
 			b->queue_tail = NULL;
 		b->queued--;
-		int skip = b->fence_lost; /* not one write after the fence is lost */
+		/* not one write once the fence is lost or we stepped down */
+		int skip = b->fence_lost || __atomic_load_n(b->leading, __ATOMIC_ACQUIRE) != b->fence;
 		if (skip)
 			b->unsent += t->units;
 		else
@@ -193,12 +194,13 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int batcher_start(struct batcher *b, struct ctl *c, const char *who, size_t nwriters,
-		  struct sk_err *err)
+int batcher_start(struct batcher *b, struct ctl *c, const char *who, const int64_t *leading,
+		  size_t nwriters, struct sk_err *err)
 {
 	memset(b, 0, sizeof *b);
 	b->ctl = c;
 	b->who = who;
+	b->leading = leading;
 	b->nwriters = nwriters;
 	b->max_ops = TXN_OPS;
 	b->max_bytes = TXN_BYTES;

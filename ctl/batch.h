@@ -47,6 +47,7 @@ struct batcher {
 	struct etcd **clients;
 	char fence_key[KEY_MAX];
 	int64_t fence;
+	const int64_t *leading; /* the fence we lead under now, 0 if none (atomic) */
 	size_t max_ops, max_bytes; /* per transaction; halved if etcd refuses */
 	/* what the pass's writes did */
 	int64_t max_rev; /* newest revision a transaction saw */
@@ -61,9 +62,10 @@ struct batcher {
 	size_t nfailed;
 };
 
-/* Starts nwriters threads, each with a client of e's family. */
-int batcher_start(struct batcher *b, struct ctl *c, const char *who, size_t nwriters,
-		  struct sk_err *err);
+/* Starts nwriters threads, each with a client of c's family. A batch is
+ * sent only while *leading still holds the pass's fence. */
+int batcher_start(struct batcher *b, struct ctl *c, const char *who, const int64_t *leading,
+		  size_t nwriters, struct sk_err *err);
 /* A pass begins: every transaction will be fenced by fence. */
 void batcher_begin(struct batcher *b, int64_t fence);
 /* Queues a unit; -1 when the pass must stop (the fence was lost). A

@@ -199,7 +199,7 @@ static int run(struct sched *s, struct sk_err *err)
 	struct watcher w = {.s = s};
 	pthread_t th;
 	int rc = etcd_dup(s->ctl->etcd, &w.etcd, err);
-	if (rc < 0 || batcher_start(&s->batch, s->ctl, s->id, s->writers, err) < 0)
+	if (rc < 0 || batcher_start(&s->batch, s->ctl, s->id, &s->fence, s->writers, err) < 0)
 		return rc < 0 ? rc : -1;
 	if ((rc = pthread_create(&th, NULL, watch_main, &w)) != 0)
 		return sk_fail(err, rc, "watch thread");
