@@ -37,7 +37,7 @@ SIM=$top/build/bench/skiff-scale-sim
 out=$top/build/bench/scale
 W=$(mktemp -d /dev/shm/skiff-bench-scale.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"' EXIT
 mkdir -p "$out"
 E=http://127.0.0.1:24379
 cat >"$W/taskdef.json" <<'EOF'

@@ -14,7 +14,7 @@
 
 #include "scheduler.h"
 
-#define DEFAULT_WRITERS	 4
+#define DEFAULT_WRITERS	 2
 #define DEFAULT_PASS_MAX 4096
 
 static volatile sig_atomic_t stopping;
@@ -236,7 +236,7 @@ static int usage(FILE *f)
 	      "  --ttl SECONDS    leader lease TTL (default 5, at least 2); also bounds how\n"
 	      "                   long a watch on a frozen etcd member goes unnoticed\n"
 	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n"
-	      "  --writers N      parallel write connections to etcd (default 4)\n"
+	      "  --writers N      parallel write connections to etcd (default 2)\n"
 	      "  --pass-max N     changes per pass, at most (default 4096)\n",
 	      f);
 	return f == stdout ? 0 : CTL_EUSAGE;
