@@ -116,8 +116,10 @@ kill "$ETCD_PID"; wait "$ETCD_PID" 2>/dev/null
 sleep 5
 kill -0 "$pid1" 2>/dev/null && pass "task keeps running while etcd is down" || fail "task keeps running while etcd is down" "pid $pid1 gone"
 start_etcd
+# the log read anew at each try (a process substitution is read only once)
+resynchronised() { sed -n '/unreachable/,$p' "$T_DIR/$1.log" | grep -qE "etcd reachable again|registered as $1"; }
 if until_true 15 node_present a && until_true 5 task_is a web RUNNING &&
-	until_true 10 grep -qE "etcd reachable again|registered as a" <(tail -n +1 "$T_DIR/a.log" | sed -n '/unreachable/,$p'); then
+	until_true 10 resynchronised a; then
 	pass "agent re-registers and resynchronises after etcd returns"
 else fail "agent re-registers and resynchronises after etcd returns" "$(tail -5 "$T_DIR/a.log")"; fi
 
