@@ -103,7 +103,9 @@ bundle() {
 }
 
 # ---- running one case ----
-rt() { timeout 30 ${BIN[$R]} --root "$W/state-$R" "$@"; }
+# A runtime relays SIGTERM to the container, whose init may ignore it:
+# -k makes the bound hard.
+rt() { timeout -k 5 30 ${BIN[$R]} --root "$W/state-$R" "$@"; }
 
 # Prints the case's observed result: "rc=N" and the compared output.
 run_case() {
@@ -112,8 +114,13 @@ run_case() {
 	case $how in
 	run) rt run -b "$BUNDLE" "$id" >"$out" 2>"$err" </dev/null; rc=$? ;;
 	tty)
+		# script runs the command through $SHELL -c: `exec` makes timeout
+		# the session leader whatever that shell is, so the runtime stays in
+		# the terminal's foreground process group. (Under dash, without it,
+		# timeout's own process group is a background one: the runtime is
+		# stopped by SIGTTOU when it sets the terminal up, and hangs.)
 		echo 'echo conformance; exit 3' |
-			script -qec "timeout 30 ${BIN[$R]} --root $W/state-$R run -b $BUNDLE $id" /dev/null \
+			script -qec "exec timeout -k 5 30 ${BIN[$R]} --root $W/state-$R run -b $BUNDLE $id" /dev/null \
 				>"$out" 2>"$err"
 		rc=$?
 		# The terminal echoes the input back (and sh prompts): keep the
@@ -167,6 +174,9 @@ host_snapshot() {
 	find /sys/fs/cgroup -mindepth 1 -type d -name 'c-*' | sort
 }
 
+# Cgroups a stopped earlier run left behind (the hierarchy is the host's)
+# would vanish during this one and read as a change: empty ones go first.
+find /sys/fs/cgroup -mindepth 1 -depth -type d -name 'c-*' -exec rmdir {} \; 2>/dev/null
 make_rootfs
 for k in runc crun umoci; do base_config $k || { fail "bundle from $k" "could not make it"; exit 1; }; done
 check "runc spec's default config has devices rules and a terminal" \
