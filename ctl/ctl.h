@@ -46,6 +46,7 @@ int cmd_service(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_ca(struct ctl *c, int argc, char **argv, struct sk_err *err);
 
 /* util.c */
 void ctl_now_rfc3339(char *buf, size_t size);

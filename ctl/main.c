@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	    "  node ls | describe ID | drain ID [--undo]\n"
 	    "  secret put NAME [--from-file FILE] | ls | rm NAME\n"
 	    "  scheduler [--id ID] [--ttl SEC]\n"
+	    "  ca init | issue node|operator NAME\n"
 	    "\n"
 	    "options:\n"
 	    "  --endpoints URL,URL  etcd endpoints (env SKIFF_ENDPOINTS, config file)\n"
@@ -47,6 +48,7 @@ static const struct {
 } verbs[] = {
     {"taskdef", cmd_taskdef}, {"task", cmd_task},	    {"service", cmd_service},
     {"node", cmd_node},	      {"secret", cmd_secret},   {"scheduler", cmd_scheduler},
+    {"ca", cmd_ca},
 };
 
 static int exit_status(int rc)
