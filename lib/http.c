@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "der.h"
 #include "tls_files.h"
+#include "x509_subject.h"
 
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_LEAF_CERT   (64 << 10)
@@ -179,43 +179,6 @@ static void identity_install(struct http_client *c)
  * against the leaf certificate's iPAddress entries, around the minimal
  * X.509 engine (which then checks everything but the name). */
 
-/* The GeneralNames of the subjectAltName extension of a certificate. */
-static int der_san(const unsigned char *cert, size_t len, struct der *names)
-{
-	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
-	struct der d = {cert, cert + len}, c, tbs, tagged, exts, ext, oid, value;
-	unsigned tag;
-	if (der_find(d, 0x30, &c) < 0 || der_find(c, 0x30, &tbs) < 0 ||
-	    der_find(tbs, 0xa3, &tagged) < 0 || der_find(tagged, 0x30, &exts) < 0)
-		return -1;
-	while (exts.p < exts.end) {
-		if (der_next(&exts, &tag, &ext) < 0 || tag != 0x30 ||
-		    der_next(&ext, &tag, &oid) < 0 || tag != 0x06)
-			return -1;
-		if (oid.end - oid.p == sizeof san_oid &&
-		    memcmp(oid.p, san_oid, sizeof san_oid) == 0)
-			return der_find(ext, 0x04, &value) < 0 ? -1 : der_find(value, 0x30, names);
-	}
-	return -1;
-}
-
-static int cert_has_ip(const unsigned char *cert, size_t len, const unsigned char *ip,
-		       size_t ip_len)
-{
-	struct der names, name;
-	unsigned tag;
-	if (der_san(cert, len, &names) < 0)
-		return 0;
-	while (names.p < names.end) {
-		if (der_next(&names, &tag, &name) < 0)
-			return 0;
-		if (tag == 0x87 && (size_t)(name.end - name.p) == ip_len &&
-		    memcmp(name.p, ip, ip_len) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 struct ip_check {
 	const br_x509_class *vtable;
 	br_x509_minimal_context *inner;
@@ -273,7 +236,7 @@ static unsigned ipc_end_chain(const br_x509_class **ctx)
 	if (r)
 		return r;
 	if (!x->leaf || x->leaf_len != x->leaf_cap ||
-	    !cert_has_ip(x->leaf, x->leaf_len, x->ip, x->ip_len))
+	    !x509_has_ip(x->leaf, x->leaf_len, x->ip, x->ip_len))
 		return BR_ERR_X509_BAD_SERVER_NAME;
 	return 0;
 }

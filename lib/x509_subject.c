@@ -6,7 +6,9 @@
 #include <bearssl.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "der.h"
+#include "tls_files.h"
 
 struct dn_buf {
 	unsigned char b[1024];
@@ -93,4 +95,77 @@ int x509_subject_read(const unsigned char *cert, size_t len, struct x509_subject
 	if (der_next(&all, &tag, &name) < 0 || tag != DER_SEQUENCE || all.p != all.end)
 		return -1;
 	return read_name(name, s);
+}
+
+struct first_cert {
+	struct x509_subject *s;
+	int found, ok;
+};
+
+static int first_cert(void *ctx, const char *name, const unsigned char *der, size_t len,
+		      struct sk_err *err)
+{
+	struct first_cert *f = ctx;
+
+	if (f->found || strcmp(name, "CERTIFICATE") != 0)
+		return 0;
+	f->found = 1;
+	f->ok = x509_subject_read(der, len, f->s) == 0;
+	return 0;
+}
+
+int x509_subject_of_file(const char *path, struct x509_subject *s, struct sk_err *err)
+{
+	SK_AUTOFREE char *pem = NULL;
+	struct first_cert f = {.s = s};
+	size_t len;
+
+	if (tls_read_file(path, TLS_MAX_CERT_FILE, &pem, &len, err) < 0)
+		return -1;
+	if (tls_pem_each(pem, len, first_cert, &f, err) < 0)
+		return sk_wrap(err, "%s", path);
+	if (!f.found)
+		return sk_fail(err, 0, "%s: not PEM (no CERTIFICATE block)", path);
+	if (!f.ok)
+		return sk_fail(err, 0, "%s: certificate subject unreadable", path);
+	return 0;
+}
+
+/* The GeneralNames of the subjectAltName extension of a certificate. */
+static int alt_names(const unsigned char *cert, size_t len, struct der *names)
+{
+	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+	struct der d = {cert, cert + len}, c, tbs, tagged, exts, ext, oid, value;
+	unsigned tag;
+
+	if (der_find(d, DER_SEQUENCE, &c) < 0 || der_find(c, DER_SEQUENCE, &tbs) < 0 ||
+	    der_find(tbs, DER_CONTEXT(3), &tagged) < 0 || der_find(tagged, DER_SEQUENCE, &exts) < 0)
+		return -1;
+	while (exts.p < exts.end) {
+		if (der_next(&exts, &tag, &ext) < 0 || tag != DER_SEQUENCE ||
+		    der_next(&ext, &tag, &oid) < 0 || tag != DER_OID)
+			return -1;
+		if (der_len(&oid) == sizeof san_oid && memcmp(oid.p, san_oid, sizeof san_oid) == 0)
+			return der_find(ext, DER_OCTET_STRING, &value) < 0
+				   ? -1
+				   : der_find(value, DER_SEQUENCE, names);
+	}
+	return -1;
+}
+
+int x509_has_ip(const unsigned char *cert, size_t len, const unsigned char *ip, size_t ip_len)
+{
+	struct der names, name;
+	unsigned tag;
+
+	if (alt_names(cert, len, &names) < 0)
+		return 0;
+	while (names.p < names.end) {
+		if (der_next(&names, &tag, &name) < 0)
+			return 0;
+		if (tag == DER_CONTEXT_PRIM(7) && der_len(&name) == ip_len &&
+		    memcmp(name.p, ip, ip_len) == 0)
+			return 1;
+	}
+	return 0;
 }
