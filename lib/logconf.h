@@ -1,15 +1,14 @@
-/* A container definition's "logConfiguration" for the syslog log driver,
- * with Docker's option names: {"logDriver": "syslog", "options":
+/* A container's logConfiguration with the syslog log driver, with
+ * Docker's option names: {"logDriver": "syslog", "options":
  * {"syslog-address": "tcp://HOST:PORT" | "tcp+tls://HOST:PORT", "tag":
  * "...", "syslog-facility": "daemon", "syslog-format": "rfc5424",
  * "syslog-tls-ca-cert": "/path"}}. Checked where a task definition is
- * registered (skiffctl) and read where it runs (the agent). */
+ * registered (lib/taskdef) and read where it runs (the agent). */
 #ifndef SK_LOGCONF_H
 #define SK_LOGCONF_H
 
-#include <cjson/cJSON.h>
-
 #include "err.h"
+#include "taskdef.h"
 
 struct logconf_syslog {
 	char address[256];
@@ -18,10 +17,10 @@ struct logconf_syslog {
 	int facility;
 };
 
-/* LC is the logConfiguration object (PATH names it in errors). Returns 1
- * with *out filled for the syslog driver, 0 for another driver (left to
- * the task-definition model), -1 on a bad value. */
-int logconf_syslog_parse(const cJSON *lc, const char *path, struct logconf_syslog *out,
-			 struct sk_err *err);
+/* 1 with *out filled for the syslog driver, 0 for another driver (or
+ * none), -1 on a bad option; the message names it
+ * ("options.syslog-address: required"). */
+int logconf_syslog(const struct td_log_configuration *lc, struct logconf_syslog *out,
+		   struct sk_err *err);
 
 #endif
