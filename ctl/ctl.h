@@ -27,6 +27,8 @@ struct ctl {
 	const char *endpoints;
 	const char *config;
 	struct etcd_opts opts;
+	/* the node API: the cluster CA and the operator's certificate */
+	const char *api_ca, *api_cert, *api_key;
 };
 
 /* Connects (lazily, so that --help needs no etcd). */
@@ -47,6 +49,12 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_ca(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_events(struct ctl *c, int argc, char **argv, struct sk_err *err);
+/* cmd_task_io.c, cmd_node_io.c: the verbs that talk to a node's API */
+int cmd_task_logs(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_node_logs(struct ctl *c, int argc, char **argv, int dmesg, struct sk_err *err);
+int cmd_node_top(struct ctl *c, int argc, char **argv, struct sk_err *err);
 
 /* util.c */
 void ctl_now_rfc3339(char *buf, size_t size);

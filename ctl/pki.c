@@ -27,8 +27,7 @@ int pki_path(const char *dir, const char *name, const char *ext, char *buf, stru
 }
 
 /* Writes a whole new file; an existing one is an error unless forced. */
-static int write_new(const char *path, const char *text, mode_t mode, int force,
-		     struct sk_err *err)
+static int write_new(const char *path, const char *text, mode_t mode, int force, struct sk_err *err)
 {
 	char tmp[PATH_MAX + 8];
 
