@@ -24,8 +24,8 @@ enum {
 	DER_SEQUENCE = 0x30,
 	DER_SET = 0x31,
 };
-#define DER_CONTEXT(n)	     (0xa0 | (n)) /* constructed, [n] */
-#define DER_CONTEXT_PRIM(n)  (0x80 | (n)) /* primitive, [n] IMPLICIT */
+#define DER_CONTEXT(n)	    (0xa0 | (n)) /* constructed, [n] */
+#define DER_CONTEXT_PRIM(n) (0x80 | (n)) /* primitive, [n] IMPLICIT */
 
 /* ---- reading ---- */
 

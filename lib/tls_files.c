@@ -302,8 +302,7 @@ static int check_key(const br_skey_decoder_context *dc, const char *role, const 
 	return 0;
 }
 
-static int load_key(struct tls_identity *id, const char *role, const char *path,
-		    struct sk_err *err)
+static int load_key(struct tls_identity *id, const char *role, const char *path, struct sk_err *err)
 {
 	SK_AUTOFREE char *pem = NULL;
 	size_t len = 0;
@@ -352,8 +351,8 @@ static int key_matches(const br_skey_decoder_context *dc, const br_x509_pkey *pk
 	return pub.qlen == pk->key.ec.qlen && memcmp(pub.q, pk->key.ec.q, pub.qlen) == 0;
 }
 
-static int check_pair(struct tls_identity *id, const char *role, const char *cert,
-		      const char *key, struct sk_err *err)
+static int check_pair(struct tls_identity *id, const char *role, const char *cert, const char *key,
+		      struct sk_err *err)
 {
 	br_x509_decoder_context dc;
 	br_x509_decoder_init(&dc, NULL, NULL);

@@ -9,9 +9,9 @@
 
 #include "der.h"
 
-#define CERT_MAX    8192
-#define OID_EC_KEY  "1.2.840.10045.2.1"
-#define OID_P256    "1.2.840.10045.3.1.7"
+#define CERT_MAX	 8192
+#define OID_EC_KEY	 "1.2.840.10045.2.1"
+#define OID_P256	 "1.2.840.10045.3.1.7"
 #define OID_ECDSA_SHA256 "1.2.840.10045.4.3.2"
 
 enum {
@@ -343,8 +343,8 @@ static int sign_and_wrap(const unsigned char *tbs, size_t tbs_len, const br_ec_p
 	br_sha256_init(&h);
 	br_sha256_update(&h, tbs, tbs_len);
 	br_sha256_out(&h, hash);
-	size_t sig_len = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), &br_sha256_vtable,
-							  hash, sk, sig);
+	size_t sig_len =
+	    br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), &br_sha256_vtable, hash, sk, sig);
 	der_writer_init(&w, out, CERT_MAX);
 	der_begin(&w, DER_SEQUENCE);
 	der_put_raw(&w, tbs, tbs_len);
@@ -359,8 +359,8 @@ static int sign_and_wrap(const unsigned char *tbs, size_t tbs_len, const br_ec_p
 	return 0;
 }
 
-int x509_issue(const struct x509_request *r, const struct tls_identity *issuer,
-	       unsigned char **der, size_t *len, struct sk_err *err)
+int x509_issue(const struct x509_request *r, const struct tls_identity *issuer, unsigned char **der,
+	       size_t *len, struct sk_err *err)
 {
 	struct issuer_info in;
 	unsigned char tbs[CERT_MAX];

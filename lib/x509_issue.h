@@ -51,8 +51,8 @@ int x509_key_pem(const struct x509_key *k, char **pem, struct sk_err *err);
 /* Writes and signs a certificate. ISSUER is the CA's identity (its
  * certificate gives the issuer name), NULL for a self-signed CA with
  * r->subject_key signing. *der is malloc'd. */
-int x509_issue(const struct x509_request *r, const struct tls_identity *issuer,
-	       unsigned char **der, size_t *len, struct sk_err *err);
+int x509_issue(const struct x509_request *r, const struct tls_identity *issuer, unsigned char **der,
+	       size_t *len, struct sk_err *err);
 /* DER certificate as PEM "CERTIFICATE", malloc'd. */
 int x509_cert_pem(const unsigned char *der, size_t len, char **pem, struct sk_err *err);
 
