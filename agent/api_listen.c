@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,8 +160,13 @@ pid_t api_spawn(struct api_server *s, struct sk_err *err)
 	if (pid < 0)
 		return sk_fail(err, errno, "node API: fork");
 	if (pid == 0) {
-		/* Its own process group, so that it can end its connections. */
+		/* Its own process group, so that it can end its connections; none
+		 * of the agent's descriptors but the socket. */
 		setpgid(0, 0);
+		if (s->listen_fd != 3 && dup2(s->listen_fd, 3) == 3)
+			s->listen_fd = 3;
+		fcntl(3, F_SETFD, FD_CLOEXEC);
+		syscall(SYS_close_range, 4U, ~0U, 0U);
 		listener_main(s);
 	}
 	return pid;
