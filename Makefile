@@ -144,6 +144,8 @@ bench: all $(B)/bench/skiff-scale-sim
 	bench/pull.sh
 	bench/taskdef_start.sh
 	bench/scale.sh
+	bench/exec.sh
+	bench/agent_rss.sh
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(B)/bench $(BIN)

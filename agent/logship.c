@@ -33,7 +33,7 @@
 #define WATCH_EVENTS (IN_MODIFY | IN_CREATE | IN_MOVED_TO)
 
 struct ls_source {
-	int used, seen, cri, dest, facility;
+	int seen, cri, dest, facility;
 	char key[400]; /* "node" or "<task>/<container>" */
 	char path[PATH_MAX];
 	char pos_path[PATH_MAX];
@@ -48,7 +48,7 @@ struct shipper {
 	char hostname[65];
 	struct ls_dest dests[LS_MAX_DESTS];
 	int ndests;
-	struct ls_source src[LS_MAX_SOURCES];
+	struct ls_source *src[LS_MAX_SOURCES]; /* allocated as logs appear */
 	int inotify;
 };
 
@@ -114,14 +114,15 @@ static void save_pos(struct ls_source *s)
 
 /* ---- sources ---- */
 
-static struct ls_source *find_source(struct shipper *sh, const char *key)
+/* The source with KEY, or the slot for a new one (NULL: all taken). */
+static struct ls_source **find_source(struct shipper *sh, const char *key)
 {
-	struct ls_source *free_slot = NULL;
+	struct ls_source **free_slot = NULL;
 
 	for (int i = 0; i < LS_MAX_SOURCES; i++) {
-		if (sh->src[i].used && !strcmp(sh->src[i].key, key))
+		if (sh->src[i] && !strcmp(sh->src[i]->key, key))
 			return &sh->src[i];
-		if (!sh->src[i].used && !free_slot)
+		if (!sh->src[i] && !free_slot)
 			free_slot = &sh->src[i];
 	}
 	return free_slot;
@@ -129,29 +130,33 @@ static struct ls_source *find_source(struct shipper *sh, const char *key)
 
 static void add_source(struct shipper *sh, const struct ls_source *want)
 {
-	struct ls_source *s = find_source(sh, want->key);
+	struct ls_source **slot = find_source(sh, want->key), *s;
 
-	if (!s)
+	if (!slot)
 		return;
-	if (s->used) {
+	if ((s = *slot)) {
 		s->seen = 1;
 		s->dest = want->dest;
 		return;
 	}
+	if (!(s = malloc(sizeof *s)))
+		return;
 	*s = *want;
 	if (!(s->r = malloc(sizeof *s->r))) {
-		s->used = 0;
+		free(s);
 		return;
 	}
-	s->used = s->seen = 1;
+	s->seen = 1;
 	load_pos(s);
+	*slot = s;
 }
 
-static void drop_source(struct ls_source *s)
+static void drop_source(struct ls_source **slot)
 {
-	logreader_close(s->r);
-	free(s->r);
-	memset(s, 0, sizeof *s);
+	logreader_close((*slot)->r);
+	free((*slot)->r);
+	free(*slot);
+	*slot = NULL;
 }
 
 static void node_source(struct shipper *sh)
@@ -260,14 +265,15 @@ static void scan_tasks(struct shipper *sh)
 static void scan(struct shipper *sh)
 {
 	for (int i = 0; i < LS_MAX_SOURCES; i++)
-		sh->src[i].seen = 0;
+		if (sh->src[i])
+			sh->src[i]->seen = 0;
 	node_source(sh);
 	scan_tasks(sh);
 	for (int i = 0; i < LS_MAX_SOURCES; i++) {
-		if (sh->src[i].used && !sh->src[i].seen)
+		if (sh->src[i] && !sh->src[i]->seen)
 			drop_source(&sh->src[i]);
-		else if (sh->src[i].used)
-			save_pos(&sh->src[i]);
+		else if (sh->src[i])
+			save_pos(sh->src[i]);
 	}
 }
 
@@ -343,9 +349,9 @@ static int ship_line(void *ctx, const char *line, size_t len)
 static void read_sources(struct shipper *sh)
 {
 	for (int i = 0; i < LS_MAX_SOURCES; i++) {
-		struct line_ctx lc = {sh, &sh->src[i]};
-		if (sh->src[i].used)
-			logreader_lines(sh->src[i].r, ship_line, &lc);
+		struct line_ctx lc = {sh, sh->src[i]};
+		if (sh->src[i])
+			logreader_lines(sh->src[i]->r, ship_line, &lc);
 	}
 }
 
