@@ -122,8 +122,10 @@ static int service_event(const char *name, const struct change *c, struct event 
 
 	if (c->ev->type == ETCD_EV_DELETE)
 		set(e, "service", name, "deleted");
-	else if (c->created)
+	else if (c->created) {
 		set(e, "service", name, "created");
+		snprintf(e->time, sizeof e->time, "%s", str(c->now, "createdAt"));
+	}
 	else if (!strcmp(str(c->now, "status"), "DRAINING") &&
 		 strcmp(str(c->before, "status"), "DRAINING"))
 		set(e, "service", name, "deleting");
