@@ -31,6 +31,7 @@ struct watch_ctx {
 	int follow;
 	int64_t until; /* without --follow: the store revision when we started */
 	int64_t next;  /* first revision not printed yet */
+	int64_t compacted; /* the oldest revision etcd still has, when it said so */
 	int created;
 };
 
@@ -58,8 +59,10 @@ static int on_message(void *ctx, const struct etcd_watch_resp *r, struct sk_err 
 
 	if (r->created)
 		w->created = 1;
-	if (r->canceled)
+	if (r->canceled) {
+		w->compacted = r->compact_revision;
 		return 0; /* etcd_watch reports why */
+	}
 	/* One revision's events (a transaction's) come in one message. */
 	int64_t last = 0;
 	for (size_t i = 0; i < r->nevents; i++) {
@@ -109,13 +112,10 @@ static int watch_once(struct watch_ctx *w, struct sk_err *err)
 	    .key = w->c->prefix, .prefix = 1, .start_revision = w->next, .prev_kv = 1};
 	int rc = etcd_watch(w->c->etcd, &req, w->follow ? 0 : CATCH_UP_IDLE_MS, on_message, w, err);
 
-	if (rc == ETCD_ECOMPACTED) {
-		int64_t from = store_revision(w->c, err);
-		const char *at = strstr(err->msg, "compact");
-		fprintf(stderr, "skiffctl: events before %s were compacted away\n",
-			at ? at : "the start");
-		/* The oldest revision etcd keeps is unknown here: start at now. */
-		w->next = from > 0 ? from + 1 : w->next;
+	if (rc == ETCD_ECOMPACTED && w->compacted > w->next) {
+		fprintf(stderr, "skiffctl: events before revision %lld were compacted away\n",
+			(long long)w->compacted);
+		w->next = w->compacted;
 		return 0;
 	}
 	return rc;
