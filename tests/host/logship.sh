@@ -13,14 +13,6 @@ for tool in etcd rsyslogd; do
 	command -v $tool >/dev/null || { echo "FAIL: setup: $tool is not installed"; exit 1; }
 done
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || { echo "FAIL: setup: rsyslog-gnutls is not installed"; exit 1; }
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
 
 etcd --name s --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
 	--listen-peer-urls http://127.0.0.1:26380 --initial-advertise-peer-urls http://127.0.0.1:26380 \

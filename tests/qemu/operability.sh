@@ -16,14 +16,6 @@ IMAGE=10.0.2.2:$REG_PORT/busybox:latest
 for tool in etcd docker-registry skopeo umoci busybox curl jq rsyslogd python3 openssl; do
 	command -v $tool >/dev/null || { echo "FAIL: setup: $tool is not installed"; exit 1; }
 done
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.3
-	done
-}
 
 etcd --name e --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
 	--listen-peer-urls http://127.0.0.1:24380 --initial-advertise-peer-urls http://127.0.0.1:24380 \
@@ -51,23 +43,10 @@ start_rsyslog || { echo "FAIL: setup: rsyslogd: $(tail -3 "$RS/out.log")"; exit 
 
 # A busybox image with a known /etc/hostname, in a local registry.
 d=$T_DIR/img-src
-mkdir -p "$d/root/bin" "$d/root/etc" "$d/registry"
-cp "$(command -v busybox)" "$d/root/bin/busybox"
-for a in sh sleep cat echo ls rm touch; do ln -s busybox "$d/root/bin/$a"; done
+mkdir -p "$d/root/etc"
 echo ops-container >"$d/root/etc/hostname"
-printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
-	"$d/registry" $REG_PORT >"$d/reg.yml"
-docker-registry serve "$d/reg.yml" >"$d/registry.log" 2>&1 &
-T_PIDS+=($!)
-if ! (cd "$d" && umoci init --layout oci && umoci new --image oci:bb &&
-	umoci unpack --image oci:bb bundle && cp -a root/. bundle/rootfs/ &&
-	umoci repack --image oci:bb bundle &&
-	umoci config --image oci:bb --config.cmd=/bin/sh --config.env=PATH=/bin) >"$d/umoci.log" 2>&1 ||
-	! until_true 10 curl -sf http://127.0.0.1:$REG_PORT/v2/ ||
-	! skopeo copy --dest-tls-verify=false oci:"$d/oci:bb" docker://127.0.0.1:$REG_PORT/busybox:latest >"$d/skopeo.log" 2>&1; then
-	echo "FAIL: setup: test image: $(tail -3 "$d"/*.log)"
-	exit 1
-fi
+busybox_image "$d" $REG_PORT sh sleep cat echo ls rm touch ||
+	{ echo "FAIL: setup: test image: $(tail -3 "$d"/*.log)"; exit 1; }
 
 # The cluster's CA, the node's certificate and an operator's.
 CTL0="$SKIFF_BIN/skiffctl --endpoints $EP --cluster $CLUSTER"
