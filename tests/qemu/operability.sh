@@ -45,7 +45,7 @@ start_rsyslog || { echo "FAIL: setup: rsyslogd: $(tail -3 "$RS/out.log")"; exit 
 d=$T_DIR/img-src
 mkdir -p "$d/root/etc"
 echo ops-container >"$d/root/etc/hostname"
-busybox_image "$d" $REG_PORT sh sleep cat echo ls rm touch ||
+busybox_image "$d" $REG_PORT sh sleep cat echo ls rm touch stty ||
 	{ echo "FAIL: setup: test image: $(tail -3 "$d"/*.log)"; exit 1; }
 
 # The cluster's CA, the node's certificate and an operator's.
@@ -153,7 +153,7 @@ rc=$?
 got=$(echo from-stdin | $CTL task exec -i $task $ADDR -- sh -c 'read x; echo got-$x')
 [ "$got" = got-from-stdin ] && pass "task exec -i: stdin reaches the command" || fail "task exec -i" "got '$got'"
 cat >"$T_DIR/ptyexec.py" <<'EOF'
-import os, sys, time, select, pty
+import fcntl, os, pty, select, struct, sys, termios, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
@@ -173,6 +173,11 @@ def pump(secs, until=None):
 pump(20, b'# ')
 os.write(fd, b'echo typed-$((6*7))\r')
 pump(20, b'typed-42\r\n')
+# a new window size reaches the command's terminal
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 101, 0, 0))
+time.sleep(1)
+os.write(fd, b'stty size\r')
+pump(20, b'33 101')
 os.write(fd, b'exit 4\r')
 pump(20)
 status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -184,6 +189,9 @@ if grep -q 'echo typed-$((6\*7))' "$T_DIR/pty.out" && grep -q 'typed-42' "$T_DIR
 	grep -qx 'STATUS=4' "$T_DIR/pty.out"; then
 	pass "task exec -it through a pty: input echoed, output and exit status back"
 else fail "task exec -it" "$(tr -d '\r' <"$T_DIR/pty.out" | tail -5)"; fi
+tr -d '\r' <"$T_DIR/pty.out" | grep -qx '33 101' &&
+	pass "task exec -it: a window resize reaches the command's terminal (stty size)" ||
+	fail "exec resize" "$(tr -d '\r' <"$T_DIR/pty.out" | grep -A1 'stty size')"
 
 # --- the node
 out=$($CTL node logs $node $ADDR)
