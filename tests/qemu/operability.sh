@@ -85,9 +85,9 @@ shutdown:
 SPEC
 build_image "$T_DIR/spec.yaml" "$T_DIR/img"
 log=$T_DIR/node.log
-boot "$T_DIR/img" "$log" --mem 512 --monitor "$T_DIR/mon.sock" \
+boot "$T_DIR/img" "$log" --mem 512 --timeout 900 --monitor "$T_DIR/mon.sock" \
 	--append "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off" --fwd $API_PORT:7443
-if ! wait_line "$log" 'agent: registered as' 240 >/dev/null; then
+if ! wait_line "$log" 'agent: registered as' 400 >/dev/null; then
 	fail "node registers" "$(tail -5 "$log")"
 	exit 1
 fi
