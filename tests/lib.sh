@@ -88,35 +88,3 @@ in_order() {
 	done
 }
 
-# until_true SECONDS COMMAND...: polls COMMAND (quietly) until it succeeds.
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.3
-	done
-}
-
-# busybox_image DIR PORT APPLET...: a one-layer busybox image with the
-# applets (and whatever DIR/root holds already), built with umoci and
-# pushed with skopeo to a docker-registry started on 127.0.0.1:PORT as
-# busybox:latest. Logs in DIR; returns non-zero on failure.
-busybox_image() {
-	local d=$1 port=$2 a
-	shift 2
-	mkdir -p "$d/root/bin" "$d/registry"
-	cp "$(command -v busybox)" "$d/root/bin/busybox"
-	for a in "$@"; do ln -sf busybox "$d/root/bin/$a"; done
-	printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
-		"$d/registry" "$port" >"$d/reg.yml"
-	docker-registry serve "$d/reg.yml" >"$d/registry.log" 2>&1 &
-	T_PIDS+=($!)
-	(cd "$d" && umoci init --layout oci && umoci new --image oci:bb &&
-		umoci unpack --image oci:bb bundle && cp -a root/. bundle/rootfs/ &&
-		umoci repack --image oci:bb bundle &&
-		umoci config --image oci:bb --config.cmd=/bin/sh --config.env=PATH=/bin) >"$d/umoci.log" 2>&1 &&
-		until_true 10 curl -sf "http://127.0.0.1:$port/v2/" &&
-		skopeo copy --dest-tls-verify=false oci:"$d/oci:bb" "docker://127.0.0.1:$port/busybox:latest" \
-			>"$d/skopeo.log" 2>&1
-}

@@ -7,20 +7,13 @@
 # the bounded queue keeps the newest lines, drops the oldest and reports
 # how many; a restarted shipper goes on where it stopped.
 . "$(dirname "$0")/../lib.sh"
-ETCD_PORT=26379 TLS_PORT=26514 CLUSTER=shiptest
-EP=http://127.0.0.1:$ETCD_PORT
-for tool in etcd rsyslogd; do
-	command -v $tool >/dev/null || { echo "FAIL: setup: $tool is not installed"; exit 1; }
-done
+ETCD_PORT=26379 REG_PORT=26500 TLS_PORT=26514 CLUSTER=shiptest
+. "$SKIFF_TOP/tests/fixtures/cluster_env.sh"
+command -v rsyslogd >/dev/null || { echo "FAIL: setup: rsyslogd is not installed"; exit 1; }
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || { echo "FAIL: setup: rsyslog-gnutls is not installed"; exit 1; }
 
-etcd --name s --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:26380 --initial-advertise-peer-urls http://127.0.0.1:26380 \
-	--initial-cluster s=http://127.0.0.1:26380 >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
-until_true 20 curl -sf $EP/health || { echo "FAIL: setup: etcd"; exit 1; }
+start_etcd || { echo "FAIL: setup: etcd"; exit 1; }
 
-CTL=$SKIFF_BIN/skiffctl
 PKI=$T_DIR/pki OTHER=$T_DIR/other
 $CTL ca init --dir "$PKI" >/dev/null && $CTL ca issue node collector --ip 127.0.0.1 --dir "$PKI" >/dev/null &&
 	$CTL ca init --dir "$OTHER" >/dev/null && $CTL ca issue node collector --ip 127.0.0.1 --dir "$OTHER" >/dev/null ||
@@ -58,7 +51,7 @@ cat >"$T_DIR/node.json" <<EOF
 {"cluster":{"syslog":{"address":"tcp+tls://127.0.0.1:$TLS_PORT","ca_file":"$PKI/ca.crt","tag":"shiptest",
  "buffer_kib":16}}}
 EOF
-start_agent() {
+start_shipper() {
 	"$SKIFF_BIN/skiff-agent" --config "$T_DIR/node.json" --endpoints $EP --cluster $CLUSTER --node-id n1 \
 		--data "$T_DIR/data" --run "$RUN" --lease-ttl 3 >>"$T_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
@@ -71,7 +64,7 @@ received_is() { [ "$(received "$1")" = "$2" ]; }
 # --- a collector with another CA's certificate is refused
 start_rsyslog "$OTHER" || { echo "FAIL: setup: rsyslogd: $(tail -3 "$RS/out.log")"; exit 1; }
 say early-line
-start_agent
+start_shipper
 until_true 10 grep -q "collector tcp+tls://127.0.0.1:$TLS_PORT unreachable" "$T_DIR/agent.log"
 if grep -q "unreachable (the peer's certificate is not signed by the cluster CA)" "$T_DIR/agent.log" &&
 	received_is early-line 0; then
@@ -107,7 +100,7 @@ else fail "after the outage" "$(tail -2 "$RS/received.log")"; fi
 kill $AGENT_PID
 wait $AGENT_PID 2>/dev/null
 say after-restart
-start_agent
+start_shipper
 if until_true 15 received_is after-restart 1 && received_is live-line 1 && received_is early-line 1; then
 	pass "restarted shipper: no line twice, none skipped"
 else fail "restart" "early=$(received early-line) live=$(received live-line) after=$(received after-restart)"; fi

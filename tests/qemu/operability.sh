@@ -11,17 +11,12 @@
 # stopped for 10 s.
 . "$(dirname "$0")/../lib.sh"
 ETCD_PORT=24379 REG_PORT=25600 SYSLOG_PORT=25514 API_PORT=27443 CLUSTER=ops
-EP=http://127.0.0.1:$ETCD_PORT
-IMAGE=10.0.2.2:$REG_PORT/busybox:latest
-for tool in etcd docker-registry skopeo umoci busybox curl jq rsyslogd python3 openssl; do
+. "$SKIFF_TOP/tests/fixtures/cluster_env.sh"
+GUEST_IMAGE=10.0.2.2:$REG_PORT/busybox:latest
+for tool in rsyslogd python3 openssl; do
 	command -v $tool >/dev/null || { echo "FAIL: setup: $tool is not installed"; exit 1; }
 done
-
-etcd --name e --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:24380 --initial-advertise-peer-urls http://127.0.0.1:24380 \
-	--initial-cluster e=http://127.0.0.1:24380 >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
-until_true 20 curl -sf $EP/health || { echo "FAIL: setup: etcd: $(tail -3 "$T_DIR/etcd.log")"; exit 1; }
+start_etcd || { echo "FAIL: setup: etcd: $(tail -3 "$T_DIR/etcd.log")"; exit 1; }
 
 # rsyslog on loopback: octet-counted RFC 5424 over TCP into a file.
 RS=$T_DIR/rsyslog
@@ -42,11 +37,9 @@ start_rsyslog() {
 start_rsyslog || { echo "FAIL: setup: rsyslogd: $(tail -3 "$RS/out.log")"; exit 1; }
 
 # A busybox image with a known /etc/hostname, in a local registry.
-d=$T_DIR/img-src
-mkdir -p "$d/root/etc"
-echo ops-container >"$d/root/etc/hostname"
-busybox_image "$d" $REG_PORT sh sleep cat echo ls rm touch stty ||
-	{ echo "FAIL: setup: test image: $(tail -3 "$d"/*.log)"; exit 1; }
+mkdir -p "$T_DIR/img/root/etc"
+echo ops-container >"$T_DIR/img/root/etc/hostname"
+make_image || { echo "FAIL: setup: test image: $(tail -3 "$T_DIR"/img/*.log)"; exit 1; }
 
 # The cluster's CA, the node's certificate and an operator's.
 CTL0="$SKIFF_BIN/skiffctl --endpoints $EP --cluster $CLUSTER"
@@ -83,9 +76,9 @@ cluster:
 shutdown:
   grace_ms: 8000
 SPEC
-build_image "$T_DIR/spec.yaml" "$T_DIR/img"
+build_image "$T_DIR/spec.yaml" "$T_DIR/node-img"
 log=$T_DIR/node.log
-boot "$T_DIR/img" "$log" --mem 512 --timeout 900 --monitor "$T_DIR/mon.sock" \
+boot "$T_DIR/node-img" "$log" --mem 512 --timeout 900 --monitor "$T_DIR/mon.sock" \
 	--append "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off" --fwd $API_PORT:7443
 if ! wait_line "$log" 'agent: registered as' 400 >/dev/null; then
 	fail "node registers" "$(tail -5 "$log")"
@@ -101,7 +94,7 @@ T_PIDS+=($!)
 
 # A task that counts, and writes a marker whenever /go appears.
 cat >"$T_DIR/ops.json" <<EOT
-{"family":"ops","containerDefinitions":[{"name":"main","image":"$IMAGE","memory":32,"essential":true,
+{"family":"ops","containerDefinitions":[{"name":"main","image":"$GUEST_IMAGE","memory":32,"essential":true,
  "logConfiguration":{"logDriver":"syslog","options":{"syslog-address":"tcp://10.0.2.2:$SYSLOG_PORT","tag":"ops"}},
  "command":["/bin/sh","-c","trap 'exit 0' TERM; echo started; echo to-stderr >&2; i=0; while :; do i=\$((i+1)); echo seq \$i; if [ -e /go ]; then rm /go; echo after-follow-started; fi; sleep 0.5; done"]}]}
 EOT
