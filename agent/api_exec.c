@@ -1,8 +1,10 @@
 /* Exec over the node API (POST /v1/tasks/T/exec with Connection: Upgrade,
  * Upgrade: skiff-exec/1 and a JSON body naming the command). A helper
  * process joins the container through the runtime library (rt_exec) with
- * its stdio on pipes, or on a pseudo-terminal when a terminal was asked
- * for; this process answers 101 and then relays frames (lib/nodeapi.h)
+ * the command's stdio on pipes or, when a terminal was asked for, on a
+ * pseudo-terminal the runtime opens inside the container and hands over a
+ * console socket (as runc does); this process answers 101 and then relays
+ * frames (lib/nodeapi.h)
  * between the client and the command in one poll loop: stdin, window
  * size and end of input from the client, stdout and stderr to it, and at
  * the end the exit status. Queues are bounded both ways and each side is
@@ -20,6 +22,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -29,6 +34,7 @@
 #include "driver.h"
 #include "nodeapi.h"
 #include "taskdef.h"
+#include "../runtime/console.h"
 
 #define EXEC_MAX_ARGS 64
 #define EXEC_MAX_ENV  64
@@ -40,6 +46,7 @@ struct exec_req {
 	char *argv[EXEC_MAX_ARGS + 1];
 	char *env[EXEC_MAX_ENV + 1];
 	char cwd[4096];
+	char user[64]; /* "UID[:GID]"; "": the container's */
 	int tty, stdin_open;
 	unsigned short rows, cols;
 };
@@ -111,6 +118,12 @@ static const char *parse_exec(cJSON *j, struct exec_req *x)
 		return "cwd: expected an absolute path";
 	if (v)
 		snprintf(x->cwd, sizeof x->cwd, "%s", v->valuestring);
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "user")) &&
+	    (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) >= sizeof x->user ||
+	     strspn(v->valuestring, "0123456789:") != strlen(v->valuestring)))
+		return "user: expected \"UID[:GID]\"";
+	if (v)
+		snprintf(x->user, sizeof x->user, "%s", v->valuestring);
 	x->tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "tty"));
 	x->stdin_open = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "stdin"));
 	if (parse_size(cJSON_GetObjectItemCaseSensitive(j, "rows"), &x->rows) < 0 ||
@@ -122,7 +135,8 @@ static const char *parse_exec(cJSON *j, struct exec_req *x)
 /* ---- the helper: joins the container and runs the command ---- */
 
 static void __attribute__((noreturn))
-helper_main(struct api_conn *c, const char *id, const struct exec_req *x, int stdio[3], int fail)
+helper_main(struct api_conn *c, const char *id, const struct exec_req *x, int stdio[3], int fail,
+	    const char *console)
 {
 	struct rt_exec_opts o = {.args = (char **)x->argv, .env = (char **)x->env};
 	struct sk_err err = {0};
@@ -133,13 +147,14 @@ helper_main(struct api_conn *c, const char *id, const struct exec_req *x, int st
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	setsid();
-	if (x->tty)
-		ioctl(stdio[0], TIOCSCTTY, 0);
 	for (int i = 0; i < 3; i++)
 		dup2(stdio[i], i);
 	dup2(fail, 3);
 	syscall(SYS_close_range, 4U, ~0U, 0U);
 	o.cwd = x->cwd[0] ? x->cwd : NULL;
+	o.user = x->user[0] ? x->user : NULL;
+	o.tty = x->tty;
+	o.console_socket = console;
 	if (rt_exec(&c->rt, id, &o, &status, &err) < 0) {
 		if (write(3, err.msg, strlen(err.msg)) < 0)
 			_exit(126);
@@ -148,49 +163,85 @@ helper_main(struct api_conn *c, const char *id, const struct exec_req *x, int st
 	_exit(status);
 }
 
-static int open_pty(int *master, int *slave, const struct exec_req *x)
+/* With a terminal, the runtime opens the pty inside the container (its
+ * own /dev/pts, as runc does) and hands the master over this socket. */
+static int console_listen(struct api_conn *c, char *path, size_t size)
 {
-	struct winsize ws = {.ws_row = x->rows ? x->rows : 24, .ws_col = x->cols ? x->cols : 80};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[PATH_MAX];
+	int fd;
 
-	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0 || grantpt(*master) < 0 || unlockpt(*master) < 0)
+	snprintf(dir, sizeof dir, "%s/api", c->cfg->run_dir);
+	mkdir(dir, 0700);
+	if ((size_t)snprintf(path, size, "%s/exec-%d.sock", dir, (int)getpid()) >= size ||
+	    strlen(path) >= sizeof sa.sun_path)
 		return -1;
-	*slave = open(ptsname(*master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*slave < 0)
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
-	ioctl(*master, TIOCSWINSZ, &ws);
-	return 0;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-/* Pipes or a terminal, then the helper. */
+/* The pty master from the runtime, or -1 when the helper ended first. */
+static int console_accept(int listen_fd, int fail_fd, const struct exec_req *x)
+{
+	struct pollfd p[2] = {{.fd = listen_fd, .events = POLLIN},
+			      {.fd = fail_fd, .events = POLLIN}};
+	struct winsize ws = {.ws_row = x->rows ? x->rows : 24, .ws_col = x->cols ? x->cols : 80};
+	char name[64];
+	int master = -1;
+
+	if (poll(p, 2, API_HANDSHAKE_MS) <= 0 || !(p[0].revents & POLLIN))
+		return -1;
+	int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn >= 0 && fd_recv(conn, name, sizeof name, &master) >= 0 && master >= 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+	if (conn >= 0)
+		close(conn);
+	return master;
+}
+
+/* Pipes, or the runtime's pseudo-terminal; then the helper. */
 static int start(struct session *s, const char *id, const struct exec_req *x)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, fail[2], stdio[3];
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), lfd = -1;
+	char console[PATH_MAX] = "";
 
-	if (pipe2(fail, O_CLOEXEC) < 0)
+	if (null < 0 || pipe2(fail, O_CLOEXEC) < 0)
 		return -1;
 	if (x->tty) {
-		if (open_pty(&s->out_fd, &stdio[0], x) < 0)
+		if ((lfd = console_listen(s->c, console, sizeof console)) < 0)
 			return -1;
-		stdio[1] = stdio[2] = stdio[0];
-		s->in_fd = s->out_fd;
+		stdio[0] = stdio[1] = stdio[2] = null;
 	} else {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-		    (x->stdin_open ? pipe2(in, O_CLOEXEC)
-				   : (in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC))) < 0)
+		    (x->stdin_open && pipe2(in, O_CLOEXEC) < 0))
 			return -1;
-		stdio[0] = in[0], stdio[1] = out[1], stdio[2] = errp[1];
+		stdio[0] = x->stdin_open ? in[0] : null, stdio[1] = out[1], stdio[2] = errp[1];
 		s->in_fd = in[1], s->out_fd = out[0], s->err_fd = errp[0];
 	}
 	s->helper = fork();
 	if (s->helper == 0)
-		helper_main(s->c, id, x, stdio, fail[1]);
+		helper_main(s->c, id, x, stdio, fail[1], x->tty ? console : NULL);
 	for (int i = 0; i < 3; i++)
-		if (i == 0 || !x->tty)
+		if (stdio[i] != null)
 			close(stdio[i]);
+	close(null);
 	close(fail[1]);
 	s->fail_fd = fail[0];
-	fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
+	if (x->tty) {
+		s->in_fd = s->out_fd = console_accept(lfd, s->fail_fd, x);
+		close(lfd);
+		unlink(console);
+	}
+	if (s->out_fd >= 0)
+		fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
 	if (s->in_fd >= 0)
 		fcntl(s->in_fd, F_SETFL, O_NONBLOCK);
 	if (s->err_fd >= 0)

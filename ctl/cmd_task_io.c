@@ -27,12 +27,16 @@ static int usage_logs(FILE *f)
 
 static int usage_exec(FILE *f)
 {
-	fputs("usage: skiffctl task exec ID [--container C] [-i] [-t] [--addr HOST:PORT] -- CMD "
-	      "[ARG...]\n"
-	      "  Runs CMD in the task's running container; its exit status becomes skiffctl's.\n"
-	      "  -i  send this terminal's stdin to the command\n"
-	      "  -t  a terminal for the command (with -i when stdin is a terminal: -it)\n",
-	      f);
+	fputs(
+	    "usage: skiffctl task exec ID [--container C] [-i] [-t] [-e NAME=VALUE]...\n"
+	    "                         [-u UID[:GID]] [-w DIR] [--addr HOST:PORT] -- CMD [ARG...]\n"
+	    "  Runs CMD in the task's running container; its exit status becomes skiffctl's.\n"
+	    "  -i  send this terminal's stdin to the command\n"
+	    "  -t  a terminal for the command (with -i when stdin is a terminal: -it)\n"
+	    "  -e, --env NAME=VALUE  more environment (repeatable)\n"
+	    "  -u, --user UID[:GID]  run as this user (default: the container's)\n"
+	    "  -w, --workdir DIR     start in DIR (default: the container's)\n",
+	    f);
 	return f == stdout ? 0 : CTL_EUSAGE;
 }
 
@@ -181,6 +185,13 @@ int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err)
 			x.tty |= strchr(a, 't') != NULL;
 		} else if (!strcmp(a, "--container") && v) {
 			x.container = argv[++i];
+		} else if ((!strcmp(a, "-e") || !strcmp(a, "--env")) && v && strchr(v, '=') &&
+			   x.nenv < NAPI_EXEC_MAX_ENV) {
+			x.env[x.nenv++] = argv[++i];
+		} else if ((!strcmp(a, "-u") || !strcmp(a, "--user")) && v) {
+			x.user = argv[++i];
+		} else if ((!strcmp(a, "-w") || !strcmp(a, "--workdir")) && v) {
+			x.workdir = argv[++i];
 		} else if (!strcmp(a, "--addr") && v) {
 			addr = argv[++i];
 		} else if (a[0] != '-' && !task) {

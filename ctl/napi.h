@@ -38,10 +38,15 @@ int napi_body(struct napi *n, const struct http_response *resp, http_body_fn fn,
  * 4xx: usage, else failure). */
 int napi_error(struct napi *n, const struct http_response *resp, struct sk_err *err);
 
+#define NAPI_EXEC_MAX_ENV 64
+
 struct napi_exec {
 	const char *container; /* may be NULL */
 	char **argv;
 	int tty, interactive;
+	const char *user, *workdir; /* NULL: the container's */
+	const char *env[NAPI_EXEC_MAX_ENV + 1];
+	size_t nenv;
 };
 /* Runs a command over the exec stream with this process's stdio; *status
  * gets its exit status. */

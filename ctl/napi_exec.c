@@ -44,11 +44,18 @@ static char *request_body(const char *task, const struct napi_exec *x)
 		cJSON_AddNumberToObject(j, "rows", ws.ws_row);
 		cJSON_AddNumberToObject(j, "cols", ws.ws_col);
 	}
+	cJSON *env = cJSON_AddArrayToObject(j, "env");
 	if (x->tty && term && *term) {
-		char env[128];
-		snprintf(env, sizeof env, "TERM=%.100s", term);
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "env"), cJSON_CreateString(env));
+		char t[128];
+		snprintf(t, sizeof t, "TERM=%.100s", term);
+		cJSON_AddItemToArray(env, cJSON_CreateString(t));
 	}
+	for (size_t i = 0; i < x->nenv; i++)
+		cJSON_AddItemToArray(env, cJSON_CreateString(x->env[i]));
+	if (x->user)
+		cJSON_AddStringToObject(j, "user", x->user);
+	if (x->workdir)
+		cJSON_AddStringToObject(j, "cwd", x->workdir);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	return s;

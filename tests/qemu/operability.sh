@@ -143,6 +143,9 @@ $CTL task exec $task $ADDR -- /no/such/program >/dev/null 2>"$T_DIR/x.err"
 rc=$?
 [ $rc = 127 ] && grep -q 'no/such/program' "$T_DIR/x.err" && pass "task exec: a missing program exits 127" ||
 	fail "task exec missing program" "rc=$rc $(cat "$T_DIR/x.err")"
+got=$($CTL task exec $task $ADDR -u 1000:1000 -e FOO=bar -w /etc -- sh -c 'echo $(id -u):$(id -g) $FOO $PWD')
+[ "$got" = "1000:1000 bar /etc" ] && pass "task exec -u -e -w: user, environment and directory" ||
+	fail "task exec -u -e -w" "got '$got'"
 got=$(echo from-stdin | $CTL task exec -i $task $ADDR -- sh -c 'read x; echo got-$x')
 [ "$got" = got-from-stdin ] && pass "task exec -i: stdin reaches the command" || fail "task exec -i" "got '$got'"
 cat >"$T_DIR/ptyexec.py" <<'EOF'
@@ -171,6 +174,8 @@ fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 101, 0, 0))
 time.sleep(1)
 os.write(fd, b'stty size\r')
 pump(20, b'33 101')
+os.write(fd, b'tty\r')
+pump(20, b'/dev/pts/')
 os.write(fd, b'exit 4\r')
 pump(20)
 status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -182,6 +187,9 @@ if grep -q 'echo typed-$((6\*7))' "$T_DIR/pty.out" && grep -q 'typed-42' "$T_DIR
 	grep -qx 'STATUS=4' "$T_DIR/pty.out"; then
 	pass "task exec -it through a pty: input echoed, output and exit status back"
 else fail "task exec -it" "$(tr -d '\r' <"$T_DIR/pty.out" | tail -5)"; fi
+tr -d '\r' <"$T_DIR/pty.out" | grep -qx '/dev/pts/[0-9]*' &&
+	pass "task exec -it: the terminal is the container's own (tty names its /dev/pts)" ||
+	fail "exec tty name" "$(tr -d '\r' <"$T_DIR/pty.out" | grep -A1 '^/ # tty')"
 tr -d '\r' <"$T_DIR/pty.out" | grep -qx '33 101' &&
 	pass "task exec -it: a window resize reaches the command's terminal (stty size)" ||
 	fail "exec resize" "$(tr -d '\r' <"$T_DIR/pty.out" | grep -A1 'stty size')"
