@@ -149,7 +149,7 @@ got=$($CTL task exec $task $ADDR -u 1000:1000 -e FOO=bar -w /etc -- sh -c 'echo 
 got=$(echo from-stdin | $CTL task exec -i $task $ADDR -- sh -c 'read x; echo got-$x')
 [ "$got" = got-from-stdin ] && pass "task exec -i: stdin reaches the command" || fail "task exec -i" "got '$got'"
 cat >"$T_DIR/ptyexec.py" <<'EOF'
-import fcntl, os, pty, select, struct, sys, termios, time
+import fcntl, os, pty, re, select, struct, sys, termios, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
@@ -157,7 +157,7 @@ out = b''
 def pump(secs, until=None):
     global out
     end = time.time() + secs
-    while time.time() < end and not (until and until in out):
+    while time.time() < end and not (until and re.search(until, out)):
         if select.select([fd], [], [], 0.1)[0]:
             try:
                 d = os.read(fd, 4096)
@@ -166,16 +166,16 @@ def pump(secs, until=None):
             if not d:
                 return
             out += d
-pump(20, b'# ')
+pump(20, rb'# ')
 os.write(fd, b'echo typed-$((6*7))\r')
-pump(20, b'typed-42\r\n')
+pump(20, rb'typed-42\r\n')
 # a new window size reaches the command's terminal
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 101, 0, 0))
 time.sleep(1)
 os.write(fd, b'stty size\r')
-pump(20, b'33 101')
+pump(20, rb'\n33 101\r\n.*# ')
 os.write(fd, b'tty\r')
-pump(20, b'/dev/pts/')
+pump(20, rb'\n/dev/pts/[0-9]+\r\n.*# ')
 os.write(fd, b'exit 4\r')
 pump(20)
 status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
