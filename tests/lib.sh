@@ -87,4 +87,3 @@ in_order() {
 		from=$((from + n))
 	done
 }
-

@@ -35,11 +35,11 @@ EOF
 	rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/out.log" 2>&1 &
 	RSYSLOG_PID=$!
 	T_PIDS+=($!)
-	until_true 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT"
+	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT"
 }
 stop_rsyslog() {
 	kill $RSYSLOG_PID
-	wait $RSYSLOG_PID 2>/dev/null
+	wait_exit $RSYSLOG_PID 20 >/dev/null 2>&1 || kill -9 $RSYSLOG_PID 2>/dev/null
 }
 
 RUN=$T_DIR/run
@@ -98,7 +98,7 @@ else fail "after the outage" "$(tail -2 "$RS/received.log")"; fi
 
 # --- a restarted shipper goes on where it stopped
 kill $AGENT_PID
-wait $AGENT_PID 2>/dev/null
+wait_exit $AGENT_PID 20 >/dev/null 2>&1 || kill -9 $AGENT_PID 2>/dev/null
 say after-restart
 start_shipper
 if until_true 15 received_is after-restart 1 && received_is live-line 1 && received_is early-line 1; then

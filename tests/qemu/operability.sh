@@ -32,7 +32,7 @@ start_rsyslog() {
 	rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/out.log" 2>&1 &
 	RSYSLOG_PID=$!
 	T_PIDS+=($!)
-	until_true 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SYSLOG_PORT"
+	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SYSLOG_PORT"
 }
 start_rsyslog || { echo "FAIL: setup: rsyslogd: $(tail -3 "$RS/out.log")"; exit 1; }
 
@@ -41,8 +41,11 @@ mkdir -p "$T_DIR/img/root/etc"
 echo ops-container >"$T_DIR/img/root/etc/hostname"
 make_image || { echo "FAIL: setup: test image: $(tail -3 "$T_DIR"/img/*.log)"; exit 1; }
 
-# The cluster's CA, the node's certificate and an operator's.
-CTL0="$SKIFF_BIN/skiffctl --endpoints $EP --cluster $CLUSTER"
+# The cluster's CA, the node's certificate and an operator's. Every
+# skiffctl call is bounded (CTL, CTL0); CTL_RAW is for the pty driver and
+# the background watchers, which are bounded on their own.
+SK="$SKIFF_BIN/skiffctl --endpoints $EP --cluster $CLUSTER"
+CTL0="timeout -k 5 120 $SK"
 PKI=$T_DIR/pki OTHER=$T_DIR/other-pki
 $CTL0 ca init --dir "$PKI" >/dev/null && $CTL0 ca issue node node1 --dir "$PKI" >/dev/null &&
 	$CTL0 ca issue operator alice --dir "$PKI" >/dev/null &&
@@ -50,7 +53,8 @@ $CTL0 ca init --dir "$PKI" >/dev/null && $CTL0 ca issue node node1 --dir "$PKI" 
 	{ echo "FAIL: setup: skiffctl ca"; exit 1; }
 openssl verify -CAfile "$PKI/ca.crt" "$PKI/node1.crt" "$PKI/alice.crt" >"$T_DIR/verify.log" 2>&1 &&
 	pass "openssl verifies the certificates skiffctl ca made" || fail "openssl verify" "$(cat "$T_DIR/verify.log")"
-CTL="$CTL0 --api-cacert $PKI/ca.crt --api-cert $PKI/alice.crt --api-key $PKI/alice.key"
+API_CREDS="--api-cacert $PKI/ca.crt --api-cert $PKI/alice.crt --api-key $PKI/alice.key"
+CTL="$CTL0 $API_CREDS" CTL_RAW="$SK $API_CREDS"
 ADDR="--addr 127.0.0.1:$API_PORT"
 
 cat >"$T_DIR/spec.yaml" <<SPEC
@@ -87,9 +91,9 @@ fi
 node=$(tr -d '\r' <"$log" | sed -nE 's/.*agent: registered as ([^ ]+).*/\1/p' | head -n1)
 check "node API announced on the console" has_line "$log" 'agent: node API on port 7443 as node1'
 
-$CTL scheduler --id s1 --ttl 3 >"$T_DIR/scheduler.log" 2>&1 &
+timeout -k 5 1200 $CTL_RAW scheduler --id s1 --ttl 3 >"$T_DIR/scheduler.log" 2>&1 &
 T_PIDS+=($!)
-$CTL events --follow >"$T_DIR/events.log" 2>"$T_DIR/events.err" &
+timeout -k 5 1200 $CTL_RAW events --follow >"$T_DIR/events.log" 2>"$T_DIR/events.err" &
 T_PIDS+=($!)
 
 # A task that counts, and writes a marker whenever /go appears.
@@ -117,7 +121,7 @@ else fail "task logs" "out=$(head -3 <<<"$out") err=$(cat "$T_DIR/logs.err")"; f
 tail2=$($CTL task logs $task $ADDR --tail 2 -t)
 [ "$(wc -l <<<"$tail2")" = 2 ] && grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z seq [0-9]+$' <<<"$tail2" &&
 	pass "task logs --tail 2 --timestamps" || fail "task logs --tail 2 -t" "$tail2"
-$CTL task logs $task $ADDR --follow --tail 0 >"$T_DIR/follow.log" 2>&1 &
+timeout -k 5 300 $CTL_RAW task logs $task $ADDR --follow --tail 0 >"$T_DIR/follow.log" 2>&1 &
 fpid=$!
 T_PIDS+=($fpid)
 sleep 2
@@ -178,11 +182,22 @@ os.write(fd, b'tty\r')
 pump(20, rb'\n/dev/pts/[0-9]+\r\n.*# ')
 os.write(fd, b'exit 4\r')
 pump(20)
-status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+# bounded: a skiffctl that does not end is killed (and the check fails)
+end = time.time() + 20
+while True:
+    done, ws = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    if time.time() > end:
+        os.kill(pid, 9)
+        done, ws = os.waitpid(pid, 0)
+        break
+    time.sleep(0.1)
+status = os.waitstatus_to_exitcode(ws)
 sys.stdout.write(out.decode(errors='replace'))
 print('\nSTATUS=%d' % status)
 EOF
-python3 "$T_DIR/ptyexec.py" $CTL task exec -it $task $ADDR -- sh >"$T_DIR/pty.out" 2>&1
+timeout -k 5 180 python3 "$T_DIR/ptyexec.py" $CTL_RAW task exec -it $task $ADDR -- sh >"$T_DIR/pty.out" 2>&1
 if grep -q 'echo typed-$((6\*7))' "$T_DIR/pty.out" && grep -q 'typed-42' "$T_DIR/pty.out" &&
 	grep -qx 'STATUS=4' "$T_DIR/pty.out"; then
 	pass "task exec -it through a pty: input echoed, output and exit status back"
@@ -242,7 +257,7 @@ grep -q '^node1|-|\[skiff@32473 node=".*"\]|init: ready$' "$RS/received.log" &&
 	pass "rsyslog receives the node's log (init's boot lines)" || fail "rsyslog node log" "$(grep -m3 node1 "$RS/received.log")"
 seqs() { grep "task=\"$task\"" "$RS/received.log" | sed -nE 's/.*\|seq ([0-9]+)$/\1/p'; }
 kill $RSYSLOG_PID
-wait $RSYSLOG_PID 2>/dev/null
+wait_exit $RSYSLOG_PID 20 >/dev/null 2>&1 || kill -9 $RSYSLOG_PID 2>/dev/null
 before=$(seqs | sort -n | tail -1)
 sleep 10
 start_rsyslog
