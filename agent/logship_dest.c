@@ -3,7 +3,11 @@
  * backoff). TCP gives no acknowledgement a collector read a message, so a
  * frame counts as delivered once the socket's send queue has drained
  * after it; frames written before a connection broke are sent again (a
- * collector may then see a line twice, never miss one that fit). */
+ * collector may then see a line twice, never miss one that fit). A
+ * collector that closes its socket with data it had not read (it
+ * crashed, or stopped reading before it exited) makes its kernel reset
+ * the connection: the frames its kernel acknowledged in the last
+ * LS_HOLD_MS are sent again then too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -47,19 +51,55 @@ static uint32_t entry_len(const struct ls_queue *q, size_t at)
 	return n;
 }
 
+/* Forgets the marks [held, start) has passed. */
+static void trim_marks(struct ls_queue *q)
+{
+	int i = 0;
+
+	while (i < q->nmarks && q->marks[i].off <= q->held)
+		i++;
+	memmove(q->marks, q->marks + i, (size_t)(q->nmarks - i) * sizeof q->marks[0]);
+	q->nmarks -= i;
+}
+
 static void compact(struct ls_queue *q)
 {
-	if (q->start == 0)
+	size_t base = q->held;
+
+	if (base == 0)
 		return;
-	memmove(q->buf, q->buf + q->start, q->end - q->start);
-	q->sent -= q->start;
-	q->end -= q->start;
-	q->start = 0;
+	trim_marks(q);
+	memmove(q->buf, q->buf + base, q->end - base);
+	for (int i = 0; i < q->nmarks; i++)
+		q->marks[i].off -= base;
+	q->held = 0;
+	q->start -= base;
+	q->sent -= base;
+	q->end -= base;
+}
+
+/* Frames acknowledged more than LS_HOLD_MS ago are not kept any more. */
+static void release_held(struct ls_queue *q, int64_t now)
+{
+	while (q->nmarks && q->marks[0].at + LS_HOLD_MS <= now) {
+		if (q->marks[0].off > q->held)
+			q->held = q->marks[0].off;
+		memmove(q->marks, q->marks + 1, (size_t)--q->nmarks * sizeof q->marks[0]);
+	}
+	if (!q->nmarks)
+		q->held = q->start;
+	if (q->held == q->end)
+		q->held = q->start = q->sent = q->end = 0;
 }
 
 /* Drops the oldest entry; 0 when it cannot (it is half written). */
 static int drop_oldest(struct ls_queue *q)
 {
+	if (q->held < q->start) { /* delivered already: no longer kept */
+		q->held += 4 + entry_len(q, q->held);
+		trim_marks(q);
+		return 1;
+	}
 	size_t n = 4 + entry_len(q, q->start);
 
 	if (q->start == q->sent && q->part > 0)
@@ -70,6 +110,7 @@ static int drop_oldest(struct ls_queue *q)
 		q->sent += n;
 	}
 	q->start += n;
+	q->held = q->start;
 	return 1;
 }
 
@@ -98,11 +139,20 @@ void ls_dest_push(struct ls_dest *d, const char *frame, size_t len)
 
 /* ---- the connection ---- */
 
-static void down(struct ls_dest *d, const char *why, int64_t now)
+/* The connection is gone; reset: the collector's kernel reset it, so
+ * what it acknowledged lately may never have been read. */
+static void down(struct ls_dest *d, const char *why, int reset, int64_t now)
 {
+	struct ls_queue *q = &d->q;
+
+	release_held(q, now);
+	if (reset)
+		q->start = q->held;
+	q->held = q->start;
+	q->nmarks = 0;
 	if (d->was_up || !d->retry_at)
 		agent_log("log shipper: collector %s unreachable (%s); %zu bytes queued",
-			  d->address, why, d->q.end - d->q.start);
+			  d->address, why, q->end - q->start);
 	d->was_up = 0;
 	if (d->tls)
 		tls_conn_free(d->tls);
@@ -111,8 +161,8 @@ static void down(struct ls_dest *d, const char *why, int64_t now)
 		close(d->fd);
 	d->fd = -1;
 	d->connecting = 0;
-	d->q.sent = d->q.start;
-	d->q.part = 0;
+	q->sent = q->start;
+	q->part = 0;
 	d->notice_part = 0;
 	d->retry_at = now + d->backoff_ms;
 	d->backoff_ms = d->backoff_ms * 2 > LS_RETRY_MAX_MS ? LS_RETRY_MAX_MS : d->backoff_ms * 2;
@@ -124,14 +174,14 @@ static void start_connect(struct ls_dest *d, int64_t now)
 	int gai = getaddrinfo(d->addr.host, d->addr.port, &hints, &res);
 
 	if (gai) {
-		down(d, gai_strerror(gai), now);
+		down(d, gai_strerror(gai), 0, now);
 		return;
 	}
 	d->fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0 ||
 	    (connect(d->fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS)) {
 		freeaddrinfo(res);
-		down(d, strerror(errno), now);
+		down(d, strerror(errno), 0, now);
 		return;
 	}
 	freeaddrinfo(res);
@@ -184,12 +234,12 @@ static void connected(struct ls_dest *d, const char *hostname, int64_t now)
 
 	getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 	if (soerr) {
-		down(d, strerror(soerr), now);
+		down(d, strerror(soerr), 0, now);
 		return;
 	}
 	d->connecting = 0;
 	if (d->addr.tls && tls_setup(d, &err) < 0) {
-		down(d, err.msg, now);
+		down(d, err.msg, 0, now);
 		return;
 	}
 	report_dropped(d, hostname);
@@ -231,17 +281,23 @@ static int write_out(struct ls_dest *d)
 	return 0;
 }
 
-/* Everything written has left the send queue: it reached the collector. */
-static void confirm(struct ls_dest *d)
+/* Everything written has left the send queue: it reached the collector
+ * (its kernel), and is kept LS_HOLD_MS longer in case of a reset. */
+static void confirm(struct ls_dest *d, int64_t now)
 {
+	struct ls_queue *q = &d->q;
 	int outq = 0;
 
-	if (d->q.sent == d->q.start || ioctl(d->fd, SIOCOUTQ, &outq) < 0 || outq > 0 ||
+	release_held(q, now);
+	if (q->sent == q->start || ioctl(d->fd, SIOCOUTQ, &outq) < 0 || outq > 0 ||
 	    (d->tls && tls_conn_pending_out(d->tls)))
 		return;
-	d->q.start = d->q.sent;
-	if (d->q.start == d->q.end)
-		d->q.start = d->q.sent = d->q.end = 0;
+	if (q->nmarks == LS_HOLD_MARKS) /* the newest mark takes this one in */
+		q->nmarks--;
+	q->marks[q->nmarks].off = q->sent;
+	q->marks[q->nmarks].at = now;
+	q->nmarks++;
+	q->start = q->sent;
 }
 
 /* Anything readable from a collector that never speaks means it is gone. */
@@ -249,6 +305,7 @@ static int alive(struct ls_dest *d, short revents)
 {
 	char junk[256];
 
+	errno = 0; /* ECONNRESET afterwards: the collector reset the connection */
 	if (d->tls)
 		return tls_conn_pump(d->tls) == 0;
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
@@ -272,9 +329,10 @@ void ls_dest_step(struct ls_dest *d, short revents, const char *hostname, int64_
 	}
 	if (!alive(d, revents)) {
 		char why[200] = "connection closed";
+		int reset = errno == ECONNRESET;
 		if (d->tls)
 			tls_conn_describe(d->tls, why, sizeof why);
-		down(d, why, now);
+		down(d, why, reset, now);
 		return;
 	}
 	if (d->tls && !tls_conn_ready(d->tls))
@@ -285,17 +343,17 @@ void ls_dest_step(struct ls_dest *d, short revents, const char *hostname, int64_
 		d->backoff_ms = LS_RETRY_MIN_MS;
 	}
 	if (write_out(d) < 0) {
-		down(d, strerror(errno), now);
+		down(d, strerror(errno), errno == ECONNRESET || errno == EPIPE, now);
 		return;
 	}
 	if (d->tls) {
 		tls_conn_flush(d->tls);
 		if (tls_conn_pump(d->tls) < 0) {
-			down(d, "TLS connection closed", now);
+			down(d, "TLS connection closed", errno == ECONNRESET, now);
 			return;
 		}
 	}
-	confirm(d);
+	confirm(d, now);
 }
 
 short ls_dest_events(const struct ls_dest *d)

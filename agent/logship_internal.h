@@ -15,14 +15,26 @@
 #define LS_MAX_SOURCES	256
 #define LS_RETRY_MIN_MS 500
 #define LS_RETRY_MAX_MS 4000
+/* How long frames the collector's kernel acknowledged are kept for a
+ * collector that resets the connection (closes it with data unread). */
+#define LS_HOLD_MS 5000
+#define LS_HOLD_MARKS 16
 
 /* Frames waiting for a collector: [u32 length][frame] entries in a byte
- * queue. [start, sent) went out but is not known to have arrived (the
- * socket's send queue has not drained since): it is sent again after a
- * reconnect. [sent, end) is still to go. */
+ * queue. [held, start) reached the collector's kernel less than
+ * LS_HOLD_MS ago: a reset connection sends it again. [start, sent) went
+ * out but is not known to have arrived (the socket's send queue has not
+ * drained since): it is sent again after any reconnect. [sent, end) is
+ * still to go. marks: where [held, start) ends at each confirmation, and
+ * when, oldest first. */
 struct ls_queue {
 	unsigned char *buf;
-	size_t cap, start, sent, part, end;
+	size_t cap, held, start, sent, part, end;
+	struct {
+		size_t off;
+		int64_t at;
+	} marks[LS_HOLD_MARKS];
+	int nmarks;
 	uint64_t dropped; /* lines dropped since the count was last reported */
 	uint64_t dropped_total;
 };

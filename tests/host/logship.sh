@@ -104,3 +104,15 @@ start_shipper
 if until_true 15 received_is after-restart 1 && received_is live-line 1 && received_is early-line 1; then
 	pass "restarted shipper: no line twice, none skipped"
 else fail "restart" "early=$(received early-line) live=$(received live-line) after=$(received after-restart)"; fi
+
+# --- a collector that dies with lines it had not read (the kernel acked
+# them, the process never saw them: its close resets the connection)
+kill -STOP $RSYSLOG_PID
+say unread-line
+sleep 1.5
+kill -9 $RSYSLOG_PID
+wait_exit $RSYSLOG_PID 20 >/dev/null 2>&1
+start_rsyslog "$PKI"
+if until_true 20 bash -c "grep -q 'test: unread-line' '$RS/received.log'"; then
+	pass "a collector that reset the connection with lines unread gets them again"
+else fail "lines lost in a reset" "$(grep shipper "$T_DIR/agent.log" | tail -3)"; fi
