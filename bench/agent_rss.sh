@@ -10,7 +10,9 @@
 # under 10 s), each
 # agent process's RSS and PSS (proportional: pages shared after fork are
 # split between the processes) from /proc. SKIFF_BIN=DIR measures other
-# binaries (e.g. an older build; it must understand the image's config).
+# binaries (e.g. an older build; it must understand the image's config):
+# `SKIFF_BIN=OLD/build/bin bench/agent_rss.sh plain` for a build without
+# the node API. Arguments: the configurations to boot (default all three).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${SKIFF_BENCH_NETNS:-}" ]; then
@@ -63,7 +65,9 @@ spec api+syslog "$api
   syslog: {address: \"tcp://10.0.2.2:28514\"}"
 
 printf '%-12s %-18s %9s %9s\n' config process "RSS KiB" "PSS KiB"
-for c in plain api api+syslog; do
+configs=("$@")
+[ $# -gt 0 ] || configs=(plain api api+syslog)
+for c in "${configs[@]}"; do
 	"$top/build/bin/skiff-imagegen" build --quiet --bin "$BIN" "$out/$c.yaml" -o "$out/$c"
 	"$top/qemu/run" --log "$out/$c.log" --timeout 300 --mem 512 \
 		--append "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off" "$out/$c" >/dev/null 2>&1 &
