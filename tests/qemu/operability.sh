@@ -214,6 +214,11 @@ out=$($CTL node logs $node $ADDR)
 grep -qE '^\[ *[0-9]+\.[0-9]{3}\] init: ready$' <<<"$out" && grep -q 'init: mounted cgroup2' <<<"$out" &&
 	grep -q 'agent: registered as' <<<"$out" &&
 	pass "node logs: init's boot lines and the agent's, with timestamps" || fail "node logs" "$(head -5 <<<"$out")"
+timeout -k 5 120 $CTL_RAW node logs $node $ADDR --follow --tail 0 >"$T_DIR/nfollow.log" 2>&1 &
+nfpid=$!
+T_PIDS+=($nfpid)
+# the agent logs each API request: the dmesg call below is a new node log line
+until_true 20 has_line "$log" 'agent: api: alice .*GET /v1/node/logs\?.*follow'
 out=$($CTL node dmesg $node $ADDR)
 grep -qE '^\[ *0\.[0-9]{6}\] Linux version' <<<"$out" && pass "node dmesg: the kernel log" ||
 	fail "node dmesg" "$(head -3 <<<"$out")"
@@ -224,6 +229,10 @@ if jq -e --arg t "$task" '.memory.totalBytes > 0 and .disk.totalBytes > 0 and (.
 	pass "node top: memory, disk, the task's container with its cgroup usage"
 else fail "node top" "$(jq -c .tasks <<<"$out")"; fi
 $CTL node top $node $ADDR | grep -q "$task" && pass "node top as a table" || fail "node top table" ""
+if until_true 20 grep -q 'agent: api: alice .*GET /v1/node/dmesg' "$T_DIR/nfollow.log" &&
+	kill -0 $nfpid 2>/dev/null && ! grep -q 'init: ready' "$T_DIR/nfollow.log"; then
+	pass "node logs --follow shows a line written after it started"
+else fail "node logs --follow" "$(head -3 "$T_DIR/nfollow.log")"; fi
 
 # --- refusals: no certificate, another CA's, a node's instead of an operator's
 refused=0 total=0
@@ -279,6 +288,15 @@ if until_true 20 grep -q "task $task STOPPED on $node" "$T_DIR/events.log" &&
 	pass "events --follow: created, placed, RUNNING, stop requested, STOPPED, in order"
 else fail "events --follow" "$(grep "$task" "$T_DIR/events.log" | head -8)"; fi
 grep -q "node $node joined" "$T_DIR/events.log" && pass "events: the node joined" || fail "events: node joined" "$(head -3 "$T_DIR/events.log")"
+# -o json from the task's creation on: the same story, nothing older
+rev=$(sed -nE "s/^([0-9]+) .* task $task created.*/\1/p" "$T_DIR/events.log" | head -1)
+$CTL -o json events --since "${rev:-1}" >"$T_DIR/events.json" 2>&1
+got=$(jq -r --arg t "$task" 'select(.id == $t) | .event' "$T_DIR/events.json" 2>/dev/null | tr '\n' ,)
+if [ -n "$rev" ] && [[ $got == created,placed,*RUNNING,*"stop requested",*STOPPED, ]] &&
+	jq -se --argjson r "$rev" 'all(.revision >= $r) and (map(select(.event == "joined")) | length == 0)' \
+		"$T_DIR/events.json" >/dev/null; then
+	pass "events -o json --since REV: the task's events in order, none before REV"
+else fail "events -o json --since" "rev=$rev got=$got $(head -2 "$T_DIR/events.json")"; fi
 # (the shell's "Terminated" for its killed sleep is the last stderr line)
 out=$($CTL task logs $task $ADDR --tail 3 2>/dev/null)
 grep -qE '^seq [0-9]+$' <<<"$out" && pass "task logs after the task stopped" || fail "logs after stop" "$out"
