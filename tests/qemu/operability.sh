@@ -121,6 +121,18 @@ else fail "task logs" "out=$(head -3 <<<"$out") err=$(cat "$T_DIR/logs.err")"; f
 tail2=$($CTL task logs $task $ADDR --tail 2 -t)
 [ "$(wc -l <<<"$tail2")" = 2 ] && grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z seq [0-9]+$' <<<"$tail2" &&
 	pass "task logs --tail 2 --timestamps" || fail "task logs --tail 2 -t" "$tail2"
+# --since: from the second of a line the node stamped (its clock, not ours)
+last=$($CTL task logs $task $ADDR --tail 1 -t)
+from=$(cut -c1-19 <<<"$last")Z
+since=$($CTL task logs $task $ADDR --since "$from" -t)
+if [ -n "$last" ] && grep -qxF "$last" <<<"$since" && ! grep -q ' started$' <<<"$since" &&
+	[ -z "$(cut -c1-19 <<<"$since" | awk -v f="${from%Z}" '$0 < f')" ]; then
+	pass "task logs --since: the lines from that time on, none older"
+else fail "task logs --since $from" "last='$last' got $(head -2 <<<"$since")"; fi
+$CTL task logs $task $ADDR --since yesterday >/dev/null 2>"$T_DIR/since.err"
+rc=$?
+[ $rc = 2 ] && grep -q -- '--since yesterday' "$T_DIR/since.err" && pass "task logs --since with a bad time: usage error naming it" ||
+	fail "bad --since" "rc=$rc $(cat "$T_DIR/since.err")"
 timeout -k 5 300 $CTL_RAW task logs $task $ADDR --follow --tail 0 >"$T_DIR/follow.log" 2>&1 &
 fpid=$!
 T_PIDS+=($fpid)
