@@ -1,10 +1,16 @@
-/* The agent's operability parts that need no network: node API request
- * parsing (hostile input included), following a rotating log, and the log
- * shipper's bounded queue. */
+/* The agent's operability parts: node API request parsing (hostile input
+ * included), following a rotating log, and the log shipper's bounded
+ * queue, alone and against a collector on a loopback socket (what a reset
+ * connection and a clean close mean for what was sent). */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent/api_http.h"
@@ -172,11 +178,96 @@ TEST(ship_queue_drops_oldest_and_counts)
 	free(d.q.buf);
 }
 
+/* A collector's listening socket on 127.0.0.1; its port in *port. */
+static int listener(int *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 4) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Steps the shipper at time now until cond holds (at most 2 s). */
+#define STEP_UNTIL(d, now, cond)                                                                   \
+	for (int tries_ = 0; tries_ < 200 && !(cond); tries_++) {                                  \
+		struct pollfd p_ = {.fd = (d)->fd, .events = ls_dest_events(d)};                   \
+		if (p_.fd >= 0)                                                                     \
+			poll(&p_, 1, 10);                                                           \
+		ls_dest_step((d), p_.fd >= 0 ? p_.revents : 0, "h", (now));                          \
+	}
+
+/* Reads what the collector got: n bytes, within 2 s. */
+static size_t collect_bytes(int fd, size_t n)
+{
+	char buf[4096];
+	size_t got = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	while (got < n && poll(&p, 1, 2000) > 0) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+TEST(ship_queue_resends_after_a_reset_not_after_a_close)
+{
+	static struct ls_dest d;
+	struct sk_err err = {0};
+	char frame[100], address[64];
+	int port, lfd = listener(&port), c;
+	int64_t now = 1000000;
+
+	CHECK(lfd >= 0);
+	snprintf(address, sizeof address, "tcp://127.0.0.1:%d", port);
+	CHECK(ls_dest_init(&d, address, NULL, 4096, &err) == 0);
+	for (int i = 0; i < 3; i++) {
+		memset(frame, 'a' + i, sizeof frame);
+		ls_dest_push(&d, frame, sizeof frame);
+	}
+	/* sent; the collector's kernel acknowledges, its process reads nothing */
+	STEP_UNTIL(&d, now, d.fd >= 0 && !d.connecting);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	STEP_UNTIL(&d, now, d.q.start == d.q.end);
+	CHECK(d.q.start == 3 * 104 && d.q.held == 0);
+	/* it closes with the data unread: a reset, and all three go again */
+	close(c);
+	STEP_UNTIL(&d, now + 100, d.fd < 0);
+	CHECK(d.fd < 0 && d.q.start == 0 && d.q.sent == 0 && d.q.end == 3 * 104);
+	now += LS_RETRY_MAX_MS;
+	STEP_UNTIL(&d, now, d.fd >= 0 && !d.connecting);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	STEP_UNTIL(&d, now, d.q.start == d.q.end);
+	CHECK(collect_bytes(c, 3 * 100) == 3 * 100); /* on the wire: the frames alone */
+	/* LS_HOLD_MS later they are not kept any more */
+	now += LS_HOLD_MS;
+	ls_dest_step(&d, 0, "h", now);
+	CHECK(d.q.end == 0 && d.q.held == 0);
+	/* one more, read, then a clean close: nothing is sent again */
+	ls_dest_push(&d, frame, sizeof frame);
+	STEP_UNTIL(&d, now, d.q.start == d.q.end);
+	CHECK(collect_bytes(c, 100) == 100);
+	shutdown(c, SHUT_WR);
+	STEP_UNTIL(&d, now + 100, d.fd < 0);
+	CHECK(d.fd < 0 && d.q.start == d.q.end && d.q.end == 104);
+	close(c);
+	close(lfd);
+	free(d.q.buf);
+}
+
 int main(void)
 {
 	RUN(api_request_good);
 	RUN(api_request_hostile);
 	RUN(logreader_follows_rotation);
 	RUN(ship_queue_drops_oldest_and_counts);
+	RUN(ship_queue_resends_after_a_reset_not_after_a_close);
 	return check_summary();
 }
