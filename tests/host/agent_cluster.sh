@@ -96,8 +96,9 @@ in_order "$T_DIR/a.log" "task web PENDING" "task web PULLING" "task web RUNNING"
 st=$(status_of a web)
 if jq -e '.hostPorts[0].hostPort == 18080 and .containers[0].status == "RUNNING" and .updatedAt' <<<"$st" >/dev/null; then
 	pass "status has containers and hostPorts"; else fail "status has containers and hostPorts" "$st"; fi
-body=$(curl -s -m 3 http://172.30.9.1:18080/ || true)
-[ "$body" = hello-from-skiff ] && pass "port mapping serves the task's HTTP" || fail "port mapping serves the task's HTTP" "got '$body'"
+# RUNNING means the process started, not that httpd listens yet: poll.
+serves() { body=$(curl -s -m 3 http://172.30.9.1:18080/ || true); [ "$body" = hello-from-skiff ]; }
+until_true 10 serves && pass "port mapping serves the task's HTTP" || fail "port mapping serves the task's HTTP" "got '$body'"
 
 # --- agent restart: no duplicate container, same process
 pid1=$(pid_of a web)
