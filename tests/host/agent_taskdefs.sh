@@ -164,11 +164,13 @@ until_true 20 task_is "$s" STOPPED
 	fail "init exit" "$(describe "$s")"
 
 # --- pidMode task: the containers of a task see each other's processes
+# (START means a's process exists, not that it has reached its exec: b
+# looks for a few seconds)
 cat >"$T_DIR/pid.json" <<EOT
 {"family":"pid","pidMode":"task","containerDefinitions":[
  {"name":"a","image":"$IMAGE","memory":32,"command":["/bin/sh","-c","exec sleep 1234"]},
  {"name":"b","image":"$IMAGE","memory":32,"essential":false,
-  "dependsOn":[{"containerName":"a","condition":"START"}],"command":["/bin/sh","-c","ps | grep -q '[s]leep 1234'"]}]}
+  "dependsOn":[{"containerName":"a","condition":"START"}],"command":["/bin/sh","-c","for i in \$(seq 50); do ps | grep -q '[s]leep 1234' && exit 0; sleep 0.1; done; exit 1"]}]}
 EOT
 register "$T_DIR/pid.json" >/dev/null
 pt=$($CTL task run pid)
