@@ -63,7 +63,7 @@ $(BUILD)/%: $(B)/% ;
 endif
 
 .SECONDARY:
-.PHONY: all deps thirdparty asan test demo bench clean sizes
+.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
 	@$(MAKE) -s --no-print-directory sizes
 
@@ -131,6 +131,14 @@ asan: $(UNIT_BINS)
 test: all asan $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST)
 	tests/run
+
+# Formats every tracked C source with .clang-format (clang-format 14).
+format:
+	@mk/deps.sh clang-format-14
+	mk/format.sh
+format-check:
+	@mk/deps.sh clang-format-14
+	mk/format.sh --check
 
 demo: all
 	@mk/deps.sh $(DEPS_TEST)
