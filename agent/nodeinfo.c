@@ -16,12 +16,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
 {
 	SK_AUTOFREE char *text = NULL;
 
-	if (rt_read_file("/proc/sys/kernel/random/boot_id", 128, &text, err) < 0)
+	if (sk_read_file("/proc/sys/kernel/random/boot_id", 128, &text, NULL, err) < 0)
 		return -1;
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(buf, size, "%s", text);
@@ -33,7 +34,7 @@ int nodeinfo_mem_total_mib(long *out, struct sk_err *err)
 	SK_AUTOFREE char *text = NULL;
 	const char *p;
 
-	if (rt_read_file("/proc/meminfo", 64 * 1024, &text, err) < 0)
+	if (sk_read_file("/proc/meminfo", 64 * 1024, &text, NULL, err) < 0)
 		return -1;
 	if (!(p = strstr(text, "MemTotal:")))
 		return sk_fail(err, 0, "/proc/meminfo: no MemTotal");

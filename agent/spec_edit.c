@@ -13,6 +13,7 @@
 
 #include "../runtime/monitor.h"
 #include "cleanup.h"
+#include "file.h"
 
 cJSON *spec_child_object(cJSON *parent, const char *key)
 {
@@ -164,7 +165,7 @@ int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_er
 
 	if ((size_t)snprintf(path, sizeof path, "%s/config.json", bundle) >= sizeof path)
 		return sk_fail(err, ENAMETOOLONG, "%s/config.json", bundle);
-	if (rt_read_file(path, 4 << 20, &text, err) < 0)
+	if (sk_read_file(path, 4 << 20, &text, NULL, err) < 0)
 		return -1;
 	if (!(root = cJSON_Parse(text)))
 		return sk_fail(err, 0, "%s: not valid JSON", path);
@@ -174,5 +175,5 @@ int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_er
 	cJSON_Delete(root);
 	if (rc < 0)
 		return sk_wrap(err, "%s", path);
-	return rt_write_atomic(path, out, err);
+	return sk_write_atomic(path, out, strlen(out), err);
 }

@@ -3,11 +3,13 @@
  * under secrets/<name>; the scheduler copies the ones a task needs into
  * the assignment of the node that runs it, and nothing prints them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "lookup.h"
 
 #define SECRET_MAX (64 * 1024) /* as Secrets Manager's limit */
@@ -28,31 +30,22 @@ static int usage(FILE *f)
 
 static int read_value(const char *file, char **out, size_t *len, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = file ? fopen(file, "r") : NULL;
-	FILE *in = file ? f : stdin;
-	char *buf = malloc(SECRET_MAX + 2);
+	SK_AUTOCLOSE int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+	SK_AUTOFREE char *buf = NULL;
 
-	if (!buf)
-		return sk_fail(err, ENOMEM, "secret");
-	if (!in) {
-		free(buf);
+	if (file && fd < 0)
 		return sk_fail(err, errno, "%s", file), CTL_EUSAGE;
-	}
 	if (!file && isatty(0))
 		fputs("value (end with ctrl-d): ", stderr);
-	*len = fread(buf, 1, SECRET_MAX + 1, in);
-	if (*len > SECRET_MAX) {
-		free(buf);
-		return ctl_usage_error(err, "secret: larger than %d bytes", SECRET_MAX);
-	}
+	if (sk_read_fd(file ? fd : 0, "secret", SECRET_MAX, &buf, len, err) < 0)
+		return err->errnum ? -1 : CTL_EUSAGE;
 	if (*len && buf[*len - 1] == '\n')
 		(*len)--;
 	buf[*len] = '\0';
-	if (strlen(buf) != *len) {
-		free(buf);
+	if (strlen(buf) != *len)
 		return ctl_usage_error(err, "secret: the value holds a NUL byte");
-	}
 	*out = buf;
+	buf = NULL;
 	return 0;
 }
 

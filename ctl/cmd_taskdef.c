@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "lookup.h"
 #include "placement.h"
 
@@ -27,21 +28,15 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : CTL_EUSAGE;
 }
 
+/* Reads more than a task definition may hold, so that the parser, not
+ * the reader, says what the limit is. */
+#define INPUT_MAX (16 * TD_MAX_BYTES)
+
 static int read_text(const char *path, char **out, size_t *len, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = strcmp(path, "-") ? fopen(path, "r") : NULL;
-	FILE *in = strcmp(path, "-") ? f : stdin;
-	size_t cap = TD_MAX_BYTES + 2;
-	char *buf;
-
-	if (!in)
-		return sk_fail(err, errno, "%s", path), errno == ENOENT ? CTL_EUSAGE : -1;
-	if (!(buf = malloc(cap)))
-		return sk_fail(err, ENOMEM, "%s", path);
-	*len = fread(buf, 1, cap - 1, in);
-	buf[*len] = '\0';
-	*out = buf;
-	return 0;
+	int rc = strcmp(path, "-") ? sk_read_file(path, INPUT_MAX, out, len, err)
+				   : sk_read_fd(0, "stdin", INPUT_MAX, out, len, err);
+	return rc < 0 && err->errnum == ENOENT ? CTL_EUSAGE : rc;
 }
 
 /* The scheduler's own parser judges placement expressions (ECS's cluster

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "ctl.h"
 
 #define MAX_JSON_FILE (1 << 20)
@@ -59,16 +60,9 @@ int ctl_usage_error(struct sk_err *err, const char *fmt, ...)
 
 int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = fopen(path, "r");
-	if (!f)
-		return sk_fail(err, errno, "%s", path), errno == ENOENT ? CTL_EUSAGE : -1;
-	SK_AUTOFREE char *buf = malloc(MAX_JSON_FILE + 1);
-	if (!buf)
-		return sk_fail(err, ENOMEM, "%s", path);
-	size_t n = fread(buf, 1, MAX_JSON_FILE + 1, f);
-	if (n > MAX_JSON_FILE)
-		return ctl_usage_error(err, "%s: larger than %d bytes", path, MAX_JSON_FILE);
-	buf[n] = '\0';
+	SK_AUTOFREE char *buf = NULL;
+	if (sk_read_file(path, MAX_JSON_FILE, &buf, NULL, err) < 0)
+		return err->errnum == ENOENT || !err->errnum ? CTL_EUSAGE : -1;
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithOpts(buf, &end, 1);
 	if (!j) {

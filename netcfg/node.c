@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "internal.h"
+
+#define NODE_JSON_MAX (1 << 20)
 
 static long now_ms(void)
 {
@@ -114,22 +117,10 @@ int netcfg_apply(const struct netcfg_config *cfg, const struct netcfg_opts *opts
 
 static int read_text(const char *path, char **out, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = fopen(path, "re");
-	SK_AUTOFREE char *buf = NULL;
-	size_t n;
-
 	*out = NULL;
-	if (!f)
-		return errno == ENOENT ? 0 : sk_fail(err, errno, "open %s", path);
-	if (!(buf = malloc(1 << 20)))
-		return sk_fail(err, ENOMEM, "read %s", path);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	if (ferror(f) || n == (1 << 20) - 1)
-		return sk_fail(err, ferror(f) ? EIO : EFBIG, "read %s", path);
-	buf[n] = '\0';
-	*out = buf;
-	buf = NULL;
-	return 0;
+	if (sk_read_file(path, NODE_JSON_MAX, out, NULL, err) == 0)
+		return 0;
+	return err->errnum == ENOENT ? 0 : -1;
 }
 
 int netcfg_node_up(const char *node_json_path, const char *cmdline,

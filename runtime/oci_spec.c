@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "json_get.h"
 #include "oci_internal.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -330,7 +331,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *spec, char **text_out, st
 	SK_AUTOFREE char *text = NULL;
 
 	snprintf(path, sizeof path, "%s/config.json", bundle);
-	if (rt_read_file(path, 4 << 20, &text, err) < 0)
+	if (sk_read_file(path, 4 << 20, &text, NULL, err) < 0)
 		return -1;
 	if (oci_spec_parse(text, spec, err) < 0)
 		return sk_wrap(err, "config.json");

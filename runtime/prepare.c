@@ -8,6 +8,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -88,7 +89,7 @@ static int make_dir(const struct rt_global *g, struct container *c, struct sk_er
 		return errno == EEXIST ? sk_fail(err, 0, "container %s already exists", c->id)
 				       : sk_fail(err, errno, "mkdir %s", c->dir);
 	snprintf(path, sizeof path, "%s/config.json", c->dir);
-	return rt_write_atomic(path, c->config_text, err);
+	return sk_write_atomic(path, c->config_text, strlen(c->config_text), err);
 }
 
 int container_prepare(const struct rt_global *g, const char *id, const char *bundle,

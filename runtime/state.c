@@ -3,6 +3,7 @@
 #include "state.h"
 #include "cleanup.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -66,7 +67,7 @@ int state_save(const struct container *c, struct sk_err *err)
 	SK_AUTOFREE char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof path, "%s/state.json", c->dir);
-	return rt_write_atomic(path, s, err);
+	return sk_write_atomic(path, s, strlen(s), err);
 }
 
 static const char *str(const cJSON *j, const char *key)
@@ -96,7 +97,7 @@ int state_load(const struct rt_global *g, const char *id, struct rt_state *st, s
 			err->errnum = ENOENT; /* delete --force takes this as done */
 		return -1;
 	}
-	if (rt_read_file(path, 1 << 20, &text, err) < 0)
+	if (sk_read_file(path, 1 << 20, &text, NULL, err) < 0)
 		return -1;
 	st->json = cJSON_Parse(text);
 	if (!cJSON_IsObject(st->json))
@@ -123,7 +124,7 @@ static cJSON *load_exit(const char *dir)
 	SK_AUTOFREE char *text = NULL;
 
 	snprintf(path, sizeof path, "%s/exit.json", dir);
-	if (rt_read_file(path, 4096, &text, NULL) < 0)
+	if (sk_read_file(path, 4096, &text, NULL, NULL) < 0)
 		return NULL;
 	return cJSON_Parse(text);
 }
@@ -197,7 +198,7 @@ int state_record_exit(const char *dir, int wstatus, long oom_kills, struct sk_er
 	SK_AUTOFREE char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof path, "%s/exit.json", dir);
-	return rt_write_atomic(path, s, err);
+	return sk_write_atomic(path, s, strlen(s), err);
 }
 
 int state_remove_dir(const char *dir, struct sk_err *err)
