@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "agent_config.h"
 #include "driver.h"
 #include "etcd.h"
 #include "task.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 #include "version.h"
 

@@ -5,7 +5,7 @@
 #define SK_IMAGEGEN_IMAGE_ROOTFS_H
 
 #include "err.h"
-#include "image.h"
+#include "imagegen.h"
 #include "kernel.h"
 #include "rootfs.h"
 #include "spec.h"

@@ -14,7 +14,7 @@
 
 #include "busybox.h"
 #include "err.h"
-#include "image.h"
+#include "imagegen.h"
 #include "manifest.h"
 
 #ifndef SKIFF_VERSION

@@ -8,7 +8,7 @@
 
 #include "cleanup.h"
 #include "cmdline.h"
-#include "disk.h"
+#include "disk_boot.h"
 #include "hostnet.h"
 #include "network.h"
 #include "log.h"

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "disk.h"
+#include "disk_boot.h"
 #include "log.h"
 #include "mounts.h"
 #include "supervise.h"

@@ -1,6 +1,6 @@
 /* Agent settings: defaults, node.json's "cluster" object, overrides. */
 #include "runtime/util.h"
-#include "config.h"
+#include "agent_config.h"
 #include "assign.h"
 
 #include <cjson/cJSON.h>

@@ -1,8 +1,8 @@
-/* The disk image (see disk.h): root filesystem first (its size and verity
+/* The disk image (see disk_image.h): root filesystem first (its size and verity
  * root hash go on the command line), then the UKI, then the layout, then
  * every partition written into a fresh sparse disk.raw. */
 #define _GNU_SOURCE
-#include "disk.h"
+#include "disk_image.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 #include "sha256.h"
 #include "squashfs.h"
 #include "uki.h"
-#include "verity.h"
+#include "verity_tree.h"
 
 #define MIB (1ull << 20)
 /* The largest input the UKI or the seed reads whole (kernel, initramfs). */

@@ -1,7 +1,7 @@
 /* Building an image directory from a spec: the library behind
  * "skiff-imagegen build". */
-#ifndef SK_IMAGEGEN_IMAGE_H
-#define SK_IMAGEGEN_IMAGE_H
+#ifndef SK_IMAGEGEN_H
+#define SK_IMAGEGEN_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Reading and validating /etc/skiff/node.json and the skiff.* kernel
- * command-line overrides into struct node_config (see config.h). */
-#include "config.h"
+ * command-line overrides into struct node_config (see init_config.h). */
+#include "init_config.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,14 +1,14 @@
-/* "skiff-imagegen build" (see image.h): check the spec against the host,
+/* "skiff-imagegen build" (see imagegen.h): check the spec against the host,
  * collect the root filesystem, then write vmlinuz, initramfs.img, cmdline
  * and manifest.json into a temporary directory that replaces the output
  * directory at the end. Nothing is written before every check passed. */
-#include "image.h"
+#include "imagegen.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "disk.h"
+#include "disk_image.h"
 #include "fsutil.h"
 #include "image_rootfs.h"
 #include "initramfs.h"

@@ -2,7 +2,7 @@
  * (drivers/md/dm-verity-target.c, verity_ctr): levels from the top down
  * after the data, each hash sha256(salt || block) for format version 1,
  * 128 hashes per 4096-byte block, the last block of a level zero-padded. */
-#include "verity.h"
+#include "verity_tree.h"
 
 #include <errno.h>
 #include <stdlib.h>
