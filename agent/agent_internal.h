@@ -43,7 +43,6 @@ struct agent {
 	struct task tasks[AGENT_MAX_TASKS];
 };
 
-int64_t agent_now_ms(void);
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* register.c */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
 #define RESTART_PERIOD_S 300 /* ECS's default restartAttemptPeriod */
 
@@ -45,7 +46,7 @@ static int dependency(struct task *t, int i, int k, enum td_condition cond, char
 	if (r < 0)
 		snprintf(why, size, "dependency %.100s can no longer be %s", kd->name,
 			 td_condition_names[cond]);
-	if (r == 0 && agent_now_ms() - t->c[i].since_ms > limit * 1000) {
+	if (r == 0 && sk_now_ms() - t->c[i].since_ms > limit * 1000) {
 		snprintf(why, size, "dependency %.100s was not %s within its startTimeout (%llds)",
 			 kd->name, td_condition_names[cond], (long long)limit);
 		r = -1;
@@ -82,7 +83,7 @@ static int start_one(struct agent *a, struct task *t, struct task_container *c)
 		return -1;
 	}
 	c->phase = PHASE_STARTING;
-	c->since_ms = agent_now_ms();
+	c->since_ms = sk_now_ms();
 	return 0;
 }
 
@@ -132,7 +133,7 @@ int containers_restart(struct agent *a, struct task *t, struct task_container *c
 			return 0;
 	period =
 	    rp->restart_attempt_period != TD_UNSET ? rp->restart_attempt_period : RESTART_PERIOD_S;
-	if (agent_now_ms() - c->ran_ms < period * 1000)
+	if (sk_now_ms() - c->ran_ms < period * 1000)
 		return 0;
 	agent_log("task %s container %s exited %d: restarting (restartPolicy)", t->id, c->name,
 		  c->exit_code);
@@ -181,7 +182,7 @@ static void signal_container(struct agent *a, struct task *t, struct task_contai
 
 int containers_stop_step(struct agent *a, struct task *t)
 {
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 	int alive = 0;
 
 	if (containers_busy(t))

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
 static const struct td_health_check *check_of(const struct task *t, const struct task_container *c)
 {
@@ -41,7 +42,7 @@ static void probe_due(struct agent *a, struct task *t, struct task_container *c,
 
 void health_step(struct agent *a, struct task *t)
 {
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 
 	for (int i = 0; i < t->n; i++) {
 		struct task_container *c = &t->c[i];
@@ -65,7 +66,7 @@ void health_step(struct agent *a, struct task *t)
 void health_result(struct agent *a, struct task *t, struct task_container *c, int wstatus)
 {
 	const struct td_health_check *h = check_of(t, c);
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 	int ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 
 	c->probe = 0;

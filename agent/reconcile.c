@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
 #define UNRECORDED_GRACE_MS 5000
 
@@ -31,7 +32,7 @@ void reconcile_poll(struct agent *a, struct task *t)
 		 * own exit wakes us again); only a monitor gone for good leaves no
 		 * record, and then the exit is taken as a kill. */
 		if (st.status == CONTAINER_STOPPED && !st.exit_known) {
-			int64_t now = agent_now_ms();
+			int64_t now = sk_now_ms();
 			if (!c->unrecorded_ms)
 				c->unrecorded_ms = now;
 			if (now - c->unrecorded_ms < UNRECORDED_GRACE_MS)
@@ -82,7 +83,7 @@ int reconcile_adopt(struct agent *a, struct sk_err *err)
 		c->stop_timeout_s = a->cfg->stop_timeout_s;
 		c->status = CONTAINER_RUNNING;
 		c->phase = PHASE_RUNNING;
-		c->since_ms = c->ran_ms = agent_now_ms();
+		c->since_ms = c->ran_ms = sk_now_ms();
 	}
 	free(list);
 	for (int i = 0; i < AGENT_MAX_TASKS; i++) {

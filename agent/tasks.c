@@ -25,6 +25,7 @@
 
 #include "agent_internal.h"
 #include "cleanup.h"
+#include "clock.h"
 
 struct task *tasks_find(struct agent *a, const char *id)
 {
@@ -165,7 +166,7 @@ static void restore(struct agent *a, struct task *t)
 
 	for (int i = 0; i < t->n; i++) /* not started before the restart */
 		if (t->c[i].phase == PHASE_WAITING && !t->c[i].since_ms)
-			t->c[i].since_ms = agent_now_ms();
+			t->c[i].since_ms = sk_now_ms();
 	if (t->state != TASK_RUNNING || t->n_ports || t->address[0])
 		return;
 	ports_load(a, t);
@@ -267,7 +268,7 @@ static int check_exits(struct agent *a, struct task *t)
 		if (c->phase != PHASE_RUNNING || !c->has_exit)
 			continue;
 		c->phase = PHASE_EXITED;
-		c->since_ms = agent_now_ms();
+		c->since_ms = sk_now_ms();
 		t->version++;
 		if (wanted(a, t) && containers_restart(a, t, c))
 			continue;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
 /* In the child: signals as a fresh process has them, and nothing of the
  * agent's open (container monitors forked from here outlive it). */
@@ -205,7 +206,7 @@ static void prepared(struct agent *a, struct task *t, int wstatus)
 	}
 	for (int i = 0; i < t->n; i++) {
 		t->c[i].phase = PHASE_WAITING;
-		t->c[i].since_ms = agent_now_ms();
+		t->c[i].since_ms = sk_now_ms();
 	}
 	tasks_transition(a, t, TASK_ACTIVATING, REASON_NONE);
 }
@@ -217,7 +218,7 @@ static void started(struct agent *a, struct task *t, struct task_container *c, i
 
 	c->worker = 0;
 	c->worker_fd = -1;
-	c->since_ms = c->ran_ms = agent_now_ms();
+	c->since_ms = c->ran_ms = sk_now_ms();
 	t->version++;
 	if (!ok) {
 		c->phase = PHASE_EXITED;

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "lookup.h"
+#include "clock.h"
 
 #define SECRET_MAX (64 * 1024) /* as Secrets Manager's limit */
 
@@ -61,7 +62,7 @@ static int do_put(struct ctl *c, const char *name, const char *file, struct sk_e
 				       name);
 	if ((rc = read_value(file, &value, &len, err)) < 0 || (rc = ctl_connect(c, err)) < 0)
 		return rc;
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "name", name);
 	cJSON_AddStringToObject(j, "value", value);

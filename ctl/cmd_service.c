@@ -6,6 +6,7 @@
 #include "lookup.h"
 #include "placement.h"
 #include "taskdef.h"
+#include "clock.h"
 
 static int usage(FILE *f)
 {
@@ -81,7 +82,7 @@ static int do_create(struct ctl *c, const struct svc_args *a, struct sk_err *err
 	if (rc < 0)
 		return rc;
 	cJSON_Delete(td);
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "name", a->name);
 	cJSON_AddStringToObject(j, "taskDefinition", ref);

@@ -11,6 +11,7 @@
 #include "file.h"
 #include "lookup.h"
 #include "placement.h"
+#include "clock.h"
 
 static int usage(FILE *f)
 {
@@ -128,7 +129,7 @@ static int store_next(struct ctl *c, cJSON *td, long *rev_out, struct sk_err *er
 {
 	const char *family = json_str(td, "family");
 	char now[32], key[KEY_MAX];
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	set_field(td, "status", cJSON_CreateString("ACTIVE"));
 	set_field(td, "registeredAt", cJSON_CreateString(now));
 	if (c->opts.user)

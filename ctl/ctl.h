@@ -48,8 +48,6 @@ int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
 
 /* util.c */
-void ctl_now_rfc3339(char *buf, size_t size);
-int64_t ctl_now_ms(void);
 void ctl_random_id(char *buf, size_t size); /* 32 hex digits */
 int ctl_is_help(const char *arg);
 int ctl_usage_error(struct sk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

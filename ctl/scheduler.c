@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "scheduler.h"
+#include "clock.h"
 
 #define DEFAULT_WRITERS	 2
 #define DEFAULT_PASS_MAX 4096
@@ -27,7 +28,7 @@ static void on_signal(int sig)
 void sched_log_lines(const char *id, const char *text)
 {
 	char now[32];
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	flockfile(stderr);
 	for (const char *p = text; p && *p;) {
 		size_t n = strcspn(p, "\n");

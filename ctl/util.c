@@ -13,21 +13,6 @@
 
 #define MAX_JSON_FILE (1 << 20)
 
-void ctl_now_rfc3339(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int64_t ctl_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void ctl_random_id(char *buf, size_t size)
 {
 	unsigned char r[16] = {0};

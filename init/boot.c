@@ -17,6 +17,7 @@
 #include "mounts.h"
 #include "shutdown.h"
 #include "supervise.h"
+#include "clock.h"
 
 #define CMDLINE_MAX  4096
 #define CMDLINE_ARGS 128
@@ -79,7 +80,7 @@ int boot(struct node_config *cfg, struct sk_err *err)
 	supervise_init(cfg);
 	if (cfg->debug)
 		supervise_add_console();
-	supervise_start_all(now_ms());
+	supervise_start_all(sk_now_ms());
 	logmsg("ready");
 	return 0;
 }
@@ -91,7 +92,7 @@ void boot_failed(const struct node_config *cfg, const struct sk_err *err)
 	loop_prepare();
 	if (cfg->debug) {
 		supervise_add_console();
-		supervise_start_all(now_ms());
+		supervise_start_all(sk_now_ms());
 		return;
 	}
 	shutdown_request(SHUTDOWN_POWEROFF, "fatal error", cfg->grace_ms);

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define LOG_LINE_MAX 1024
 
 void log_open_console(void)
@@ -32,23 +34,14 @@ void log_open_console(void)
 		close(fd);
 }
 
-long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	struct timespec ts;
+	int64_t ms = sk_now_ms();
 	int n, m;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	n = snprintf(line, sizeof line, "[%4ld.%03ld] init: %s", (long)ts.tv_sec,
-		     ts.tv_nsec / 1000000, prefix);
+	n = snprintf(line, sizeof line, "[%4lld.%03lld] init: %s", (long long)(ms / 1000),
+		     (long long)(ms % 1000), prefix);
 	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;

@@ -16,6 +16,7 @@
 
 #include "cleanup.h"
 #include "etcd_internal.h"
+#include "clock.h"
 
 #define MAX_ANSWER	     (64u << 20)
 #define GRPC_NOT_FOUND	     5
@@ -25,23 +26,16 @@
 #define SUSPECT_MS	     30000 /* a failed endpoint goes last for this long */
 #define MAX_VERSION_ANSWER   4096
 
-int64_t etcd_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void etcd_endpoint_note(struct etcd *e, size_t ep, int ok)
 {
 	int64_t *slot = ok ? &e->health->ok_ms[ep] : &e->health->fail_ms[ep];
-	__atomic_store_n(slot, etcd_now_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(slot, sk_now_ms(), __ATOMIC_RELAXED);
 }
 
 int64_t etcd_endpoint_silence_ms(const struct etcd *e, size_t ep)
 {
 	int64_t ok = __atomic_load_n(&e->health->ok_ms[ep], __ATOMIC_RELAXED);
-	return ok ? etcd_now_ms() - ok : INT64_MAX;
+	return ok ? sk_now_ms() - ok : INT64_MAX;
 }
 
 int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now)
@@ -55,7 +49,7 @@ int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now)
  * not fail lately first, then the rest (a lone member is always tried). */
 static size_t endpoint_order(const struct etcd *e, size_t order[ETCD_MAX_ENDPOINTS])
 {
-	int64_t now = etcd_now_ms();
+	int64_t now = sk_now_ms();
 	size_t n = 0;
 	for (int late = 0; late < 2; late++)
 		for (size_t i = 0; i < e->nendpoints; i++) {

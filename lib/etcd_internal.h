@@ -27,7 +27,6 @@ struct etcd {
 	struct etcd_health *health;
 };
 
-int64_t etcd_now_ms(void);
 /* Records that an endpoint answered (ok) or failed just now. */
 void etcd_endpoint_note(struct etcd *e, size_t ep, int ok);
 /* Milliseconds since any client of the family last heard from ep. */

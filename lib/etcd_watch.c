@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "etcd_internal.h"
+#include "clock.h"
 
 #define DEFAULT_MAX_MESSAGE (16u << 20)
 
@@ -175,7 +176,7 @@ static cJSON *watch_body(const struct etcd_watch_req *req)
 static int member_alive(struct etcd *e, size_t ep, const struct etcd_watch_req *req, int half_ms,
 			struct sk_err *err)
 {
-	if (etcd_endpoint_suspect(e, ep, etcd_now_ms()))
+	if (etcd_endpoint_suspect(e, ep, sk_now_ms()))
 		return sk_fail(err, 0, "a request to it failed"), 0;
 	if (etcd_endpoint_silence_ms(e, ep) < half_ms)
 		return 1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "version.h"
+#include "clock.h"
 #define VERSION SKIFF_VERSION
 
 static const struct {
@@ -82,7 +83,7 @@ static void log_error(const struct globals *o, const char *msg)
 	int fd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return;
-	rt_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 1);
 	if (o->log_format && strcmp(o->log_format, "json") == 0) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "level", "error");

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 static int resolve_paths(const char *bundle, struct container *c, struct sk_err *err)
 {
 	if (!realpath(bundle, c->bundle))
@@ -114,7 +116,7 @@ int container_prepare(const struct rt_global *g, const char *id, const char *bun
 		sk_warn("config.json: process.capabilities: unknown capability \"%s\" ignored%s",
 			c->spec.process.caps.unknown,
 			c->spec.process.caps.nunknown > 1 ? " (and others)" : "");
-	rt_now_rfc3339(c->created, sizeof c->created);
+	sk_now_rfc3339(c->created, sizeof c->created, 1);
 	return make_dir(g, c, err);
 }
 

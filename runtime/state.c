@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 int state_dir(const struct rt_global *g, const char *id, char *buf, size_t size,
 	      struct sk_err *err)
 {
@@ -189,7 +191,7 @@ int state_record_exit(const char *dir, int wstatus, long oom_kills, struct sk_er
 	char path[PATH_MAX + 16], finished[64];
 	cJSON *j = cJSON_CreateObject();
 
-	rt_now_rfc3339(finished, sizeof finished);
+	sk_now_rfc3339(finished, sizeof finished, 1);
 	cJSON_AddNumberToObject(j, "exitCode", state_exit_code(wstatus));
 	if (WIFSIGNALED(wstatus))
 		cJSON_AddStringToObject(j, "exitSignal", rt_signal_name(WTERMSIG(wstatus)));

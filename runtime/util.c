@@ -51,17 +51,6 @@ unsigned long long rt_proc_start_time(pid_t pid)
 	return start;
 }
 
-void rt_now_rfc3339(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 int rt_write_pid(const char *path, pid_t pid, struct sk_err *err)
 {
 	char buf[32];

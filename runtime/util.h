@@ -15,7 +15,5 @@ int rt_write_pid(const char *path, pid_t pid, struct sk_err *err);
 int rt_join(char *buf, size_t size, const char *dir, const char *name, struct sk_err *err);
 /* Process start time (field 22 of /proc/PID/stat), 0 if PID is gone or a zombie. */
 unsigned long long rt_proc_start_time(pid_t pid);
-/* The current time as RFC 3339 with nanoseconds (UTC). */
-void rt_now_rfc3339(char *buf, size_t size);
 
 #endif
