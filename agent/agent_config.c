@@ -1,5 +1,4 @@
 /* Agent settings: defaults, node.json's "cluster" object, overrides. */
-#include "runtime/util.h"
 #include "agent_config.h"
 #include "assign.h"
 

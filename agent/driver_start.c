@@ -4,7 +4,6 @@
  * awsvpc mode; the node's in host mode; loopback only for none), its
  * /etc/hosts and resolv.conf, its mounts and devices, the config.json
  * edits, then create and start. Runs in a worker process. */
-#include "runtime/util.h"
 #include "mkdir_p.h"
 #include "driver_internal.h"
 

@@ -5,7 +5,6 @@
  * process that holds its PID namespace (pidMode task) and its cgroup with
  * the task-level cpu and memory. */
 #define _GNU_SOURCE
-#include "runtime/util.h"
 #include "mkdir_p.h"
 #include "driver_internal.h"
 

@@ -1,5 +1,4 @@
 /* Facts about the machine for the node record. */
-#include "runtime/util.h"
 #include "nodeinfo.h"
 
 #include <arpa/inet.h>

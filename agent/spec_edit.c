@@ -1,7 +1,6 @@
 /* Edits of a bundle's config.json (see spec_edit.h): annotations, the
  * namespaces a task's containers share or take from the node, host name,
  * read-only root and cgroup v2 resources. */
-#include "runtime/util.h"
 #include "spec_edit.h"
 
 #include <cjson/cJSON.h>

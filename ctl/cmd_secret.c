@@ -90,11 +90,13 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		const char *v = model_secret(&m, m.secrets[i].name);
 		char bytes[24];
 		snprintf(bytes, sizeof bytes, "%zu", v ? strlen(v) : 0);
-		table_row(t, m.secrets[i].name, bytes, json_str(m.secrets[i].rec, "updatedAt"));
+		table_row(t, m.secrets[i].name, bytes,
+			  json_record_str(m.secrets[i].rec, "updatedAt"));
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "name", m.secrets[i].name);
 		cJSON_AddNumberToObject(e, "bytes", v ? (double)strlen(v) : 0);
-		cJSON_AddStringToObject(e, "updatedAt", json_str(m.secrets[i].rec, "updatedAt"));
+		cJSON_AddStringToObject(e, "updatedAt",
+					json_record_str(m.secrets[i].rec, "updatedAt"));
 		cJSON_AddItemToArray(arr, e);
 	}
 	ctl_print_list(c, arr, t);

@@ -228,11 +228,11 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		int r, p;
 		cJSON *j = service_json(&m, &m.services[i], &r, &p);
 		char d[24], rs[24], ps[24];
-		snprintf(d, sizeof d, "%lld", (long long)json_int(j, "desiredCount"));
+		snprintf(d, sizeof d, "%lld", (long long)json_record_int(j, "desiredCount", 0));
 		snprintf(rs, sizeof rs, "%d", r);
 		snprintf(ps, sizeof ps, "%d", p);
-		table_row(t, m.services[i].name, json_str(j, "taskDefinition"), d, rs, ps,
-			  json_str(j, "status"));
+		table_row(t, m.services[i].name, json_record_str(j, "taskDefinition"), d, rs, ps,
+			  json_record_str(j, "status"));
 		cJSON_AddItemToArray(arr, j);
 	}
 	ctl_print_list(c, arr, t);

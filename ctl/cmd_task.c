@@ -98,7 +98,8 @@ static void add_labels(cJSON *containers, const cJSON *td)
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions"))
 		{
 			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(d, "dockerLabels");
-			if (labels && !strcmp(json_str(d, "name"), json_str(c, "name")))
+			if (labels &&
+			    !strcmp(json_record_str(d, "name"), json_record_str(c, "name")))
 				cJSON_AddItemToObject(c, "dockerLabels", cJSON_Duplicate(labels, 1));
 		}
 	}
@@ -117,7 +118,7 @@ static cJSON *task_json(const struct m_task *t)
 				cJSON_AddItemToObject(j, keys[i], cJSON_Duplicate(v, 1));
 		}
 		add_labels(cJSON_GetObjectItemCaseSensitive(j, "containers"), t->td);
-		const char *why = json_str(t->status, "stoppedReason");
+		const char *why = json_record_str(t->status, "stoppedReason");
 		if (*why && !cJSON_GetObjectItemCaseSensitive(j, "stoppedReason"))
 			cJSON_AddStringToObject(j, "stoppedReason", why);
 	} else {
@@ -157,7 +158,7 @@ static int do_ls(struct ctl *c, int argc, char **argv, struct sk_err *err)
 			continue;
 		cJSON *j = task_json(x);
 		table_row(t, x->id, x->taskdef, x->service, x->node, x->desired,
-			  json_str(j, "lastStatus"), json_str(x->rec, "createdAt"));
+			  json_record_str(j, "lastStatus"), json_record_str(x->rec, "createdAt"));
 		cJSON_AddItemToArray(arr, j);
 	}
 	ctl_print_list(c, arr, t);

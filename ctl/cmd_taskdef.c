@@ -127,7 +127,7 @@ static void set_field(cJSON *o, const char *key, cJSON *v)
 
 static int store_next(struct ctl *c, cJSON *td, long *rev_out, struct sk_err *err)
 {
-	const char *family = json_str(td, "family");
+	const char *family = json_record_str(td, "family");
 	char now[32], key[KEY_MAX];
 	sk_now_rfc3339(now, sizeof now, 0);
 	set_field(td, "status", cJSON_CreateString("ACTIVE"));
@@ -179,7 +179,7 @@ static int do_register(struct ctl *c, const char *file, struct sk_err *err)
 	if (c->json)
 		ctl_print_json(j);
 	else
-		printf("%s:%ld\n", json_str(j, "family"), rev);
+		printf("%s:%ld\n", json_record_str(j, "family"), rev);
 	cJSON_Delete(j);
 	return 0;
 }
@@ -221,7 +221,7 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		snprintf(n, sizeof n, "%d",
 			 cJSON_GetArraySize(
 			     cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions")));
-		table_row(t, m.taskdefs[i].ref, json_str(td, "status"), cs, ms, n);
+		table_row(t, m.taskdefs[i].ref, json_record_str(td, "status"), cs, ms, n);
 		cJSON_AddItemToArray(arr, cJSON_Duplicate(td, 1));
 	}
 	ctl_print_list(c, arr, t);

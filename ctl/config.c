@@ -43,18 +43,18 @@ static int load_config(struct ctl *c, struct sk_err *err)
 		snprintf(list, sizeof list, "%s", eps->valuestring);
 	if (!c->endpoints && list[0])
 		c->endpoints = list;
-	if (!c->cluster && *json_str(config_json, "cluster"))
-		c->cluster = json_str(config_json, "cluster");
-	if (!c->opts.ca_file && *json_str(config_json, "cacert"))
-		c->opts.ca_file = json_str(config_json, "cacert");
-	if (!c->opts.cert_file && *json_str(config_json, "cert"))
-		c->opts.cert_file = json_str(config_json, "cert");
-	if (!c->opts.key_file && *json_str(config_json, "key"))
-		c->opts.key_file = json_str(config_json, "key");
-	if (!c->opts.user && *json_str(config_json, "user"))
-		c->opts.user = json_str(config_json, "user");
-	if (!c->opts.password && *json_str(config_json, "password"))
-		c->opts.password = json_str(config_json, "password");
+	if (!c->cluster && *json_record_str(config_json, "cluster"))
+		c->cluster = json_record_str(config_json, "cluster");
+	if (!c->opts.ca_file && *json_record_str(config_json, "cacert"))
+		c->opts.ca_file = json_record_str(config_json, "cacert");
+	if (!c->opts.cert_file && *json_record_str(config_json, "cert"))
+		c->opts.cert_file = json_record_str(config_json, "cert");
+	if (!c->opts.key_file && *json_record_str(config_json, "key"))
+		c->opts.key_file = json_record_str(config_json, "key");
+	if (!c->opts.user && *json_record_str(config_json, "user"))
+		c->opts.user = json_record_str(config_json, "user");
+	if (!c->opts.password && *json_record_str(config_json, "password"))
+		c->opts.password = json_record_str(config_json, "password");
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "etcd.h"
+#include "json_get.h"
 #include "taskdef.h"
 
 #define FAMILY_MAX (TD_NAME_MAX + 1)
@@ -60,8 +61,6 @@ int ctl_get_json(struct ctl *c, const char *key, cJSON **out, int64_t *mod_rev, 
 int ctl_put_json(struct ctl *c, const char *key, const cJSON *value, struct sk_err *err);
 /* Prints a JSON document on stdout. */
 void ctl_print_json(const cJSON *j);
-const char *json_str(const cJSON *obj, const char *name); /* "" when absent */
-int64_t json_int(const cJSON *obj, const char *name);	  /* number or numeric string */
 
 /* table.c: aligned columns; cells are copied. */
 struct table;

@@ -31,7 +31,7 @@ static long latest_active(struct ctl *c, const char *family, struct sk_err *err)
 	for (size_t i = 0; i < r.nkvs; i++) {
 		long rev = strtol(r.kvs[i].key + strlen(key), NULL, 10);
 		cJSON *j = cJSON_Parse(r.kvs[i].value);
-		if (rev > best && strcmp(json_str(j, "status"), "INACTIVE") != 0)
+		if (rev > best && strcmp(json_record_str(j, "status"), "INACTIVE") != 0)
 			best = rev;
 		cJSON_Delete(j);
 	}
@@ -60,7 +60,7 @@ int ctl_resolve_taskdef(struct ctl *c, const char *ref, int allow_inactive, char
 	if (rc == 0)
 		return sk_fail(err, 0, "task definition %s:%ld: not found", family, rev),
 		       CTL_ENOTFOUND;
-	if (!allow_inactive && strcmp(json_str(*td, "status"), "INACTIVE") == 0) {
+	if (!allow_inactive && strcmp(json_record_str(*td, "status"), "INACTIVE") == 0) {
 		cJSON_Delete(*td);
 		return sk_fail(err, 0, "task definition %s:%ld: deregistered", family, rev),
 		       CTL_EUSAGE;

@@ -99,20 +99,20 @@ cJSON *constraint_to_json(const struct constraint *c)
 static int strategy_from_json(const cJSON *it, struct strategy *s, struct sk_err *err)
 {
 	char buf[128];
-	const char *field = json_str(it, "field");
+	const char *field = json_record_str(it, "field");
 	if (strcmp(field, "instanceId") == 0 || strcmp(field, "node") == 0)
 		field = "node";
-	snprintf(buf, sizeof buf, "%s%s%s", json_str(it, "type"), *field ? ":" : "", field);
+	snprintf(buf, sizeof buf, "%s%s%s", json_record_str(it, "type"), *field ? ":" : "", field);
 	return strategy_parse(buf, s, err);
 }
 
 static int constraint_from_json(const cJSON *it, struct constraint *c, struct sk_err *err)
 {
 	char buf[600];
-	if (strcmp(json_str(it, "type"), "memberOf") == 0)
-		snprintf(buf, sizeof buf, "memberOf:%s", json_str(it, "expression"));
+	if (strcmp(json_record_str(it, "type"), "memberOf") == 0)
+		snprintf(buf, sizeof buf, "memberOf:%s", json_record_str(it, "expression"));
 	else
-		snprintf(buf, sizeof buf, "%s", json_str(it, "type"));
+		snprintf(buf, sizeof buf, "%s", json_record_str(it, "type"));
 	return constraint_parse(buf, c, err);
 }
 

@@ -664,9 +664,9 @@ static void scale_up(struct pass *p, struct c_service *svc, const char *taskdef,
 
 static void service_reconcile(struct pass *p, struct c_service *svc)
 {
-	const char *taskdef = json_str(svc->rec, "taskDefinition");
-	long desired = (long)json_int(svc->rec, "desiredCount");
-	int deleting = strcmp(json_str(svc->rec, "status"), "DRAINING") == 0;
+	const char *taskdef = json_record_str(svc->rec, "taskDefinition");
+	long desired = (long)json_record_int(svc->rec, "desiredCount", 0);
+	int deleting = strcmp(json_record_str(svc->rec, "status"), "DRAINING") == 0;
 	struct svc_view v;
 	if (deleting)
 		desired = 0;

@@ -81,9 +81,9 @@ char *task_record_stopped(const cJSON *rec, const char *reason)
 		return NULL;
 	sk_now_rfc3339(now, sizeof now, 0);
 	set_str(j, "desiredStatus", "STOPPED");
-	if (!*json_str(j, "stoppedReason"))
+	if (!*json_record_str(j, "stoppedReason"))
 		cJSON_AddStringToObject(j, "stoppedReason", reason);
-	if (!*json_str(j, "stoppedAt"))
+	if (!*json_record_str(j, "stoppedAt"))
 		cJSON_AddStringToObject(j, "stoppedAt", now);
 	return print_and_free(j);
 }

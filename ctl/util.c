@@ -123,19 +123,3 @@ void ctl_print_list(const struct ctl *c, cJSON *arr, struct table *t)
 	cJSON_Delete(arr);
 	table_free(t);
 }
-
-const char *json_str(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-int64_t json_int(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	if (cJSON_IsNumber(v))
-		return (int64_t)v->valuedouble;
-	if (cJSON_IsString(v))
-		return strtoll(v->valuestring, NULL, 10);
-	return 0;
-}

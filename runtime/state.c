@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "json_get.h"
 
 int state_dir(const struct rt_global *g, const char *id, char *buf, size_t size,
 	      struct sk_err *err)
@@ -72,18 +73,6 @@ int state_save(const struct container *c, struct sk_err *err)
 	return sk_write_atomic(path, s, strlen(s), err);
 }
 
-static const char *str(const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double num(const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 int state_load(const struct rt_global *g, const char *id, struct rt_state *st, struct sk_err *err)
 {
 	char path[PATH_MAX + 16];
@@ -104,13 +93,13 @@ int state_load(const struct rt_global *g, const char *id, struct rt_state *st, s
 	st->json = cJSON_Parse(text);
 	if (!cJSON_IsObject(st->json))
 		return sk_fail(err, 0, "%s: not valid JSON", path);
-	st->id = str(st->json, "id");
-	st->bundle = str(st->json, "bundle");
-	st->cgroup = str(st->json, "cgroupPath");
-	st->pid = (pid_t)num(st->json, "pid");
-	st->start_time = (unsigned long long)num(st->json, "startTime");
-	st->monitor_pid = (pid_t)num(st->json, "monitorPid");
-	st->monitor_start = (unsigned long long)num(st->json, "monitorStartTime");
+	st->id = json_record_str(st->json, "id");
+	st->bundle = json_record_str(st->json, "bundle");
+	st->cgroup = json_record_str(st->json, "cgroupPath");
+	st->pid = (pid_t)json_record_int(st->json, "pid", 0);
+	st->start_time = (unsigned long long)json_record_int(st->json, "startTime", 0);
+	st->monitor_pid = (pid_t)json_record_int(st->json, "monitorPid", 0);
+	st->monitor_start = (unsigned long long)json_record_int(st->json, "monitorStartTime", 0);
 	return 0;
 }
 
