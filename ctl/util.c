@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "ctl.h"
+#include "hex.h"
 
 #define MAX_JSON_FILE (1 << 20)
 
@@ -24,8 +25,9 @@ void ctl_random_id(char *buf, size_t size)
 		for (size_t i = 0; i < sizeof r; i++)
 			r[i] = (unsigned char)rand();
 	}
-	for (size_t i = 0; i < sizeof r && 2 * i + 2 < size; i++)
-		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+	char hex[2 * sizeof r + 1];
+	sk_hex(r, sizeof r, hex);
+	snprintf(buf, size, "%s", hex);
 }
 
 int ctl_is_help(const char *arg)

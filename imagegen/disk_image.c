@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "disk_image.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,7 +24,6 @@
 #include "fat.h"
 #include "fsutil.h"
 #include "kernel.h"
-#include "sha256.h"
 #include "squashfs.h"
 #include "uki.h"
 #include "verity_tree.h"
@@ -49,13 +49,13 @@ static int seed_from_spec(const char *path, uint8_t seed[32], struct sk_err *err
 {
 	SK_AUTOFREE char *data = NULL;
 	size_t len;
-	struct sha256 s;
+	br_sha256_context s;
 
 	if (sk_read_file(path, INPUT_MAX, &data, &len, err) < 0)
 		return -1;
-	sha256_init(&s);
-	sha256_update(&s, data, len);
-	sha256_final(&s, seed);
+	br_sha256_init(&s);
+	br_sha256_update(&s, data, len);
+	br_sha256_out(&s, seed);
 	return 0;
 }
 
