@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "agent_config.h"
+#include "agent_log.h"
 #include "driver.h"
 #include "etcd.h"
 #include "task.h"
@@ -42,8 +43,6 @@ struct agent {
 	int q_pipe[2];
 	struct task tasks[AGENT_MAX_TASKS];
 };
-
-void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* register.c */
 int register_node(struct agent *a, struct sk_err *err);
