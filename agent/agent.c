@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +74,13 @@ static void start_shutdown(struct agent *a)
 
 static void reap(struct agent *a)
 {
+	struct worker_outcome o;
 	int wstatus;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		worker_reaped(a, pid, wstatus);
+		if (worker_reaped(a, pid, wstatus, &o))
+			tasks_worker_done(a, &o);
 }
 
 static void on_signals(struct agent *a)
