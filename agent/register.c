@@ -44,7 +44,7 @@ int register_node(struct agent *a, struct sk_err *err)
 		rc = etcd_put(a->kv, key, record, strlen(record), id, NULL, NULL, err);
 	}
 	if (rc < 0) {
-		if (rc == ETCD_ENET)
+		if (err->cls == SK_ERR_NET)
 			became_unreachable(a, err);
 		return sk_wrap(err, "register %s", a->cfg->node_id);
 	}
@@ -101,14 +101,14 @@ void register_keepalive(struct agent *a)
 		}
 		return;
 	}
-	if (rc == ETCD_ENOLEASE) {
+	if (err.cls == SK_ERR_GONE) {
 		agent_log("lease %llx lost, registering again", (unsigned long long)a->lease);
 		a->registered = 0;
 		a->reachable = 1;
 		a->next_register = sk_now_ms();
 		return;
 	}
-	if (rc == ETCD_ENET)
+	if (err.cls == SK_ERR_NET)
 		became_unreachable(a, &err);
 	else
 		agent_log("keepalive: %s", err.msg);

@@ -181,7 +181,7 @@ static void keep_alive(struct etcd *e, struct node *n)
 	struct sk_err err = {0};
 	int64_t sent = sk_now_ms();
 	int rc = etcd_lease_keepalive(e, n->lease, NULL, &err);
-	if (rc == ETCD_ENOLEASE) {
+	if (rc < 0 && err.cls == SK_ERR_GONE) {
 		__atomic_add_fetch(&leases_lost, 1, __ATOMIC_RELAXED);
 		rc = register_node(e, n, &err);
 		if (rc == 0)
@@ -297,7 +297,7 @@ static int w_event(void *ctx, const struct etcd_event *ev, int64_t rev, struct s
 	return 0;
 }
 
-static void w_trouble(void *ctx, int code, const struct sk_err *err)
+static void w_trouble(void *ctx, const struct sk_err *err)
 {
 	fprintf(stderr, "skiff-scale-sim: assignment watch: %s\n", err->msg);
 }

@@ -15,7 +15,7 @@
 
 #define SECRET_MAX (64 * 1024) /* as Secrets Manager's limit */
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl secret put NAME [--from-file FILE]\n"
 	      "       skiffctl secret ls\n"
@@ -26,7 +26,7 @@ static int usage(FILE *f)
 	      "  names it in valueFrom directly or as the last part of a Secrets Manager or\n"
 	      "  SSM ARN. Values are never printed.\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static int read_value(const char *file, char **out, size_t *len, struct sk_err *err)
@@ -35,11 +35,11 @@ static int read_value(const char *file, char **out, size_t *len, struct sk_err *
 	SK_AUTOFREE char *buf = NULL;
 
 	if (file && fd < 0)
-		return sk_fail(err, errno, "%s", file), CTL_EUSAGE;
+		return sk_failc(err, SK_ERR_USAGE, errno, "%s", file);
 	if (!file && isatty(0))
 		fputs("value (end with ctrl-d): ", stderr);
 	if (sk_read_fd(file ? fd : 0, "secret", SECRET_MAX, &buf, len, err) < 0)
-		return err->errnum ? -1 : CTL_EUSAGE;
+		return err->errnum ? -1 : sk_class(err, SK_ERR_USAGE);
 	if (*len && buf[*len - 1] == '\n')
 		(*len)--;
 	buf[*len] = '\0';
@@ -114,7 +114,7 @@ static int do_rm(struct ctl *c, const char *name, struct sk_err *err)
 	    (rc = etcd_get(c->etcd, ctl_key(c, key, "secrets/%s", name), &kv, NULL, err)) < 0)
 		return rc;
 	if (rc == 0)
-		return sk_fail(err, 0, "secret %s: not found", name), CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "secret %s: not found", name);
 	etcd_kv_clear(&kv);
 	if ((rc = etcd_delete(c->etcd, key, 0, NULL, NULL, err)) < 0)
 		return rc;
@@ -128,7 +128,7 @@ int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
 
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if (!strcmp(verb, "put") && argc == 3)
 		return do_put(c, argv[2], NULL, err);
 	if (!strcmp(verb, "put") && argc == 5 && !strcmp(argv[3], "--from-file"))
@@ -137,6 +137,6 @@ int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_ls(c, err);
 	if (!strcmp(verb, "rm") && argc == 3)
 		return do_rm(c, argv[2], err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "secret: bad arguments");
 }

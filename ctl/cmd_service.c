@@ -8,7 +8,7 @@
 #include "taskdef.h"
 #include "clock.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl service create NAME --taskdef FAMILY[:REV] --desired-count N\n"
 	      "                [--strategy binpack:memory|binpack:cpu|spread:node|random]...\n"
@@ -19,7 +19,7 @@ static int usage(FILE *f)
 	      "       skiffctl service describe NAME\n"
 	      "  EXPR is `attribute:KEY == VALUE` or `attribute:KEY != VALUE` on node labels.\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 struct svc_args {
@@ -59,7 +59,7 @@ static int parse_args(int argc, char **argv, struct svc_args *a, struct sk_err *
 		else
 			return ctl_usage_error(err, "service: bad argument `%s`", o);
 		if (rc < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 	}
 	if (!a->name)
 		return ctl_usage_error(err, "service: which service?");
@@ -123,7 +123,7 @@ static int modify(struct ctl *c, const struct svc_args *a, const char *ref, int 
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			return sk_fail(err, 0, "service %s: not found", a->name), CTL_ENOTFOUND;
+			return sk_failc(err, SK_ERR_NOTFOUND, 0, "service %s: not found", a->name);
 		if (a->has_desired || deleting)
 			cJSON_ReplaceItemInObjectCaseSensitive(
 			    j, "desiredCount",
@@ -254,7 +254,7 @@ static int do_describe(struct ctl *c, const char *name, struct sk_err *err)
 		cJSON_Delete(j);
 	}
 	model_free(&m);
-	return s ? 0 : (sk_fail(err, 0, "service %s: not found", name), CTL_ENOTFOUND);
+	return s ? 0 : (sk_failc(err, SK_ERR_NOTFOUND, 0, "service %s: not found", name));
 }
 
 int cmd_service(struct ctl *c, int argc, char **argv, struct sk_err *err)
@@ -263,13 +263,13 @@ int cmd_service(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	struct svc_args a;
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if (strcmp(verb, "ls") == 0 && argc == 2)
 		return do_ls(c, err);
 	if (strcmp(verb, "describe") == 0 && argc == 3)
 		return do_describe(c, argv[2], err);
 	int rc = strcmp(verb, "create") && strcmp(verb, "update") && strcmp(verb, "delete")
-		     ? (usage(stderr), ctl_usage_error(err, "service: bad arguments"))
+		     ? (usage(stderr, err), ctl_usage_error(err, "service: bad arguments"))
 		     : parse_args(argc, argv, &a, err);
 	if (rc < 0)
 		return rc;

@@ -6,7 +6,7 @@
 #include "taskdef.h"
 #include "tasks.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl task run TASKDEF [--count N]\n"
 	      "       skiffctl task stop ID [--reason TEXT]\n"
@@ -15,7 +15,7 @@ static int usage(FILE *f)
 	      "  run creates PENDING tasks that the scheduler places; ls shows tasks that\n"
 	      "  should run or still run (--all: stopped ones too).\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
@@ -25,7 +25,7 @@ static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
 			if (ctl_parse_count("--count", argv[++i], &count, err) < 0)
-				return CTL_EUSAGE;
+				return sk_class(err, SK_ERR_USAGE);
 		} else if (!ref && argv[i][0] != '-') {
 			ref = argv[i];
 		} else {
@@ -185,7 +185,7 @@ int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	const char *verb = argc > 1 ? argv[1] : "";
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if (strcmp(verb, "run") == 0)
 		return do_run(c, argc, argv, err);
 	if (strcmp(verb, "stop") == 0)
@@ -194,6 +194,6 @@ int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_ls(c, argc, argv, err);
 	if (strcmp(verb, "describe") == 0 && argc == 3)
 		return do_describe(c, argv[2], err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "task: bad arguments");
 }

@@ -13,7 +13,7 @@
 #include "placement.h"
 #include "clock.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl taskdef register FILE\n"
 	      "       skiffctl taskdef validate FILE\n"
@@ -26,7 +26,7 @@ static int usage(FILE *f)
 	      "  what Skiff does with each field). register assigns the family's next revision;\n"
 	      "  validate only checks (no etcd).\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 /* Reads more than a task definition may hold, so that the parser, not
@@ -37,7 +37,7 @@ static int read_text(const char *path, char **out, size_t *len, struct sk_err *e
 {
 	int rc = strcmp(path, "-") ? sk_read_file(path, INPUT_MAX, out, len, err)
 				   : sk_read_fd(0, "stdin", INPUT_MAX, out, len, err);
-	return rc < 0 && err->errnum == ENOENT ? CTL_EUSAGE : rc;
+	return rc < 0 && err->errnum == ENOENT ? sk_class(err, SK_ERR_USAGE) : rc;
 }
 
 /* The scheduler's own parser judges placement expressions (ECS's cluster
@@ -75,7 +75,7 @@ static void check_expressions(const char *text, struct td_report *rep)
 	cJSON_Delete(root);
 }
 
-/* Reads and checks FILE, printing what was found; CTL_EUSAGE when it
+/* Reads and checks FILE, printing what was found; a usage error when it
  * has errors. */
 static int load(const char *file, struct taskdef **td, struct sk_err *err)
 {
@@ -248,7 +248,7 @@ static int do_deregister(struct ctl *c, const char *ref, struct sk_err *err)
 	long rev;
 	int rc;
 	if (taskdef_parse_ref(ref, family, &rev, err) < 0)
-		return CTL_EUSAGE;
+		return sk_class(err, SK_ERR_USAGE);
 	if (!rev)
 		return ctl_usage_error(err, "deregister: give FAMILY:REVISION");
 	if ((rc = ctl_resolve_taskdef(c, ref, 1, resolved, &td, err)) < 0)
@@ -266,7 +266,7 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *verb = argc > 1 ? argv[1] : "";
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
-		return usage(argc < 2 ? stderr : stdout);
+		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "register") == 0 && argc == 3)
 		return do_register(c, argv[2], err);
 	if (strcmp(verb, "validate") == 0 && argc == 3)
@@ -277,6 +277,6 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_describe(c, argv[2], err);
 	if (strcmp(verb, "deregister") == 0 && argc == 3)
 		return do_deregister(c, argv[2], err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "taskdef: bad arguments");
 }

@@ -104,6 +104,6 @@ int ctl_connect(struct ctl *c, struct sk_err *err)
 	if (!c->opts.timeout_ms)
 		c->opts.timeout_ms = 5000;
 	if (etcd_new(&c->opts, &c->etcd, err) < 0)
-		return CTL_EUSAGE;
+		return sk_class(err, SK_ERR_USAGE);
 	return 0;
 }

@@ -13,13 +13,6 @@
 
 #define FAMILY_MAX (TD_NAME_MAX + 1)
 
-/* Error codes of the ctl layer, besides the ETCD_E* ones (-1..-5). */
-enum {
-	CTL_EUSAGE = -20,    /* bad command line or bad input: exit 2 */
-	CTL_ENOTFOUND = -21, /* no such object: exit 3 */
-};
-#define CTL_EXIT_NOTFOUND 3
-
 struct ctl {
 	struct etcd *etcd;
 	const char *cluster;
@@ -51,7 +44,10 @@ int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
 /* util.c */
 void ctl_random_id(char *buf, size_t size); /* 32 hex digits */
 int ctl_is_help(const char *arg);
+/* A usage error (SK_ERR_USAGE) with this message. */
 int ctl_usage_error(struct sk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error whose usage text is printed already: no message. */
+int ctl_usage_printed(struct sk_err *err);
 /* Reads a whole file (bounded) and parses it as JSON; names the file. */
 int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err);
 /* Parses a positive integer option value. */

@@ -43,7 +43,7 @@ static void renew(struct sched *s, struct lease_clock *lc, int64_t now)
 		rc = etcd_lease_grant(s->lease_etcd, s->ttl_s, 0, &s->lease, &ttl, &err);
 	} else {
 		rc = etcd_lease_keepalive(s->lease_etcd, s->lease, &ttl, &err);
-		if (rc == ETCD_ENOLEASE) {
+		if (rc < 0 && err.cls == SK_ERR_GONE) {
 			s->lease = 0;
 			election_step_down(s, "lease expired");
 		}

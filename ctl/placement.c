@@ -124,13 +124,13 @@ int placement_from_json(const cJSON *svc, struct strategy *strats, size_t *nstra
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(svc, "placementStrategy"))
 	{
 		if (*nstrats < PLACEMENT_MAX && strategy_from_json(it, &strats[*nstrats], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*nstrats)++;
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(svc, "placementConstraints"))
 	{
 		if (*ncons < PLACEMENT_MAX && constraint_from_json(it, &cons[*ncons], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*ncons)++;
 	}
 	if (*nstrats > PLACEMENT_MAX || *ncons > PLACEMENT_MAX)
@@ -151,14 +151,14 @@ int placement_taskdef(const cJSON *td, struct constraint *cons, size_t *n, size_
 		if (*n >= max)
 			return ctl_usage_error(err, "more than %zu constraints", max);
 		if (constraint_from_json(it, &cons[*n], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*n)++;
 	}
 	if (cJSON_IsString(arch) && *n < max) {
 		snprintf(buf, sizeof buf, "memberOf:attribute:ecs.cpu-architecture == %s",
 			 !strcmp(arch->valuestring, "ARM64") ? "arm64" : "x86_64");
 		if (constraint_parse(buf, &cons[*n], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*n)++;
 	}
 	return 0;

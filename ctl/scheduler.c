@@ -115,11 +115,11 @@ static int w_synced(void *ctx, int64_t rev, struct sk_err *err)
 	return 0;
 }
 
-static void w_trouble(void *ctx, int code, const struct sk_err *err)
+static void w_trouble(void *ctx, const struct sk_err *err)
 {
 	struct sched *s = ((struct watcher *)ctx)->s;
-	sched_log(s, "%s: %s", code == ETCD_ECOMPACTED ? "watch compacted, relisting" : "watch",
-		  err->msg);
+	sched_log(s, "%s: %s",
+		  err->cls == SK_ERR_COMPACTED ? "watch compacted, relisting" : "watch", err->msg);
 }
 
 static void *watch_main(void *arg)
@@ -227,7 +227,7 @@ static int run(struct sched *s, struct sk_err *err)
 	return 0; /* the watch and writer threads end with the process */
 }
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl scheduler [--id ID] [--ttl SECONDS] [--retention SECONDS]\n"
 	      "                          [--writers N] [--pass-max N]\n"
@@ -240,7 +240,7 @@ static int usage(FILE *f)
 	      "  --writers N      parallel write connections to etcd (default 2)\n"
 	      "  --pass-max N     changes per pass, at most (default 4096)\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err)
@@ -254,14 +254,14 @@ static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err
 			    : strcmp(o, "--pass-max") == 0  ? &pass_max
 							    : NULL;
 		if (ctl_is_help(o))
-			return usage(stdout), 1;
+			return usage(stdout, err), 1;
 		if (strcmp(o, "--id") == 0 && v)
 			snprintf(s->id, sizeof s->id, "%s", v);
 		else if (num && v) {
 			if (ctl_parse_count(o, v, num, err) < 0)
-				return CTL_EUSAGE;
+				return sk_class(err, SK_ERR_USAGE);
 		} else
-			return usage(stderr),
+			return usage(stderr, err),
 			       ctl_usage_error(err, "scheduler: bad argument `%s`", o);
 		i++;
 	}

@@ -42,14 +42,21 @@ int ctl_usage_error(struct sk_err *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
 	err->errnum = 0;
-	return CTL_EUSAGE;
+	return sk_class(err, SK_ERR_USAGE);
+}
+
+int ctl_usage_printed(struct sk_err *err)
+{
+	err->msg[0] = '\0';
+	err->errnum = 0;
+	return sk_class(err, SK_ERR_USAGE);
 }
 
 int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err)
 {
 	SK_AUTOFREE char *buf = NULL;
 	if (sk_read_file(path, MAX_JSON_FILE, &buf, NULL, err) < 0)
-		return err->errnum == ENOENT || !err->errnum ? CTL_EUSAGE : -1;
+		return err->errnum == ENOENT || !err->errnum ? sk_class(err, SK_ERR_USAGE) : -1;
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithOpts(buf, &end, 1);
 	if (!j) {
