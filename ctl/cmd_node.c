@@ -1,6 +1,7 @@
 /* skiffctl node ls|describe|drain */
 #include <string.h>
 
+#include "cli.h"
 #include "lookup.h"
 
 static int usage(FILE *f, struct sk_err *err)

@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "cli.h"
 #include "lookup.h"
 #include "clock.h"
 

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
+#include "cli.h"
 #include "lookup.h"
 #include "taskdef.h"
 #include "tasks.h"
@@ -22,16 +24,10 @@ static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	long count = 1;
 	const char *ref = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
-			if (ctl_parse_count("--count", argv[++i], &count, err) < 0)
-				return sk_class(err, SK_ERR_USAGE);
-		} else if (!ref && argv[i][0] != '-') {
-			ref = argv[i];
-		} else {
-			return ctl_usage_error(err, "task run: bad argument `%s`", argv[i]);
-		}
-	}
+	const struct arg_opt opts[] = {{"--count", ARG_COUNT, &count, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "task run", opts, NULL, &ref, 1, err) < 0)
+		return -1;
 	if (!ref)
 		return ctl_usage_error(err, "task run: which task definition?");
 	char resolved[FAMILY_MAX + 24], id[33];
@@ -58,14 +54,10 @@ static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
 static int do_stop(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *id = NULL, *reason = "UserInitiated";
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
-			reason = argv[++i];
-		else if (!id && argv[i][0] != '-')
-			id = argv[i];
-		else
-			return ctl_usage_error(err, "task stop: bad argument `%s`", argv[i]);
-	}
+	const struct arg_opt opts[] = {{"--reason", ARG_STR, &reason, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "task stop", opts, NULL, &id, 1, err) < 0)
+		return -1;
 	if (!id)
 		return ctl_usage_error(err, "task stop: which task?");
 	for (int attempt = 0; attempt < 10; attempt++) {
@@ -131,16 +123,12 @@ static int do_ls(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *service = NULL, *node = NULL;
 	int all = 0;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
-			service = argv[++i];
-		else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
-			node = argv[++i];
-		else if (strcmp(argv[i], "--all") == 0)
-			all = 1;
-		else
-			return ctl_usage_error(err, "task ls: bad argument `%s`", argv[i]);
-	}
+	const struct arg_opt opts[] = {{"--service", ARG_STR, &service, NULL},
+				       {"--node", ARG_STR, &node, NULL},
+				       {"--all", ARG_FLAG, &all, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "task ls", opts, NULL, NULL, 0, err) < 0)
+		return -1;
 	struct model m;
 	int rc = ctl_load_model(c, &m, err);
 	if (rc < 0)

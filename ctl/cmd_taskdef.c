@@ -9,9 +9,10 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "cli.h"
 #include "lookup.h"
 #include "placement.h"
-#include "clock.h"
+#include "taskdef_store.h"
 
 static int usage(FILE *f, struct sk_err *err)
 {
@@ -100,65 +101,6 @@ static int load(const char *file, struct taskdef **td, struct sk_err *err)
 	return 0;
 }
 
-/* Highest revision of the family, active or not (revisions are never reused). */
-static long highest(struct ctl *c, const char *family, struct sk_err *err)
-{
-	char key[KEY_MAX];
-	struct etcd_range_req req = {
-	    .key = ctl_key(c, key, "taskdefs/%s/", family), .prefix = 1, .keys_only = 1};
-	struct etcd_range_resp r;
-	int rc = etcd_range(c->etcd, &req, &r, err);
-	if (rc < 0)
-		return rc;
-	long best = 0;
-	for (size_t i = 0; i < r.nkvs; i++) {
-		long rev = strtol(r.kvs[i].key + strlen(key), NULL, 10);
-		best = rev > best ? rev : best;
-	}
-	etcd_range_resp_free(&r);
-	return best;
-}
-
-static void set_field(cJSON *o, const char *key, cJSON *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-	cJSON_AddItemToObject(o, key, v);
-}
-
-static int store_next(struct ctl *c, cJSON *td, long *rev_out, struct sk_err *err)
-{
-	const char *family = json_record_str(td, "family");
-	char now[32], key[KEY_MAX];
-	sk_now_rfc3339(now, sizeof now, 0);
-	set_field(td, "status", cJSON_CreateString("ACTIVE"));
-	set_field(td, "registeredAt", cJSON_CreateString(now));
-	if (c->opts.user)
-		set_field(td, "registeredBy", cJSON_CreateString(c->opts.user));
-	else
-		cJSON_DeleteItemFromObjectCaseSensitive(td, "registeredBy");
-	for (int attempt = 0; attempt < 20; attempt++) {
-		long rev = highest(c, family, err);
-		if (rev < 0)
-			return (int)rev;
-		rev++;
-		set_field(td, "revision", cJSON_CreateNumber((double)rev));
-		char *v = cJSON_PrintUnformatted(td);
-		ctl_key(c, key, "taskdefs/%s/%ld", family, rev);
-		struct etcd_cmp cmp = {
-		    .key = key, .target = ETCD_CMP_CREATE, .result = ETCD_CMP_EQUAL};
-		struct etcd_op put = {.type = ETCD_OP_PUT, .key = key, .value = v};
-		int rc = etcd_txn(c->etcd, &cmp, 1, &put, 1, NULL, 0, NULL, err);
-		free(v);
-		if (rc < 0)
-			return rc;
-		if (rc == 1) {
-			*rev_out = rev;
-			return 0;
-		}
-	}
-	return sk_fail(err, 0, "register %s: too much contention", family);
-}
-
 static int do_register(struct ctl *c, const char *file, struct sk_err *err)
 {
 	struct taskdef *td = NULL;
@@ -172,7 +114,7 @@ static int do_register(struct ctl *c, const char *file, struct sk_err *err)
 	taskdef_free(td);
 	if (!j)
 		return sk_fail(err, ENOMEM, "%s", file);
-	if ((rc = ctl_connect(c, err)) < 0 || (rc = store_next(c, j, &rev, err)) < 0) {
+	if ((rc = taskdef_store_register(c, j, &rev, err)) < 0) {
 		cJSON_Delete(j);
 		return rc;
 	}
@@ -243,19 +185,8 @@ static int do_describe(struct ctl *c, const char *ref, struct sk_err *err)
 
 static int do_deregister(struct ctl *c, const char *ref, struct sk_err *err)
 {
-	char resolved[FAMILY_MAX + 24], key[KEY_MAX], family[FAMILY_MAX];
-	cJSON *td;
-	long rev;
-	int rc;
-	if (taskdef_parse_ref(ref, family, &rev, err) < 0)
-		return sk_class(err, SK_ERR_USAGE);
-	if (!rev)
-		return ctl_usage_error(err, "deregister: give FAMILY:REVISION");
-	if ((rc = ctl_resolve_taskdef(c, ref, 1, resolved, &td, err)) < 0)
-		return rc;
-	set_field(td, "status", cJSON_CreateString("INACTIVE"));
-	rc = ctl_put_json(c, ctl_key(c, key, "taskdefs/%s/%ld", family, rev), td, err);
-	cJSON_Delete(td);
+	char resolved[FAMILY_MAX + 24];
+	int rc = taskdef_store_deregister(c, ref, resolved, err);
 	if (rc < 0)
 		return rc;
 	printf("%s: INACTIVE\n", resolved);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "cli.h"
 
 static cJSON *config_json; /* kept for the strings it lends until exit */
 

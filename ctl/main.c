@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cli.h"
 #include "version.h"
 
 static void usage(FILE *f)

@@ -15,9 +15,6 @@
 #include "scheduler.h"
 #include "clock.h"
 
-#define DEFAULT_WRITERS	 2
-#define DEFAULT_PASS_MAX 4096
-
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -227,74 +224,19 @@ static int run(struct sched *s, struct sk_err *err)
 	return 0; /* the watch and writer threads end with the process */
 }
 
-static int usage(FILE *f, struct sk_err *err)
+int scheduler_run(struct sched *s, struct ctl *c, struct sk_err *err)
 {
-	fputs("usage: skiffctl scheduler [--id ID] [--ttl SECONDS] [--retention SECONDS]\n"
-	      "                          [--writers N] [--pass-max N]\n"
-	      "  Runs a scheduler replica; one replica is elected leader through the lease\n"
-	      "  on leader/scheduler and places tasks and keeps services at their count.\n"
-	      "  --id ID          replica name (default: hostname-pid)\n"
-	      "  --ttl SECONDS    leader lease TTL (default 5, at least 2); also bounds how\n"
-	      "                   long a watch on a frozen etcd member goes unnoticed\n"
-	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n"
-	      "  --writers N      parallel write connections to etcd (default 2)\n"
-	      "  --pass-max N     changes per pass, at most (default 4096)\n",
-	      f);
-	return f == stdout ? 0 : ctl_usage_printed(err);
-}
-
-static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err)
-{
-	long ttl = 5, retention = 3600, writers = DEFAULT_WRITERS, pass_max = DEFAULT_PASS_MAX;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		long *num = strcmp(o, "--ttl") == 0	    ? &ttl
-			    : strcmp(o, "--retention") == 0 ? &retention
-			    : strcmp(o, "--writers") == 0   ? &writers
-			    : strcmp(o, "--pass-max") == 0  ? &pass_max
-							    : NULL;
-		if (ctl_is_help(o))
-			return usage(stdout, err), 1;
-		if (strcmp(o, "--id") == 0 && v)
-			snprintf(s->id, sizeof s->id, "%s", v);
-		else if (num && v) {
-			if (ctl_parse_count(o, v, num, err) < 0)
-				return sk_class(err, SK_ERR_USAGE);
-		} else
-			return usage(stderr, err),
-			       ctl_usage_error(err, "scheduler: bad argument `%s`", o);
-		i++;
-	}
-	if (ttl < 2)
-		return ctl_usage_error(err, "--ttl: at least 2 seconds");
-	if (writers > 64)
-		return ctl_usage_error(err, "--writers: at most 64");
-	s->ttl_s = (int)ttl;
-	s->retention_ms = retention * 1000;
-	s->writers = (int)writers;
-	s->pass_max = (size_t)pass_max;
-	return 0;
-}
-
-int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err)
-{
-	static struct sched s;
-	char host[64] = "scheduler";
-	gethostname(host, sizeof host - 1);
-	snprintf(s.id, sizeof s.id, "%s-%d", host, (int)getpid());
-	int rc = parse_args(&s, argc, argv, err);
-	if (rc)
-		return rc > 0 ? 0 : rc;
-	if ((rc = ctl_connect(c, err)) < 0)
+	int rc = ctl_connect(c, err);
+	if (rc < 0)
 		return rc;
-	s.ctl = c;
-	s.seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-	cluster_init(&s.cl, c->prefix);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.changed, NULL);
+	s->ctl = c;
+	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	cluster_init(&s->cl, c->prefix);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return run(&s, err);
+	return run(s, err);
 }

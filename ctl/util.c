@@ -9,7 +9,7 @@
 
 #include "cleanup.h"
 #include "file.h"
-#include "ctl.h"
+#include "cli.h"
 #include "hex.h"
 
 #define MAX_JSON_FILE (1 << 20)
