@@ -1,4 +1,6 @@
-/* File helpers (see util.h). */
+/* Small helpers of the runtime (see util.h): writing a small file or a
+ * pid file, a process's start time (which tells a reused pid from the
+ * one recorded), and joining a directory and a name into a bounded buffer. */
 #define _GNU_SOURCE
 #include "util.h"
 #include "cleanup.h"
