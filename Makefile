@@ -14,7 +14,7 @@ DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
 DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
-	runc crun
+	runc crun rsyslog rsyslog-gnutls
 
 # Third-party libraries built static against musl into the sysroot.
 THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
@@ -163,6 +163,8 @@ bench: all $(B)/bench/skiff-scale-sim
 	bench/pull.sh
 	bench/taskdef_start.sh
 	bench/scale.sh
+	bench/exec.sh
+	bench/agent_rss.sh
 
 clean:
 	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(B)/bench $(BIN)

@@ -20,6 +20,7 @@
 
 #include "agent_internal.h"
 #include "clock.h"
+#include "api.h"
 
 static int setup_signals(struct agent *a, struct sk_err *err)
 {
@@ -79,7 +80,7 @@ static void reap(struct agent *a)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		if (worker_reaped(a, pid, wstatus, &o))
+		if (!helpers_reaped(a, pid, wstatus) && worker_reaped(a, pid, wstatus, &o))
 			tasks_worker_done(a, &o);
 }
 
@@ -128,6 +129,7 @@ static void on_timers(struct agent *a)
 	} else if (now >= tasks_next_due(a)) { /* a health check or a SIGKILL */
 		tasks_step_all(a);
 	}
+	helpers_tick(a);
 }
 
 static int next_timeout(const struct agent *a)
@@ -140,6 +142,7 @@ static int next_timeout(const struct agent *a)
 		next = a->next_register;
 	if (a->registered && a->next_keepalive < next)
 		next = a->next_keepalive;
+	next = helpers_next(a, next);
 	return next <= now ? 0 : (int)(next - now);
 }
 
@@ -151,6 +154,7 @@ static int shutdown_done(struct agent *a)
 		return 0;
 	tasks_report_all(a, 0);
 	register_revoke(a);
+	helpers_stop(a);
 	agent_log("stopped");
 	return 1;
 }
@@ -169,6 +173,7 @@ static int loop(struct agent *a, struct sk_err *err)
 		if (n > 0 && (fds[1].revents & POLLIN))
 			watch_drain(a);
 		on_timers(a);
+		snapshot_update(a);
 		if (shutdown_done(a))
 			return 0;
 	}
@@ -195,6 +200,10 @@ int agent_run(const struct agent_config *cfg, struct sk_err *err)
 		return sk_wrap(err, "runtime");
 	if (reconcile_adopt(a, err) < 0)
 		return -1;
+	/* Before the watch thread: the helpers are forked from one thread. */
+	if (cfg->api.cert_file[0] && api_open(cfg, &a->api, err) < 0)
+		return -1;
+	helpers_init(a);
 	if (watch_start(a, err) < 0)
 		return -1;
 	agent_log("node %s, cluster %s, watching %s", cfg->node_id, cfg->cluster, a->assign_pfx);

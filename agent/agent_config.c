@@ -28,6 +28,7 @@ void agent_config_defaults(struct agent_config *cfg)
 	cfg->stop_timeout_s = 30;
 	cfg->reconcile_ms = 1000;
 	cfg->log_retention_s = 3 * 3600; /* as ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION */
+	agent_config_ops_defaults(cfg);
 }
 
 static int copy_str(char *dst, size_t size, const cJSON *v, const char *name, const char *key,
@@ -187,7 +188,7 @@ static int parse_cluster(struct agent_config *cfg, const cJSON *c, const char *n
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "lease_ttl_s")) &&
 	    parse_int(&cfg->lease_ttl_s, v, 2, 3600, name, "lease_ttl_s", err) < 0)
 		return -1;
-	return 0;
+	return agent_config_parse_ops(cfg, c, name, err);
 }
 
 int agent_config_parse(struct agent_config *cfg, const char *name, const char *text,
@@ -273,5 +274,5 @@ int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
 		return sk_fail(err, 0,
 			       "TLS client certificate: give both cert_file and key_file "
 			       "(--cert and --key)");
-	return 0;
+	return agent_config_finish_ops(cfg, err);
 }

@@ -7,6 +7,8 @@
 
 #include "err.h"
 
+typedef struct cJSON cJSON;
+
 #define AGENT_MAX_ENDPOINTS  8
 #define AGENT_MAX_LABELS     16
 #define AGENT_ID_MAX	     128
@@ -15,6 +17,26 @@
 struct agent_label {
 	char key[64];
 	char value[128];
+};
+
+/* The node API (docs/node-api.md); off without a certificate. */
+struct agent_api_config {
+	int port;
+	char ca_file[256]; /* the cluster CA: clients must chain to it */
+	char cert_file[256];
+	char key_file[256];
+	char name[128]; /* the certificate's common name, published in the node record */
+};
+
+/* Forwarding the node's log (and, if asked, every container's) to a
+ * syslog collector (docs/logging.md); per-task destinations come from
+ * the task definition's logConfiguration. */
+struct agent_syslog_config {
+	char address[256]; /* tcp://HOST:PORT or tcp+tls://HOST:PORT; "": off */
+	char ca_file[256]; /* tcp+tls: CA bundle (default: the system's) */
+	char tag[49];	   /* APP-NAME of node log messages */
+	int containers;	   /* also every container's output */
+	int buffer_kib;	   /* per destination, while the collector is away */
 };
 
 struct agent_config {
@@ -40,6 +62,8 @@ struct agent_config {
 	size_t n_registries;
 	char bridge_name[16];	/* "": netcfg's default */
 	char bridge_subnet[64]; /* "" : netcfg's default */
+	struct agent_api_config api;
+	struct agent_syslog_config syslog;
 };
 
 void agent_config_defaults(struct agent_config *cfg);
@@ -55,6 +79,12 @@ int agent_config_add_label(struct agent_config *cfg, const char *kv, struct sk_e
 int agent_config_set_endpoints(struct agent_config *cfg, const char *list, struct sk_err *err);
 /* Adds a registry spoken to over plain HTTP ("host:port"). */
 int agent_config_add_registry(struct agent_config *cfg, const char *hostport, struct sk_err *err);
+/* config_ops.c: the "api" and "syslog" objects of the cluster object, and
+ * their defaults and checks (the API certificate's name is read here). */
+void agent_config_ops_defaults(struct agent_config *cfg);
+int agent_config_parse_ops(struct agent_config *cfg, const cJSON *cluster, const char *name,
+			   struct sk_err *err);
+int agent_config_finish_ops(struct agent_config *cfg, struct sk_err *err);
 /* Fills node_id when unset: hostname + "-" + the first 8 characters of the boot id. */
 int agent_config_finish(struct agent_config *cfg, struct sk_err *err);
 

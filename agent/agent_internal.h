@@ -22,6 +22,19 @@
 #define AGENT_MAX_TASKS 128
 
 struct watch_msg;
+struct agent;
+struct api_server;
+
+/* A process the agent keeps running beside its loop (helpers.c). */
+struct helper {
+	const char *name;
+	pid_t (*spawn)(struct agent *a, struct sk_err *err);
+	pid_t pid;
+	int64_t started_at, restart_at;
+	unsigned backoff_ms;
+	int wanted;
+};
+enum { HELPER_API, HELPER_LOGSHIP, HELPER_COUNT };
 
 struct agent {
 	const struct agent_config *cfg;
@@ -45,6 +58,9 @@ struct agent {
 	struct watch_msg *q_head, *q_tail;
 	int q_pipe[2];
 	struct task tasks[AGENT_MAX_TASKS];
+	struct api_server *api; /* NULL: no node API */
+	struct helper helpers[HELPER_COUNT];
+	unsigned snapshot_sum; /* the task versions the last snapshot had */
 };
 
 /* register.c */
@@ -136,6 +152,21 @@ struct worker_outcome {
 /* Which worker PID was and how it ended (its slot is cleared); 0 if it
  * was none of them. */
 int worker_reaped(struct agent *a, pid_t pid, int wstatus, struct worker_outcome *o);
+
+/* helpers.c */
+void helpers_init(struct agent *a);
+/* Starts the log shipper if it is not running yet. */
+void helpers_want_logship(struct agent *a);
+/* A child ended: 1 if it was a helper (restarted later). */
+int helpers_reaped(struct agent *a, pid_t pid, int wstatus);
+void helpers_tick(struct agent *a);
+int64_t helpers_next(const struct agent *a, int64_t next);
+void helpers_stop(struct agent *a);
+
+/* snapshot.c: <run>/agent/tasks.json, the tasks as last reported, for the
+ * node API; rewritten when a task changed. Also starts the log shipper
+ * when a task ships its logs. */
+void snapshot_update(struct agent *a);
 
 /* reconcile.c */
 /* Finds containers left by a previous agent and adopts them as tasks. */

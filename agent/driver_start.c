@@ -6,6 +6,7 @@
  * edits, then create and start. Runs in a worker process. */
 #include "mkdir_p.h"
 #include "driver_internal.h"
+#include "logship.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -363,7 +364,9 @@ static int files(struct driver *d, const struct start_ctx *sc, struct start *s, 
 	}
 	driver_log_dir(d, sc->as->task_id, name, sizeof name);
 	driver_join(s->logs, sizeof s->logs, name, c->name);
-	return sk_mkdir_p(s->logs, 0755, err);
+	if (sk_mkdir_p(s->logs, 0755, err) < 0)
+		return -1;
+	return logship_container_config(s->logs, c, err);
 }
 
 static void fill_edit(struct driver *d, const struct start_ctx *sc, struct start *s,

@@ -31,7 +31,11 @@ static void usage(FILE *f)
 	      "  --insecure-registry HOST:PORT  pull from this registry over plain HTTP "
 	      "(repeatable)\n"
 	      "  --bridge NAME        container bridge (default skiff0)\n"
-	      "  --bridge-subnet CIDR container bridge subnet (default 172.31.0.0/24)\n",
+	      "  --bridge-subnet CIDR container bridge subnet (default 172.31.0.0/24)\n"
+	      "  --api-port PORT      node API port (default 7443)\n"
+	      "  --api-cacert FILE    node API: the cluster CA that client certificates chain to\n"
+	      "  --api-cert FILE      node API: this node's certificate (skiffctl ca issue node)\n"
+	      "  --api-key FILE       node API: its private key\n",
 	      f);
 }
 
@@ -53,7 +57,11 @@ enum {
 	OPT_LOG_RETENTION,
 	OPT_INSECURE,
 	OPT_BRIDGE,
-	OPT_SUBNET
+	OPT_SUBNET,
+	OPT_API_PORT,
+	OPT_API_CA,
+	OPT_API_CERT,
+	OPT_API_KEY,
 };
 
 static const struct option options[] = {
@@ -75,6 +83,10 @@ static const struct option options[] = {
     {"insecure-registry", required_argument, NULL, OPT_INSECURE},
     {"bridge", required_argument, NULL, OPT_BRIDGE},
     {"bridge-subnet", required_argument, NULL, OPT_SUBNET},
+    {"api-port", required_argument, NULL, OPT_API_PORT},
+    {"api-cacert", required_argument, NULL, OPT_API_CA},
+    {"api-cert", required_argument, NULL, OPT_API_CERT},
+    {"api-key", required_argument, NULL, OPT_API_KEY},
     {"help", no_argument, NULL, 'h'},
     {0},
 };
@@ -147,6 +159,14 @@ static int apply(struct agent_config *cfg, int opt, const char *v, struct sk_err
 		return copy(cfg->bridge_name, sizeof cfg->bridge_name, v, "bridge", err);
 	case OPT_SUBNET:
 		return copy(cfg->bridge_subnet, sizeof cfg->bridge_subnet, v, "bridge-subnet", err);
+	case OPT_API_PORT:
+		return number(v, 1, 65535, &cfg->api.port, "api-port", err);
+	case OPT_API_CA:
+		return copy(cfg->api.ca_file, sizeof cfg->api.ca_file, v, "api-cacert", err);
+	case OPT_API_CERT:
+		return copy(cfg->api.cert_file, sizeof cfg->api.cert_file, v, "api-cert", err);
+	case OPT_API_KEY:
+		return copy(cfg->api.key_file, sizeof cfg->api.key_file, v, "api-key", err);
 	}
 	return 0;
 }

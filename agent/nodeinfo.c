@@ -144,6 +144,11 @@ int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *e
 	add_attributes(cJSON_AddObjectToObject(o, "attributes"), &un);
 	cJSON_AddStringToObject(o, "boot_id", boot);
 	cJSON_AddStringToObject(o, "registered_at", now);
+	if (cfg->api.cert_file[0]) {
+		cJSON *api = cJSON_AddObjectToObject(o, "api");
+		cJSON_AddNumberToObject(api, "port", cfg->api.port);
+		cJSON_AddStringToObject(api, "name", cfg->api.name);
+	}
 	*out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!*out)

@@ -9,6 +9,9 @@ static int usage(FILE *f, struct sk_err *err)
 	fputs("usage: skiffctl node ls\n"
 	      "       skiffctl node describe ID\n"
 	      "       skiffctl node drain ID [--undo]\n"
+	      "       skiffctl node logs ID [-f] [--tail N]     the node's own log (init, agent)\n"
+	      "       skiffctl node dmesg ID [-f] [--tail N]    its kernel log\n"
+	      "       skiffctl node top ID                      live CPU, memory, disk, tasks\n"
 	      "  drain: the scheduler places nothing new on the node and moves its service\n"
 	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n",
 	      f);
@@ -106,6 +109,10 @@ static int do_drain(struct ctl *c, const char *id, int undo, struct sk_err *err)
 int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *verb = argc > 1 ? argv[1] : "";
+	if (strcmp(verb, "logs") == 0 || strcmp(verb, "dmesg") == 0)
+		return cmd_node_logs(c, argc, argv, strcmp(verb, "dmesg") == 0, err);
+	if (strcmp(verb, "top") == 0)
+		return cmd_node_top(c, argc, argv, err);
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0 && argc == 2)

@@ -14,6 +14,8 @@ static int usage(FILE *f, struct sk_err *err)
 	      "       skiffctl task stop ID [--reason TEXT]\n"
 	      "       skiffctl task ls [--service NAME] [--node ID] [--all]\n"
 	      "       skiffctl task describe ID\n"
+	      "       skiffctl task logs ID [--container C] [-f] [--tail N] [--since T] [-t]\n"
+	      "       skiffctl task exec ID [--container C] [-i] [-t] -- CMD [ARG...]\n"
 	      "  run creates PENDING tasks that the scheduler places; ls shows tasks that\n"
 	      "  should run or still run (--all: stopped ones too).\n",
 	      f);
@@ -171,6 +173,10 @@ static int do_describe(struct ctl *c, const char *id, struct sk_err *err)
 int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *verb = argc > 1 ? argv[1] : "";
+	if (strcmp(verb, "logs") == 0)
+		return cmd_task_logs(c, argc, argv, err);
+	if (strcmp(verb, "exec") == 0)
+		return cmd_task_exec(c, argc, argv, err);
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
 			return usage(stdout, err);

@@ -1,7 +1,8 @@
 /* Where skiffctl finds etcd: --endpoints, $SKIFF_ENDPOINTS, or the config
  * file (--config FILE or ~/.config/skiff/skiffctl.json):
  * {"endpoints":["http://127.0.0.1:2379"],"cluster":"default","cacert":"…",
- *  "cert":"…","key":"…","user":"…","password":"…"}. Flags win over the
+ *  "cert":"…","key":"…","user":"…","password":"…","api_cacert":"…",
+ *  "api_cert":"…","api_key":"…"}. Flags win over the
  * environment, which wins over the file. */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,6 +56,12 @@ static int load_config(struct ctl *c, struct sk_err *err)
 		c->opts.user = json_record_str(config_json, "user");
 	if (!c->opts.password && *json_record_str(config_json, "password"))
 		c->opts.password = json_record_str(config_json, "password");
+	if (!c->api_ca && *json_record_str(config_json, "api_cacert"))
+		c->api_ca = json_record_str(config_json, "api_cacert");
+	if (!c->api_cert && *json_record_str(config_json, "api_cert"))
+		c->api_cert = json_record_str(config_json, "api_cert");
+	if (!c->api_key && *json_record_str(config_json, "api_key"))
+		c->api_key = json_record_str(config_json, "api_key");
 	return 0;
 }
 
@@ -81,6 +88,12 @@ int ctl_configure(struct ctl *c, struct sk_err *err)
 		c->opts.cert_file = getenv("SKIFF_ETCD_CERT");
 	if (!c->opts.key_file)
 		c->opts.key_file = getenv("SKIFF_ETCD_KEY");
+	if (!c->api_ca)
+		c->api_ca = getenv("SKIFF_API_CACERT");
+	if (!c->api_cert)
+		c->api_cert = getenv("SKIFF_API_CERT");
+	if (!c->api_key)
+		c->api_key = getenv("SKIFF_API_KEY");
 	int rc = load_config(c, err);
 	if (rc < 0)
 		return rc;

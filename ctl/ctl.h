@@ -22,6 +22,8 @@ struct ctl {
 	const char *endpoints;
 	const char *config;
 	struct etcd_opts opts;
+	/* the node API: the cluster CA and the operator's certificate */
+	const char *api_ca, *api_cert, *api_key;
 };
 
 /* Connects (lazily, so that --help needs no etcd). */

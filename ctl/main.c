@@ -16,14 +16,16 @@ static void usage(FILE *f)
 	    "  taskdef register FILE | validate FILE | ls | describe FAMILY[:REV]\n"
 	    "          | deregister FAMILY:REV\n"
 	    "  task run TASKDEF [--count N] | stop ID [--reason R] | ls [--service S] [--node N]\n"
-	    "       | describe ID\n"
+	    "       | describe ID | logs ID [-f] [--tail N] [--since T] | exec ID [-it] -- CMD...\n"
 	    "  service create NAME --taskdef F[:R] --desired-count N [--strategy S] [--constraint "
 	    "C]\n"
 	    "          | update NAME [--desired-count N] [--taskdef F[:R]] | delete NAME | ls\n"
 	    "          | describe NAME\n"
-	    "  node ls | describe ID | drain ID [--undo]\n"
+	    "  node ls | describe ID | drain ID [--undo] | logs ID [-f] | dmesg ID | top ID\n"
 	    "  secret put NAME [--from-file FILE] | ls | rm NAME\n"
+	    "  events [--follow] [--since REV]\n"
 	    "  scheduler [--id ID] [--ttl SEC]\n"
+	    "  ca init | issue node|operator NAME\n"
 	    "\n"
 	    "options:\n"
 	    "  --endpoints URL,URL  etcd endpoints (env SKIFF_ENDPOINTS, config file)\n"
@@ -33,6 +35,9 @@ static void usage(FILE *f)
 	    "  --cert FILE          TLS client certificate, PEM (env SKIFF_ETCD_CERT)\n"
 	    "  --key FILE           its private key, PEM, RSA or EC (env SKIFF_ETCD_KEY)\n"
 	    "  --user NAME          etcd user (password from env SKIFF_ETCD_PASSWORD)\n"
+	    "  --api-cacert FILE    node API: the cluster CA (env SKIFF_API_CACERT)\n"
+	    "  --api-cert FILE      node API: operator certificate (env SKIFF_API_CERT)\n"
+	    "  --api-key FILE       node API: its key (env SKIFF_API_KEY)\n"
 	    "  -o json              machine-readable output\n"
 	    "  -h, --help           this help (also after any command)\n"
 	    "\n"
@@ -47,6 +52,7 @@ static const struct {
 } verbs[] = {
     {"taskdef", cmd_taskdef}, {"task", cmd_task},	    {"service", cmd_service},
     {"node", cmd_node},	      {"secret", cmd_secret},   {"scheduler", cmd_scheduler},
+    {"ca", cmd_ca},	      {"events", cmd_events},
 };
 
 /* Global options come before the verb; returns the verb's index in argv. */
@@ -77,6 +83,12 @@ static int global_options(struct ctl *c, int argc, char **argv)
 			c->opts.key_file = v;
 		else if (strcmp(a, "--user") == 0 && v)
 			c->opts.user = v;
+		else if (strcmp(a, "--api-cacert") == 0 && v)
+			c->api_ca = v;
+		else if (strcmp(a, "--api-cert") == 0 && v)
+			c->api_cert = v;
+		else if (strcmp(a, "--api-key") == 0 && v)
+			c->api_key = v;
 		else
 			return -1;
 		i++;

@@ -66,6 +66,7 @@ int boot(struct node_config *cfg, struct sk_err *err)
 {
 	if (mounts_setup(err) < 0)
 		return sk_wrap(err, "mounting");
+	log_ring_open();
 	if (read_config(cfg, err) < 0)
 		return -1;
 	if (modules_load(cfg, err) < 0)

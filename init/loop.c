@@ -1,6 +1,7 @@
-/* The main loop (see loop.h). Each wake-up handles signals, reaps every
- * zombie, restarts what is due and advances the shutdown; then the timerfd
- * is re-armed for the earliest deadline. Nothing here allocates. */
+/* The main loop (see loop.h). Each wake-up handles signals, copies what
+ * services printed into the log, reaps every zombie, restarts what is due
+ * and advances the shutdown; then the timerfd is re-armed for the earliest
+ * deadline. Nothing here allocates. */
 #include "loop.h"
 
 #include <errno.h>
@@ -21,7 +22,13 @@
 #define RESCAN_INTERVAL_MS 250
 #define RESCAN_TRIES	   20
 
-enum { FD_SIGNAL, FD_TIMER, FD_BUTTON0, FD_COUNT = FD_BUTTON0 + POWERBUTTON_MAX };
+enum {
+	FD_SIGNAL,
+	FD_TIMER,
+	FD_BUTTON0,
+	FD_OUTPUT0 = FD_BUTTON0 + POWERBUTTON_MAX, /* services' output pipes */
+	FD_COUNT = FD_OUTPUT0 + CONFIG_MAX_SERVICES + 1
+};
 
 static struct pollfd pfds[FD_COUNT];
 static size_t n_buttons;
@@ -163,6 +170,8 @@ static void step(const struct node_config *cfg)
 		while (read(pfds[FD_TIMER].fd, &expirations, sizeof expirations) > 0)
 			;
 	read_buttons(cfg->grace_ms);
+	/* Before reaping: a service's last lines come before its exit. */
+	supervise_read_output();
 	now = sk_now_ms();
 	reap(now);
 	supervise_tick(now);
@@ -178,6 +187,7 @@ void loop_run(const struct node_config *cfg)
 	for (;;) {
 		step(cfg);
 		arm_timer();
+		supervise_output_fds(pfds + FD_OUTPUT0, FD_COUNT - FD_OUTPUT0);
 		/* Without a signalfd, polling is the only way to notice children. */
 		int timeout = pfds[FD_SIGNAL].fd < 0 ? 1000 : -1;
 		if (poll(pfds, FD_COUNT, timeout) < 0 && errno != EINTR) {

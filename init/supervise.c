@@ -1,9 +1,14 @@
 /* Service supervision (see supervise.h). State per service:
  *   IDLE -> RUNNING -> (exit) -> BACKOFF -> RUNNING ...
- *                             -> DONE (restart policy says no, or shutdown) */
+ *                             -> DONE (restart policy says no, or shutdown)
+ * A service's stdout and stderr are one pipe that init reads, line by
+ * line, into the console and the node's log ring (log.h); the pipe lives
+ * as long as init, across restarts. */
+#define _GNU_SOURCE
 #include "supervise.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +31,9 @@ struct service {
 	unsigned backoff_ms;
 	long long started_ms, restart_at_ms;
 	char cgroup[128]; /* "" if the service runs in init's cgroup */
+	int out[2];	  /* its stdout and stderr; -1 for the console shell */
+	char line[1024];  /* what it printed since its last newline */
+	size_t line_len;
 };
 
 static struct service services[CONFIG_MAX_SERVICES + 1];
@@ -56,8 +64,55 @@ static struct service *add_service(const struct service_config *cfg)
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
 	s->backoff_ms = BACKOFF_INITIAL_MS;
+	if (pipe2(s->out, O_CLOEXEC) < 0) {
+		logwarn("service %s: pipe: %s (its output goes to the console only)", cfg->name,
+			strerror(errno));
+		s->out[0] = s->out[1] = -1;
+	} else {
+		fcntl(s->out[0], F_SETFL, O_NONBLOCK);
+	}
 	make_cgroup(s);
 	return s;
+}
+
+static void flush_line(struct service *s)
+{
+	log_service_line(s->cfg->name, s->line, s->line_len);
+	s->line_len = 0;
+}
+
+/* What a service printed: whole lines to the log, the rest kept. */
+static void read_output(struct service *s)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(s->out[0], buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				flush_line(s);
+			else if (s->line_len == sizeof s->line)
+				flush_line(s), s->line[s->line_len++] = buf[i];
+			else
+				s->line[s->line_len++] = buf[i];
+		}
+	}
+}
+
+size_t supervise_output_fds(struct pollfd *p, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_services && n < max; i++)
+		p[n++] = (struct pollfd){.fd = services[i].out[0], .events = POLLIN};
+	return n;
+}
+
+void supervise_read_output(void)
+{
+	for (size_t i = 0; i < n_services; i++)
+		if (services[i].out[0] >= 0)
+			read_output(&services[i]);
 }
 
 void supervise_init(const struct node_config *cfg)
@@ -108,7 +163,11 @@ void supervise_add_console(void)
 		}
 	find_console_tty();
 	logmsg("debug: starting a shell on the console");
-	add_service(&console_cfg)->console = 1;
+	struct service *s = add_service(&console_cfg);
+	s->console = 1;
+	for (int i = 0; i < 2; i++)
+		if (s->out[i] >= 0)
+			close(s->out[i]), s->out[i] = -1;
 }
 
 static void reset_signals(void)
@@ -156,8 +215,12 @@ static void child_exec(const struct service *s)
 	reset_signals();
 	setsid();
 	join_cgroup(s);
-	if (s->console)
+	if (s->console) {
 		take_console();
+	} else if (s->out[1] >= 0) {
+		dup2(s->out[1], STDOUT_FILENO);
+		dup2(s->out[1], STDERR_FILENO);
+	}
 	if (chdir("/") < 0)
 		_exit(126);
 	execve(s->cfg->argv[0], s->cfg->argv, s->cfg->envp);

@@ -4,6 +4,7 @@
 #ifndef SK_INIT_SUPERVISE_H
 #define SK_INIT_SUPERVISE_H
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include "init_config.h"
@@ -21,6 +22,10 @@ void supervise_start_all(long long now);
 
 /* Handles the exit of PID (any child; orphans are ignored). */
 void supervise_reaped(pid_t pid, int status, long long now);
+/* The services' output pipes, to poll (at most MAX); then reading what
+ * they printed into the log. */
+size_t supervise_output_fds(struct pollfd *p, size_t max);
+void supervise_read_output(void);
 /* Restarts services whose backoff has expired. */
 void supervise_tick(long long now);
 /* Earliest pending restart (CLOCK_MONOTONIC ms), or -1 if none. */

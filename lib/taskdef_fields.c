@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logconf.h"
 #include "taskdef_internal.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -781,7 +782,12 @@ static void finish_log(struct td_walk *w, const char *path, const cJSON *obj, vo
 	const struct td_log_configuration *l = target;
 	int d = l->log_driver;
 
-	if (d == TD_LOG_AWSLOGS)
+	struct logconf_syslog sl;
+	struct sk_err err = {0};
+
+	if (d == TD_LOG_SYSLOG && logconf_syslog(l, &sl, &err) < 0)
+		td_error(w, path, "%s", err.msg);
+	else if (d == TD_LOG_AWSLOGS)
 		td_note(w, path,
 			"awslogs: the logs stay on the node; the awslogs options are not "
 			"sent anywhere");
@@ -797,7 +803,8 @@ static const struct td_field log_fields[] = {
      .values = td_log_driver_names,
      .flags = TD_REQUIRED,
      .note = "json-file, local and awslogs: logs kept on the node (DATA/logs/TASK/CONTAINER/); "
-	     "other drivers likewise, with a warning"},
+	     "syslog: kept and shipped to syslog-address (RFC 5424 over TCP or TLS); "
+	     "other drivers likewise kept, with a warning"},
     {.name = "options",
      .kind = TD_DICT,
      .use = TD_MAP,

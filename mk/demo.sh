@@ -30,8 +30,23 @@ step() { printf '\n== %s\n' "$*"; }
 SKIFF_LIB_HELPERS_ONLY=1 . "$top/tests/lib.sh" # until_true
 stamp() { tr -d '\r' <"$1" | grep -E -m1 -- "$2" | sed -nE 's/^\[ *([0-9]+\.[0-9]{3})\].*/\1/p'; }
 
-step "building the node image (examples/node.yaml)"
-"$bin/skiff-imagegen" build examples/node.yaml -o "$out/node"
+step "the cluster's CA, the node's and an operator's certificate (skiffctl ca)"
+export SKIFF_PKI=$out/pki
+"$bin/skiffctl" ca init
+"$bin/skiffctl" ca issue node node
+"$bin/skiffctl" ca issue operator demo
+export SKIFF_API_CACERT=$SKIFF_PKI/ca.crt SKIFF_API_CERT=$SKIFF_PKI/demo.crt SKIFF_API_KEY=$SKIFF_PKI/demo.key
+
+step "building the node image (examples/node.yaml with the node API on)"
+api='  api: {port: 7443, ca_file: /etc/skiff/pki/ca.crt, cert_file: /etc/skiff/pki/node.crt, key_file: /etc/skiff/pki/node.key}'
+awk -v api="$api" '{print} /^  labels: /{print api}' examples/node.yaml >"$out/node.yaml"
+cat >>"$out/node.yaml" <<SPEC
+files:
+  - {path: /etc/skiff/pki/ca.crt, source: pki/ca.crt}
+  - {path: /etc/skiff/pki/node.crt, source: pki/node.crt}
+  - {path: /etc/skiff/pki/node.key, source: pki/node.key, mode: "0600"}
+SPEC
+"$bin/skiff-imagegen" build "$out/node.yaml" -o "$out/node"
 
 step "starting etcd, a registry and the scheduler (127.0.0.1, this namespace only)"
 etcd --name demo --data-dir "$out/etcd" --listen-client-urls $ETCD --advertise-client-urls $ETCD \
@@ -60,7 +75,7 @@ echo "hello from a Skiff node" >"$img/root/www/index.html"
 skopeo copy -q --dest-tls-verify=false "oci:$img/oci:web" docker://127.0.0.1:5000/demo/web:latest
 
 step "booting the node under QEMU (console: $out/console.log)"
-qemu/run --log "$out/console.log" --monitor "$out/mon.sock" --mem 512 --fwd 8080:8080 \
+qemu/run --log "$out/console.log" --monitor "$out/mon.sock" --mem 512 --fwd 8080:8080 --fwd 7443:7443 \
 	--timeout 900 "$out/node" >"$out/qemu.log" 2>&1 &
 qemu=$!
 pids+=($qemu)
@@ -88,6 +103,19 @@ step "skiffctl service ls; skiffctl task ls"
 step "the task's web page through QEMU's port forward (host 127.0.0.1:8080 -> node 8080 -> container 80)"
 until_true 30 curl -sf http://127.0.0.1:8080/ || true
 curl -s -m 5 http://127.0.0.1:8080/ | sed 's/^/   /'
+
+step "no shell on the node: exec, its log and its state through the node API (mutual TLS)"
+node=$("$bin/skiffctl" -o json node ls | jq -r '.[0].id')
+task=$("$bin/skiffctl" -o json task ls | jq -r 'map(select(.lastStatus == "RUNNING"))[0].id')
+api=(--addr 127.0.0.1:7443) # the forward; inside the node's network its record's address works
+echo "   \$ skiffctl task exec $task -- cat /www/index.html"
+"$bin/skiffctl" task exec "$task" "${api[@]}" -- cat /www/index.html | sed 's/^/   /'
+echo "   \$ skiffctl node logs $node --tail 4"
+"$bin/skiffctl" node logs "$node" "${api[@]}" --tail 4 | sed 's/^/   /'
+echo "   \$ skiffctl node top $node"
+"$bin/skiffctl" node top "$node" "${api[@]}" | sed 's/^/   /'
+echo "   \$ skiffctl events"
+"$bin/skiffctl" events | sed 's/^/   /'
 
 step "timings (kernel start = 0, from the console)"
 echo "   init: ready          $(stamp "$out/console.log" 'init: ready') s"

@@ -1,11 +1,12 @@
 /* Detached containers (see monitor.h). The monitor allocates nothing in
- * its loop: one buffer, two pipes and a signalfd for SIGCHLD. */
+ * its loop: static buffers, two pipes and a signalfd for SIGCHLD. */
 #define _GNU_SOURCE
 #include "monitor.h"
 #include "cgroup2.h"
 #include "console.h"
 #include "state.h"
 #include "util.h"
+#include "crilog.h"
 #include "file.h"
 
 #include <cjson/cJSON.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct log {
@@ -50,41 +52,107 @@ int log_append(const char *path, int *fd, long *size, const char *buf, size_t le
 	return 0;
 }
 
-/* Copies what is readable on FD into L: > 0 bytes copied, 0 at the end
- * (or on an error), < 0 when nothing is there yet. */
-static ssize_t pump(int fd, struct log *l)
+/* With a log directory (LOG_DIR_ANNOTATION), both streams go to one log,
+ * DIR/container.log, as timestamped CRI records; each stream assembles
+ * its lines. */
+struct cri_stream {
+	char line[CRILOG_MAX_TEXT];
+	size_t len;
+	int err;
+};
+
+struct sink {
+	struct log *log;
+	struct cri_stream *cri; /* NULL: raw bytes */
+};
+
+static void cri_emit(struct log *l, struct cri_stream *s, int partial)
+{
+	static char rec[CRILOG_HEADER + CRILOG_MAX_TEXT + 1];
+	struct timespec ts;
+	struct crilog_rec r = {.err = s->err, .partial = partial, .text = s->line, .len = s->len};
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	size_t n = crilog_format(rec, sizeof rec, &r);
+	log_append(l->path, &l->fd, &l->size, rec, n);
+	s->len = 0;
+}
+
+static void cri_feed(struct log *l, struct cri_stream *s, const char *buf, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t take = nl ? (size_t)(nl - buf) : n;
+		size_t room = sizeof s->line - s->len;
+		if (take > room)
+			take = room;
+		memcpy(s->line + s->len, buf, take);
+		s->len += take;
+		buf += take;
+		n -= take;
+		if (n > 0 && *buf == '\n') {
+			cri_emit(l, s, 0);
+			buf++;
+			n--;
+		} else if (s->len == sizeof s->line) {
+			cri_emit(l, s, 1);
+		}
+	}
+}
+
+/* Copies what is readable on FD into the sink: > 0 bytes copied, 0 at
+ * the end (or on an error), < 0 when nothing is there yet. */
+static ssize_t pump(int fd, struct sink *k)
 {
 	static char buf[65536];
 	ssize_t n = read(fd, buf, sizeof buf);
 
-	if (n > 0)
-		log_append(l->path, &l->fd, &l->size, buf, (size_t)n);
+	if (n > 0 && k->cri)
+		cri_feed(k->log, k->cri, buf, (size_t)n);
+	else if (n > 0)
+		log_append(k->log->path, &k->log->fd, &k->log->size, buf, (size_t)n);
 	if (n < 0 && errno != EAGAIN && errno != EINTR)
 		return 0;
 	return n;
 }
 
+static void sinks_init(struct container *c, struct log logs[2], struct sink sinks[2])
+{
+	static struct cri_stream cri[2];
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->spec.annotations, LOG_DIR_ANNOTATION);
+	const char *dir = cJSON_IsString(d) && d->valuestring[0] == '/' ? d->valuestring : NULL;
+
+	for (int i = 0; i < 2; i++) {
+		if (dir)
+			snprintf(logs[i].path, sizeof logs[i].path, "%s/" LOG_CRI_NAME, dir);
+		else
+			snprintf(logs[i].path, sizeof logs[i].path, "%s/%s.log", c->dir,
+				 i ? "stderr" : "stdout");
+		logs[i].fd = -1;
+		logs[i].size = 0;
+		cri[i].err = i;
+		sinks[i].log = &logs[dir ? 0 : i];
+		sinks[i].cri = dir ? &cri[i] : NULL;
+	}
+}
+
 static void monitor_loop(struct container *c, int pipes[2], int sigfd)
 {
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->spec.annotations, LOG_DIR_ANNOTATION);
-	const char *dir = cJSON_IsString(d) && d->valuestring[0] == '/' ? d->valuestring : c->dir;
 	struct log logs[2];
+	struct sink sinks[2];
 	struct pollfd pfd[3];
 	int status = 0;
 
-	for (int i = 0; i < 2; i++) {
-		snprintf(logs[i].path, sizeof logs[i].path, "%s/%s.log", dir,
-			 i ? "stderr" : "stdout");
-		logs[i].fd = -1;
-		logs[i].size = 0;
+	sinks_init(c, logs, sinks);
+	for (int i = 0; i < 2; i++)
 		pfd[i] = (struct pollfd){pipes[i], POLLIN, 0};
-	}
 	pfd[2] = (struct pollfd){sigfd, POLLIN, 0};
 	for (;;) {
 		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 2; i++)
-			if (pfd[i].revents && pump(pfd[i].fd, &logs[i]) == 0)
+			if (pfd[i].revents && pump(pfd[i].fd, &sinks[i]) == 0)
 				pfd[i].fd = -1;
 		if (waitpid(c->pid, &status, WNOHANG) == c->pid)
 			break;
@@ -95,8 +163,10 @@ static void monitor_loop(struct container *c, int pipes[2], int sigfd)
 	/* Whatever the container wrote before it ended. */
 	for (int i = 0; i < 2; i++) {
 		fcntl(pipes[i], F_SETFL, O_NONBLOCK);
-		while (pump(pipes[i], &logs[i]) > 0)
+		while (pump(pipes[i], &sinks[i]) > 0)
 			;
+		if (sinks[i].cri && sinks[i].cri->len)
+			cri_emit(sinks[i].log, sinks[i].cri, 0);
 	}
 	state_record_exit(c->dir, status, c->cgroup[0] ? cgroup2_oom_kills(c->cgroup) : 0, NULL);
 }

@@ -8,10 +8,13 @@
 
 /* Each log is cut at this size: the full file becomes NAME.1. */
 #define LOG_MAX (1 << 20)
-/* An absolute directory for stdout.log and stderr.log instead of the
- * state directory, so that they outlive `delete` (the agent keeps a
- * task's logs on the node). */
+/* An absolute directory for the container's output instead of the state
+ * directory, so that it outlives `delete` (the agent keeps a task's logs
+ * on the node): one log of both streams, LOG_CRI_NAME, in the CRI format
+ * (lib/crilog.h), so that the order of the streams and the time of each
+ * line are kept. */
 #define LOG_DIR_ANNOTATION "run.skiff.log-dir"
+#define LOG_CRI_NAME	   "container.log"
 
 /* Forks the monitor (detached with a double fork), which spawns the
  * container; returns in the caller once the container waits for start. */

@@ -114,7 +114,7 @@ until_true 60 task_is "$v1" RUNNING && until_true 30 task_is "$v2" RUNNING
 a1=$(describe "$v1" | jq -r .privateIpv4Address) a2=$(describe "$v2" | jq -r .privateIpv4Address)
 if [[ $a1 == 172.30.10.* && $a2 == 172.30.10.* && $a1 != "$a2" ]]; then pass "awsvpc tasks get addresses of their own ($a1, $a2)"
 else fail "awsvpc addresses" "$a1 $a2"; fi
-until_true 10 grep -q hello-from-skiff "$T_DIR/a/data/logs/$v1/probe/stdout.log" &&
+until_true 10 grep -q hello-from-skiff "$T_DIR/a/data/logs/$v1/probe/container.log" &&
 	pass "awsvpc: containers of a task share localhost" || fail "awsvpc localhost" "$(container_log a "$v1" probe stderr)"
 cat >"$T_DIR/client.json" <<EOT
 {"family":"client","networkMode":"awsvpc","containerDefinitions":[{"name":"c","image":"$IMAGE","memory":32,
@@ -210,9 +210,9 @@ until_true 20 task_is "$lt" STOPPED
 # constraint; it pulls from a registry with basic auth using
 # repositoryCredentials from the secret store
 mkdir -p "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/new-task/c"
-echo old >"$T_DIR/b/data/logs/old-task/c/stdout.log"
-echo new >"$T_DIR/b/data/logs/new-task/c/stdout.log"
-touch -d '2 hours ago' "$T_DIR/b/data/logs/old-task/c/stdout.log" "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/old-task"
+echo old >"$T_DIR/b/data/logs/old-task/c/container.log"
+echo new >"$T_DIR/b/data/logs/new-task/c/container.log"
+touch -d '2 hours ago' "$T_DIR/b/data/logs/old-task/c/container.log" "$T_DIR/b/data/logs/old-task/c" "$T_DIR/b/data/logs/old-task"
 AUTH_PORT=$((REG_PORT + 1))
 htpasswd -Bbc "$T_DIR/htpasswd" bob pw >/dev/null 2>&1
 printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\nauth: {htpasswd: {realm: r, path: %s}}\n' \
@@ -248,5 +248,5 @@ d1=$(describe "$p1") d2=$(describe "$p2")
 
 # --- logs of tasks the node forgot go after --log-retention
 gone() { [ ! -e "$T_DIR/b/data/logs/old-task" ]; }
-until_true 10 gone && [ -e "$T_DIR/b/data/logs/new-task/c/stdout.log" ] &&
+until_true 10 gone && [ -e "$T_DIR/b/data/logs/new-task/c/container.log" ] &&
 	pass "logs older than --log-retention removed, newer ones kept" || fail "log retention" "$(ls -R "$T_DIR/b/data/logs")"

@@ -1,0 +1,124 @@
+/* skiffctl ca init | ca issue node|operator NAME */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ctl.h"
+#include "pki.h"
+
+static int usage(FILE *f, struct sk_err *err)
+{
+	fputs("usage: skiffctl ca init [--dir DIR] [--days N] [--force]\n"
+	      "       skiffctl ca issue node NAME [--ip ADDR]... [--dns NAME]... [--dir DIR]\n"
+	      "                                   [--days N] [--force]\n"
+	      "       skiffctl ca issue operator NAME [--dir DIR] [--days N] [--force]\n"
+	      "  init makes the cluster's CA (DIR/ca.crt, DIR/ca.key); issue makes NAME.crt and\n"
+	      "  NAME.key in DIR, signed by it: a node's certificate for its API (the image\n"
+	      "  spec's cluster.api points to it) or an operator's, which skiffctl presents to\n"
+	      "  nodes (--api-cert/--api-key or the config file). Keys are EC P-256.\n"
+	      "  DIR: $SKIFF_PKI or ~/.config/skiff/pki/CLUSTER. --days: 3650 for the CA,\n"
+	      "  365 for others.\n",
+	      f);
+	return f == stdout ? 0 : ctl_usage_printed(err);
+}
+
+static char default_dir[PATH_MAX];
+
+static const char *pki_dir(const struct ctl *c)
+{
+	const char *env = getenv("SKIFF_PKI"), *home = getenv("HOME");
+
+	if (env && *env)
+		return env;
+	snprintf(default_dir, sizeof default_dir, "%s/.config/skiff/pki/%s", home ? home : ".",
+		 c->cluster);
+	return default_dir;
+}
+
+struct ca_args {
+	struct pki_opts o;
+	struct pki_names names;
+	const char *role, *name;
+};
+
+static int parse(struct ctl *c, int argc, char **argv, int issue, struct ca_args *a,
+		 struct sk_err *err)
+{
+	long days = -1;
+
+	a->o.dir = pki_dir(c);
+	a->o.cluster = c->cluster;
+	for (int i = 2; i < argc; i++) {
+		const char *arg = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(arg, "--force")) {
+			a->o.force = 1;
+		} else if (!strcmp(arg, "--dir") && v) {
+			a->o.dir = argv[++i];
+		} else if (!strcmp(arg, "--days") && v) {
+			if (ctl_parse_count("--days", argv[++i], &days, err) < 0 || days < 1)
+				return ctl_usage_error(err, "--days: expected 1..100000");
+		} else if (!strcmp(arg, "--ip") && v && a->names.nips < X509_MAX_SANS) {
+			a->names.ips[a->names.nips++] = argv[++i];
+		} else if (!strcmp(arg, "--dns") && v && a->names.ndns < X509_MAX_SANS - 1) {
+			a->names.dns[a->names.ndns++] = argv[++i];
+		} else if (arg[0] != '-' && !a->role && issue) {
+			a->role = arg;
+		} else if (arg[0] != '-' && !a->name && issue) {
+			a->name = arg;
+		} else {
+			return ctl_usage_error(err, "ca: bad argument `%s`", arg);
+		}
+	}
+	a->o.days = days > 0 ? (int)days : issue ? 365 : 3650;
+	return 0;
+}
+
+static int do_init(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	struct ca_args a = {0};
+	int rc = parse(c, argc, argv, 0, &a, err);
+
+	if (rc < 0)
+		return rc;
+	if (pki_init(&a.o, err) < 0)
+		return -1;
+	printf("wrote %s/ca.crt and %s/ca.key (valid %d days)\n", a.o.dir, a.o.dir, a.o.days);
+	return 0;
+}
+
+static int do_issue(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	struct ca_args a = {0};
+	int rc = parse(c, argc, argv, 1, &a, err);
+
+	if (rc < 0)
+		return rc;
+	if (!a.role || !a.name)
+		return ctl_usage_error(err, "ca issue: expected node|operator NAME");
+	int node = !strcmp(a.role, "node");
+	if (!node && strcmp(a.role, "operator"))
+		return ctl_usage_error(err, "ca issue: %s: expected node or operator", a.role);
+	if (!node && (a.names.ndns || a.names.nips))
+		return ctl_usage_error(err, "ca issue operator: --ip and --dns are for nodes");
+	if (pki_issue(&a.o, node, a.name, &a.names, err) < 0)
+		return -1;
+	printf("wrote %s/%s.crt and %s/%s.key (%s, valid %d days)\n", a.o.dir, a.name, a.o.dir,
+	       a.name, node ? "node" : "operator", a.o.days);
+	return 0;
+}
+
+int cmd_ca(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+
+	for (int i = 1; i < argc; i++)
+		if (ctl_is_help(argv[i]))
+			return usage(stdout, err);
+	if (!strcmp(verb, "init"))
+		return do_init(c, argc, argv, err);
+	if (!strcmp(verb, "issue"))
+		return do_issue(c, argc, argv, err);
+	usage(stderr, err);
+	return ctl_usage_error(err, "ca: bad arguments");
+}
