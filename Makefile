@@ -63,7 +63,7 @@ $(BUILD)/%: $(B)/% ;
 endif
 
 .SECONDARY:
-.PHONY: all deps thirdparty asan test demo bench clean sizes
+.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
 	@$(MAKE) -s --no-print-directory sizes
 
@@ -89,13 +89,23 @@ $(B)/asan/%.o: %.c | deps
 
 objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 
+# lib/ is an archive per configuration: a binary takes from it only the
+# objects it uses (skiff-init no HTTP, skiff-imagegen no etcd client).
+libskiff = $(B)/$(1)/libskiff.a
+define lib_archive
+$(B)/$(1)/libskiff.a: $(call objs,$(1),$(LIB_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach c,musl host asan,$(eval $(call lib_archive,$(c))))
+
 define node_bin
-$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call bin_srcs,$(1)) $(LIB_SRCS))
+$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call bin_srcs,$(1))) $(call libskiff,musl)
 	@mkdir -p $(BIN)
 	$(MUSL_CC) $(MUSL_LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
 endef
 define host_bin
-$(BIN)/$(1): $(call objs,host,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART)) $(LIB_SRCS))
+$(BIN)/$(1): $(call objs,host,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART))) $(call libskiff,host)
 	@mkdir -p $(BIN)
 	$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
 endef
@@ -103,7 +113,7 @@ $(foreach b,$(NODE_BINS),$(eval $(call node_bin,$(b))))
 $(foreach b,$(HOST_BINS),$(eval $(call host_bin,$(b))))
 
 # Benchmark helpers: host programs on lib/.
-$(B)/bench/skiff-scale-sim: $(call objs,host,bench/scale_sim.c ctl/hmap.c $(LIB_SRCS))
+$(B)/bench/skiff-scale-sim: $(call objs,host,bench/scale_sim.c ctl/hmap.c) $(call libskiff,host)
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ -lcjson -lbearssl -lpthread
 
@@ -121,9 +131,10 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
 unit_part   = $(word 2,$(subst _, ,$(notdir $(1))))
 unit_libs   = -lcjson -lyaml -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lext2fs -lcom_err
-$(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,$(LIB_SRCS) tests/unit/check.c) \
+$(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,tests/unit/check.c) \
 		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*)) \
-		$$(foreach p,$$($$(call part_bin,$$(call unit_part,$$*))_EXTRA),$$(call part_srcs,$$(p)))))
+		$$(foreach p,$$($$(call part_bin,$$(call unit_part,$$*))_EXTRA),$$(call part_srcs,$$(p))))) \
+		$(call libskiff,asan)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)
 asan: $(UNIT_BINS)
@@ -131,6 +142,14 @@ asan: $(UNIT_BINS)
 test: all asan $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST)
 	tests/run
+
+# Formats every tracked C source with .clang-format (clang-format 14).
+format:
+	@mk/deps.sh clang-format-14
+	mk/format.sh
+format-check:
+	@mk/deps.sh clang-format-14
+	mk/format.sh --check
 
 demo: all
 	@mk/deps.sh $(DEPS_TEST)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,30 +19,8 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 #include "api.h"
-
-int64_t agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void agent_log(const char *fmt, ...)
-{
-	char buf[1200];
-	int64_t ms = agent_now_ms();
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	/* The monotonic clock counts from boot: on a node's console these
-	 * stamps line up with init's. */
-	fprintf(stderr, "[%4lld.%03lld] agent: %s\n", (long long)(ms / 1000),
-		(long long)(ms % 1000), buf);
-}
 
 static int setup_signals(struct agent *a, struct sk_err *err)
 {
@@ -92,18 +69,19 @@ static void start_shutdown(struct agent *a)
 		return;
 	agent_log("shutting down: stopping tasks");
 	a->stopping = 1;
-	a->shutdown_deadline = agent_now_ms() + (int64_t)(a->cfg->stop_timeout_s + 5) * 1000;
+	a->shutdown_deadline = sk_now_ms() + (int64_t)(a->cfg->stop_timeout_s + 5) * 1000;
 	tasks_step_all(a);
 }
 
 static void reap(struct agent *a)
 {
+	struct worker_outcome o;
 	int wstatus;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		if (!helpers_reaped(a, pid, wstatus))
-			worker_reaped(a, pid, wstatus);
+		if (!helpers_reaped(a, pid, wstatus) && worker_reaped(a, pid, wstatus, &o))
+			tasks_worker_done(a, &o);
 }
 
 static void on_signals(struct agent *a)
@@ -130,7 +108,7 @@ static int known_task(void *ctx, const char *id)
 
 static void on_timers(struct agent *a)
 {
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 	struct sk_err err = {0};
 
 	if (!a->registered && now >= a->next_register && register_node(a, &err) < 0) {
@@ -156,7 +134,7 @@ static void on_timers(struct agent *a)
 
 static int next_timeout(const struct agent *a)
 {
-	int64_t now = agent_now_ms(), next = a->next_reconcile, due = tasks_next_due(a);
+	int64_t now = sk_now_ms(), next = a->next_reconcile, due = tasks_next_due(a);
 
 	if (due < next)
 		next = due;
@@ -172,7 +150,7 @@ static int shutdown_done(struct agent *a)
 {
 	if (!a->stopping)
 		return 0;
-	if (!tasks_all_stopped(a) && agent_now_ms() < a->shutdown_deadline)
+	if (!tasks_all_stopped(a) && sk_now_ms() < a->shutdown_deadline)
 		return 0;
 	tasks_report_all(a, 0);
 	register_revoke(a);
@@ -229,6 +207,6 @@ int agent_run(const struct agent_config *cfg, struct sk_err *err)
 	if (watch_start(a, err) < 0)
 		return -1;
 	agent_log("node %s, cluster %s, watching %s", cfg->node_id, cfg->cluster, a->assign_pfx);
-	a->next_register = a->next_reconcile = agent_now_ms();
+	a->next_register = a->next_reconcile = sk_now_ms();
 	return loop(a, err);
 }

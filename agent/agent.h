@@ -3,7 +3,7 @@
 #ifndef AGENT_AGENT_H
 #define AGENT_AGENT_H
 
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 
 /* Runs until SIGTERM/SIGINT (tasks stopped, lease revoked: returns 0) or

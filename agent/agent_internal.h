@@ -1,16 +1,20 @@
 /* The agent's state, shared by its files: the loop (agent.c), registration
  * and lease (register.c), the assignment watch (watch.c), the task state
- * machine (tasks.c), its containers' (containers.c: dependencies, start
- * order, stop order, restarts), health checks (health.c), host ports
- * (ports.c), workers (worker.c) and reconciliation (reconcile.c).
- * Everything but watch.c runs on the main thread. */
+ * machine (tasks.c, the only writer of a task's state), its containers'
+ * (containers.c: dependencies, start order, stop order, restarts, their
+ * state read back from the runtime), health checks (health.c), host ports
+ * (ports.c), workers (worker.c: child processes and how they ended),
+ * adoption after a restart (reconcile.c) and the log (agent_log.c).
+ * Calls go one way, from the loop down: no file calls back into one that
+ * calls it. Everything but watch.c runs on the main thread. */
 #ifndef AGENT_INTERNAL_H
 #define AGENT_INTERNAL_H
 
 #include <pthread.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "agent_config.h"
+#include "agent_log.h"
 #include "driver.h"
 #include "etcd.h"
 #include "task.h"
@@ -59,9 +63,6 @@ struct agent {
 	unsigned snapshot_sum; /* the task versions the last snapshot had */
 };
 
-int64_t agent_now_ms(void);
-void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* register.c */
 int register_node(struct agent *a, struct sk_err *err);
 void register_keepalive(struct agent *a);
@@ -83,6 +84,11 @@ void tasks_unassign(struct agent *a, const char *id);
 /* Advances one task as far as it can go now. */
 void tasks_step(struct agent *a, struct task *t);
 void tasks_step_all(struct agent *a);
+/* A worker ended (worker_reaped): its task or container takes the outcome. */
+struct worker_outcome;
+void tasks_worker_done(struct agent *a, const struct worker_outcome *o);
+/* The task of a container a previous agent left (reconcile.c). */
+struct task *tasks_adopt(struct agent *a, const char *id);
 /* Writes a task's status when etcd does not have the latest. */
 void tasks_report(struct agent *a, struct task *t);
 void tasks_report_all(struct agent *a, int force);
@@ -102,12 +108,21 @@ int containers_restart(struct agent *a, struct task *t, struct task_container *c
  * each one's stopTimeout); 1 once all have stopped. */
 int containers_stop_step(struct agent *a, struct task *t);
 int containers_busy(const struct task *t); /* a worker or probe still runs */
+/* Every container waits for its dependencies again (the task is prepared). */
+void containers_reset(struct task *t);
+/* A start worker ended: the container runs (at the address MSG) or not
+ * (MSG says why: -1). */
+int containers_started(struct agent *a, struct task *t, struct task_container *c, int ok,
+		       const char *msg);
+/* Refreshes the container states of running and stopping tasks from the
+ * runtime. */
+void containers_poll(struct agent *a, struct task *t);
 
 /* health.c */
 /* Starts due checks, times out late ones. */
 void health_step(struct agent *a, struct task *t);
-/* A check ended with WSTATUS (or was killed for taking too long). */
-void health_result(struct agent *a, struct task *t, struct task_container *c, int wstatus);
+/* A check ended, OK or not (a check killed for taking too long is not). */
+void health_result(struct agent *a, struct task *t, struct task_container *c, int ok);
 
 /* ports.c */
 /* Host ports of the task's mappings: static ones as given, dynamic ones
@@ -121,8 +136,22 @@ void ports_load(struct agent *a, struct task *t);
 int worker_prepare(struct agent *a, struct task *t, struct sk_err *err);
 int worker_start(struct agent *a, struct task *t, struct task_container *c, struct sk_err *err);
 int worker_probe(struct agent *a, struct task *t, struct task_container *c, struct sk_err *err);
-/* A child ended: its task (or container) learns the outcome. */
-void worker_reaped(struct agent *a, pid_t pid, int wstatus);
+/* Deletes the task's containers and what they shared. */
+int worker_stop(struct agent *a, struct task *t, struct sk_err *err);
+/* What the stop worker does, for when none can be started. */
+int worker_remove_task(struct agent *a, const struct task *t);
+enum worker_kind { WORKER_PREPARE, WORKER_START, WORKER_PROBE, WORKER_STOP };
+struct worker_outcome {
+	enum worker_kind kind;
+	struct task *t;
+	struct task_container *c; /* START, PROBE */
+	int ok;			  /* the job succeeded (a probe: the check passed) */
+	int wstatus;
+	char msg[1100]; /* PREPARE, START: what failed, or the address */
+};
+/* Which worker PID was and how it ended (its slot is cleared); 0 if it
+ * was none of them. */
+int worker_reaped(struct agent *a, pid_t pid, int wstatus, struct worker_outcome *o);
 
 /* helpers.c */
 void helpers_init(struct agent *a);
@@ -142,7 +171,5 @@ void snapshot_update(struct agent *a);
 /* reconcile.c */
 /* Finds containers left by a previous agent and adopts them as tasks. */
 int reconcile_adopt(struct agent *a, struct sk_err *err);
-/* Refreshes the container states of running and stopping tasks. */
-void reconcile_poll(struct agent *a, struct task *t);
 
 #endif

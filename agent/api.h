@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 
 struct api_server;

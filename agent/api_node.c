@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "../runtime/runtime.h"
 #include "agent_internal.h"
 #include "api_internal.h"
@@ -333,7 +334,7 @@ int api_node_top(struct api_conn *c)
 	cJSON *j = cJSON_CreateObject();
 	char now[40];
 
-	nodeinfo_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON_AddStringToObject(j, "node", c->cfg->node_id);
 	cJSON_AddStringToObject(j, "time", now);
 	add_usage(j, c->cfg);

@@ -1,7 +1,7 @@
 /* Settings for operating a node: the "api" object (the node API's port
  * and certificates) and the "syslog" object (log forwarding) of node.json's
  * cluster object. Errors name the key path. */
-#include "config.h"
+#include "agent_config.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -3,14 +3,18 @@
  * wait for START as in ECS), each waiting at most its dependency's
  * startTimeout; restarted in place by a restartPolicy; stopped in the
  * reverse order, each with its own stopTimeout between SIGTERM and
- * SIGKILL. */
+ * SIGKILL. What the agent believes of each is checked against the
+ * runtime's state directory (containers_poll: every reconcile period and
+ * on SIGCHLD). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
-#define RESTART_PERIOD_S 300 /* ECS's default restartAttemptPeriod */
+#define RESTART_PERIOD_S    300 /* ECS's default restartAttemptPeriod */
+#define UNRECORDED_GRACE_MS 5000
 
 /* Whether container K meets COND for a dependent: 1 yes, 0 not yet, -1
  * never (it ended without meeting it). */
@@ -45,7 +49,7 @@ static int dependency(struct task *t, int i, int k, enum td_condition cond, char
 	if (r < 0)
 		snprintf(why, size, "dependency %.100s can no longer be %s", kd->name,
 			 td_condition_names[cond]);
-	if (r == 0 && agent_now_ms() - t->c[i].since_ms > limit * 1000) {
+	if (r == 0 && sk_now_ms() - t->c[i].since_ms > limit * 1000) {
 		snprintf(why, size, "dependency %.100s was not %s within its startTimeout (%llds)",
 			 kd->name, td_condition_names[cond], (long long)limit);
 		r = -1;
@@ -82,7 +86,7 @@ static int start_one(struct agent *a, struct task *t, struct task_container *c)
 		return -1;
 	}
 	c->phase = PHASE_STARTING;
-	c->since_ms = agent_now_ms();
+	c->since_ms = sk_now_ms();
 	return 0;
 }
 
@@ -132,7 +136,7 @@ int containers_restart(struct agent *a, struct task *t, struct task_container *c
 			return 0;
 	period =
 	    rp->restart_attempt_period != TD_UNSET ? rp->restart_attempt_period : RESTART_PERIOD_S;
-	if (agent_now_ms() - c->ran_ms < period * 1000)
+	if (sk_now_ms() - c->ran_ms < period * 1000)
 		return 0;
 	agent_log("task %s container %s exited %d: restarting (restartPolicy)", t->id, c->name,
 		  c->exit_code);
@@ -181,12 +185,12 @@ static void signal_container(struct agent *a, struct task *t, struct task_contai
 
 int containers_stop_step(struct agent *a, struct task *t)
 {
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 	int alive = 0;
 
 	if (containers_busy(t))
 		return 0;
-	reconcile_poll(a, t);
+	containers_poll(a, t);
 	for (int i = 0; i < t->n; i++) {
 		struct task_container *c = &t->c[i];
 		int grace = c->stop_timeout_s;
@@ -207,9 +211,77 @@ int containers_stop_step(struct agent *a, struct task *t)
 		}
 	}
 	if (alive)
-		reconcile_poll(a, t);
+		containers_poll(a, t);
 	for (int i = 0; i < t->n; i++)
 		if (live(&t->c[i]))
 			return 0;
 	return 1;
+}
+
+void containers_poll(struct agent *a, struct task *t)
+{
+	struct sk_err err = {0};
+
+	for (int i = 0; i < t->n; i++) {
+		struct task_container *c = &t->c[i];
+		struct container_state st;
+		/* Not created yet, or being created by its start worker. */
+		if (c->has_exit || c->phase == PHASE_WAITING || c->phase == PHASE_STARTING ||
+		    c->phase == PHASE_SKIPPED)
+			continue;
+		if (driver_state(a->drv, c->id, &st, &err) < 0) {
+			agent_log("task %s: %s", t->id, err.msg);
+			continue;
+		}
+		if (st.status == CONTAINER_ABSENT && c->phase != PHASE_RUNNING)
+			continue;
+		/* Its monitor writes how it ended a moment after it ended (and its
+		 * own exit wakes us again); only a monitor gone for good leaves no
+		 * record, and then the exit is taken as a kill. */
+		if (st.status == CONTAINER_STOPPED && !st.exit_known) {
+			int64_t now = sk_now_ms();
+			if (!c->unrecorded_ms)
+				c->unrecorded_ms = now;
+			if (now - c->unrecorded_ms < UNRECORDED_GRACE_MS)
+				continue;
+		}
+		if (c->status != st.status)
+			t->version++;
+		c->status = st.status;
+		if (st.status == CONTAINER_STOPPED || st.status == CONTAINER_ABSENT) {
+			c->has_exit = 1;
+			c->exit_code = st.status == CONTAINER_ABSENT ? 137 : st.exit_code;
+			c->oom_killed = st.oom_killed;
+			c->status = CONTAINER_STOPPED;
+			agent_log("task %s container %s exited %d%s", t->id, c->name, c->exit_code,
+				  c->oom_killed ? " (out of memory)" : "");
+		}
+	}
+}
+
+void containers_reset(struct task *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		t->c[i].phase = PHASE_WAITING;
+		t->c[i].since_ms = sk_now_ms();
+	}
+}
+
+int containers_started(struct agent *a, struct task *t, struct task_container *c, int ok,
+		       const char *msg)
+{
+	c->since_ms = c->ran_ms = sk_now_ms();
+	t->version++;
+	if (!ok) {
+		c->phase = PHASE_EXITED;
+		c->has_exit = 0;
+		agent_log("task %s: %s", t->id, msg);
+		return -1;
+	}
+	snprintf(c->address, sizeof c->address, "%.47s", t->address[0] ? t->address : msg);
+	c->phase = PHASE_RUNNING;
+	c->status = CONTAINER_RUNNING;
+	agent_log("task %s container %s started%s%s", t->id, c->name, c->address[0] ? " at " : "",
+		  c->address);
+	return 0;
 }

@@ -19,7 +19,7 @@
 #include <sys/types.h>
 
 #include "assign.h"
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 
 #define DRIVER_ID_MAX 128

@@ -4,7 +4,6 @@
  * awsvpc mode; the node's in host mode; loopback only for none), its
  * /etc/hosts and resolv.conf, its mounts and devices, the config.json
  * edits, then create and start. Runs in a worker process. */
-#include "runtime/util.h"
 #include "mkdir_p.h"
 #include "driver_internal.h"
 #include "logship.h"
@@ -22,6 +21,7 @@
 #include "cleanup.h"
 #include "netns.h"
 #include "spec_edit.h"
+#include "file.h"
 
 #define MAX_MOUNTS  128
 #define MAX_DEVICES 256
@@ -72,7 +72,7 @@ static int env_file(struct env *e, const char *path, struct sk_err *err)
 	SK_AUTOFREE char *text = NULL;
 	int line = 0;
 
-	if (rt_read_file(path, 1 << 20, &text, err) < 0)
+	if (sk_read_file(path, 1 << 20, &text, NULL, err) < 0)
 		return sk_wrap(err, "environment file");
 	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(l, '=');
@@ -204,7 +204,7 @@ static int write_hosts(const char *path, const struct start_ctx *sc, const struc
 
 	if (!f)
 		return sk_fail(err, errno, "write %s", path);
-	if (n->host && rt_read_file("/etc/hosts", 1 << 20, &node, NULL) == 0)
+	if (n->host && sk_read_file("/etc/hosts", 1 << 20, &node, NULL, NULL) == 0)
 		fputs(node, f); /* host mode: the node's, as Docker does */
 	else
 		fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
@@ -226,7 +226,7 @@ static int write_resolv(const char *path, const char *base, const struct td_cont
 	SK_AUTOFREE char *old = NULL;
 	FILE *f;
 
-	rt_read_file(base, 1 << 16, &old, NULL);
+	sk_read_file(base, 1 << 16, &old, NULL, NULL);
 	if (!(f = fopen(path, "we")))
 		return sk_fail(err, errno, "write %s", path);
 	for (size_t i = 0; i < c->n_dns_servers; i++)

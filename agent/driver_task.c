@@ -5,7 +5,6 @@
  * process that holds its PID namespace (pidMode task) and its cgroup with
  * the task-level cpu and memory. */
 #define _GNU_SOURCE
-#include "runtime/util.h"
 #include "mkdir_p.h"
 #include "driver_internal.h"
 
@@ -29,6 +28,7 @@
 #include "../runtime/image_internal.h"
 #include "cleanup.h"
 #include "netns.h"
+#include "file.h"
 
 #define SHARED_FILE "shared.json"
 
@@ -280,7 +280,7 @@ static int save_shared(const char *dir, const struct task_shared *s, struct sk_e
 	driver_join(path, sizeof path, dir, SHARED_FILE);
 	if (!text)
 		return sk_fail(err, ENOMEM, "%s", path);
-	return rt_write_atomic(path, text, err);
+	return sk_write_atomic(path, text, strlen(text), err);
 }
 
 int driver_shared_load(const struct driver *d, const char *task_id, struct task_shared *out)
@@ -293,7 +293,7 @@ int driver_shared_load(const struct driver *d, const char *task_id, struct task_
 	memset(out, 0, sizeof *out);
 	driver_task_dir(d, task_id, dir, sizeof dir);
 	driver_join(path, sizeof path, dir, SHARED_FILE);
-	if (rt_read_file(path, 1 << 16, &text, NULL) < 0 || !(j = cJSON_Parse(text)))
+	if (sk_read_file(path, 1 << 16, &text, NULL, NULL) < 0 || !(j = cJSON_Parse(text)))
 		return -1;
 	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "address")))
 		snprintf(out->address, sizeof out->address, "%s", v->valuestring);
@@ -372,7 +372,7 @@ static int is_pause(pid_t pid)
 	SK_AUTOFREE char *comm = NULL;
 
 	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	return rt_read_file(path, 64, &comm, NULL) == 0 && !strncmp(comm, "skiff-pause", 11);
+	return sk_read_file(path, 64, &comm, NULL, NULL) == 0 && !strncmp(comm, "skiff-pause", 11);
 }
 
 int driver_teardown(struct driver *d, const char *task_id, pid_t pause, struct sk_err *err)

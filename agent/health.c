@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
 static const struct td_health_check *check_of(const struct task *t, const struct task_container *c)
 {
@@ -23,7 +24,6 @@ static void set_health(struct agent *a, struct task *t, struct task_container *c
 	c->health = h;
 	t->version++;
 	agent_log("task %s container %s %s", t->id, c->name, task_health_name(h));
-	tasks_report(a, t);
 }
 
 static void probe_due(struct agent *a, struct task *t, struct task_container *c,
@@ -41,7 +41,7 @@ static void probe_due(struct agent *a, struct task *t, struct task_container *c,
 
 void health_step(struct agent *a, struct task *t)
 {
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 
 	for (int i = 0; i < t->n; i++) {
 		struct task_container *c = &t->c[i];
@@ -62,13 +62,11 @@ void health_step(struct agent *a, struct task *t)
 	}
 }
 
-void health_result(struct agent *a, struct task *t, struct task_container *c, int wstatus)
+void health_result(struct agent *a, struct task *t, struct task_container *c, int ok)
 {
 	const struct td_health_check *h = check_of(t, c);
-	int64_t now = agent_now_ms();
-	int ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+	int64_t now = sk_now_ms();
 
-	c->probe = 0;
 	if (!h || c->phase != PHASE_RUNNING)
 		return;
 	c->next_probe_ms = now + h->interval * 1000;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "agent_internal.h"
 #include "api.h"
 #include "logship.h"
@@ -33,11 +34,11 @@ static void start(struct agent *a, struct helper *h)
 
 	if (pid < 0) {
 		agent_log("%s: %s", h->name, err.msg);
-		h->restart_at = agent_now_ms() + h->backoff_ms;
+		h->restart_at = sk_now_ms() + h->backoff_ms;
 		return;
 	}
 	h->pid = pid;
-	h->started_at = agent_now_ms();
+	h->started_at = sk_now_ms();
 	h->restart_at = 0;
 }
 
@@ -74,13 +75,13 @@ int helpers_reaped(struct agent *a, pid_t pid, int wstatus)
 		h->pid = 0;
 		if (a->stopping)
 			return 1;
-		if (agent_now_ms() - h->started_at > BACKOFF_MAX_MS)
+		if (sk_now_ms() - h->started_at > BACKOFF_MAX_MS)
 			h->backoff_ms = BACKOFF_FIRST_MS;
 		agent_log("%s ended (%s %d), restart in %u ms", h->name,
 			  WIFSIGNALED(wstatus) ? "signal" : "status",
 			  WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus),
 			  h->backoff_ms);
-		h->restart_at = agent_now_ms() + h->backoff_ms;
+		h->restart_at = sk_now_ms() + h->backoff_ms;
 		h->backoff_ms =
 		    h->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : h->backoff_ms * 2;
 		return 1;
@@ -90,7 +91,7 @@ int helpers_reaped(struct agent *a, pid_t pid, int wstatus)
 
 void helpers_tick(struct agent *a)
 {
-	int64_t now = agent_now_ms();
+	int64_t now = sk_now_ms();
 
 	for (int i = 0; i < HELPER_COUNT; i++) {
 		struct helper *h = &a->helpers[i];

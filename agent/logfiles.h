@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 
 #define LOGS_MAX_LINE (16384 + 64)

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
+#include "clock.h"
 #include "agent_internal.h"
 #include "cleanup.h"
 #include "crilog.h"
@@ -106,7 +108,7 @@ static void save_pos(struct ls_source *s)
 	    (ino == s->saved_ino && off == s->saved_off))
 		return;
 	snprintf(buf, sizeof buf, "%llu %lld\n", (unsigned long long)ino, (long long)off);
-	if (rt_write_atomic(s->pos_path, buf, &(struct sk_err){0}) == 0) {
+	if (sk_write_atomic(s->pos_path, buf, strlen(buf), &(struct sk_err){0}) == 0) {
 		s->saved_ino = ino;
 		s->saved_off = off;
 	}
@@ -188,7 +190,7 @@ static int container_settings(struct shipper *sh, const char *dir, const char *n
 
 	if ((size_t)snprintf(path, sizeof path, "%s/" LOGSHIP_SETTINGS, dir) >= sizeof path)
 		return 0;
-	if (rt_read_file(path, 8192, &text, &(struct sk_err){0}) < 0 || !(j = cJSON_Parse(text)))
+	if (sk_read_file(path, 8192, &text, NULL, &(struct sk_err){0}) < 0 || !(j = cJSON_Parse(text)))
 		return 0;
 	const char *addr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "address"));
 	const char *ca = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "ca_file"));
@@ -387,7 +389,7 @@ static void __attribute__((noreturn)) shipper_main(const struct agent_config *cf
 	p[0] = (struct pollfd){.fd = sh.inotify, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN};
 	for (;;) {
-		int64_t now = agent_now_ms();
+		int64_t now = sk_now_ms();
 		if (now >= next_scan) {
 			scan(&sh);
 			next_scan = now + 1000;
@@ -398,7 +400,7 @@ static void __attribute__((noreturn)) shipper_main(const struct agent_config *cf
 						   .events = ls_dest_events(&sh.dests[i])};
 		for (int i = 0; i < sh.ndests; i++)
 			ls_dest_step(&sh.dests[i], 0, sh.hostname, now);
-		if (poll(p, 2 + (nfds_t)sh.ndests, poll_timeout(&sh, agent_now_ms(), next_scan)) <
+		if (poll(p, 2 + (nfds_t)sh.ndests, poll_timeout(&sh, sk_now_ms(), next_scan)) <
 			0 &&
 		    errno != EINTR)
 			_exit(1);
@@ -408,7 +410,7 @@ static void __attribute__((noreturn)) shipper_main(const struct agent_config *cf
 			;
 		read_sources(&sh);
 		for (int i = 0; i < sh.ndests; i++)
-			ls_dest_step(&sh.dests[i], p[2 + i].revents, sh.hostname, agent_now_ms());
+			ls_dest_step(&sh.dests[i], p[2 + i].revents, sh.hostname, sk_now_ms());
 	}
 }
 
@@ -449,7 +451,7 @@ int logship_container_config(const char *dir, const struct td_container *c, stru
 		cJSON_AddStringToObject(j, "ca_file", sl.ca_file);
 	char *text = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	rc = text ? rt_write_atomic(path, text, err) : sk_fail(err, ENOMEM, "%s", path);
+	rc = text ? sk_write_atomic(path, text, strlen(text), err) : sk_fail(err, ENOMEM, "%s", path);
 	free(text);
 	return rc;
 }

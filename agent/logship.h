@@ -16,7 +16,7 @@
 
 #include <sys/types.h>
 
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 #include "taskdef.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 #include "version.h"
 
@@ -213,15 +213,17 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	agent_config_defaults(&cfg);
+	/* The configuration is input: what is wrong with it is a usage error. */
 	if (load_config(&cfg, argc, argv, &err) < 0)
-		sk_die(NULL, SK_EXIT_USAGE, &err);
+		sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1)
 		if (apply(&cfg, opt, optarg, &err) < 0)
-			sk_die(NULL, SK_EXIT_USAGE, &err);
+			sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
 	if (agent_config_finish(&cfg, &err) < 0)
-		sk_die(NULL, SK_EXIT_USAGE, &err);
+		sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
+	/* The agent ends only when the node, etcd or a system call fails it. */
 	if (agent_run(&cfg, &err) < 0)
-		sk_die(NULL, SK_EXIT_SYS, &err);
+		sk_class(&err, SK_ERR_SYS), sk_fatal(&err);
 	return 0;
 }

@@ -1,5 +1,4 @@
 /* Facts about the machine for the node record. */
-#include "runtime/util.h"
 #include "nodeinfo.h"
 
 #include <arpa/inet.h>
@@ -16,12 +15,14 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
+#include "clock.h"
 
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
 {
 	SK_AUTOFREE char *text = NULL;
 
-	if (rt_read_file("/proc/sys/kernel/random/boot_id", 128, &text, err) < 0)
+	if (sk_read_file("/proc/sys/kernel/random/boot_id", 128, &text, NULL, err) < 0)
 		return -1;
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(buf, size, "%s", text);
@@ -33,24 +34,12 @@ int nodeinfo_mem_total_mib(long *out, struct sk_err *err)
 	SK_AUTOFREE char *text = NULL;
 	const char *p;
 
-	if (rt_read_file("/proc/meminfo", 64 * 1024, &text, err) < 0)
+	if (sk_read_file("/proc/meminfo", 64 * 1024, &text, NULL, err) < 0)
 		return -1;
 	if (!(p = strstr(text, "MemTotal:")))
 		return sk_fail(err, 0, "/proc/meminfo: no MemTotal");
 	*out = strtol(p + 9, NULL, 10) / 1024;
 	return 0;
-}
-
-void nodeinfo_now_rfc3339(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	/* Whole seconds: the form skiffctl parses (RFC 3339 allows both). */
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* Global IPv4 and IPv6 addresses of up, non-loopback interfaces, except
@@ -138,7 +127,7 @@ int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *e
 		return -1;
 	gethostname(host, sizeof host - 1);
 	uname(&un);
-	nodeinfo_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	if (!(o = cJSON_CreateObject()))
 		return sk_fail(err, ENOMEM, "node record");
 	cJSON_AddStringToObject(o, "id", cfg->node_id);

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "agent_config.h"
 #include "err.h"
 
 #include "version.h"
@@ -18,7 +18,5 @@ int nodeinfo_mem_total_mib(long *out, struct sk_err *err);
 void nodeinfo_addresses(char *buf, size_t size);
 /* The node record (docs/cluster.md "nodes/<node-id>"), malloc'd JSON. */
 int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *err);
-/* The current time as RFC 3339 UTC (2026-01-02T03:04:05Z). */
-void nodeinfo_now_rfc3339(char *buf, size_t size);
 
 #endif

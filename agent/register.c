@@ -9,6 +9,7 @@
 #include "agent_internal.h"
 #include "cleanup.h"
 #include "nodeinfo.h"
+#include "clock.h"
 
 static void node_key(const struct agent *a, char *buf, size_t size)
 {
@@ -43,14 +44,14 @@ int register_node(struct agent *a, struct sk_err *err)
 		rc = etcd_put(a->kv, key, record, strlen(record), id, NULL, NULL, err);
 	}
 	if (rc < 0) {
-		if (rc == ETCD_ENET)
+		if (err->cls == SK_ERR_NET)
 			became_unreachable(a, err);
 		return sk_wrap(err, "register %s", a->cfg->node_id);
 	}
 	a->lease = id;
 	a->registered = 1;
 	a->reachable = 1;
-	a->next_keepalive = agent_now_ms() + keepalive_period(a);
+	a->next_keepalive = sk_now_ms() + keepalive_period(a);
 	agent_log("registered as %s (lease %llx, ttl %llds)", a->cfg->node_id,
 		  (unsigned long long)id, (long long)ttl);
 	tasks_report_all(a, 1);
@@ -85,7 +86,7 @@ void register_keepalive(struct agent *a)
 	int rc = etcd_lease_keepalive(a->kv, a->lease, &ttl, &err);
 
 	if (rc == 0) {
-		a->next_keepalive = agent_now_ms() + keepalive_period(a);
+		a->next_keepalive = sk_now_ms() + keepalive_period(a);
 		if (!a->reachable) {
 			a->reachable = 1;
 			resync(a);
@@ -100,18 +101,18 @@ void register_keepalive(struct agent *a)
 		}
 		return;
 	}
-	if (rc == ETCD_ENOLEASE) {
+	if (err.cls == SK_ERR_GONE) {
 		agent_log("lease %llx lost, registering again", (unsigned long long)a->lease);
 		a->registered = 0;
 		a->reachable = 1;
-		a->next_register = agent_now_ms();
+		a->next_register = sk_now_ms();
 		return;
 	}
-	if (rc == ETCD_ENET)
+	if (err.cls == SK_ERR_NET)
 		became_unreachable(a, &err);
 	else
 		agent_log("keepalive: %s", err.msg);
-	a->next_keepalive = agent_now_ms() + 1000;
+	a->next_keepalive = sk_now_ms() + 1000;
 }
 
 void register_revoke(struct agent *a)

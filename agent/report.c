@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nodeinfo.h"
+#include "clock.h"
 
 const char *task_state_name(enum task_state s)
 {
@@ -127,7 +128,7 @@ int task_status_json(const struct task *t, char **out, struct sk_err *err)
 
 	if (!o)
 		return sk_fail(err, ENOMEM, "status of %s", t->id);
-	nodeinfo_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON_AddStringToObject(o, "task", t->id);
 	cJSON_AddStringToObject(o, "status", task_state_name(t->state));
 	arr = cJSON_AddArrayToObject(o, "containers");

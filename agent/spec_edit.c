@@ -1,7 +1,6 @@
 /* Edits of a bundle's config.json (see spec_edit.h): annotations, the
  * namespaces a task's containers share or take from the node, host name,
  * read-only root and cgroup v2 resources. */
-#include "runtime/util.h"
 #include "spec_edit.h"
 
 #include <cjson/cJSON.h>
@@ -13,50 +12,8 @@
 
 #include "../runtime/monitor.h"
 #include "cleanup.h"
-
-cJSON *spec_child_object(cJSON *parent, const char *key)
-{
-	cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
-
-	if (cJSON_IsObject(o))
-		return o;
-	cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
-	return cJSON_AddObjectToObject(parent, key);
-}
-
-cJSON *spec_child_array(cJSON *parent, const char *key)
-{
-	cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
-
-	if (cJSON_IsArray(o))
-		return o;
-	cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
-	return cJSON_AddArrayToObject(parent, key);
-}
-
-void spec_set_number(cJSON *o, const char *key, double v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-	cJSON_AddNumberToObject(o, key, v);
-}
-
-void spec_set_string(cJSON *o, const char *key, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-	cJSON_AddStringToObject(o, key, v);
-}
-
-void spec_remove_where(cJSON *arr, const char *key, const char *value)
-{
-	cJSON *e, *next;
-
-	for (e = arr ? arr->child : NULL; e; e = next) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
-		next = e->next;
-		if (cJSON_IsString(v) && !strcmp(v->valuestring, value))
-			cJSON_Delete(cJSON_DetachItemViaPointer(arr, e));
-	}
-}
+#include "file.h"
+#include "spec_json.h"
 
 /* Drops namespace TYPE, then adds one joining PATH (when PATH is set). */
 static void set_namespace(cJSON *linux_obj, const char *type, const char *path)
@@ -164,7 +121,7 @@ int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_er
 
 	if ((size_t)snprintf(path, sizeof path, "%s/config.json", bundle) >= sizeof path)
 		return sk_fail(err, ENAMETOOLONG, "%s/config.json", bundle);
-	if (rt_read_file(path, 4 << 20, &text, err) < 0)
+	if (sk_read_file(path, 4 << 20, &text, NULL, err) < 0)
 		return -1;
 	if (!(root = cJSON_Parse(text)))
 		return sk_fail(err, 0, "%s: not valid JSON", path);
@@ -174,5 +131,5 @@ int spec_edit_apply(const char *bundle, const struct spec_edit *ed, struct sk_er
 	cJSON_Delete(root);
 	if (rc < 0)
 		return sk_wrap(err, "%s", path);
-	return rt_write_atomic(path, out, err);
+	return sk_write_atomic(path, out, strlen(out), err);
 }

@@ -58,12 +58,4 @@ int spec_edit_json(void *config_json, const struct spec_edit *ed, struct sk_err 
 int spec_edit_mounts(cJSON *root, const struct spec_edit *ed, struct sk_err *err);
 int spec_edit_security(cJSON *root, const struct spec_edit *ed, struct sk_err *err);
 
-/* Helpers for the spec_*.c files. */
-cJSON *spec_child_object(cJSON *parent, const char *key);
-cJSON *spec_child_array(cJSON *parent, const char *key);
-void spec_set_number(cJSON *o, const char *key, double v);
-void spec_set_string(cJSON *o, const char *key, const char *v);
-/* Removes every element of array ARR whose KEY is the string VALUE. */
-void spec_remove_where(cJSON *arr, const char *key, const char *value);
-
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "spec_edit.h"
+#include "spec_json.h"
 
 static cJSON *mount_entry(const char *dest, const char *type, const char *src)
 {

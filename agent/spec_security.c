@@ -9,6 +9,7 @@
 
 #include "../runtime/caps.h"
 #include "spec_edit.h"
+#include "spec_json.h"
 
 /* -1 (unlimited) as a number the runtime's JSON reader takes: 2^62. */
 #define RLIMIT_UNLIMITED 4611686018427387904.0

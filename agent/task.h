@@ -84,7 +84,8 @@ struct task {
 	char detail[256]; /* why it failed to start, for people */
 	struct task_container c[TD_MAX_CONTAINERS];
 	int n;
-	pid_t worker; /* pulling and preparing, in a process of its own */
+	pid_t worker;	  /* preparing or (worker_stops) removing, in a process of its own */
+	int worker_stops; /* the worker is the stop worker */
 	int worker_fd;
 	struct port_binding *ports; /* host ports of every container */
 	size_t n_ports;

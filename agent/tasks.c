@@ -1,18 +1,23 @@
-/* The task state machine. Each step looks at what is wanted (assigned,
- * desiredStatus RUNNING, not shutting down) and what is (the state, the
- * workers, the containers) and moves the task on:
+/* The task state machine, and the one place that changes a task's state:
+ * workers (worker.c) and the runtime (containers_poll) only say what
+ * happened. Each step looks at what is wanted (assigned, desiredStatus
+ * RUNNING, not shutting down) and what is (the state, the workers, the
+ * containers) and moves the task on:
  *
  *   PENDING    --wanted-----------------> PULLING (host ports chosen; a worker
  *                                          pulls and sets up what is shared)
  *   PENDING    --not wanted-------------> STOPPED UserInitiated
  *   PULLING    --worker ok--------------> ACTIVATING
- *   PULLING    --worker failed----------> STOPPED TaskFailedToStart
+ *   PULLING    --worker failed----------> STOPPED TaskFailedToStart (the worker
+ *                                          removed what it had set up)
  *   ACTIVATING --all containers started-> RUNNING (containers.c: in dependency order)
  *   ACTIVATING --a container cannot-----> stopping TaskFailedToStart
  *   RUNNING    --essential exited-------> stopping EssentialContainerExited | OutOfMemory
  *                                          (unless its restartPolicy restarts it)
  *   any        --not wanted-------------> stopping UserInitiated
- *   stopping   --all containers stopped-> STOPPED (containers, then what they shared, removed)
+ *   stopping   --all containers stopped-> a stop worker deletes the containers,
+ *                                          then what they shared
+ *   stopping   --stop worker ended------> STOPPED
  *   STOPPED    --unassigned and reported-> forgotten
  *
  * Every transition is logged and reported at once; a report that cannot
@@ -25,6 +30,7 @@
 
 #include "agent_internal.h"
 #include "cleanup.h"
+#include "clock.h"
 
 struct task *tasks_find(struct agent *a, const char *id)
 {
@@ -165,7 +171,7 @@ static void restore(struct agent *a, struct task *t)
 
 	for (int i = 0; i < t->n; i++) /* not started before the restart */
 		if (t->c[i].phase == PHASE_WAITING && !t->c[i].since_ms)
-			t->c[i].since_ms = agent_now_ms();
+			t->c[i].since_ms = sk_now_ms();
 	if (t->state != TASK_RUNNING || t->n_ports || t->address[0])
 		return;
 	ports_load(a, t);
@@ -242,20 +248,25 @@ void tasks_begin_stop(struct agent *a, struct task *t, enum stop_reason r)
 	tasks_transition(a, t, TASK_STOPPING, r);
 }
 
-/* Everything of the task goes once its containers have stopped. */
-static void finish_stop(struct agent *a, struct task *t)
+static void stopped(struct agent *a, struct task *t)
 {
-	struct sk_err err = {0};
-
-	for (int i = 0; i < t->n; i++)
-		if (driver_remove(a->drv, t->c[i].id, &err) < 0)
-			agent_log("task %s: %s", t->id, err.msg);
-	if (driver_teardown(a->drv, t->id, t->pause, &err) < 0)
-		agent_log("%s", err.msg);
 	free(t->ports);
 	t->ports = NULL;
 	t->n_ports = 0;
 	tasks_transition(a, t, TASK_STOPPED, REASON_USER);
+}
+
+/* Everything of the task goes once its containers have stopped, in a
+ * worker: deleting a container blocks (see worker.c). */
+static void finish_stop(struct agent *a, struct task *t)
+{
+	struct sk_err err = {0};
+
+	if (worker_stop(a, t, &err) == 0)
+		return;
+	agent_log("task %s: %s; removing it in the loop", t->id, err.msg);
+	worker_remove_task(a, t);
+	stopped(a, t);
 }
 
 /* Containers that ended: restarted by their policy, or (essential) the
@@ -267,7 +278,7 @@ static int check_exits(struct agent *a, struct task *t)
 		if (c->phase != PHASE_RUNNING || !c->has_exit)
 			continue;
 		c->phase = PHASE_EXITED;
-		c->since_ms = agent_now_ms();
+		c->since_ms = sk_now_ms();
 		t->version++;
 		if (wanted(a, t) && containers_restart(a, t, c))
 			continue;
@@ -288,10 +299,11 @@ static void step_active(struct agent *a, struct task *t)
 		tasks_begin_stop(a, t, REASON_USER);
 		return;
 	}
-	reconcile_poll(a, t);
+	containers_poll(a, t);
 	if (check_exits(a, t))
 		return;
 	health_step(a, t);
+	tasks_report(a, t);
 	if (!wanted(a, t))
 		return;
 	if ((r = containers_start_ready(a, t)) < 0)
@@ -356,4 +368,66 @@ void tasks_step_all(struct agent *a)
 	for (int i = 0; i < AGENT_MAX_TASKS; i++)
 		if (a->tasks[i].used)
 			tasks_step(a, &a->tasks[i]);
+}
+
+/* The prepare worker ended: what the task shares is known (or, after a
+ * failure, gone again). */
+static void prepared(struct agent *a, struct task *t, const struct worker_outcome *o)
+{
+	struct task_shared sh;
+
+	if (driver_shared_load(a->drv, t->id, &sh) == 0) {
+		snprintf(t->address, sizeof t->address, "%s", sh.address);
+		t->pause = sh.pause;
+	}
+	if (t->state != TASK_PULLING)
+		return;
+	if (!o->ok) {
+		snprintf(t->detail, sizeof t->detail, "%.255s", o->msg);
+		agent_log("task %s: %s", t->id, t->detail);
+		tasks_transition(a, t, TASK_STOPPED, REASON_FAILED_TO_START);
+		return;
+	}
+	containers_reset(t);
+	tasks_transition(a, t, TASK_ACTIVATING, REASON_NONE);
+}
+
+void tasks_worker_done(struct agent *a, const struct worker_outcome *o)
+{
+	struct task *t = o->t;
+
+	switch (o->kind) {
+	case WORKER_PREPARE:
+		prepared(a, t, o);
+		break;
+	case WORKER_START:
+		if (containers_started(a, t, o->c, o->ok, o->msg) < 0 &&
+		    (t->state == TASK_ACTIVATING || t->state == TASK_RUNNING)) {
+			snprintf(t->detail, sizeof t->detail, "%.255s", o->msg);
+			tasks_begin_stop(a, t, REASON_FAILED_TO_START);
+		}
+		break;
+	case WORKER_PROBE:
+		health_result(a, t, o->c, o->ok);
+		tasks_report(a, t);
+		break;
+	case WORKER_STOP:
+		if (t->state == TASK_STOPPING)
+			stopped(a, t);
+		break;
+	}
+	tasks_step(a, t);
+}
+
+/* A container a previous agent left: its task, RUNNING as far as this
+ * agent knows until containers_poll says otherwise. Not reported: what
+ * etcd holds is the previous agent's report. */
+struct task *tasks_adopt(struct agent *a, const char *id)
+{
+	struct task *t = tasks_find(a, id);
+
+	if (t || !(t = tasks_add(a, id)))
+		return t;
+	t->state = TASK_RUNNING;
+	return t;
 }

@@ -87,7 +87,7 @@ static int on_event(void *ctx, const struct etcd_event *ev, int64_t rev, struct 
 	return 0;
 }
 
-static void on_trouble(void *ctx, int code, const struct sk_err *err)
+static void on_trouble(void *ctx, const struct sk_err *err)
 {
 	push(ctx, WATCH_TROUBLE, NULL, err->msg);
 }

@@ -1,9 +1,11 @@
 /* Work that takes a while runs in child processes, so that keepalives
  * never wait: a task's prepare worker (pull every image, set up what the
  * containers share), a start worker per container (bundle, network,
- * create, start) and a probe per health check. A worker reports on a pipe
- * ("ok ..." or what failed) and by its exit status; the loop learns the
- * outcome when SIGCHLD reaps it. */
+ * create, start), a probe per health check, and a task's stop worker
+ * (delete its containers, remove what they shared). A worker reports on a
+ * pipe ("ok ..." or what failed) and by its exit status. This file owns
+ * the processes only: when SIGCHLD reaps one, worker_reaped says how it
+ * ended and tasks.c, the one owner of task state, acts on it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "clock.h"
 
 /* In the child: signals as a fresh process has them, and nothing of the
  * agent's open (container monitors forked from here outlive it). */
@@ -71,15 +74,18 @@ struct job {
 	struct task_container *c;
 };
 
+/* A failed prepare removes what it set up before saying so. */
 static void prepare_job(void *ctx, int fd)
 {
 	struct job *j = ctx;
 	struct task_shared sh;
-	struct sk_err err = {0};
+	struct sk_err err = {0}, e2 = {0};
 
-	if (driver_prepare(j->a->drv, j->t->def, &sh, &err) < 0)
-		report(fd, 0, err.msg);
-	report(fd, 1, sh.address);
+	if (driver_prepare(j->a->drv, j->t->def, &sh, &err) == 0)
+		report(fd, 1, sh.address);
+	if (driver_teardown(j->a->drv, j->t->id, sh.pause, &e2) < 0)
+		agent_log("%s", e2.msg);
+	report(fd, 0, err.msg);
 }
 
 int worker_prepare(struct agent *a, struct task *t, struct sk_err *err)
@@ -92,6 +98,7 @@ int worker_prepare(struct agent *a, struct task *t, struct sk_err *err)
 	if ((pid = spawn(&t->worker_fd, prepare_job, &j, err)) < 0)
 		return -1;
 	t->worker = pid;
+	t->worker_stops = 0;
 	return 0;
 }
 
@@ -164,6 +171,46 @@ int worker_probe(struct agent *a, struct task *t, struct task_container *c, stru
 	return 0;
 }
 
+/* Deletes the task's containers and what they shared: the runtime parses
+ * each bundle, removes trees and detaches veths, none of which the loop
+ * should wait for. Failures are logged; the task is stopped regardless. */
+int worker_remove_task(struct agent *a, const struct task *t)
+{
+	struct sk_err err = {0};
+	int ok = 1;
+
+	for (int i = 0; i < t->n; i++)
+		if (driver_remove(a->drv, t->c[i].id, &err) < 0) {
+			agent_log("task %s: %s", t->id, err.msg);
+			ok = 0;
+		}
+	if (driver_teardown(a->drv, t->id, t->pause, &err) < 0) {
+		agent_log("%s", err.msg);
+		ok = 0;
+	}
+	return ok ? 0 : -1;
+}
+
+static void stop_job(void *ctx, int fd)
+{
+	struct job *j = ctx;
+	int ok = worker_remove_task(j->a, j->t) == 0;
+
+	report(fd, ok, ok ? "" : "removal incomplete");
+}
+
+int worker_stop(struct agent *a, struct task *t, struct sk_err *err)
+{
+	struct job j = {a, t, NULL};
+	pid_t pid;
+
+	if ((pid = spawn(&t->worker_fd, stop_job, &j, err)) < 0)
+		return -1;
+	t->worker = pid;
+	t->worker_stops = 1;
+	return 0;
+}
+
 /* What a worker said: "ok DETAIL" (0) or the failure (-1). */
 static int outcome(int fd, int wstatus, char *buf, size_t size)
 {
@@ -180,84 +227,52 @@ static int outcome(int fd, int wstatus, char *buf, size_t size)
 	return ok ? 0 : -1;
 }
 
-static void prepared(struct agent *a, struct task *t, int wstatus)
+/* Which of T's workers PID was; fills O (kind, container) and clears the
+ * worker's slot. 0 if none. */
+static int find(struct task *t, pid_t pid, struct worker_outcome *o, int *fd)
 {
-	char msg[1100];
-	struct task_shared sh;
-	int ok = outcome(t->worker_fd, wstatus, msg, sizeof msg) == 0;
-
-	t->worker = 0;
-	t->worker_fd = -1;
-	if (driver_shared_load(a->drv, t->id, &sh) == 0) {
-		snprintf(t->address, sizeof t->address, "%s", sh.address);
-		t->pause = sh.pause;
+	if (t->worker == pid) {
+		o->kind = t->worker_stops ? WORKER_STOP : WORKER_PREPARE;
+		*fd = t->worker_fd;
+		t->worker = 0;
+		t->worker_fd = -1;
+		return 1;
 	}
-	if (t->state != TASK_PULLING)
-		return;
-	if (!ok) {
-		struct sk_err err = {0};
-		snprintf(t->detail, sizeof t->detail, "%.255s", msg);
-		agent_log("task %s: %s", t->id, t->detail);
-		if (driver_teardown(a->drv, t->id, t->pause, &err) < 0)
-			agent_log("%s", err.msg);
-		tasks_transition(a, t, TASK_STOPPED, REASON_FAILED_TO_START);
-		return;
-	}
-	for (int i = 0; i < t->n; i++) {
-		t->c[i].phase = PHASE_WAITING;
-		t->c[i].since_ms = agent_now_ms();
-	}
-	tasks_transition(a, t, TASK_ACTIVATING, REASON_NONE);
-}
-
-static void started(struct agent *a, struct task *t, struct task_container *c, int wstatus)
-{
-	char msg[1100];
-	int ok = outcome(c->worker_fd, wstatus, msg, sizeof msg) == 0;
-
-	c->worker = 0;
-	c->worker_fd = -1;
-	c->since_ms = c->ran_ms = agent_now_ms();
-	t->version++;
-	if (!ok) {
-		c->phase = PHASE_EXITED;
-		c->has_exit = 0;
-		agent_log("task %s: %s", t->id, msg);
-		if (t->state == TASK_ACTIVATING || t->state == TASK_RUNNING) {
-			snprintf(t->detail, sizeof t->detail, "%.255s", msg);
-			tasks_begin_stop(a, t, REASON_FAILED_TO_START);
+	for (int k = 0; k < t->n; k++) {
+		struct task_container *c = &t->c[k];
+		if (c->worker == pid) {
+			o->kind = WORKER_START;
+			*fd = c->worker_fd;
+			c->worker = 0;
+			c->worker_fd = -1;
+		} else if (c->probe == pid) {
+			o->kind = WORKER_PROBE;
+			c->probe = 0;
+		} else {
+			continue;
 		}
-		return;
+		o->c = c;
+		return 1;
 	}
-	snprintf(c->address, sizeof c->address, "%.47s", t->address[0] ? t->address : msg);
-	c->phase = PHASE_RUNNING;
-	c->status = CONTAINER_RUNNING;
-	agent_log("task %s container %s started%s%s", t->id, c->name, c->address[0] ? " at " : "",
-		  c->address);
+	return 0;
 }
 
-void worker_reaped(struct agent *a, pid_t pid, int wstatus)
+int worker_reaped(struct agent *a, pid_t pid, int wstatus, struct worker_outcome *o)
 {
+	int fd = -1;
+
+	memset(o, 0, sizeof *o);
+	o->wstatus = wstatus;
 	for (int i = 0; i < AGENT_MAX_TASKS; i++) {
 		struct task *t = &a->tasks[i];
-		if (!t->used)
+		if (!t->used || !find(t, pid, o, &fd))
 			continue;
-		if (t->worker == pid) {
-			prepared(a, t, wstatus);
-			tasks_step(a, t);
-			return;
-		}
-		for (int k = 0; k < t->n; k++) {
-			struct task_container *c = &t->c[k];
-			if (c->worker == pid) {
-				started(a, t, c, wstatus);
-			} else if (c->probe == pid) {
-				health_result(a, t, c, wstatus);
-			} else {
-				continue;
-			}
-			tasks_step(a, t);
-			return;
-		}
+		o->t = t;
+		if (o->kind == WORKER_PROBE)
+			o->ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+		else
+			o->ok = outcome(fd, wstatus, o->msg, sizeof o->msg) == 0;
+		return 1;
 	}
+	return 0;
 }

@@ -30,6 +30,7 @@
 #include "ctl/hmap.h"
 #include "etcd.h"
 #include "http.h"
+#include "clock.h"
 
 #define KEEPALIVE_THREADS 16
 #define REGISTER_THREADS  4
@@ -81,13 +82,6 @@ static struct queue {
 } queues[WRITERS];
 static long own_txns;
 static long leases_lost; /* the simulator failed to keep a node alive: it registered again */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void die(const char *fmt, ...)
 {
@@ -162,7 +156,7 @@ static int register_node(struct etcd *e, struct node *n, struct sk_err *err)
 	if (etcd_lease_grant(e, o.ttl, 0, &lease, NULL, err) < 0 ||
 	    etcd_put(e, key, rec, strlen(rec), lease, NULL, NULL, err) < 0)
 		return -1;
-	n->last_renewed = now_ms();
+	n->last_renewed = sk_now_ms();
 	n->next_keepalive = n->last_renewed + o.ttl * 1000 / 3;
 	__atomic_store_n(&n->lease, lease, __ATOMIC_RELEASE);
 	return 0;
@@ -185,9 +179,9 @@ static void *register_main(void *arg)
 static void keep_alive(struct etcd *e, struct node *n)
 {
 	struct sk_err err = {0};
-	int64_t sent = now_ms();
+	int64_t sent = sk_now_ms();
 	int rc = etcd_lease_keepalive(e, n->lease, NULL, &err);
-	if (rc == ETCD_ENOLEASE) {
+	if (rc < 0 && err.cls == SK_ERR_GONE) {
 		__atomic_add_fetch(&leases_lost, 1, __ATOMIC_RELAXED);
 		rc = register_node(e, n, &err);
 		if (rc == 0)
@@ -208,17 +202,17 @@ static void *keepalive_main(void *arg)
 	long k = (long)arg;
 	struct etcd *e = client_with(3000); /* as the agent's */
 	for (;;) {
-		int64_t next = now_ms() + 1000;
+		int64_t next = sk_now_ms() + 1000;
 		for (long i = k; i < o.nodes; i += KEEPALIVE_THREADS) {
 			struct node *n = &nodes[i];
 			if (n->killed || !__atomic_load_n(&n->lease, __ATOMIC_ACQUIRE))
 				continue;
-			if (n->next_keepalive <= now_ms())
+			if (n->next_keepalive <= sk_now_ms())
 				keep_alive(e, n);
 			if (n->next_keepalive < next)
 				next = n->next_keepalive;
 		}
-		int64_t wait = next - now_ms();
+		int64_t wait = next - sk_now_ms();
 		if (wait > 0)
 			usleep((useconds_t)(wait > 200 ? 200 : wait) * 1000);
 	}
@@ -303,7 +297,7 @@ static int w_event(void *ctx, const struct etcd_event *ev, int64_t rev, struct s
 	return 0;
 }
 
-static void w_trouble(void *ctx, int code, const struct sk_err *err)
+static void w_trouble(void *ctx, const struct sk_err *err)
 {
 	fprintf(stderr, "skiff-scale-sim: assignment watch: %s\n", err->msg);
 }
@@ -499,11 +493,11 @@ static long get_counter(long *c)
 static double wait_for(long *c, long want, int64_t t0, int64_t deadline)
 {
 	while (get_counter(c) < want) {
-		if (now_ms() > deadline)
+		if (sk_now_ms() > deadline)
 			return -1;
 		usleep(10000);
 	}
-	return (now_ms() - t0) / 1000.0;
+	return (sk_now_ms() - t0) / 1000.0;
 }
 
 static void wait_leader(void)
@@ -563,9 +557,9 @@ static void measure(void)
 	double cpu0, rss, ecpu0, erss;
 	usage_of(o.sched_pid, &cpu0, &rss);
 	usage_of(o.etcd_pid, &ecpu0, &erss);
-	int64_t t0 = now_ms(), deadline = t0 + o.timeout_s * 1000;
+	int64_t t0 = sk_now_ms(), deadline = t0 + o.timeout_s * 1000;
 	create_services();
-	double created = (now_ms() - t0) / 1000.0;
+	double created = (sk_now_ms() - t0) / 1000.0;
 	double first = wait_for(&placed_ever, 1, t0, deadline);
 	double placed = wait_for(&placed_ever, o.tasks, t0, deadline);
 	double running = placed < 0 ? -1 : wait_for(&running_alive, o.tasks, t0, deadline);
@@ -584,7 +578,7 @@ static void measure(void)
 	printf(" sched_cpu_s=%.2f sched_rss_mib=%.1f sched_txns=%ld etcd_cpu_s=%.2f", cpu1 - cpu0,
 	       rss, txns, ecpu1 - ecpu0);
 	if (running >= 0 && o.kill_pct > 0) {
-		int64_t t1 = now_ms(), expiry = kill_nodes();
+		int64_t t1 = sk_now_ms(), expiry = kill_nodes();
 		double replaced = wait_for(&running_alive, o.tasks, t1, t1 + o.timeout_s * 1000);
 		print_secs("replaced_s", replaced);
 		printf(" ttl_s=%ld leases_out_s=%.2f", o.ttl, (expiry - t1) / 1000.0);

@@ -113,7 +113,7 @@ static void note_result(struct batcher *b, struct batch *t, int rc, struct etcd_
 {
 	pthread_mutex_lock(&b->lock);
 	b->txns++;
-	if (rc == ETCD_EFAIL && refused_as_too_big(b, err)) {
+	if (rc < 0 && err->cls == SK_ERR_FAIL && refused_as_too_big(b, err)) {
 		b->conflicts += t->units;
 	} else if (rc < 0) {
 		b->uncertain = 1;

@@ -127,8 +127,8 @@ static int node_record(struct cluster *c, const char *id, const struct etcd_kv *
 		return 0;
 	}
 	n->rev = kv->mod_revision;
-	n->cpu = json_int(j, "cpu");
-	n->memory = json_int(j, "memory");
+	n->cpu = json_record_int(j, "cpu", 0);
+	n->memory = json_record_int(j, "memory", 0);
 	n->labels = cJSON_DetachItemFromObjectCaseSensitive(j, "labels");
 	n->attributes = cJSON_DetachItemFromObjectCaseSensitive(j, "attributes");
 	return 0;
@@ -140,7 +140,7 @@ static int node_meta(struct cluster *c, const char *id, const struct etcd_kv *kv
 	if (!n)
 		return -1;
 	n->meta_rev = j ? kv->mod_revision : 0;
-	n->draining = j && strcmp(json_str(j, "status"), "DRAINING") == 0;
+	n->draining = j && strcmp(json_record_str(j, "status"), "DRAINING") == 0;
 	node_forget_if_gone(c, n);
 	return 0;
 }
@@ -240,7 +240,7 @@ static int assignment(struct cluster *c, const char *name, const struct etcd_kv 
 			t->assign_rev = 0;
 		return 0;
 	}
-	int stopped = strcmp(json_str(j, "desiredStatus"), "STOPPED") == 0;
+	int stopped = strcmp(json_record_str(j, "desiredStatus"), "STOPPED") == 0;
 	if (mine && j) {
 		t->assign_rev = kv->mod_revision;
 		t->assign_stopped = stopped;
@@ -268,9 +268,9 @@ static int status(struct cluster *c, const char *name, cJSON *j, int deleted)
 	}
 	if (deleted || !j)
 		return 0;
-	enum c_status st = status_of(json_str(j, "status"));
-	char *why = dup_or_null(json_str(j, "stoppedReason"));
-	int unhealthy = strcmp(json_str(j, "healthStatus"), "UNHEALTHY") == 0;
+	enum c_status st = status_of(json_record_str(j, "status"));
+	char *why = dup_or_null(json_record_str(j, "stoppedReason"));
+	int unhealthy = strcmp(json_record_str(j, "healthStatus"), "UNHEALTHY") == 0;
 	if (mine) {
 		t->status = st;
 		t->stop_reason = why;
@@ -344,14 +344,14 @@ static int task_record(struct cluster *c, const char *id, const struct etcd_kv *
 	t->rec = rec;
 	t->rec_len = kv->value_len;
 	t->rev = kv->mod_revision;
-	t->stopped = strcmp(json_str(j, "desiredStatus"), "STOPPED") == 0;
-	t->created = parse_time(json_str(j, "createdAt"));
-	t->stopped_at = parse_time(json_str(j, "stoppedAt"));
-	const char *node = json_str(j, "node");
+	t->stopped = strcmp(json_record_str(j, "desiredStatus"), "STOPPED") == 0;
+	t->created = parse_time(json_record_str(j, "createdAt"));
+	t->stopped_at = parse_time(json_record_str(j, "stoppedAt"));
+	const char *node = json_record_str(j, "node");
 	int moved = strcmp(t->node ? t->node->name : "", node) != 0;
 	if ((moved && detach(c, t) < 0) ||
-	    set_sym(&c->taskdef_syms, &t->taskdef, json_str(j, "taskDefinition")) < 0 ||
-	    set_sym(&c->service_syms, &t->service, json_str(j, "service")) < 0 ||
+	    set_sym(&c->taskdef_syms, &t->taskdef, json_record_str(j, "taskDefinition")) < 0 ||
+	    set_sym(&c->service_syms, &t->service, json_record_str(j, "service")) < 0 ||
 	    (moved && set_sym(&c->node_syms, &t->node, node) < 0))
 		return -1;
 	if (moved)

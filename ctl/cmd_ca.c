@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "ctl.h"
 #include "pki.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl ca init [--dir DIR] [--days N] [--force]\n"
 	      "       skiffctl ca issue node NAME [--ip ADDR]... [--dns NAME]... [--dir DIR]\n"
@@ -19,7 +20,7 @@ static int usage(FILE *f)
 	      "  DIR: $SKIFF_PKI or ~/.config/skiff/pki/CLUSTER. --days: 3650 for the CA,\n"
 	      "  365 for others.\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static char default_dir[PATH_MAX];
@@ -113,11 +114,11 @@ int cmd_ca(struct ctl *c, int argc, char **argv, struct sk_err *err)
 
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if (!strcmp(verb, "init"))
 		return do_init(c, argc, argv, err);
 	if (!strcmp(verb, "issue"))
 		return do_issue(c, argc, argv, err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "ca: bad arguments");
 }

@@ -8,13 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "ctl.h"
 #include "events.h"
 
 #define DEFAULT_HISTORY	 1000 /* revisions shown without --since */
 #define CATCH_UP_IDLE_MS 1500
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl events [-f|--follow] [--since REV]\n"
 	      "  One line per task and node transition (created, placed, PULLING, RUNNING,\n"
@@ -23,7 +24,7 @@ static int usage(FILE *f)
 	      "  --since REV  from this etcd revision (default: the last 1000 revisions)\n"
 	      "  --follow     keep watching\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 struct watch_ctx {
@@ -112,7 +113,7 @@ static int watch_once(struct watch_ctx *w, struct sk_err *err)
 	    .key = w->c->prefix, .prefix = 1, .start_revision = w->next, .prev_kv = 1};
 	int rc = etcd_watch(w->c->etcd, &req, w->follow ? 0 : CATCH_UP_IDLE_MS, on_message, w, err);
 
-	if (rc == ETCD_ECOMPACTED && w->compacted > w->next) {
+	if (rc < 0 && err->cls == SK_ERR_COMPACTED && w->compacted > w->next) {
 		fprintf(stderr, "skiffctl: events before revision %lld were compacted away\n",
 			(long long)w->compacted);
 		w->next = w->compacted;
@@ -129,7 +130,7 @@ int cmd_events(struct ctl *c, int argc, char **argv, struct sk_err *err)
 
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if ((rc = parse(argc, argv, &w, &since, err)) < 0 || (rc = ctl_connect(c, err)) < 0)
 		return rc;
 	if ((now = store_revision(c, err)) < 0)
@@ -142,11 +143,12 @@ int cmd_events(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		rc = watch_once(&w, err);
 		if (rc > 0)
 			return 0; /* caught up */
-		if (rc == ETCD_ENET && !w.follow && w.created)
+		int net = rc < 0 && err->cls == SK_ERR_NET;
+		if (net && !w.follow && w.created)
 			return 0; /* nothing more came: caught up */
-		if (rc < 0 && (rc != ETCD_ENET || !w.follow))
+		if (rc < 0 && (!net || !w.follow))
 			return rc;
-		if (rc == ETCD_ENET) {
+		if (net) {
 			struct timespec pause = {1, 0};
 			nanosleep(&pause, NULL);
 		}

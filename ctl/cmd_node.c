@@ -1,9 +1,10 @@
 /* skiffctl node ls|describe|drain */
 #include <string.h>
 
+#include "cli.h"
 #include "lookup.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl node ls\n"
 	      "       skiffctl node describe ID\n"
@@ -14,7 +15,7 @@ static int usage(FILE *f)
 	      "  drain: the scheduler places nothing new on the node and moves its service\n"
 	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static const char *node_status(const struct m_node *n)
@@ -80,7 +81,7 @@ static int do_describe(struct ctl *c, const char *id, struct sk_err *err)
 	}
 	model_free(&m);
 	if (!n)
-		return sk_fail(err, 0, "node %s: not found", id), CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "node %s: not found", id);
 	return 0;
 }
 
@@ -93,7 +94,7 @@ static int do_drain(struct ctl *c, const char *id, int undo, struct sk_err *err)
 	int found = model_node(&m, id) != NULL;
 	model_free(&m);
 	if (!found)
-		return sk_fail(err, 0, "node %s: not found", id), CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "node %s: not found", id);
 	char key[KEY_MAX];
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "status", undo ? "ACTIVE" : "DRAINING");
@@ -113,13 +114,13 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (strcmp(verb, "top") == 0)
 		return cmd_node_top(c, argc, argv, err);
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
-		return usage(argc < 2 ? stderr : stdout);
+		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0 && argc == 2)
 		return do_ls(c, err);
 	if (strcmp(verb, "describe") == 0 && argc == 3)
 		return do_describe(c, argv[2], err);
 	if (strcmp(verb, "drain") == 0 && (argc == 3 || (argc == 4 && !strcmp(argv[3], "--undo"))))
 		return do_drain(c, argv[2], argc == 4, err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "node: bad arguments");
 }

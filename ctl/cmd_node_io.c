@@ -2,9 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "napi.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl node logs ID [-f|--follow] [--tail N] [--addr HOST:PORT]\n"
 	      "       skiffctl node dmesg ID [-f|--follow] [--tail N] [--addr HOST:PORT]\n"
@@ -13,7 +14,7 @@ static int usage(FILE *f)
 	      "  bounded ring on the node; dmesg: its kernel log; top: load, CPU, memory,\n"
 	      "  the data partition and each task's containers (-o json for all of it).\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static int print_chunk(void *ctx, const void *data, size_t len, struct sk_err *err)
@@ -84,7 +85,7 @@ int cmd_node_logs(struct ctl *c, int argc, char **argv, int dmesg, struct sk_err
 
 	for (int i = 2; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if ((rc = parse(argc, argv, 1, &a, err)) < 0)
 		return rc;
 	return get(c, &a, dmesg ? "/v1/node/dmesg" : "/v1/node/logs", print_chunk, NULL, err);
@@ -137,7 +138,7 @@ static void print_node(const cJSON *j)
 	human(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(disk, "totalBytes")), dtotal,
 	      sizeof dtotal);
 	printf("node %s  up %.0fs  cpus %.0f  cpu %.1f%%  load %.2f %.2f %.2f\n",
-	       json_str(j, "node"),
+	       json_record_str(j, "node"),
 	       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "uptimeSeconds")),
 	       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "cpus")),
 	       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "cpuPercent")),
@@ -145,7 +146,7 @@ static void print_node(const cJSON *j)
 	       cJSON_GetNumberValue(cJSON_GetArrayItem(load, 1)),
 	       cJSON_GetNumberValue(cJSON_GetArrayItem(load, 2)));
 	printf("memory %s used of %s  disk %s: %s used of %s\n\n", used, total,
-	       json_str(disk, "path"), dused, dtotal);
+	       json_record_str(disk, "path"), dused, dtotal);
 }
 
 static void task_rows(struct table *tb, const cJSON *task)
@@ -169,8 +170,8 @@ static void task_rows(struct table *tb, const cJSON *task)
 			snprintf(lim, sizeof lim, "none");
 		if (cJSON_IsNumber(p) && p->valuedouble >= 0)
 			snprintf(pids, sizeof pids, "%.0f", p->valuedouble);
-		table_row(tb, json_str(task, "task"), json_str(task, "status"), json_str(k, "name"),
-			  json_str(k, "status"), cpu, mem, lim, pids);
+		table_row(tb, json_record_str(task, "task"), json_record_str(task, "status"), json_record_str(k, "name"),
+			  json_record_str(k, "status"), cpu, mem, lim, pids);
 	}
 }
 
@@ -184,7 +185,7 @@ int cmd_node_top(struct ctl *c, int argc, char **argv, struct sk_err *err)
 
 	for (int i = 2; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if ((rc = parse(argc, argv, 0, &a, err)) < 0 ||
 	    (rc = get(c, &a, "/v1/node/top", gather, &body, err)) < 0) {
 		free(body.p);

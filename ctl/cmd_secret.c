@@ -3,16 +3,20 @@
  * under secrets/<name>; the scheduler copies the ones a task needs into
  * the assignment of the node that runs it, and nothing prints them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
+#include "cli.h"
 #include "lookup.h"
+#include "clock.h"
 
 #define SECRET_MAX (64 * 1024) /* as Secrets Manager's limit */
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl secret put NAME [--from-file FILE]\n"
 	      "       skiffctl secret ls\n"
@@ -23,36 +27,27 @@ static int usage(FILE *f)
 	      "  names it in valueFrom directly or as the last part of a Secrets Manager or\n"
 	      "  SSM ARN. Values are never printed.\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static int read_value(const char *file, char **out, size_t *len, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = file ? fopen(file, "r") : NULL;
-	FILE *in = file ? f : stdin;
-	char *buf = malloc(SECRET_MAX + 2);
+	SK_AUTOCLOSE int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+	SK_AUTOFREE char *buf = NULL;
 
-	if (!buf)
-		return sk_fail(err, ENOMEM, "secret");
-	if (!in) {
-		free(buf);
-		return sk_fail(err, errno, "%s", file), CTL_EUSAGE;
-	}
+	if (file && fd < 0)
+		return sk_failc(err, SK_ERR_USAGE, errno, "%s", file);
 	if (!file && isatty(0))
 		fputs("value (end with ctrl-d): ", stderr);
-	*len = fread(buf, 1, SECRET_MAX + 1, in);
-	if (*len > SECRET_MAX) {
-		free(buf);
-		return ctl_usage_error(err, "secret: larger than %d bytes", SECRET_MAX);
-	}
+	if (sk_read_fd(file ? fd : 0, "secret", SECRET_MAX, &buf, len, err) < 0)
+		return err->errnum ? -1 : sk_class(err, SK_ERR_USAGE);
 	if (*len && buf[*len - 1] == '\n')
 		(*len)--;
 	buf[*len] = '\0';
-	if (strlen(buf) != *len) {
-		free(buf);
+	if (strlen(buf) != *len)
 		return ctl_usage_error(err, "secret: the value holds a NUL byte");
-	}
 	*out = buf;
+	buf = NULL;
 	return 0;
 }
 
@@ -68,7 +63,7 @@ static int do_put(struct ctl *c, const char *name, const char *file, struct sk_e
 				       name);
 	if ((rc = read_value(file, &value, &len, err)) < 0 || (rc = ctl_connect(c, err)) < 0)
 		return rc;
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "name", name);
 	cJSON_AddStringToObject(j, "value", value);
@@ -96,11 +91,13 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		const char *v = model_secret(&m, m.secrets[i].name);
 		char bytes[24];
 		snprintf(bytes, sizeof bytes, "%zu", v ? strlen(v) : 0);
-		table_row(t, m.secrets[i].name, bytes, json_str(m.secrets[i].rec, "updatedAt"));
+		table_row(t, m.secrets[i].name, bytes,
+			  json_record_str(m.secrets[i].rec, "updatedAt"));
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "name", m.secrets[i].name);
 		cJSON_AddNumberToObject(e, "bytes", v ? (double)strlen(v) : 0);
-		cJSON_AddStringToObject(e, "updatedAt", json_str(m.secrets[i].rec, "updatedAt"));
+		cJSON_AddStringToObject(e, "updatedAt",
+					json_record_str(m.secrets[i].rec, "updatedAt"));
 		cJSON_AddItemToArray(arr, e);
 	}
 	ctl_print_list(c, arr, t);
@@ -118,7 +115,7 @@ static int do_rm(struct ctl *c, const char *name, struct sk_err *err)
 	    (rc = etcd_get(c->etcd, ctl_key(c, key, "secrets/%s", name), &kv, NULL, err)) < 0)
 		return rc;
 	if (rc == 0)
-		return sk_fail(err, 0, "secret %s: not found", name), CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "secret %s: not found", name);
 	etcd_kv_clear(&kv);
 	if ((rc = etcd_delete(c->etcd, key, 0, NULL, NULL, err)) < 0)
 		return rc;
@@ -132,7 +129,7 @@ int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
 
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if (!strcmp(verb, "put") && argc == 3)
 		return do_put(c, argv[2], NULL, err);
 	if (!strcmp(verb, "put") && argc == 5 && !strcmp(argv[3], "--from-file"))
@@ -141,6 +138,6 @@ int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_ls(c, err);
 	if (!strcmp(verb, "rm") && argc == 3)
 		return do_rm(c, argv[2], err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "secret: bad arguments");
 }

@@ -2,11 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
+#include "cli.h"
 #include "lookup.h"
 #include "taskdef.h"
 #include "tasks.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl task run TASKDEF [--count N]\n"
 	      "       skiffctl task stop ID [--reason TEXT]\n"
@@ -17,23 +19,17 @@ static int usage(FILE *f)
 	      "  run creates PENDING tasks that the scheduler places; ls shows tasks that\n"
 	      "  should run or still run (--all: stopped ones too).\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	long count = 1;
 	const char *ref = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
-			if (ctl_parse_count("--count", argv[++i], &count, err) < 0)
-				return CTL_EUSAGE;
-		} else if (!ref && argv[i][0] != '-') {
-			ref = argv[i];
-		} else {
-			return ctl_usage_error(err, "task run: bad argument `%s`", argv[i]);
-		}
-	}
+	const struct arg_opt opts[] = {{"--count", ARG_COUNT, &count, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "task run", opts, NULL, &ref, 1, err) < 0)
+		return -1;
 	if (!ref)
 		return ctl_usage_error(err, "task run: which task definition?");
 	char resolved[FAMILY_MAX + 24], id[33];
@@ -60,14 +56,10 @@ static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
 static int do_stop(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *id = NULL, *reason = "UserInitiated";
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
-			reason = argv[++i];
-		else if (!id && argv[i][0] != '-')
-			id = argv[i];
-		else
-			return ctl_usage_error(err, "task stop: bad argument `%s`", argv[i]);
-	}
+	const struct arg_opt opts[] = {{"--reason", ARG_STR, &reason, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "task stop", opts, NULL, &id, 1, err) < 0)
+		return -1;
 	if (!id)
 		return ctl_usage_error(err, "task stop: which task?");
 	for (int attempt = 0; attempt < 10; attempt++) {
@@ -100,7 +92,8 @@ static void add_labels(cJSON *containers, const cJSON *td)
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions"))
 		{
 			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(d, "dockerLabels");
-			if (labels && !strcmp(json_str(d, "name"), json_str(c, "name")))
+			if (labels &&
+			    !strcmp(json_record_str(d, "name"), json_record_str(c, "name")))
 				cJSON_AddItemToObject(c, "dockerLabels", cJSON_Duplicate(labels, 1));
 		}
 	}
@@ -119,7 +112,7 @@ static cJSON *task_json(const struct m_task *t)
 				cJSON_AddItemToObject(j, keys[i], cJSON_Duplicate(v, 1));
 		}
 		add_labels(cJSON_GetObjectItemCaseSensitive(j, "containers"), t->td);
-		const char *why = json_str(t->status, "stoppedReason");
+		const char *why = json_record_str(t->status, "stoppedReason");
 		if (*why && !cJSON_GetObjectItemCaseSensitive(j, "stoppedReason"))
 			cJSON_AddStringToObject(j, "stoppedReason", why);
 	} else {
@@ -132,16 +125,12 @@ static int do_ls(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *service = NULL, *node = NULL;
 	int all = 0;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
-			service = argv[++i];
-		else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
-			node = argv[++i];
-		else if (strcmp(argv[i], "--all") == 0)
-			all = 1;
-		else
-			return ctl_usage_error(err, "task ls: bad argument `%s`", argv[i]);
-	}
+	const struct arg_opt opts[] = {{"--service", ARG_STR, &service, NULL},
+				       {"--node", ARG_STR, &node, NULL},
+				       {"--all", ARG_FLAG, &all, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "task ls", opts, NULL, NULL, 0, err) < 0)
+		return -1;
 	struct model m;
 	int rc = ctl_load_model(c, &m, err);
 	if (rc < 0)
@@ -159,7 +148,7 @@ static int do_ls(struct ctl *c, int argc, char **argv, struct sk_err *err)
 			continue;
 		cJSON *j = task_json(x);
 		table_row(t, x->id, x->taskdef, x->service, x->node, x->desired,
-			  json_str(j, "lastStatus"), json_str(x->rec, "createdAt"));
+			  json_record_str(j, "lastStatus"), json_record_str(x->rec, "createdAt"));
 		cJSON_AddItemToArray(arr, j);
 	}
 	ctl_print_list(c, arr, t);
@@ -190,7 +179,7 @@ int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return cmd_task_exec(c, argc, argv, err);
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return usage(stdout);
+			return usage(stdout, err);
 	if (strcmp(verb, "run") == 0)
 		return do_run(c, argc, argv, err);
 	if (strcmp(verb, "stop") == 0)
@@ -199,6 +188,6 @@ int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_ls(c, argc, argv, err);
 	if (strcmp(verb, "describe") == 0 && argc == 3)
 		return do_describe(c, argv[2], err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "task: bad arguments");
 }

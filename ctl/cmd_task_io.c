@@ -6,10 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "crilog.h"
 #include "napi.h"
 
-static int usage_logs(FILE *f)
+static int usage_logs(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl task logs ID [--container C] [-f|--follow] [--tail N] [--since T]\n"
 	      "                         [-t|--timestamps] [--addr HOST:PORT]\n"
@@ -22,10 +23,10 @@ static int usage_logs(FILE *f)
 	      "  --timestamps each line with the time the node read it\n"
 	      "  --addr       the node API at HOST:PORT instead of the node record's address\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
-static int usage_exec(FILE *f)
+static int usage_exec(FILE *f, struct sk_err *err)
 {
 	fputs(
 	    "usage: skiffctl task exec ID [--container C] [-i] [-t] [-e NAME=VALUE]...\n"
@@ -37,7 +38,7 @@ static int usage_exec(FILE *f)
 	    "  -u, --user UID[:GID]  run as this user (default: the container's)\n"
 	    "  -w, --workdir DIR     start in DIR (default: the container's)\n",
 	    f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
 
 /* "30s", "5m", "2h", "1d" ago, or an RFC 3339 time: seconds since the epoch. */
@@ -119,7 +120,7 @@ static int logs_args(int argc, char **argv, char *target, size_t size, const cha
 			n += (size_t)snprintf(q + n, sizeof q - n, "&tail=%s", argv[++i]);
 		else if (!strcmp(a, "--since") && v) {
 			if (parse_since(argv[++i], &since, err) < 0)
-				return CTL_EUSAGE;
+				return sk_class(err, SK_ERR_USAGE);
 			n += (size_t)snprintf(q + n, sizeof q - n, "&since=%lld", since);
 		} else if (!strcmp(a, "--container") && v &&
 			   strspn(v, "abcdefghijklmnopqrstuvwxyz"
@@ -151,7 +152,7 @@ int cmd_task_logs(struct ctl *c, int argc, char **argv, struct sk_err *err)
 
 	for (int i = 2; i < argc; i++)
 		if (ctl_is_help(argv[i]))
-			return free(resp), usage_logs(stdout);
+			return free(resp), usage_logs(stdout, err);
 	if (!resp)
 		return -1;
 	p.at_line_start[0] = p.at_line_start[1] = 1;
@@ -179,7 +180,7 @@ int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	for (i = 2; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (ctl_is_help(a))
-			return usage_exec(stdout);
+			return usage_exec(stdout, err);
 		if (a[0] == '-' && a[1] != '-' && strspn(a + 1, "it") == strlen(a + 1) && a[1]) {
 			x.interactive |= strchr(a, 'i') != NULL;
 			x.tty |= strchr(a, 't') != NULL;
@@ -201,7 +202,7 @@ int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		}
 	}
 	if (!task || i + 1 >= argc) {
-		usage_exec(stderr);
+		usage_exec(stderr, err);
 		return ctl_usage_error(err, "task exec: expected ID -- CMD [ARG...]");
 	}
 	x.argv = argv + i + 1;

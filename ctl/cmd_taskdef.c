@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
+#include "cli.h"
 #include "lookup.h"
 #include "placement.h"
+#include "taskdef_store.h"
 
-static int usage(FILE *f)
+static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl taskdef register FILE\n"
 	      "       skiffctl taskdef validate FILE\n"
@@ -24,24 +27,18 @@ static int usage(FILE *f)
 	      "  what Skiff does with each field). register assigns the family's next revision;\n"
 	      "  validate only checks (no etcd).\n",
 	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
+	return f == stdout ? 0 : ctl_usage_printed(err);
 }
+
+/* Reads more than a task definition may hold, so that the parser, not
+ * the reader, says what the limit is. */
+#define INPUT_MAX (16 * TD_MAX_BYTES)
 
 static int read_text(const char *path, char **out, size_t *len, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = strcmp(path, "-") ? fopen(path, "r") : NULL;
-	FILE *in = strcmp(path, "-") ? f : stdin;
-	size_t cap = TD_MAX_BYTES + 2;
-	char *buf;
-
-	if (!in)
-		return sk_fail(err, errno, "%s", path), errno == ENOENT ? CTL_EUSAGE : -1;
-	if (!(buf = malloc(cap)))
-		return sk_fail(err, ENOMEM, "%s", path);
-	*len = fread(buf, 1, cap - 1, in);
-	buf[*len] = '\0';
-	*out = buf;
-	return 0;
+	int rc = strcmp(path, "-") ? sk_read_file(path, INPUT_MAX, out, len, err)
+				   : sk_read_fd(0, "stdin", INPUT_MAX, out, len, err);
+	return rc < 0 && err->errnum == ENOENT ? sk_class(err, SK_ERR_USAGE) : rc;
 }
 
 /* The scheduler's own parser judges placement expressions (ECS's cluster
@@ -79,7 +76,7 @@ static void check_expressions(const char *text, struct td_report *rep)
 	cJSON_Delete(root);
 }
 
-/* Reads and checks FILE, printing what was found; CTL_EUSAGE when it
+/* Reads and checks FILE, printing what was found; a usage error when it
  * has errors. */
 static int load(const char *file, struct taskdef **td, struct sk_err *err)
 {
@@ -104,65 +101,6 @@ static int load(const char *file, struct taskdef **td, struct sk_err *err)
 	return 0;
 }
 
-/* Highest revision of the family, active or not (revisions are never reused). */
-static long highest(struct ctl *c, const char *family, struct sk_err *err)
-{
-	char key[KEY_MAX];
-	struct etcd_range_req req = {
-	    .key = ctl_key(c, key, "taskdefs/%s/", family), .prefix = 1, .keys_only = 1};
-	struct etcd_range_resp r;
-	int rc = etcd_range(c->etcd, &req, &r, err);
-	if (rc < 0)
-		return rc;
-	long best = 0;
-	for (size_t i = 0; i < r.nkvs; i++) {
-		long rev = strtol(r.kvs[i].key + strlen(key), NULL, 10);
-		best = rev > best ? rev : best;
-	}
-	etcd_range_resp_free(&r);
-	return best;
-}
-
-static void set_field(cJSON *o, const char *key, cJSON *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-	cJSON_AddItemToObject(o, key, v);
-}
-
-static int store_next(struct ctl *c, cJSON *td, long *rev_out, struct sk_err *err)
-{
-	const char *family = json_str(td, "family");
-	char now[32], key[KEY_MAX];
-	ctl_now_rfc3339(now, sizeof now);
-	set_field(td, "status", cJSON_CreateString("ACTIVE"));
-	set_field(td, "registeredAt", cJSON_CreateString(now));
-	if (c->opts.user)
-		set_field(td, "registeredBy", cJSON_CreateString(c->opts.user));
-	else
-		cJSON_DeleteItemFromObjectCaseSensitive(td, "registeredBy");
-	for (int attempt = 0; attempt < 20; attempt++) {
-		long rev = highest(c, family, err);
-		if (rev < 0)
-			return (int)rev;
-		rev++;
-		set_field(td, "revision", cJSON_CreateNumber((double)rev));
-		char *v = cJSON_PrintUnformatted(td);
-		ctl_key(c, key, "taskdefs/%s/%ld", family, rev);
-		struct etcd_cmp cmp = {
-		    .key = key, .target = ETCD_CMP_CREATE, .result = ETCD_CMP_EQUAL};
-		struct etcd_op put = {.type = ETCD_OP_PUT, .key = key, .value = v};
-		int rc = etcd_txn(c->etcd, &cmp, 1, &put, 1, NULL, 0, NULL, err);
-		free(v);
-		if (rc < 0)
-			return rc;
-		if (rc == 1) {
-			*rev_out = rev;
-			return 0;
-		}
-	}
-	return sk_fail(err, 0, "register %s: too much contention", family);
-}
-
 static int do_register(struct ctl *c, const char *file, struct sk_err *err)
 {
 	struct taskdef *td = NULL;
@@ -176,14 +114,14 @@ static int do_register(struct ctl *c, const char *file, struct sk_err *err)
 	taskdef_free(td);
 	if (!j)
 		return sk_fail(err, ENOMEM, "%s", file);
-	if ((rc = ctl_connect(c, err)) < 0 || (rc = store_next(c, j, &rev, err)) < 0) {
+	if ((rc = taskdef_store_register(c, j, &rev, err)) < 0) {
 		cJSON_Delete(j);
 		return rc;
 	}
 	if (c->json)
 		ctl_print_json(j);
 	else
-		printf("%s:%ld\n", json_str(j, "family"), rev);
+		printf("%s:%ld\n", json_record_str(j, "family"), rev);
 	cJSON_Delete(j);
 	return 0;
 }
@@ -225,7 +163,7 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		snprintf(n, sizeof n, "%d",
 			 cJSON_GetArraySize(
 			     cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions")));
-		table_row(t, m.taskdefs[i].ref, json_str(td, "status"), cs, ms, n);
+		table_row(t, m.taskdefs[i].ref, json_record_str(td, "status"), cs, ms, n);
 		cJSON_AddItemToArray(arr, cJSON_Duplicate(td, 1));
 	}
 	ctl_print_list(c, arr, t);
@@ -247,19 +185,8 @@ static int do_describe(struct ctl *c, const char *ref, struct sk_err *err)
 
 static int do_deregister(struct ctl *c, const char *ref, struct sk_err *err)
 {
-	char resolved[FAMILY_MAX + 24], key[KEY_MAX], family[FAMILY_MAX];
-	cJSON *td;
-	long rev;
-	int rc;
-	if (taskdef_parse_ref(ref, family, &rev, err) < 0)
-		return CTL_EUSAGE;
-	if (!rev)
-		return ctl_usage_error(err, "deregister: give FAMILY:REVISION");
-	if ((rc = ctl_resolve_taskdef(c, ref, 1, resolved, &td, err)) < 0)
-		return rc;
-	set_field(td, "status", cJSON_CreateString("INACTIVE"));
-	rc = ctl_put_json(c, ctl_key(c, key, "taskdefs/%s/%ld", family, rev), td, err);
-	cJSON_Delete(td);
+	char resolved[FAMILY_MAX + 24];
+	int rc = taskdef_store_deregister(c, ref, resolved, err);
 	if (rc < 0)
 		return rc;
 	printf("%s: INACTIVE\n", resolved);
@@ -270,7 +197,7 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *verb = argc > 1 ? argv[1] : "";
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
-		return usage(argc < 2 ? stderr : stdout);
+		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "register") == 0 && argc == 3)
 		return do_register(c, argv[2], err);
 	if (strcmp(verb, "validate") == 0 && argc == 3)
@@ -281,6 +208,6 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_describe(c, argv[2], err);
 	if (strcmp(verb, "deregister") == 0 && argc == 3)
 		return do_deregister(c, argv[2], err);
-	usage(stderr);
+	usage(stderr, err);
 	return ctl_usage_error(err, "taskdef: bad arguments");
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "cli.h"
 
 static cJSON *config_json; /* kept for the strings it lends until exit */
 
@@ -44,24 +44,24 @@ static int load_config(struct ctl *c, struct sk_err *err)
 		snprintf(list, sizeof list, "%s", eps->valuestring);
 	if (!c->endpoints && list[0])
 		c->endpoints = list;
-	if (!c->cluster && *json_str(config_json, "cluster"))
-		c->cluster = json_str(config_json, "cluster");
-	if (!c->opts.ca_file && *json_str(config_json, "cacert"))
-		c->opts.ca_file = json_str(config_json, "cacert");
-	if (!c->opts.cert_file && *json_str(config_json, "cert"))
-		c->opts.cert_file = json_str(config_json, "cert");
-	if (!c->opts.key_file && *json_str(config_json, "key"))
-		c->opts.key_file = json_str(config_json, "key");
-	if (!c->opts.user && *json_str(config_json, "user"))
-		c->opts.user = json_str(config_json, "user");
-	if (!c->opts.password && *json_str(config_json, "password"))
-		c->opts.password = json_str(config_json, "password");
-	if (!c->api_ca && *json_str(config_json, "api_cacert"))
-		c->api_ca = json_str(config_json, "api_cacert");
-	if (!c->api_cert && *json_str(config_json, "api_cert"))
-		c->api_cert = json_str(config_json, "api_cert");
-	if (!c->api_key && *json_str(config_json, "api_key"))
-		c->api_key = json_str(config_json, "api_key");
+	if (!c->cluster && *json_record_str(config_json, "cluster"))
+		c->cluster = json_record_str(config_json, "cluster");
+	if (!c->opts.ca_file && *json_record_str(config_json, "cacert"))
+		c->opts.ca_file = json_record_str(config_json, "cacert");
+	if (!c->opts.cert_file && *json_record_str(config_json, "cert"))
+		c->opts.cert_file = json_record_str(config_json, "cert");
+	if (!c->opts.key_file && *json_record_str(config_json, "key"))
+		c->opts.key_file = json_record_str(config_json, "key");
+	if (!c->opts.user && *json_record_str(config_json, "user"))
+		c->opts.user = json_record_str(config_json, "user");
+	if (!c->opts.password && *json_record_str(config_json, "password"))
+		c->opts.password = json_record_str(config_json, "password");
+	if (!c->api_ca && *json_record_str(config_json, "api_cacert"))
+		c->api_ca = json_record_str(config_json, "api_cacert");
+	if (!c->api_cert && *json_record_str(config_json, "api_cert"))
+		c->api_cert = json_record_str(config_json, "api_cert");
+	if (!c->api_key && *json_record_str(config_json, "api_key"))
+		c->api_key = json_record_str(config_json, "api_key");
 	return 0;
 }
 
@@ -117,6 +117,6 @@ int ctl_connect(struct ctl *c, struct sk_err *err)
 	if (!c->opts.timeout_ms)
 		c->opts.timeout_ms = 5000;
 	if (etcd_new(&c->opts, &c->etcd, err) < 0)
-		return CTL_EUSAGE;
+		return sk_class(err, SK_ERR_USAGE);
 	return 0;
 }

@@ -1,23 +1,18 @@
-/* skiffctl: shared state of the command layer, record keys and helpers. */
+/* skiffctl's client of the cluster, shared by the verbs and the
+ * scheduler: the connection, record keys, ids and JSON records in etcd.
+ * What only the command line needs is in cli.h. */
 #ifndef SK_CTL_H
 #define SK_CTL_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "err.h"
 #include "etcd.h"
+#include "json_get.h"
 #include "taskdef.h"
 
 #define FAMILY_MAX (TD_NAME_MAX + 1)
-
-/* Error codes of the ctl layer, besides the ETCD_E* ones (-1..-5). */
-enum {
-	CTL_EUSAGE = -20,    /* bad command line or bad input: exit 2 */
-	CTL_ENOTFOUND = -21, /* no such object: exit 3 */
-};
-#define CTL_EXIT_NOTFOUND 3
 
 struct ctl {
 	struct etcd *etcd;
@@ -41,47 +36,12 @@ int ctl_configure(struct ctl *c, struct sk_err *err);
 const char *ctl_key(const struct ctl *c, char *buf, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-typedef int (*ctl_verb_fn)(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_service(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_ca(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_events(struct ctl *c, int argc, char **argv, struct sk_err *err);
-/* cmd_task_io.c, cmd_node_io.c: the verbs that talk to a node's API */
-int cmd_task_logs(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err);
-int cmd_node_logs(struct ctl *c, int argc, char **argv, int dmesg, struct sk_err *err);
-int cmd_node_top(struct ctl *c, int argc, char **argv, struct sk_err *err);
-
 /* util.c */
-void ctl_now_rfc3339(char *buf, size_t size);
-int64_t ctl_now_ms(void);
 void ctl_random_id(char *buf, size_t size); /* 32 hex digits */
-int ctl_is_help(const char *arg);
+/* A usage error (SK_ERR_USAGE) with this message. */
 int ctl_usage_error(struct sk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Reads a whole file (bounded) and parses it as JSON; names the file. */
-int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err);
-/* Parses a positive integer option value. */
-int ctl_parse_count(const char *opt, const char *s, long *out, struct sk_err *err);
 /* Gets key as JSON: 1 found (*out, *mod_rev set), 0 absent, < 0 error. */
 int ctl_get_json(struct ctl *c, const char *key, cJSON **out, int64_t *mod_rev, struct sk_err *err);
 int ctl_put_json(struct ctl *c, const char *key, const cJSON *value, struct sk_err *err);
-/* Prints a JSON document on stdout. */
-void ctl_print_json(const cJSON *j);
-const char *json_str(const cJSON *obj, const char *name); /* "" when absent */
-int64_t json_int(const cJSON *obj, const char *name);	  /* number or numeric string */
-
-/* table.c: aligned columns; cells are copied. */
-struct table;
-struct table *table_new(size_t ncols, const char *const *headers);
-void table_row(struct table *t, ...); /* ncols const char * */
-void table_print(struct table *t, FILE *f);
-void table_free(struct table *t);
-/* The end of every `ls`: ARR as JSON with -o json, else T as a table;
- * frees both. */
-void ctl_print_list(const struct ctl *c, cJSON *arr, struct table *t);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "scheduler.h"
+#include "clock.h"
 
 #define RETRY_MS 250
 
@@ -42,7 +43,7 @@ static void renew(struct sched *s, struct lease_clock *lc, int64_t now)
 		rc = etcd_lease_grant(s->lease_etcd, s->ttl_s, 0, &s->lease, &ttl, &err);
 	} else {
 		rc = etcd_lease_keepalive(s->lease_etcd, s->lease, &ttl, &err);
-		if (rc == ETCD_ENOLEASE) {
+		if (rc < 0 && err.cls == SK_ERR_GONE) {
 			s->lease = 0;
 			election_step_down(s, "lease expired");
 		}
@@ -102,12 +103,12 @@ static void *lease_main(void *arg)
 	struct sched *s = arg;
 	struct lease_clock lc = {0};
 	while (!s->lease_stop) {
-		int64_t now = ctl_now_ms();
+		int64_t now = sk_now_ms();
 		if (now >= lc.next)
 			renew(s, &lc, now);
-		if (election_fence(s) && ctl_now_ms() >= lc.deadline)
+		if (election_fence(s) && sk_now_ms() >= lc.deadline)
 			election_step_down(s, "lease not renewed within its TTL");
-		campaign(s, &lc, ctl_now_ms());
+		campaign(s, &lc, sk_now_ms());
 		sleep_ms(50);
 	}
 	return NULL;

@@ -14,7 +14,7 @@ struct change {
 
 static const char *str(const cJSON *o, const char *k)
 {
-	return json_str(o, k);
+	return json_record_str(o, k);
 }
 
 static void set(struct event *e, const char *object, const char *id, const char *what)
@@ -118,7 +118,7 @@ static int nodemeta_event(const char *id, const struct change *c, struct event *
 
 static int service_event(const char *name, const struct change *c, struct event *e)
 {
-	long long now = json_int(c->now, "desiredCount"), was = json_int(c->before, "desiredCount");
+	long long now = json_record_int(c->now, "desiredCount", 0), was = json_record_int(c->before, "desiredCount", 0);
 
 	if (c->ev->type == ETCD_EV_DELETE)
 		set(e, "service", name, "deleted");

@@ -31,7 +31,7 @@ static long latest_active(struct ctl *c, const char *family, struct sk_err *err)
 	for (size_t i = 0; i < r.nkvs; i++) {
 		long rev = strtol(r.kvs[i].key + strlen(key), NULL, 10);
 		cJSON *j = cJSON_Parse(r.kvs[i].value);
-		if (rev > best && strcmp(json_str(j, "status"), "INACTIVE") != 0)
+		if (rev > best && strcmp(json_record_str(j, "status"), "INACTIVE") != 0)
 			best = rev;
 		cJSON_Delete(j);
 	}
@@ -46,24 +46,24 @@ int ctl_resolve_taskdef(struct ctl *c, const char *ref, int allow_inactive, char
 	long rev;
 	int rc;
 	if (taskdef_parse_ref(ref, family, &rev, err) < 0)
-		return CTL_EUSAGE;
+		return sk_class(err, SK_ERR_USAGE);
 	if ((rc = ctl_connect(c, err)) < 0)
 		return rc;
 	if (!rev && (rev = latest_active(c, family, err)) < 0)
 		return (int)rev;
 	if (!rev)
-		return sk_fail(err, 0, "task definition %s: no active revision", family),
-		       CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "task definition %s: no active revision",
+				family);
 	rc = ctl_get_json(c, ctl_key(c, key, "taskdefs/%s/%ld", family, rev), td, NULL, err);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return sk_fail(err, 0, "task definition %s:%ld: not found", family, rev),
-		       CTL_ENOTFOUND;
-	if (!allow_inactive && strcmp(json_str(*td, "status"), "INACTIVE") == 0) {
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "task definition %s:%ld: not found",
+				family, rev);
+	if (!allow_inactive && strcmp(json_record_str(*td, "status"), "INACTIVE") == 0) {
 		cJSON_Delete(*td);
-		return sk_fail(err, 0, "task definition %s:%ld: deregistered", family, rev),
-		       CTL_EUSAGE;
+		return sk_failc(err, SK_ERR_USAGE, 0, "task definition %s:%ld: deregistered",
+				family, rev);
 	}
 	sprintf(ref_out, "%s:%ld", family, rev);
 	return 0;
@@ -78,7 +78,7 @@ int ctl_load_task(struct ctl *c, const char *id, struct model *m, struct m_task 
 	*t = model_task(m, id);
 	if (!*t) {
 		model_free(m);
-		return sk_fail(err, 0, "task %s: not found", id), CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "task %s: not found", id);
 	}
 	return 0;
 }

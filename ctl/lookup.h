@@ -8,7 +8,7 @@
 
 int ctl_load_model(struct ctl *c, struct model *m, struct sk_err *err);
 /* FAMILY (latest ACTIVE revision) or FAMILY:REV → "family:rev" in ref_out
- * (FAMILY_MAX + 24 bytes) and the record (caller frees). CTL_ENOTFOUND
+ * (FAMILY_MAX + 24 bytes) and the record (caller frees). SK_ERR_NOTFOUND
  * when absent; an INACTIVE revision is refused unless allow_inactive. */
 int ctl_resolve_taskdef(struct ctl *c, const char *ref, int allow_inactive, char *ref_out,
 			cJSON **td, struct sk_err *err);

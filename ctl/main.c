@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cli.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -54,20 +54,6 @@ static const struct {
     {"node", cmd_node},	      {"secret", cmd_secret},   {"scheduler", cmd_scheduler},
     {"ca", cmd_ca},	      {"events", cmd_events},
 };
-
-static int exit_status(int rc)
-{
-	switch (rc) {
-	case CTL_EUSAGE:
-		return SK_EXIT_USAGE;
-	case CTL_ENOTFOUND:
-		return CTL_EXIT_NOTFOUND;
-	case ETCD_ENET:
-		return SK_EXIT_SYS;
-	default:
-		return SK_EXIT_FAIL;
-	}
-}
 
 /* Global options come before the verb; returns the verb's index in argv. */
 static int global_options(struct ctl *c, int argc, char **argv)
@@ -122,7 +108,7 @@ int main(int argc, char **argv)
 	int i = global_options(&c, argc, argv);
 	if (i < 0 || i >= argc) {
 		if (i < 0)
-			fprintf(stderr, "skiffctl: bad option near `%s`\n", argv[argc > 1 ? 1 : 0]);
+			sk_print_fatalf("bad option near `%s`\n", argv[argc > 1 ? 1 : 0]);
 		usage(stderr);
 		return SK_EXIT_USAGE;
 	}
@@ -133,13 +119,11 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			rc = verbs[k].fn(&c, argc - i, argv + i, &err);
 		etcd_free(c.etcd);
-		if (rc < 0 && !err.msg[0])
-			return exit_status(rc); /* usage already printed */
 		if (rc < 0)
-			sk_die(NULL, exit_status(rc), &err);
+			sk_fatal(&err); /* silent when the usage was printed */
 		return rc;
 	}
-	fprintf(stderr, "skiffctl: unknown command `%s`\n", argv[i]);
+	sk_print_fatalf("unknown command `%s`", argv[i]);
 	usage(stderr);
 	return SK_EXIT_USAGE;
 }

@@ -190,16 +190,16 @@ static void derive(struct model *m)
 {
 	for (size_t i = 0; i < m->nnodes; i++) {
 		struct m_node *n = &m->nodes[i];
-		n->cpu = json_int(n->rec, "cpu");
-		n->memory = json_int(n->rec, "memory");
-		n->draining = strcmp(json_str(n->meta, "status"), "DRAINING") == 0;
+		n->cpu = json_record_int(n->rec, "cpu", 0);
+		n->memory = json_record_int(n->rec, "memory", 0);
+		n->draining = strcmp(json_record_str(n->meta, "status"), "DRAINING") == 0;
 	}
 	for (size_t i = 0; i < m->ntasks; i++) {
 		struct m_task *t = &m->tasks[i];
-		t->taskdef = json_str(t->rec, "taskDefinition");
-		t->service = json_str(t->rec, "service");
-		t->node = json_str(t->rec, "node");
-		t->desired = json_str(t->rec, "desiredStatus");
+		t->taskdef = json_record_str(t->rec, "taskDefinition");
+		t->service = json_record_str(t->rec, "service");
+		t->node = json_record_str(t->rec, "node");
+		t->desired = json_record_str(t->rec, "desiredStatus");
 		t->td = model_taskdef(m, t->taskdef);
 		if (t->td)
 			taskdef_record_resources(t->td, &t->cpu, &t->memory);
@@ -210,7 +210,7 @@ static void account(struct model *m)
 {
 	for (size_t i = 0; i < m->ntasks; i++) {
 		struct m_task *t = &m->tasks[i];
-		t->last_status = json_str(t->status, "status");
+		t->last_status = json_record_str(t->status, "status");
 		struct m_node *n = *t->node ? model_node(m, t->node) : NULL;
 		if (!n || !model_task_active(t))
 			continue;

@@ -51,16 +51,15 @@ int napi_target_node(struct ctl *c, const char *node, const char *addr, struct n
 	    (rc = ctl_get_json(c, ctl_key(c, key, "nodes/%s", node), &rec, NULL, err)) < 0)
 		return rc;
 	if (rc == 0 && !addr)
-		return sk_fail(err, 0,
-			       "node %s: no node record (is it up?); --addr reaches it anyway",
-			       node),
-		       CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0,
+				"node %s: no node record (is it up?); --addr reaches it anyway",
+				node);
 	const cJSON *api = cJSON_GetObjectItemCaseSensitive(rec, "api");
 	const cJSON *first =
 	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rec, "addresses"), 0);
-	snprintf(t->name, sizeof t->name, "%s", json_str(api, "name"));
+	snprintf(t->name, sizeof t->name, "%s", json_record_str(api, "name"));
 	snprintf(t->port, sizeof t->port, "%lld",
-		 (long long)(json_int(api, "port") ? json_int(api, "port") : 7443));
+		 (long long)(json_record_int(api, "port", 0) ? json_record_int(api, "port", 0) : 7443));
 	if (cJSON_IsString(first))
 		snprintf(t->host, sizeof t->host, "%s", first->valuestring);
 	cJSON_Delete(rec);
@@ -87,11 +86,11 @@ int napi_target_task(struct ctl *c, const char *task, const char *addr, struct n
 	    (rc = ctl_get_json(c, ctl_key(c, key, "tasks/%s", task), &rec, NULL, err)) < 0)
 		return rc;
 	if (rc == 0)
-		return sk_fail(err, 0, "task %s: not found", task), CTL_ENOTFOUND;
-	snprintf(node, sizeof node, "%s", json_str(rec, "node"));
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "task %s: not found", task);
+	snprintf(node, sizeof node, "%s", json_record_str(rec, "node"));
 	cJSON_Delete(rec);
 	if (!node[0])
-		return sk_fail(err, 0, "task %s: not placed on a node yet", task), CTL_ENOTFOUND;
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "task %s: not placed on a node yet", task);
 	return napi_target_node(c, node, addr, t, err);
 }
 
@@ -136,7 +135,7 @@ static int load_credentials(struct ctl *c, struct napi *n, struct sk_err *err)
 				       "NAME makes one)");
 	if (tls_identity_load("operator", c->api_cert, c->api_key, &n->id, err) < 0 ||
 	    tls_anchors_load(c->api_ca, &n->ca, err) < 0)
-		return CTL_EUSAGE;
+		return sk_class(err, SK_ERR_USAGE);
 	return 0;
 }
 
@@ -283,10 +282,10 @@ int napi_error(struct napi *n, const struct http_response *resp, struct sk_err *
 
 	napi_body(n, resp, collect, body, &e2);
 	cJSON *j = cJSON_Parse(body);
-	const char *msg = json_str(j, "error");
+	const char *msg = json_record_str(j, "error");
 	sk_fail(err, 0, "node %s: %s", n->t.node, *msg ? msg : "error");
 	cJSON_Delete(j);
 	if (resp->status == 404)
-		return CTL_ENOTFOUND;
-	return resp->status >= 400 && resp->status < 500 ? CTL_EUSAGE : -1;
+		return sk_class(err, SK_ERR_NOTFOUND);
+	return resp->status >= 400 && resp->status < 500 ? sk_class(err, SK_ERR_USAGE) : -1;
 }

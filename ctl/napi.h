@@ -16,7 +16,7 @@ struct napi_target {
 	char name[128]; /* the certificate's common name, "" when unknown */
 };
 
-/* From the node record (and ADDR, may be NULL). CTL_ENOTFOUND if the node
+/* From the node record (and ADDR, may be NULL). SK_ERR_NOTFOUND if the node
  * has no record (down) and no ADDR was given. */
 int napi_target_node(struct ctl *c, const char *node, const char *addr, struct napi_target *t,
 		     struct sk_err *err);

@@ -99,20 +99,20 @@ cJSON *constraint_to_json(const struct constraint *c)
 static int strategy_from_json(const cJSON *it, struct strategy *s, struct sk_err *err)
 {
 	char buf[128];
-	const char *field = json_str(it, "field");
+	const char *field = json_record_str(it, "field");
 	if (strcmp(field, "instanceId") == 0 || strcmp(field, "node") == 0)
 		field = "node";
-	snprintf(buf, sizeof buf, "%s%s%s", json_str(it, "type"), *field ? ":" : "", field);
+	snprintf(buf, sizeof buf, "%s%s%s", json_record_str(it, "type"), *field ? ":" : "", field);
 	return strategy_parse(buf, s, err);
 }
 
 static int constraint_from_json(const cJSON *it, struct constraint *c, struct sk_err *err)
 {
 	char buf[600];
-	if (strcmp(json_str(it, "type"), "memberOf") == 0)
-		snprintf(buf, sizeof buf, "memberOf:%s", json_str(it, "expression"));
+	if (strcmp(json_record_str(it, "type"), "memberOf") == 0)
+		snprintf(buf, sizeof buf, "memberOf:%s", json_record_str(it, "expression"));
 	else
-		snprintf(buf, sizeof buf, "%s", json_str(it, "type"));
+		snprintf(buf, sizeof buf, "%s", json_record_str(it, "type"));
 	return constraint_parse(buf, c, err);
 }
 
@@ -124,13 +124,13 @@ int placement_from_json(const cJSON *svc, struct strategy *strats, size_t *nstra
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(svc, "placementStrategy"))
 	{
 		if (*nstrats < PLACEMENT_MAX && strategy_from_json(it, &strats[*nstrats], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*nstrats)++;
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(svc, "placementConstraints"))
 	{
 		if (*ncons < PLACEMENT_MAX && constraint_from_json(it, &cons[*ncons], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*ncons)++;
 	}
 	if (*nstrats > PLACEMENT_MAX || *ncons > PLACEMENT_MAX)
@@ -151,14 +151,14 @@ int placement_taskdef(const cJSON *td, struct constraint *cons, size_t *n, size_
 		if (*n >= max)
 			return ctl_usage_error(err, "more than %zu constraints", max);
 		if (constraint_from_json(it, &cons[*n], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*n)++;
 	}
 	if (cJSON_IsString(arch) && *n < max) {
 		snprintf(buf, sizeof buf, "memberOf:attribute:ecs.cpu-architecture == %s",
 			 !strcmp(arch->valuestring, "ARM64") ? "arm64" : "x86_64");
 		if (constraint_parse(buf, &cons[*n], err) < 0)
-			return CTL_EUSAGE;
+			return sk_class(err, SK_ERR_USAGE);
 		(*n)++;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include "scheduler.h"
 #include "taskdef.h"
 #include "tasks.h"
+#include "clock.h"
 
 #define BACKOFF_BASE_MS	 1000
 #define BACKOFF_MAX_MS	 60000
@@ -77,10 +78,10 @@ static void note_failure(struct sched *s, const char *service)
 	int shift = b->failures < 6 ? b->failures : 6;
 	int64_t delay = (int64_t)BACKOFF_BASE_MS << shift;
 	b->failures++;
-	b->next_ms = ctl_now_ms() + (delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay);
+	b->next_ms = sk_now_ms() + (delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay);
 	b->healthy_since = 0;
 	sched_log(s, "service %s: task failed (%d in a row), next start in %lld ms", service,
-		  b->failures, (long long)(b->next_ms - ctl_now_ms()));
+		  b->failures, (long long)(b->next_ms - sk_now_ms()));
 }
 
 static void track_health(struct sched *s, const char *name, size_t running, long desired)
@@ -93,8 +94,8 @@ static void track_health(struct sched *s, const char *name, size_t running, long
 		return;
 	}
 	if (!b->healthy_since)
-		b->healthy_since = ctl_now_ms();
-	else if (ctl_now_ms() - b->healthy_since > HEALTHY_RESET_MS)
+		b->healthy_since = sk_now_ms();
+	else if (sk_now_ms() - b->healthy_since > HEALTHY_RESET_MS)
 		b->failures = 0;
 }
 
@@ -369,11 +370,11 @@ static void remember(struct pass *p, struct c_service *svc, int i)
 static void explain(struct pass *p, const char *what, const struct place_req *req)
 {
 	char why[256];
-	if (ctl_now_ms() - p->s->last_placement_log_ms < PLACEMENT_LOG_MS)
+	if (sk_now_ms() - p->s->last_placement_log_ms < PLACEMENT_LOG_MS)
 		return;
 	place_choose(p->pn, p->npn, req, &p->s->seed, why, sizeof why);
 	sched_log(p->s, "%s: %s", what, why);
-	p->s->last_placement_log_ms = ctl_now_ms();
+	p->s->last_placement_log_ms = sk_now_ms();
 }
 
 /* The node for a task of d under svc's rules, or NULL; takes its room. */
@@ -630,13 +631,13 @@ static void scale_up(struct pass *p, struct c_service *svc, const char *taskdef,
 	const struct c_taskdef *d = y ? y->obj : NULL;
 	struct svc_rules r;
 	char what[300];
-	if (b && b->next_ms > ctl_now_ms())
+	if (b && b->next_ms > sk_now_ms())
 		return;
 	if (!d) {
-		if (ctl_now_ms() - p->s->last_placement_log_ms >= PLACEMENT_LOG_MS) {
+		if (sk_now_ms() - p->s->last_placement_log_ms >= PLACEMENT_LOG_MS) {
 			sched_log(p->s, "service %s: task definition %s not found", svc->name->name,
 				  taskdef);
-			p->s->last_placement_log_ms = ctl_now_ms();
+			p->s->last_placement_log_ms = sk_now_ms();
 		}
 		return;
 	}
@@ -644,10 +645,10 @@ static void scale_up(struct pass *p, struct c_service *svc, const char *taskdef,
 	char name[TD_SECRET_NAME_MAX + 1];
 	if (secrets_for(p, d, &secrets, name, sizeof name) < 0) {
 		/* a task would only be stopped at once: none until the secret is put */
-		if (ctl_now_ms() - p->s->last_placement_log_ms >= PLACEMENT_LOG_MS) {
+		if (sk_now_ms() - p->s->last_placement_log_ms >= PLACEMENT_LOG_MS) {
 			sched_log(p->s, "service %s: secret %s is not in the cluster's store",
 				  svc->name->name, name);
-			p->s->last_placement_log_ms = ctl_now_ms();
+			p->s->last_placement_log_ms = sk_now_ms();
 		}
 		return;
 	}
@@ -663,9 +664,9 @@ static void scale_up(struct pass *p, struct c_service *svc, const char *taskdef,
 
 static void service_reconcile(struct pass *p, struct c_service *svc)
 {
-	const char *taskdef = json_str(svc->rec, "taskDefinition");
-	long desired = (long)json_int(svc->rec, "desiredCount");
-	int deleting = strcmp(json_str(svc->rec, "status"), "DRAINING") == 0;
+	const char *taskdef = json_record_str(svc->rec, "taskDefinition");
+	long desired = (long)json_record_int(svc->rec, "desiredCount", 0);
+	int deleting = strcmp(json_record_str(svc->rec, "status"), "DRAINING") == 0;
 	struct svc_view v;
 	if (deleting)
 		desired = 0;
@@ -728,7 +729,7 @@ void reconcile_settle(struct sched *s)
 	struct batcher *b = &s->batch;
 	if (b->txns)
 		sched_log(s, "pass %u: %zu changes in %zu transactions, %lld ms", s->pass,
-			  b->applied, b->txns, (long long)(ctl_now_ms() - s->pass_started_ms));
+			  b->applied, b->txns, (long long)(sk_now_ms() - s->pass_started_ms));
 	if (b->max_rev > s->min_rev)
 		s->min_rev = b->max_rev;
 	for (size_t i = 0; i < b->nfailed; i++)
@@ -747,7 +748,7 @@ int reconcile(struct sched *s)
 {
 	struct pass p = {
 	    .s = s, .c = &s->cl, .stamp = ++s->pass, .budget = s->pass_max, .now = time(NULL)};
-	s->pass_started_ms = ctl_now_ms();
+	s->pass_started_ms = sk_now_ms();
 	if (prepare(&p) < 0) {
 		sched_log(s, "pass: out of memory");
 		pass_free(&p);

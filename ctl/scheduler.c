@@ -13,9 +13,7 @@
 #include <unistd.h>
 
 #include "scheduler.h"
-
-#define DEFAULT_WRITERS	 2
-#define DEFAULT_PASS_MAX 4096
+#include "clock.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -27,7 +25,7 @@ static void on_signal(int sig)
 void sched_log_lines(const char *id, const char *text)
 {
 	char now[32];
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	flockfile(stderr);
 	for (const char *p = text; p && *p;) {
 		size_t n = strcspn(p, "\n");
@@ -114,11 +112,11 @@ static int w_synced(void *ctx, int64_t rev, struct sk_err *err)
 	return 0;
 }
 
-static void w_trouble(void *ctx, int code, const struct sk_err *err)
+static void w_trouble(void *ctx, const struct sk_err *err)
 {
 	struct sched *s = ((struct watcher *)ctx)->s;
-	sched_log(s, "%s: %s", code == ETCD_ECOMPACTED ? "watch compacted, relisting" : "watch",
-		  err->msg);
+	sched_log(s, "%s: %s",
+		  err->cls == SK_ERR_COMPACTED ? "watch compacted, relisting" : "watch", err->msg);
 }
 
 static void *watch_main(void *arg)
@@ -226,74 +224,19 @@ static int run(struct sched *s, struct sk_err *err)
 	return 0; /* the watch and writer threads end with the process */
 }
 
-static int usage(FILE *f)
+int scheduler_run(struct sched *s, struct ctl *c, struct sk_err *err)
 {
-	fputs("usage: skiffctl scheduler [--id ID] [--ttl SECONDS] [--retention SECONDS]\n"
-	      "                          [--writers N] [--pass-max N]\n"
-	      "  Runs a scheduler replica; one replica is elected leader through the lease\n"
-	      "  on leader/scheduler and places tasks and keeps services at their count.\n"
-	      "  --id ID          replica name (default: hostname-pid)\n"
-	      "  --ttl SECONDS    leader lease TTL (default 5, at least 2); also bounds how\n"
-	      "                   long a watch on a frozen etcd member goes unnoticed\n"
-	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n"
-	      "  --writers N      parallel write connections to etcd (default 2)\n"
-	      "  --pass-max N     changes per pass, at most (default 4096)\n",
-	      f);
-	return f == stdout ? 0 : CTL_EUSAGE;
-}
-
-static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err)
-{
-	long ttl = 5, retention = 3600, writers = DEFAULT_WRITERS, pass_max = DEFAULT_PASS_MAX;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		long *num = strcmp(o, "--ttl") == 0	    ? &ttl
-			    : strcmp(o, "--retention") == 0 ? &retention
-			    : strcmp(o, "--writers") == 0   ? &writers
-			    : strcmp(o, "--pass-max") == 0  ? &pass_max
-							    : NULL;
-		if (ctl_is_help(o))
-			return usage(stdout), 1;
-		if (strcmp(o, "--id") == 0 && v)
-			snprintf(s->id, sizeof s->id, "%s", v);
-		else if (num && v) {
-			if (ctl_parse_count(o, v, num, err) < 0)
-				return CTL_EUSAGE;
-		} else
-			return usage(stderr),
-			       ctl_usage_error(err, "scheduler: bad argument `%s`", o);
-		i++;
-	}
-	if (ttl < 2)
-		return ctl_usage_error(err, "--ttl: at least 2 seconds");
-	if (writers > 64)
-		return ctl_usage_error(err, "--writers: at most 64");
-	s->ttl_s = (int)ttl;
-	s->retention_ms = retention * 1000;
-	s->writers = (int)writers;
-	s->pass_max = (size_t)pass_max;
-	return 0;
-}
-
-int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err)
-{
-	static struct sched s;
-	char host[64] = "scheduler";
-	gethostname(host, sizeof host - 1);
-	snprintf(s.id, sizeof s.id, "%s-%d", host, (int)getpid());
-	int rc = parse_args(&s, argc, argv, err);
-	if (rc)
-		return rc > 0 ? 0 : rc;
-	if ((rc = ctl_connect(c, err)) < 0)
+	int rc = ctl_connect(c, err);
+	if (rc < 0)
 		return rc;
-	s.ctl = c;
-	s.seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-	cluster_init(&s.cl, c->prefix);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.changed, NULL);
+	s->ctl = c;
+	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	cluster_init(&s->cl, c->prefix);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return run(&s, err);
+	return run(s, err);
 }

@@ -13,6 +13,9 @@
 #include "ctl.h"
 #include "hmap.h"
 
+#define SCHED_DEFAULT_WRITERS  2
+#define SCHED_DEFAULT_PASS_MAX 4096
+
 struct svc_backoff {
 	char *name;
 	int failures;
@@ -49,6 +52,10 @@ struct sched {
 	int64_t last_placement_log_ms;
 	struct batcher batch;
 };
+
+/* Runs the replica S (its options set: id, ttl_s, retention_ms, writers,
+ * pass_max) until SIGTERM or SIGINT. */
+int scheduler_run(struct sched *s, struct ctl *c, struct sk_err *err);
 
 /* election.c: the lease's own thread (keepalive on its timer, whatever the
  * passes do) and the campaign for leader/scheduler. */

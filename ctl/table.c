@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cli.h"
 
 struct table {
 	size_t ncols, nrows, cap;

@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "taskdef.h"
 #include "tasks.h"
+#include "clock.h"
 
 struct txn {
 	struct etcd_cmp cmp[4];
@@ -52,7 +53,7 @@ char *task_record_new(const char *id, const char *taskdef, const char *service, 
 {
 	char now[32];
 	cJSON *j = cJSON_CreateObject();
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON_AddStringToObject(j, "id", id);
 	cJSON_AddStringToObject(j, "taskDefinition", taskdef);
 	if (service && *service)
@@ -78,11 +79,11 @@ char *task_record_stopped(const cJSON *rec, const char *reason)
 	cJSON *j = cJSON_Duplicate(rec, 1);
 	if (!j)
 		return NULL;
-	ctl_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 0);
 	set_str(j, "desiredStatus", "STOPPED");
-	if (!*json_str(j, "stoppedReason"))
+	if (!*json_record_str(j, "stoppedReason"))
 		cJSON_AddStringToObject(j, "stoppedReason", reason);
-	if (!*json_str(j, "stoppedAt"))
+	if (!*json_record_str(j, "stoppedAt"))
 		cJSON_AddStringToObject(j, "stoppedAt", now);
 	return print_and_free(j);
 }

@@ -8,24 +8,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "ctl.h"
+#include "file.h"
+#include "cli.h"
+#include "hex.h"
 
 #define MAX_JSON_FILE (1 << 20)
-
-void ctl_now_rfc3339(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int64_t ctl_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void ctl_random_id(char *buf, size_t size)
 {
@@ -38,8 +25,9 @@ void ctl_random_id(char *buf, size_t size)
 		for (size_t i = 0; i < sizeof r; i++)
 			r[i] = (unsigned char)rand();
 	}
-	for (size_t i = 0; i < sizeof r && 2 * i + 2 < size; i++)
-		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+	char hex[2 * sizeof r + 1];
+	sk_hex(r, sizeof r, hex);
+	snprintf(buf, size, "%s", hex);
 }
 
 int ctl_is_help(const char *arg)
@@ -54,21 +42,21 @@ int ctl_usage_error(struct sk_err *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
 	err->errnum = 0;
-	return CTL_EUSAGE;
+	return sk_class(err, SK_ERR_USAGE);
+}
+
+int ctl_usage_printed(struct sk_err *err)
+{
+	err->msg[0] = '\0';
+	err->errnum = 0;
+	return sk_class(err, SK_ERR_USAGE);
 }
 
 int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = fopen(path, "r");
-	if (!f)
-		return sk_fail(err, errno, "%s", path), errno == ENOENT ? CTL_EUSAGE : -1;
-	SK_AUTOFREE char *buf = malloc(MAX_JSON_FILE + 1);
-	if (!buf)
-		return sk_fail(err, ENOMEM, "%s", path);
-	size_t n = fread(buf, 1, MAX_JSON_FILE + 1, f);
-	if (n > MAX_JSON_FILE)
-		return ctl_usage_error(err, "%s: larger than %d bytes", path, MAX_JSON_FILE);
-	buf[n] = '\0';
+	SK_AUTOFREE char *buf = NULL;
+	if (sk_read_file(path, MAX_JSON_FILE, &buf, NULL, err) < 0)
+		return err->errnum == ENOENT || !err->errnum ? sk_class(err, SK_ERR_USAGE) : -1;
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithOpts(buf, &end, 1);
 	if (!j) {
@@ -143,20 +131,4 @@ void ctl_print_list(const struct ctl *c, cJSON *arr, struct table *t)
 		table_print(t, stdout);
 	cJSON_Delete(arr);
 	table_free(t);
-}
-
-const char *json_str(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-int64_t json_int(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	if (cJSON_IsNumber(v))
-		return (int64_t)v->valuedouble;
-	if (cJSON_IsString(v))
-		return strtoll(v->valuestring, NULL, 10);
-	return 0;
 }

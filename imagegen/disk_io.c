@@ -9,21 +9,14 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 
 #define COPY_CHUNK (1 << 20)
 
 int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, struct sk_err *err)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sk_fail(err, errno, "write at offset %llu", (unsigned long long)off);
-		p += n, off += (uint64_t)n, len -= (size_t)n;
-	}
+	if (sk_pwrite_all(fd, buf, len, off) < 0)
+		return sk_fail(err, errno, "write at offset %llu", (unsigned long long)off);
 	return 0;
 }
 
@@ -78,24 +71,5 @@ int file_size(int fd, uint64_t *size, struct sk_err *err)
 	if (fstat(fd, &st) < 0)
 		return sk_fail(err, errno, "stat");
 	*size = (uint64_t)st.st_size;
-	return 0;
-}
-
-int read_whole(const char *path, uint8_t **data, size_t *len, struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	SK_AUTOFREE uint8_t *buf = NULL;
-	uint64_t size;
-
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	if (file_size(fd, &size, err) < 0)
-		return sk_wrap(err, "%s", path);
-	if (!(buf = malloc(size ? size : 1)))
-		return sk_fail(err, ENOMEM, "%s", path);
-	if (pread_all(fd, buf, size, 0, err) < 0)
-		return sk_wrap(err, "%s", path);
-	*data = buf, *len = size;
-	buf = NULL;
 	return 0;
 }

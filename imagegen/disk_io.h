@@ -11,10 +11,7 @@ int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, struct sk_err 
 int pread_all(int fd, void *buf, size_t len, uint64_t off, struct sk_err *err);
 /* Copies LEN bytes of SRC_FD from offset 0 to DST_FD at DST_OFF, skipping
  * all-zero blocks so that a fresh (sparse, zeroed) destination stays sparse. */
-int copy_range_sparse(int dst_fd, uint64_t dst_off, int src_fd, uint64_t len,
-		      struct sk_err *err);
-/* Reads a whole file into a malloc'ed buffer. */
-int read_whole(const char *path, uint8_t **data, size_t *len, struct sk_err *err);
+int copy_range_sparse(int dst_fd, uint64_t dst_off, int src_fd, uint64_t len, struct sk_err *err);
 /* Size of an open file. */
 int file_size(int fd, uint64_t *size, struct sk_err *err);
 

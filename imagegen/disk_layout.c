@@ -10,7 +10,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
-#include "sha256.h"
+#include "hex.h"
 
 #define MIB_SECTORS (2048ull)
 #define MIN_ESP_MIB  64
@@ -81,12 +81,6 @@ int disk_plan(struct disk_layout *l, const struct disk_spec *d, uint64_t uki_byt
 	return 0;
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 int disk_cmdline(const struct disk_layout *l, const char *base, char *out, size_t cap,
 		 struct sk_err *err)
 {
@@ -94,8 +88,8 @@ int disk_cmdline(const struct disk_layout *l, const char *base, char *out, size_
 
 	guid_format(&l->parts[PART_ROOT_A].uuid, root);
 	guid_format(&l->parts[PART_DATA].uuid, data);
-	hex(l->verity.root, 32, hash);
-	hex(l->verity.salt, 32, salt);
+	sk_hex(l->verity.root, 32, hash);
+	sk_hex(l->verity.salt, 32, salt);
 	int n = snprintf(out, cap,
 			 "%s skiff.modules=virtio_pci,virtio_blk,dm_verity,squashfs skiff.root=PARTUUID=%s "
 			 "skiff.verity=%s:%llu:%llu:%s skiff.data=PARTUUID=%s",
@@ -135,9 +129,9 @@ static cJSON *layout_json(const struct disk_layout *l, uint64_t uki_bytes)
 		cJSON_AddItemToArray(parts, part_json(&l->parts[i], i + 1));
 	cJSON_AddNumberToObject(o, "uki_size", (double)uki_bytes);
 	cJSON_AddNumberToObject(o, "squashfs_size", (double)l->squashfs_bytes);
-	hex(l->verity.root, 32, h);
+	sk_hex(l->verity.root, 32, h);
 	cJSON_AddStringToObject(v, "root_hash", h);
-	hex(l->verity.salt, 32, h);
+	sk_hex(l->verity.salt, 32, h);
 	cJSON_AddStringToObject(v, "salt", h);
 	cJSON_AddNumberToObject(v, "data_blocks", (double)l->verity.data_blocks);
 	cJSON_AddNumberToObject(v, "hash_blocks", (double)l->verity.hash_blocks);

@@ -10,7 +10,7 @@
 #include "disk_spec.h"
 #include "err.h"
 #include "gpt.h"
-#include "verity.h"
+#include "verity_tree.h"
 
 #define DISK_CMDLINE_MAX 4096
 

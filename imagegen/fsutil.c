@@ -11,55 +11,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 
 #define COPY_CHUNK (1 << 16)
-
-int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	SK_AUTOFREE char *buf = NULL;
-	struct stat st;
-	size_t got = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	if (fstat(fd, &st) < 0)
-		return sk_fail(err, errno, "stat %s", path);
-	if (!S_ISREG(st.st_mode))
-		return sk_fail(err, 0, "%s: not a regular file", path);
-	if ((size_t)st.st_size > max)
-		return sk_fail(err, 0, "%s: larger than %zu bytes", path, max);
-	if (!(buf = malloc((size_t)st.st_size + 1)))
-		return sk_fail(err, ENOMEM, "read %s", path);
-	while (got < (size_t)st.st_size &&
-	       (n = read(fd, buf + got, (size_t)st.st_size - got)) != 0) {
-		if (n < 0 && errno != EINTR)
-			return sk_fail(err, errno, "read %s", path);
-		got += n > 0 ? (size_t)n : 0;
-	}
-	buf[got] = '\0';
-	*len = got;
-	*out = buf;
-	buf = NULL;
-	return 0;
-}
-
-static int write_all(int fd, const void *data, size_t len, const char *path, struct sk_err *err)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sk_fail(err, errno, "write %s", path);
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int close_synced(int *fd, const char *path, struct sk_err *err)
 {
@@ -78,8 +32,8 @@ int fs_write_file(const char *path, const void *data, size_t len, struct sk_err 
 
 	if (fd < 0)
 		return sk_fail(err, errno, "create %s", path);
-	if (write_all(fd, data, len, path, err) < 0)
-		return -1;
+	if (sk_write_all(fd, data, len) < 0)
+		return sk_fail(err, errno, "write %s", path);
 	return close_synced(&fd, path, err);
 }
 
@@ -101,8 +55,8 @@ int fs_copy_file(const char *from, const char *to, struct sk_err *err)
 			continue;
 		if (n < 0)
 			return sk_fail(err, errno, "read %s", from);
-		if (write_all(out, buf, (size_t)n, to, err) < 0)
-			return -1;
+		if (sk_write_all(out, buf, (size_t)n) < 0)
+			return sk_fail(err, errno, "write %s", to);
 	}
 	return close_synced(&out, to, err);
 }

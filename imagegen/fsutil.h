@@ -6,8 +6,6 @@
 
 #include "err.h"
 
-/* Reads a whole regular file of at most MAX bytes; *OUT is NUL-terminated. */
-int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct sk_err *err);
 /* Creates PATH (which must not exist) with LEN bytes of DATA, synced. */
 int fs_write_file(const char *path, const void *data, size_t len, struct sk_err *err);
 /* Copies regular file FROM to a new file TO, synced. */

@@ -2,6 +2,7 @@
  * entries at LBA 1-33, backup entries and header at the end of the disk. */
 #include "gpt.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include <zlib.h>
 
 #include "disk_io.h"
-#include "sha256.h"
 
 struct gpt_header {
 	char signature[8];
@@ -77,13 +77,13 @@ void guid_format(const struct guid *g, char text[GUID_STR_LEN + 1])
 
 void seed_derive(const uint8_t seed[32], const char *what, uint8_t *out, size_t n)
 {
-	struct sha256 s;
+	br_sha256_context s;
 	uint8_t d[32];
 
-	sha256_init(&s);
-	sha256_update(&s, seed, 32);
-	sha256_update(&s, what, strlen(what));
-	sha256_final(&s, d);
+	br_sha256_init(&s);
+	br_sha256_update(&s, seed, 32);
+	br_sha256_update(&s, what, strlen(what));
+	br_sha256_out(&s, d);
 	memcpy(out, d, n);
 }
 

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "file.h"
+
 #define GZIP_WINDOW_BITS 31 /* 15 plus 16: gzip wrapper */
 #define GZIP_MEM_LEVEL	 9
 #define OUT_CHUNK	 (1 << 16)
@@ -51,15 +53,8 @@ static int flush_out(struct gzip_file *gz, struct sk_err *err)
 	size_t len = OUT_CHUNK - gz->z.avail_out;
 	const unsigned char *p = gz->out;
 
-	while (len > 0) {
-		ssize_t n = write(gz->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sk_fail(err, errno, "write %s", gz->path);
-		p += n;
-		len -= (size_t)n;
-	}
+	if (sk_write_all(gz->fd, p, len) < 0)
+		return sk_fail(err, errno, "write %s", gz->path);
 	gz->z.next_out = gz->out;
 	gz->z.avail_out = OUT_CHUNK;
 	return 0;

@@ -232,15 +232,15 @@ int image_rootfs(const struct spec *spec, const struct kernel *k, const struct i
 		 struct rootfs *fs, struct sk_err *err)
 {
 	if (add_generated(fs, spec, k, opts, err) < 0)
-		return IMAGE_ERR;
+		return -1;
 	for (size_t i = 0; i < spec->n_files; i++)
 		if (add_spec_file(fs, spec, i, err) < 0)
-			return IMAGE_ERR_SPEC;
+			return sk_class(err, SK_ERR_USAGE);
 	if (spec->debug && add_busybox(fs, opts->busybox, err) < 0)
-		return IMAGE_ERR;
+		return -1;
 	if (!spec->debug && spec->network && add_udhcpc(fs, opts->busybox, err) < 0)
-		return IMAGE_ERR;
+		return -1;
 	if (rootfs_finish(fs, err) < 0 || check_services(fs, spec, err) < 0)
-		return IMAGE_ERR_SPEC;
+		return sk_class(err, SK_ERR_USAGE);
 	return 0;
 }

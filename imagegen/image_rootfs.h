@@ -5,13 +5,13 @@
 #define SK_IMAGEGEN_IMAGE_ROOTFS_H
 
 #include "err.h"
-#include "image.h"
+#include "imagegen.h"
 #include "kernel.h"
 #include "rootfs.h"
 #include "spec.h"
 
-/* Returns 0, IMAGE_ERR, or IMAGE_ERR_SPEC when the spec asks for
- * something this image cannot hold. FS is finished (see rootfs.h). */
+/* Returns 0, or -1 (of class SK_ERR_USAGE when the spec asks for
+ * something this image cannot hold). FS is finished (see rootfs.h). */
 int image_rootfs(const struct spec *spec, const struct kernel *k, const struct image_opts *opts,
 		 struct rootfs *fs, struct sk_err *err);
 

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "moddep.h"
+#include "file.h"
 
 #define MODULES_DEP_MAX (64 << 20)
 
@@ -76,7 +77,7 @@ int kernel_open(const char *boot, const char *modules, const char *version, stru
 		return sk_fail(err, 0, "kernel %s has no modules (no %s)", k->version, k->modules);
 	char dep[PATH_MAX + 16];
 	snprintf(dep, sizeof dep, "%s/modules.dep", k->modules);
-	if (fs_read_file(dep, MODULES_DEP_MAX, &k->dep_text, &k->dep_len, err) < 0 ||
+	if (sk_read_file(dep, MODULES_DEP_MAX, &k->dep_text, &k->dep_len, err) < 0 ||
 	    moddep_load(k->modules, &k->md, err) < 0) {
 		kernel_close(k);
 		return -1;

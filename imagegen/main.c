@@ -14,7 +14,7 @@
 
 #include "busybox.h"
 #include "err.h"
-#include "image.h"
+#include "imagegen.h"
 #include "manifest.h"
 
 #ifndef SKIFF_VERSION
@@ -44,21 +44,6 @@ static const char build_help[] =
     "\n"
     "exit status: 0 built, 1 the build failed, 2 bad spec or usage\n";
 
-static void fatal(int status, int show_usage, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4), noreturn));
-
-static void fatal(int status, int show_usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "skiff-imagegen: fatal: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s", show_usage ? usage_text : "");
-	exit(status);
-}
-
 static uint32_t source_date_epoch(void)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
@@ -69,10 +54,10 @@ static uint32_t source_date_epoch(void)
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (*end || errno || v > UINT32_MAX || s[0] == '-' || s[0] == '+' || s[0] == ' ')
-		fatal(
-		    SK_EXIT_USAGE, 0,
-		    "SOURCE_DATE_EPOCH: expected seconds since 1970 (0 to 4294967295), got \"%s\"",
-		    s);
+		sk_fatalf(SK_ERR_USAGE,
+			  "SOURCE_DATE_EPOCH: expected seconds since 1970 (0 to 4294967295), "
+			  "got \"%s\"",
+			  s);
 	return (uint32_t)v;
 }
 
@@ -84,7 +69,7 @@ static void exe_dir(char out[PATH_MAX])
 	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
 
 	if (n < 0)
-		fatal(SK_EXIT_FAIL, 0, "readlink /proc/self/exe: %s", strerror(errno));
+		sk_fatalf(SK_ERR_FAIL, "readlink /proc/self/exe: %s", strerror(errno));
 	path[n] = '\0';
 	snprintf(out, PATH_MAX, "%s", dirname(path));
 }
@@ -136,22 +121,21 @@ static int cmd_build(int argc, char **argv)
 			fputs(build_help, stdout);
 			return 0;
 		default:
-			fatal(SK_EXIT_USAGE, 1, "build: bad option \"%s\"", argv[optind - 1]);
+			sk_usage_fatal(usage_text, "build: bad option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		fatal(SK_EXIT_USAGE, 1, "build: expected one SPEC.yaml");
+		sk_usage_fatal(usage_text, "build: expected one SPEC.yaml");
 	if (!o.out_dir)
-		fatal(SK_EXIT_USAGE, 1, "build: -o DIR is required");
+		sk_usage_fatal(usage_text, "build: -o DIR is required");
 	o.spec_path = argv[optind];
 	o.epoch = source_date_epoch();
 	exe_dir(dir);
 	snprintf(rootfs, sizeof rootfs, "%s/../../rootfs", dir);
 	o.bin_dir = o.bin_dir ? o.bin_dir : dir;
 	o.rootfs_dir = o.rootfs_dir ? o.rootfs_dir : rootfs;
-	int rc = image_build(&o, &summary, &err);
-	if (rc < 0)
-		sk_die("skiff-imagegen", rc == IMAGE_ERR_SPEC ? SK_EXIT_USAGE : SK_EXIT_FAIL, &err);
+	if (image_build(&o, &summary, &err) < 0)
+		sk_fatal(&err);
 	if (!quiet)
 		print_summary(&o, &summary);
 	return 0;
@@ -161,7 +145,7 @@ int main(int argc, char **argv)
 {
 	sk_progname = "skiff-imagegen";
 	if (argc < 2)
-		fatal(SK_EXIT_USAGE, 1, "missing command");
+		sk_usage_fatal(usage_text, "missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, stdout);
 		fputs("\ncommands:\n  build   build an image directory (build --help for more)\n",
@@ -174,5 +158,5 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "build") == 0)
 		return cmd_build(argc - 1, argv + 1);
-	fatal(SK_EXIT_USAGE, 1, "unknown command \"%s\"", argv[1]);
+	sk_usage_fatal(usage_text, "unknown command \"%s\"", argv[1]);
 }

@@ -1,6 +1,7 @@
 /* manifest.json (see manifest.h). */
 #include "manifest.h"
 
+#include <bearssl.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
-#include "sha256.h"
+#include "hex.h"
 
 #define READ_CHUNK (1 << 16)
 
@@ -23,25 +24,25 @@ static int hash_file(const char *path, char hex[65], unsigned long long *size, s
 	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
 	SK_AUTOFREE unsigned char *buf = malloc(READ_CHUNK);
 	unsigned char digest[32];
-	struct sha256 s;
+	br_sha256_context s;
 	ssize_t n;
 
 	if (fd < 0)
 		return sk_fail(err, errno, "open %s", path);
 	if (!buf)
 		return sk_fail(err, ENOMEM, "%s", path);
-	sha256_init(&s);
+	br_sha256_init(&s);
 	*size = 0;
 	while ((n = read(fd, buf, READ_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return sk_fail(err, errno, "read %s", path);
-		sha256_update(&s, buf, (size_t)n);
+		br_sha256_update(&s, buf, (size_t)n);
 		*size += (unsigned long long)n;
 	}
-	sha256_final(&s, digest);
-	sha256_hex(digest, hex);
+	br_sha256_out(&s, digest);
+	sk_hex(digest, sizeof digest, hex);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* /etc/skiff/node.json, the node's configuration as skiff-init and the
- * agent read it (init/config.h). */
+ * agent read it (init/init_config.h). */
 #ifndef SK_IMAGEGEN_NODE_JSON_H
 #define SK_IMAGEGEN_NODE_JSON_H
 

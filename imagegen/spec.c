@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "yaml_walk.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -503,32 +504,6 @@ int spec_parse(const char *name, const char *text, size_t len, struct spec *out,
 	return rc;
 }
 
-static int read_spec_file(const char *path, char **text, size_t *len, struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	ssize_t n;
-
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	if (fstat(fd, &st) < 0)
-		return sk_fail(err, errno, "stat %s", path);
-	if (!S_ISREG(st.st_mode) || st.st_size > SPEC_MAX_BYTES)
-		return sk_fail(err, 0, "%s: not a regular file of at most %d bytes", path,
-			       SPEC_MAX_BYTES);
-	if (!(buf = malloc((size_t)st.st_size + 1)))
-		return sk_fail(err, ENOMEM, "%s", path);
-	if ((n = read(fd, buf, (size_t)st.st_size + 1)) < 0) {
-		free(buf);
-		return sk_fail(err, errno, "read %s", path);
-	}
-	buf[n > st.st_size ? st.st_size : n] = '\0';
-	*text = buf;
-	*len = (size_t)(n > st.st_size ? st.st_size : n);
-	return 0;
-}
-
 int spec_load(const char *path, struct spec *out, struct sk_err *err)
 {
 	SK_AUTOFREE char *text = NULL;
@@ -537,7 +512,8 @@ int spec_load(const char *path, struct spec *out, struct sk_err *err)
 
 	if (!copy)
 		return sk_fail(err, ENOMEM, "%s", path);
-	if (read_spec_file(path, &text, &len, err) < 0 || spec_parse(path, text, len, out, err) < 0)
+	if (sk_read_file(path, SPEC_MAX_BYTES, &text, &len, err) < 0 ||
+	    spec_parse(path, text, len, out, err) < 0)
 		return -1;
 	free(out->dir);
 	if (!(out->dir = strdup(dirname(copy)))) {

@@ -16,7 +16,7 @@ struct cJSON;
 #define SPEC_DEFAULT_CMDLINE  "console=ttyS0 quiet panic=-1"
 #define SPEC_DEFAULT_GRACE_MS 5000
 #define SPEC_MAX_GRACE_MS     600000
-/* Limits of skiff-init's fixed tables (init/config.h). */
+/* Limits of skiff-init's fixed tables (init/init_config.h). */
 #define SPEC_MAX_MODULES  62
 #define SPEC_MAX_SERVICES 32
 #define SPEC_MAX_ARGS	  32

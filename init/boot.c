@@ -8,7 +8,7 @@
 
 #include "cleanup.h"
 #include "cmdline.h"
-#include "disk.h"
+#include "disk_boot.h"
 #include "hostnet.h"
 #include "network.h"
 #include "log.h"
@@ -17,6 +17,7 @@
 #include "mounts.h"
 #include "shutdown.h"
 #include "supervise.h"
+#include "clock.h"
 
 #define CMDLINE_MAX  4096
 #define CMDLINE_ARGS 128
@@ -80,7 +81,7 @@ int boot(struct node_config *cfg, struct sk_err *err)
 	supervise_init(cfg);
 	if (cfg->debug)
 		supervise_add_console();
-	supervise_start_all(now_ms());
+	supervise_start_all(sk_now_ms());
 	logmsg("ready");
 	return 0;
 }
@@ -92,7 +93,7 @@ void boot_failed(const struct node_config *cfg, const struct sk_err *err)
 	loop_prepare();
 	if (cfg->debug) {
 		supervise_add_console();
-		supervise_start_all(now_ms());
+		supervise_start_all(sk_now_ms());
 		return;
 	}
 	shutdown_request(SHUTDOWN_POWEROFF, "fatal error", cfg->grace_ms);

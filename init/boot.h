@@ -2,7 +2,7 @@
 #ifndef SK_INIT_BOOT_H
 #define SK_INIT_BOOT_H
 
-#include "config.h"
+#include "init_config.h"
 #include "err.h"
 
 /* Mounts, reads the configuration, loads modules, sets the hostname,

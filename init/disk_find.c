@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "clock.h"
 
 #define SYS_BLOCK "/sys/class/block"
 #define POLL_MS	  50
@@ -131,7 +132,7 @@ static int scan(const unsigned char guid[16], struct block_dev *out)
 int disk_find(const char *spec, unsigned timeout_ms, struct block_dev *out, struct sk_err *err)
 {
 	struct timespec tick = {0, POLL_MS * 1000000L};
-	long long until = now_ms() + timeout_ms;
+	long long until = sk_now_ms() + timeout_ms;
 
 	unsigned char guid[16];
 
@@ -141,7 +142,7 @@ int disk_find(const char *spec, unsigned timeout_ms, struct block_dev *out, stru
 	for (;;) {
 		if (scan(guid, out))
 			return 0;
-		if (now_ms() >= until)
+		if (sk_now_ms() >= until)
 			return sk_fail(err, ENODEV, "no partition with %s after %u ms", spec, timeout_ms);
 		nanosleep(&tick, NULL);
 	}

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define LOG_LINE_MAX 1024
 
 static int ring_fd = -1;
@@ -37,14 +39,6 @@ void log_open_console(void)
 			dup2(fd, i);
 	if (fd > 2)
 		close(fd);
-}
-
-long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void ring_write(const char *line, size_t n)

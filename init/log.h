@@ -32,7 +32,4 @@ void logwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "init: fatal: <err->msg>" */
 void logfatal(const struct sk_err *err);
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long now_ms(void);
-
 #endif

@@ -17,6 +17,7 @@
 #include "powerbutton.h"
 #include "shutdown.h"
 #include "supervise.h"
+#include "clock.h"
 
 #define RESCAN_INTERVAL_MS 250
 #define RESCAN_TRIES	   20
@@ -78,7 +79,7 @@ void loop_prepare(void)
 	if (pfds[FD_SIGNAL].fd < 0 || pfds[FD_TIMER].fd < 0)
 		logwarn("signalfd/timerfd: %s", strerror(errno));
 	pfds[FD_SIGNAL].events = pfds[FD_TIMER].events = POLLIN;
-	scan_buttons(now_ms());
+	scan_buttons(sk_now_ms());
 }
 
 static void on_signal(int sig, unsigned grace_ms)
@@ -171,7 +172,7 @@ static void step(const struct node_config *cfg)
 	read_buttons(cfg->grace_ms);
 	/* Before reaping: a service's last lines come before its exit. */
 	supervise_read_output();
-	now = now_ms();
+	now = sk_now_ms();
 	reap(now);
 	supervise_tick(now);
 	if (rescan_at >= 0 && now >= rescan_at)

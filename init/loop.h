@@ -3,7 +3,7 @@
 #ifndef SK_INIT_LOOP_H
 #define SK_INIT_LOOP_H
 
-#include "config.h"
+#include "init_config.h"
 
 /* Blocks the signals the loop reads from its signalfd. Call before the
  * first fork so that none is lost; children unblock them. */

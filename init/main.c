@@ -30,7 +30,7 @@ static int not_pid1(int argc, char **argv)
 		       "skiff.modules, skiff.grace_ms, skiff.service.NAME=off, ip=, skiff.net.*\n");
 		return 0;
 	}
-	fprintf(stderr, "skiff-init: must run as PID 1 (it mounts, kills and reboots)\n");
+	sk_print_fatalf("must run as PID 1 (it mounts, kills and reboots)");
 	return SK_EXIT_USAGE;
 }
 

@@ -3,7 +3,7 @@
 #ifndef SK_INIT_MODULES_H
 #define SK_INIT_MODULES_H
 
-#include "config.h"
+#include "init_config.h"
 #include "err.h"
 
 /* Loads cfg->modules (any failure is fatal), then tries evdev and button

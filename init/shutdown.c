@@ -10,10 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "disk.h"
+#include "disk_boot.h"
 #include "log.h"
 #include "mounts.h"
 #include "supervise.h"
+#include "clock.h"
 
 #define REAP_WAIT_MS 2000
 
@@ -27,7 +28,7 @@ void shutdown_request(enum shutdown_action action, const char *why, unsigned gra
 	pending = action;
 	logmsg("shutdown: %s", why);
 	logmsg("shutdown: stopping services (grace %u ms)", grace_ms);
-	deadline = now_ms() + grace_ms;
+	deadline = sk_now_ms() + grace_ms;
 	supervise_stop_all();
 }
 
@@ -46,10 +47,10 @@ long long shutdown_deadline(void)
 static void reap_all(void)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
-	long long until = now_ms() + REAP_WAIT_MS;
+	long long until = sk_now_ms() + REAP_WAIT_MS;
 	pid_t pid;
 
-	while (now_ms() < until) {
+	while (sk_now_ms() < until) {
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
 		if (pid < 0 && errno == ECHILD)

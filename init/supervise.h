@@ -7,7 +7,7 @@
 #include <poll.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "init_config.h"
 
 #define BACKOFF_INITIAL_MS 100
 #define BACKOFF_MAX_MS	   30000

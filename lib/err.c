@@ -9,21 +9,46 @@
 
 const char *sk_progname = "skiff";
 
-int sk_fail(struct sk_err *err, int errnum, const char *fmt, ...)
+static int vfail(struct sk_err *err, enum sk_err_class cls, int errnum, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (!err)
 		return -1;
-	va_start(ap, fmt);
 	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		n = 0;
 	if (errnum && (size_t)n < sizeof err->msg)
 		snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(errnum));
 	err->errnum = errnum;
+	err->cls = cls;
+	return -1;
+}
+
+int sk_fail(struct sk_err *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(err, SK_ERR_FAIL, errnum, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int sk_failc(struct sk_err *err, enum sk_err_class cls, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(err, cls, errnum, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int sk_class(struct sk_err *err, enum sk_err_class cls)
+{
+	if (err)
+		err->cls = cls;
 	return -1;
 }
 
@@ -52,10 +77,66 @@ int sk_wrap(struct sk_err *err, const char *fmt, ...)
 	return -1;
 }
 
-void sk_die(const char *prog, int status, const struct sk_err *err)
+int sk_exit_status(const struct sk_err *err)
 {
-	fprintf(stderr, "%s: fatal: %s\n", prog ? prog : sk_progname, err->msg);
-	exit(status);
+	switch (err->cls) {
+	case SK_ERR_USAGE:
+		return SK_EXIT_USAGE;
+	case SK_ERR_NOTFOUND:
+		return SK_EXIT_NOTFOUND;
+	case SK_ERR_SYS:
+	case SK_ERR_NET:
+		return SK_EXIT_SYS;
+	default:
+		return SK_EXIT_FAIL;
+	}
+}
+
+void sk_print_fatal(const struct sk_err *err)
+{
+	if (err->msg[0])
+		fprintf(stderr, "%s: fatal: %s\n", sk_progname, err->msg);
+}
+
+void sk_print_fatalf(const char *fmt, ...)
+{
+	struct sk_err err = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(&err, SK_ERR_USAGE, 0, fmt, ap);
+	va_end(ap);
+	sk_print_fatal(&err);
+}
+
+void sk_fatal(const struct sk_err *err)
+{
+	sk_print_fatal(err);
+	exit(sk_exit_status(err));
+}
+
+void sk_usage_fatal(const char *usage, const char *fmt, ...)
+{
+	struct sk_err err = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(&err, SK_ERR_USAGE, 0, fmt, ap);
+	va_end(ap);
+	sk_print_fatal(&err);
+	fputs(usage, stderr);
+	exit(sk_exit_status(&err));
+}
+
+void sk_fatalf(enum sk_err_class cls, const char *fmt, ...)
+{
+	struct sk_err err = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(&err, cls, 0, fmt, ap);
+	va_end(ap);
+	sk_fatal(&err);
 }
 
 void sk_warn(const char *fmt, ...)

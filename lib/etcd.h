@@ -8,10 +8,11 @@
  *
  * Keys are NUL-terminated strings; values are byte strings with a length
  * (also NUL-terminated for convenience). Every function follows the
- * sk_err convention and returns < 0 on failure; the value tells why:
- * ETCD_ENET when no endpoint could be reached (exit 111 in a CLI),
- * ETCD_ENOLEASE when a lease does not exist (expired or revoked),
- * ETCD_ECOMPACTED when a revision was compacted away, ETCD_EFAIL otherwise.
+ * sk_err convention and returns -1 on failure; the error's class tells
+ * why: SK_ERR_NET when no endpoint could be reached (exit 111 in a CLI),
+ * SK_ERR_GONE when a lease does not exist (expired or revoked),
+ * SK_ERR_COMPACTED when a revision was compacted away, SK_ERR_FAIL
+ * otherwise.
  * A struct etcd is not thread-safe; give each thread its own (etcd_dup). */
 #ifndef SK_ETCD_H
 #define SK_ETCD_H
@@ -20,14 +21,6 @@
 #include <stdint.h>
 
 #include "err.h"
-
-enum {
-	ETCD_EFAIL = -1,      /* etcd answered with an error, or an unusable answer */
-	ETCD_ENET = -2,	      /* no endpoint reachable (connection / I/O error) */
-	ETCD_ENOLEASE = -3,   /* lease not found */
-	ETCD_ECOMPACTED = -4, /* requested revision compacted */
-	ETCD_ESTOPPED = -5,   /* a watch/sync callback asked to stop (its own value is lost) */
-};
 
 #define ETCD_MAX_ENDPOINTS 8
 
@@ -156,10 +149,10 @@ int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const stru
 /* id 0 lets etcd choose. */
 int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t id, int64_t *out_id, int64_t *out_ttl,
 		     struct sk_err *err);
-/* One renewal; *ttl (may be NULL) gets the new TTL. ETCD_ENOLEASE if gone. */
+/* One renewal; *ttl (may be NULL) gets the new TTL. SK_ERR_GONE if gone. */
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, struct sk_err *err);
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct sk_err *err);
-/* Remaining TTL; ETCD_ENOLEASE if gone. granted may be NULL. */
+/* Remaining TTL; SK_ERR_GONE if gone. granted may be NULL. */
 int etcd_lease_timetolive(struct etcd *e, int64_t id, int64_t *ttl, int64_t *granted,
 			  struct sk_err *err);
 
@@ -201,9 +194,9 @@ struct etcd_watch_req {
 
 /* Blocks streaming one watch on this client's connection (use a dedicated
  * struct etcd). Returns the callback's nonzero value when it stops,
- * ETCD_ECOMPACTED (err says the compact revision, *compact_rev too if the
- * callback saw it) when the start revision is gone, ETCD_ENET when the
- * stream broke or its member stopped answering, ETCD_EFAIL otherwise.
+ * -1 of class SK_ERR_COMPACTED (err says the compact revision) when the
+ * start revision is gone, SK_ERR_NET when the stream broke or its member
+ * stopped answering, SK_ERR_FAIL otherwise.
  *
  * liveness_ms bounds how long a dead stream goes unnoticed (0: no bound).
  * A member that is frozen or cut off from the quorum keeps the connection
@@ -211,7 +204,7 @@ struct etcd_watch_req {
  * stream is silent for half the bound, its member must have answered some
  * client of this family (etcd_dup) within that time, or answer a
  * linearizable read within the other half; if not, the watch ends with
- * ETCD_ENET and that member goes last for the next attempt. etcd's
+ * SK_ERR_NET and that member goes last for the next attempt. etcd's
  * progress notifications (progress_notify, and a server started with
  * --experimental-watch-progress-notify-interval below the half) keep a
  * quiet stream from needing the read at all. */
@@ -263,7 +256,7 @@ struct etcd_sync_ops {
 	/* Optional: after each batch of events (or reset), with the store revision. */
 	int (*synced)(void *ctx, int64_t rev, struct sk_err *err);
 	/* Optional: a connection problem (logged by the caller); sync retries. */
-	void (*trouble)(void *ctx, int code, const struct sk_err *err);
+	void (*trouble)(void *ctx, const struct sk_err *err);
 	int liveness_ms; /* the watch's liveness bound (etcd_watch); 0: none */
 };
 /* prefix must not be empty nor end in byte 0xff. */

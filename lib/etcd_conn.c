@@ -16,6 +16,7 @@
 
 #include "cleanup.h"
 #include "etcd_internal.h"
+#include "clock.h"
 
 #define MAX_ANSWER	     (64u << 20)
 #define GRPC_NOT_FOUND	     5
@@ -25,23 +26,16 @@
 #define SUSPECT_MS	     30000 /* a failed endpoint goes last for this long */
 #define MAX_VERSION_ANSWER   4096
 
-int64_t etcd_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void etcd_endpoint_note(struct etcd *e, size_t ep, int ok)
 {
 	int64_t *slot = ok ? &e->health->ok_ms[ep] : &e->health->fail_ms[ep];
-	__atomic_store_n(slot, etcd_now_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(slot, sk_now_ms(), __ATOMIC_RELAXED);
 }
 
 int64_t etcd_endpoint_silence_ms(const struct etcd *e, size_t ep)
 {
 	int64_t ok = __atomic_load_n(&e->health->ok_ms[ep], __ATOMIC_RELAXED);
-	return ok ? etcd_now_ms() - ok : INT64_MAX;
+	return ok ? sk_now_ms() - ok : INT64_MAX;
 }
 
 int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now)
@@ -55,7 +49,7 @@ int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now)
  * not fail lately first, then the rest (a lone member is always tried). */
 static size_t endpoint_order(const struct etcd *e, size_t order[ETCD_MAX_ENDPOINTS])
 {
-	int64_t now = etcd_now_ms();
+	int64_t now = sk_now_ms();
 	size_t n = 0;
 	for (int late = 0; late < 2; late++)
 		for (size_t i = 0; i < e->nendpoints; i++) {
@@ -203,20 +197,20 @@ int etcd_error_from_json(const char *body, int status, struct sk_err *err)
 	cJSON *j = cJSON_Parse(body ? body : "");
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "error");
 	int code = (int)etcd_json_i64(j, "code");
-	int rc = ETCD_EFAIL;
+	enum sk_err_class cls = SK_ERR_FAIL;
 	if (code == GRPC_NOT_FOUND && cJSON_IsString(msg) && strstr(msg->valuestring, "lease"))
-		rc = ETCD_ENOLEASE;
+		cls = SK_ERR_GONE;
 	else if (code == GRPC_OUT_OF_RANGE && cJSON_IsString(msg) &&
 		 strstr(msg->valuestring, "compacted"))
-		rc = ETCD_ECOMPACTED;
+		cls = SK_ERR_COMPACTED;
 	else if (code == GRPC_UNAVAILABLE)
-		rc = ETCD_ENET;
+		cls = SK_ERR_NET;
 	if (cJSON_IsString(msg))
-		sk_fail(err, 0, "etcd: %s", msg->valuestring);
+		sk_failc(err, cls, 0, "etcd: %s", msg->valuestring);
 	else
-		sk_fail(err, 0, "etcd: HTTP status %d", status);
+		sk_failc(err, cls, 0, "etcd: HTTP status %d", status);
 	cJSON_Delete(j);
-	return rc;
+	return -1;
 }
 
 static int is_auth_error(const char *body)
@@ -246,12 +240,12 @@ static int ready(struct etcd *e, struct http_client *http, size_t ep, struct sk_
 	if (rc < 0)
 		return sk_wrap(err, "etcd %s: no answer within %d ms", e->endpoints[ep],
 			       e->opts.dial_timeout_ms),
-		       ETCD_ENET;
+		       sk_class(err, SK_ERR_NET);
 	return 0;
 }
 
 /* One POST to one endpoint. Returns the HTTP status (answer in *body), or
- * ETCD_ENET if the endpoint could not be reached. */
+ * -1 (SK_ERR_NET if the endpoint could not be reached). */
 static int post_once(struct etcd *e, struct http_client *http, size_t ep, const char *path,
 		     const char *json, char **body, struct sk_err *err)
 {
@@ -273,15 +267,13 @@ static int post_once(struct etcd *e, struct http_client *http, size_t ep, const 
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ready(e, http, ep, err) < 0) {
 		free(resp);
-		return ETCD_ENET;
+		return -1;
 	}
 	int rc = http_request(http, &req, resp, err);
 	int status = resp->status;
 	free(resp);
-	if (rc < 0)
-		return ETCD_ENET;
-	if (body && http_body_read_all(http, MAX_ANSWER, body, NULL, err) < 0)
-		return ETCD_ENET;
+	if (rc < 0 || (body && http_body_read_all(http, MAX_ANSWER, body, NULL, err) < 0))
+		return sk_class(err, SK_ERR_NET);
 	return status;
 }
 
@@ -299,11 +291,10 @@ static int authenticate(struct etcd *e, size_t ep, struct sk_err *err)
 		return sk_fail(err, ENOMEM, "authenticate");
 	int status = post_once(e, e->http, ep, "/v3/auth/authenticate", json, &body, err);
 	if (status < 0)
-		return status;
+		return -1;
 	if (status != 200) {
-		int rc = etcd_error_from_json(body, status, err);
-		sk_wrap(err, "authenticate as %s", e->opts.user);
-		return rc;
+		etcd_error_from_json(body, status, err);
+		return sk_wrap(err, "authenticate as %s", e->opts.user);
 	}
 	cJSON *a = cJSON_Parse(body);
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(a, "token");
@@ -319,14 +310,11 @@ static int call_endpoint(struct etcd *e, size_t ep, const char *path, const char
 {
 	for (int attempt = 0;; attempt++) {
 		SK_AUTOFREE char *body = NULL;
-		if (e->opts.user && !e->token) {
-			int rc = authenticate(e, ep, err);
-			if (rc < 0)
-				return rc;
-		}
+		if (e->opts.user && !e->token && authenticate(e, ep, err) < 0)
+			return -1;
 		int status = post_once(e, e->http, ep, path, json, &body, err);
 		if (status < 0)
-			return status;
+			return -1;
 		if (status == 200) {
 			if (!(*out = cJSON_Parse(body)))
 				return sk_fail(err, 0, "etcd %s: answer is not JSON", path);
@@ -341,20 +329,29 @@ static int call_endpoint(struct etcd *e, size_t ep, const char *path, const char
 	}
 }
 
+/* Failed for want of an answer: another endpoint may give one. */
+static int unreachable(int rc, const struct sk_err *err)
+{
+	return rc < 0 && err->cls == SK_ERR_NET;
+}
+
 int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, struct sk_err *err)
 {
 	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
 	size_t order[ETCD_MAX_ENDPOINTS];
+	struct sk_err local;
+	if (!err)
+		err = &local; /* failover needs the class */
 	if (!json)
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ensure_http(e, err) < 0)
-		return ETCD_EFAIL;
-	int rc = ETCD_ENET;
+		return -1;
+	int rc = sk_failc(err, SK_ERR_NET, 0, "no etcd endpoint");
 	size_t n = endpoint_order(e, order);
 	for (size_t i = 0; i < n; i++) {
 		rc = call_endpoint(e, order[i], path, json, out, err);
-		etcd_endpoint_note(e, order[i], rc != ETCD_ENET);
-		if (rc != ETCD_ENET) {
+		etcd_endpoint_note(e, order[i], !unreachable(rc, err));
+		if (!unreachable(rc, err)) {
 			e->current = order[i];
 			return rc;
 		}
@@ -368,18 +365,21 @@ int etcd_call_at(struct etcd *e, size_t ep, int timeout_ms, const char *path, co
 		 cJSON **out, struct sk_err *err)
 {
 	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
+	struct sk_err local;
+	if (!err)
+		err = &local;
 	if (!json)
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ensure_http(e, err) < 0)
-		return ETCD_EFAIL;
+		return -1;
 	http_client_set_timeout(e->http, timeout_ms);
 	int rc = call_endpoint(e, ep, path, json, out, err);
 	http_client_set_timeout(e->http, e->opts.timeout_ms);
-	etcd_endpoint_note(e, ep, rc != ETCD_ENET);
+	etcd_endpoint_note(e, ep, !unreachable(rc, err));
 	return rc;
 }
 
-/* Opens the stream on one endpoint: 0 with *http, or an ETCD_E* code. */
+/* Opens the stream on one endpoint: 0 with *http, or -1. */
 static int stream_at(struct etcd *e, size_t ep, const char *path, const char *json,
 		     struct http_client **http, struct sk_err *err)
 {
@@ -387,9 +387,9 @@ static int stream_at(struct etcd *e, size_t ep, const char *path, const char *js
 	struct http_client *h;
 	int rc;
 	if (e->opts.user && !e->token && (rc = authenticate(e, ep, err)) < 0)
-		return rc;
+		return -1;
 	if (http_client_new(&o, &h, err) < 0)
-		return ETCD_EFAIL;
+		return -1;
 	int status = post_once(e, h, ep, path, json, NULL, err);
 	if (status == 200) {
 		*http = h;
@@ -397,7 +397,7 @@ static int stream_at(struct etcd *e, size_t ep, const char *path, const char *js
 	}
 	if (status < 0) {
 		http_client_free(h);
-		return status;
+		return -1;
 	}
 	SK_AUTOFREE char *ebody = NULL;
 	http_body_read_all(h, 1 << 16, &ebody, NULL, err);
@@ -414,16 +414,19 @@ int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body,
 {
 	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
 	size_t order[ETCD_MAX_ENDPOINTS];
+	struct sk_err local;
+	if (!err)
+		err = &local;
 	if (!json)
 		return sk_fail(err, ENOMEM, "etcd request");
 	if (ensure_http(e, err) < 0)
-		return ETCD_EFAIL;
-	int rc = ETCD_ENET;
+		return -1;
+	int rc = sk_failc(err, SK_ERR_NET, 0, "no etcd endpoint");
 	size_t n = endpoint_order(e, order);
 	for (size_t i = 0; i < n; i++) {
 		rc = stream_at(e, order[i], path, json, http, err);
-		etcd_endpoint_note(e, order[i], rc != ETCD_ENET);
-		if (rc != ETCD_ENET) {
+		etcd_endpoint_note(e, order[i], !unreachable(rc, err));
+		if (!unreachable(rc, err)) {
 			if (rc == 0)
 				e->current = *ep = order[i];
 			return rc;

@@ -27,7 +27,6 @@ struct etcd {
 	struct etcd_health *health;
 };
 
-int64_t etcd_now_ms(void);
 /* Records that an endpoint answered (ok) or failed just now. */
 void etcd_endpoint_note(struct etcd *e, size_t ep, int ok);
 /* Milliseconds since any client of the family last heard from ep. */
@@ -36,7 +35,8 @@ int64_t etcd_endpoint_silence_ms(const struct etcd *e, size_t ep);
 int etcd_endpoint_suspect(const struct etcd *e, size_t ep, int64_t now);
 
 /* POSTs body to path (e.g. "/v3/kv/range") with failover and auth; *out
- * gets the parsed answer of a 200. Returns an ETCD_E* code on failure. */
+ * gets the parsed answer of a 200. Returns -1 on failure (err's class:
+ * SK_ERR_NET when no endpoint answered, SK_ERR_GONE, SK_ERR_COMPACTED). */
 int etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out, struct sk_err *err);
 /* The same on one endpoint only, with its own I/O timeout (no failover). */
 int etcd_call_at(struct etcd *e, size_t ep, int timeout_ms, const char *path, const cJSON *body,
@@ -45,7 +45,8 @@ int etcd_call_at(struct etcd *e, size_t ep, int timeout_ms, const char *path, co
  * reads the body from *http and frees it. *ep is the endpoint it went to. */
 int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body,
 		     struct http_client **http, size_t *ep, struct sk_err *err);
-/* Maps an etcd error answer {"error","code"} (HTTP status) to a code. */
+/* An etcd error answer {"error","code"} (HTTP status) as an error of its
+ * class. Returns -1. */
 int etcd_error_from_json(const char *body, int status, struct sk_err *err);
 
 /* JSON codec */

@@ -48,12 +48,12 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, struct sk_err
 	cJSON *ans = NULL;
 	int rc = lease_call(e, "/v3/lease/keepalive", id_body(id), &ans, err);
 	if (rc < 0)
-		return sk_wrap(err, "keep lease %llx alive", (long long)id), rc;
+		return sk_wrap(err, "keep lease %llx alive", (long long)id);
 	/* a dead lease answers without TTL (zero values are omitted) */
 	int64_t t = etcd_json_i64(cJSON_GetObjectItemCaseSensitive(ans, "result"), "TTL");
 	cJSON_Delete(ans);
 	if (t <= 0)
-		return sk_fail(err, 0, "lease %llx expired", (long long)id), ETCD_ENOLEASE;
+		return sk_failc(err, SK_ERR_GONE, 0, "lease %llx expired", (long long)id);
 	if (ttl)
 		*ttl = t;
 	return 0;
@@ -65,7 +65,7 @@ int etcd_lease_revoke(struct etcd *e, int64_t id, struct sk_err *err)
 	int rc = lease_call(e, "/v3/lease/revoke", id_body(id), &ans, err);
 	cJSON_Delete(ans);
 	if (rc < 0)
-		return sk_wrap(err, "revoke lease %llx", (long long)id), rc;
+		return sk_wrap(err, "revoke lease %llx", (long long)id);
 	return 0;
 }
 
@@ -75,13 +75,13 @@ int etcd_lease_timetolive(struct etcd *e, int64_t id, int64_t *ttl, int64_t *gra
 	cJSON *ans = NULL;
 	int rc = lease_call(e, "/v3/lease/timetolive", id_body(id), &ans, err);
 	if (rc < 0)
-		return sk_wrap(err, "lease %llx", (long long)id), rc;
+		return sk_wrap(err, "lease %llx", (long long)id);
 	int64_t t = etcd_json_i64(ans, "TTL");
 	if (granted)
 		*granted = etcd_json_i64(ans, "grantedTTL");
 	cJSON_Delete(ans);
 	if (t < 0 || (t == 0 && !(granted && *granted)))
-		return sk_fail(err, 0, "lease %llx not found", (long long)id), ETCD_ENOLEASE;
+		return sk_failc(err, SK_ERR_GONE, 0, "lease %llx not found", (long long)id);
 	if (ttl)
 		*ttl = t;
 	return 0;

@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "etcd_internal.h"
+#include "clock.h"
 
 #define DEFAULT_MAX_MESSAGE (16u << 20)
 
@@ -123,7 +124,7 @@ struct watch_state {
 	struct etcd_watch_parser parser;
 	etcd_watch_fn fn;
 	void *ctx;
-	int code; /* why the stream stopped: callback value or ETCD_E* */
+	int code; /* why the stream stopped: the callback's value, or -1 */
 };
 
 static int on_message(void *ctx, const struct etcd_watch_resp *r, struct sk_err *err)
@@ -135,12 +136,12 @@ static int on_message(void *ctx, const struct etcd_watch_resp *r, struct sk_err 
 	if (!r->canceled)
 		return 0;
 	if (r->compact_revision > 0) {
-		sk_fail(err, 0, "watch: revision compacted (oldest kept: %lld)",
-			(long long)r->compact_revision);
-		return w->code = ETCD_ECOMPACTED;
+		sk_failc(err, SK_ERR_COMPACTED, 0, "watch: revision compacted (oldest kept: %lld)",
+			 (long long)r->compact_revision);
+		return w->code = -1;
 	}
 	sk_fail(err, 0, "watch canceled: %s", r->cancel_reason ? r->cancel_reason : "no reason");
-	return w->code = ETCD_EFAIL;
+	return w->code = -1;
 }
 
 static int on_body(void *ctx, const void *data, size_t len, struct sk_err *err)
@@ -148,7 +149,7 @@ static int on_body(void *ctx, const void *data, size_t len, struct sk_err *err)
 	struct watch_state *w = ctx;
 	int rc = etcd_watch_parser_feed(&w->parser, data, len, err);
 	if (rc < 0 && !w->code)
-		w->code = ETCD_EFAIL;
+		w->code = -1;
 	return rc;
 }
 
@@ -175,7 +176,7 @@ static cJSON *watch_body(const struct etcd_watch_req *req)
 static int member_alive(struct etcd *e, size_t ep, const struct etcd_watch_req *req, int half_ms,
 			struct sk_err *err)
 {
-	if (etcd_endpoint_suspect(e, ep, etcd_now_ms()))
+	if (etcd_endpoint_suspect(e, ep, sk_now_ms()))
 		return sk_fail(err, 0, "a request to it failed"), 0;
 	if (etcd_endpoint_silence_ms(e, ep) < half_ms)
 		return 1;
@@ -202,23 +203,23 @@ static int stream(struct etcd *e, size_t ep, struct http_client *http,
 	for (;;) {
 		int ready = half > 0 ? http_body_wait(http, half) : 1;
 		if (ready < 0)
-			return sk_fail(err, errno, "watch %s: wait", req->key), ETCD_ENET;
+			return sk_failc(err, SK_ERR_NET, errno, "watch %s: wait", req->key);
 		if (ready == 0) {
 			struct sk_err perr = {0};
 			if (member_alive(e, ep, req, half, &perr))
 				continue;
 			etcd_endpoint_note(e, ep, 0);
-			sk_fail(err, 0, "watch %s: %s silent for %d ms and not answering (%s)",
-				req->key, e->endpoints[ep], liveness_ms, perr.msg);
-			return ETCD_ENET;
+			return sk_failc(err, SK_ERR_NET, 0,
+					"watch %s: %s silent for %d ms and not answering (%s)",
+					req->key, e->endpoints[ep], liveness_ms, perr.msg);
 		}
 		int rc = http_body_read_some(http, on_body, w, err);
 		if (w->code)
 			return w->code;
 		if (rc < 0)
-			return ETCD_ENET;
+			return sk_class(err, SK_ERR_NET);
 		if (rc == 0)
-			return sk_fail(err, 0, "watch %s: stream ended", req->key), ETCD_ENET;
+			return sk_failc(err, SK_ERR_NET, 0, "watch %s: stream ended", req->key);
 		etcd_endpoint_note(e, ep, 1);
 	}
 }
@@ -234,7 +235,7 @@ int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms
 	int rc = etcd_stream_open(e, "/v3/watch", body, &http, &ep, err);
 	cJSON_Delete(body);
 	if (rc < 0)
-		return sk_wrap(err, "watch %s", req->key), rc;
+		return sk_wrap(err, "watch %s", req->key);
 	struct watch_state w = {.fn = fn, .ctx = ctx};
 	etcd_watch_parser_init(&w.parser, on_message, &w);
 	rc = stream(e, ep, http, req, liveness_ms, &w, err);
@@ -295,7 +296,7 @@ static int list_page(struct etcd *e, const char *prefix, const char *from, int64
 	SK_AUTOFREE char *end = NULL;
 	size_t elen;
 	if (etcd_prefix_end(prefix, strlen(prefix), &end, &elen, err) < 0)
-		return ETCD_EFAIL;
+		return -1;
 	struct etcd_range_req req = {
 	    .key = from, .range_end = end, .revision = rev, .limit = LIST_PAGE};
 	return etcd_range(e, &req, r, err);
@@ -308,7 +309,7 @@ static int sync_page(struct sync_state *s, struct page_list *all, struct etcd_ra
 {
 	if (!s->ops->more) {
 		if (page_keep(all, r, skip, err) < 0)
-			return ETCD_EFAIL;
+			return -1;
 		return last ? s->ops->reset(s->ctx, all->kvs, all->n, rev, err) : 0;
 	}
 	if (first)
@@ -410,16 +411,16 @@ int etcd_sync(struct etcd *e, const char *prefix, const struct etcd_sync_ops *op
 			if (s.progressed)
 				backoff = 100;
 		}
-		if (rc == ETCD_ECOMPACTED) {
+		if (rc < 0 && err->cls == SK_ERR_COMPACTED) {
 			need_list = 1;
 			if (ops->trouble)
-				ops->trouble(ctx, rc, err);
+				ops->trouble(ctx, err);
 			continue;
 		}
-		if (rc != ETCD_ENET && rc != ETCD_EFAIL)
+		if (rc >= 0 || (err->cls != SK_ERR_NET && err->cls != SK_ERR_FAIL))
 			return rc;
 		if (ops->trouble)
-			ops->trouble(ctx, rc, err);
+			ops->trouble(ctx, err);
 		sleep_ms(backoff);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}

@@ -1,12 +1,13 @@
 /* A small HTTP/1.1 client: one keep-alive connection per client (plain TCP
  * or TLS through BearSSL, verified against a PEM CA bundle, optionally
  * with a client certificate; an IP address host is matched against the
- * certificate's iPAddress names), bounded
- * response headers, Content-Length / chunked / until-close bodies streamed
- * into a callback, redirects, and I/O timeouts. Shared by the image puller
- * and (later) the etcd client. A request is two steps: http_request()
- * sends it and reads the response head (following redirects); the caller
- * then consumes the body with http_body_read() or http_body_discard(). */
+ * certificate's iPAddress names), bounded response headers,
+ * Content-Length / chunked / until-close bodies streamed into a callback,
+ * redirects, and I/O timeouts. Used by the image puller and the etcd
+ * client; TLS trust (PEM files, anchors, identity) is in tls_files.h. A
+ * request is two steps: http_request() sends it and reads the response
+ * head (following redirects); the caller then consumes the body with
+ * http_body_read() or http_body_discard(). */
 #ifndef SK_HTTP_H
 #define SK_HTTP_H
 

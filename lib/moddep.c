@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "file.h"
 
 #define NAME_MAX_LEN 64
 #define MAX_DEPTH 32
+/* modules.dep of a full distribution kernel is well under 1 MiB. */
+#define MODDEP_FILE_MAX (64 << 20)
 
 struct module {
 	const char *path;
@@ -143,29 +146,10 @@ int moddep_parse(const char *dep_text, const char *builtin_text, struct moddep *
 /* Reads a whole file; a missing optional file gives NULL and success. */
 static int read_file(const char *path, int optional, char **out, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = fopen(path, "re");
-	SK_AUTOFREE char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
 	*out = NULL;
-	if (!f)
-		return optional && errno == ENOENT ? 0 : sk_fail(err, errno, "open %s", path);
-	do {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap = cap * 2 + 65536);
-			if (!nb)
-				return sk_fail(err, ENOMEM, "read %s", path);
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len - 1, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f))
-		return sk_fail(err, EIO, "read %s", path);
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	return 0;
+	if (sk_read_file(path, MODDEP_FILE_MAX, out, NULL, err) == 0)
+		return 0;
+	return optional && err && err->errnum == ENOENT ? 0 : -1;
 }
 
 int moddep_load(const char *dir, struct moddep **out, struct sk_err *err)

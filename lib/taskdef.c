@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "taskdef_internal.h"
+#include "json_get.h"
 
 enum td_network taskdef_network(const struct taskdef *td)
 {
@@ -90,14 +91,6 @@ void taskdef_resources(const struct taskdef *td, int64_t *cpu, int64_t *memory)
 	*memory = td->memory != TD_UNSET ? td->memory : m;
 }
 
-static int64_t record_int(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (cJSON_IsNumber(v))
-		return (int64_t)v->valuedouble;
-	return cJSON_IsString(v) ? strtoll(v->valuestring, NULL, 10) : TD_UNSET;
-}
-
 void taskdef_record_resources(const cJSON *record, int64_t *cpu, int64_t *memory)
 {
 	const cJSON *c;
@@ -105,13 +98,14 @@ void taskdef_record_resources(const cJSON *record, int64_t *cpu, int64_t *memory
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(record, "containerDefinitions"))
 	{
-		int64_t x = record_int(c, "cpu"), r = record_int(c, "memoryReservation");
-		int64_t m = r != TD_UNSET ? r : record_int(c, "memory");
+		int64_t x = json_record_int(c, "cpu", TD_UNSET),
+			r = json_record_int(c, "memoryReservation", TD_UNSET);
+		int64_t m = r != TD_UNSET ? r : json_record_int(c, "memory", TD_UNSET);
 		sc += x != TD_UNSET ? x : 0;
 		sm += m != TD_UNSET ? m : 0;
 	}
-	tc = record_int(record, "cpu");
-	tm = record_int(record, "memory");
+	tc = json_record_int(record, "cpu", TD_UNSET);
+	tm = json_record_int(record, "memory", TD_UNSET);
 	*cpu = tc != TD_UNSET ? tc : sc;
 	*memory = tm != TD_UNSET ? tm : sm;
 }

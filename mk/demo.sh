@@ -27,14 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
-wait_for() { # SECONDS COMMAND...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.5
-	done
-}
+SKIFF_LIB_HELPERS_ONLY=1 . "$top/tests/lib.sh" # until_true
 stamp() { tr -d '\r' <"$1" | grep -E -m1 -- "$2" | sed -nE 's/^\[ *([0-9]+\.[0-9]{3})\].*/\1/p'; }
 
 step "the cluster's CA, the node's and an operator's certificate (skiffctl ca)"
@@ -64,8 +57,8 @@ printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 1
 	"$out/registry" >"$out/registry.yml"
 docker-registry serve "$out/registry.yml" >"$out/registry.log" 2>&1 &
 pids+=($!)
-wait_for 30 curl -sf $ETCD/health || { echo "demo: etcd did not start: $(tail -3 "$out/etcd.log")" >&2; exit 1; }
-wait_for 30 curl -sf http://127.0.0.1:5000/v2/ || { echo "demo: registry did not start" >&2; exit 1; }
+until_true 30 curl -sf $ETCD/health || { echo "demo: etcd did not start: $(tail -3 "$out/etcd.log")" >&2; exit 1; }
+until_true 30 curl -sf http://127.0.0.1:5000/v2/ || { echo "demo: registry did not start" >&2; exit 1; }
 "$bin/skiffctl" scheduler --id demo-scheduler >"$out/scheduler.log" 2>&1 &
 pids+=($!)
 
@@ -97,7 +90,7 @@ step "registering the task definition and creating service web (desired count 1)
 "$bin/skiffctl" taskdef register examples/taskdefs/demo-web.json
 "$bin/skiffctl" service create web --taskdef demo-web --desired-count 1
 running() { "$bin/skiffctl" -o json task ls | jq -e 'map(select(.lastStatus == "RUNNING")) | length >= 1'; }
-if ! wait_for 300 running; then
+if ! until_true 300 running; then
 	echo "demo: the task did not reach RUNNING; scheduler log:" >&2
 	tail -5 "$out/scheduler.log" >&2
 	exit 1
@@ -108,7 +101,7 @@ step "skiffctl service ls; skiffctl task ls"
 "$bin/skiffctl" task ls
 
 step "the task's web page through QEMU's port forward (host 127.0.0.1:8080 -> node 8080 -> container 80)"
-wait_for 30 curl -sf http://127.0.0.1:8080/ || true
+until_true 30 curl -sf http://127.0.0.1:8080/ || true
 curl -s -m 5 http://127.0.0.1:8080/ | sed 's/^/   /'
 
 step "no shell on the node: exec, its log and its state through the node API (mutual TLS)"

@@ -13,28 +13,8 @@
 
 #include "mkdir_p.h"
 #include "cleanup.h"
+#include "file.h"
 #include "internal.h"
-
-/* Atomic: readers see the old file or the new one. */
-int nc_write_file(const char *path, const char *text, struct sk_err *err)
-{
-	char tmp[512];
-	SK_AUTOFCLOSE FILE *f = NULL;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
-	f = fopen(tmp, "we");
-	if (!f)
-		return sk_fail(err, errno, "create %s", tmp);
-	if (fputs(text, f) < 0 || fflush(f) < 0) {
-		unlink(tmp);
-		return sk_fail(err, errno, "write %s", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return sk_fail(err, errno, "rename %s to %s", tmp, path);
-	}
-	return 0;
-}
 
 static void format_dns(const struct nc_dns *dns, char *buf, size_t size)
 {
@@ -56,7 +36,7 @@ int nc_dns_write_file(const char *path, const struct nc_dns *dns, struct sk_err 
 	char text[2048];
 
 	format_dns(dns, text, sizeof text);
-	return nc_write_file(path, text, err);
+	return sk_write_atomic(path, text, strlen(text), err);
 }
 
 static void add_unique(char (*list)[64], size_t *n, size_t cap, const char *s, size_t width)

@@ -76,7 +76,6 @@ struct nc_dns {
 int nc_dns_set(const struct netcfg_opts *opts, const char *source, const struct nc_dns *dns,
 	       struct sk_err *err);
 int nc_dns_write_file(const char *path, const struct nc_dns *dns, struct sk_err *err);
-int nc_write_file(const char *path, const char *text, struct sk_err *err);
 
 /* dhcp.c */
 int nc_dhcp_start(const char *ifname, const struct netcfg_opts *opts, struct sk_err *err);

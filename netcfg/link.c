@@ -8,6 +8,7 @@
 #include <netlink/route/link.h>
 
 #include "internal.h"
+#include "clock.h"
 
 int nc_link_index(struct nc_sock *s, const char *name, struct sk_err *err)
 {
@@ -86,14 +87,6 @@ int nc_link_set(struct nc_sock *s, int ifindex, int mtu, bool up, struct sk_err 
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int has_carrier(struct nc_sock *s, int ifindex, struct sk_err *err)
 {
 	struct rtnl_link *link = NULL;
@@ -111,15 +104,15 @@ static int has_carrier(struct nc_sock *s, int ifindex, struct sk_err *err)
  * a netlink subscription would cost more code than it saves. */
 int nc_link_wait_carrier(struct nc_sock *s, int ifindex, int timeout_ms, struct sk_err *err)
 {
-	long start = now_ms();
+	long start = sk_now_ms();
 	int r;
 
 	while ((r = has_carrier(s, ifindex, err)) == 0) {
-		if (now_ms() - start >= timeout_ms)
+		if (sk_now_ms() - start >= timeout_ms)
 			return sk_fail(err, ETIMEDOUT, "no carrier after %d ms", timeout_ms);
 		usleep(10000);
 	}
-	return r < 0 ? r : (int)(now_ms() - start);
+	return r < 0 ? r : (int)(sk_now_ms() - start);
 }
 
 int nc_link_delete(struct nc_sock *s, const char *name, struct sk_err *err)

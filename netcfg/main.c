@@ -242,7 +242,10 @@ int main(int argc, char **argv)
 	else
 		return usage(!strcmp(verb, "--help") || !strcmp(verb, "-h") ? stdout : stderr,
 			     !strcmp(verb, "--help") || !strcmp(verb, "-h") ? 0 : SK_EXIT_USAGE);
+	/* Whatever failed with an errno failed in the kernel: a system error. */
+	if (r < 0 && err.errnum)
+		sk_class(&err, SK_ERR_SYS);
 	if (r < 0)
-		sk_die(NULL, err.errnum ? SK_EXIT_SYS : SK_EXIT_FAIL, &err);
+		sk_fatal(&err);
 	return 0;
 }

@@ -9,15 +9,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "internal.h"
+#include "clock.h"
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+#define NODE_JSON_MAX (1 << 20)
 
 static void apply_addrs_routes(struct nc_sock *s, int idx, const struct netcfg_iface *ifc,
 			       struct nc_report *r)
@@ -37,10 +33,10 @@ static void apply_addrs_routes(struct nc_sock *s, int idx, const struct netcfg_i
 static int find_waiting(struct nc_sock *s, const struct netcfg_iface *ifc, int timeout_ms,
 			char name[16], struct sk_err *err)
 {
-	long start = now_ms();
+	long start = sk_now_ms();
 	int idx;
 
-	while ((idx = nc_link_find(s, ifc, name, err)) < 0 && now_ms() - start < timeout_ms)
+	while ((idx = nc_link_find(s, ifc, name, err)) < 0 && sk_now_ms() - start < timeout_ms)
 		usleep(20000);
 	return idx;
 }
@@ -57,7 +53,7 @@ static void apply_iface(struct nc_sock *s, const struct netcfg_config *cfg,
 		return nc_report(r, "%s.match: %s", ifc->key, e.msg);
 	if (ifc->mtu && nc_link_set(s, idx, ifc->mtu, false, &e) < 0)
 		nc_report(r, "%s.mtu: %s: %s", ifc->key, name, e.msg);
-	t0 = now_ms();
+	t0 = sk_now_ms();
 	if (nc_link_set(s, idx, 0, true, &e) < 0)
 		return nc_report(r, "%s: %s: %s", ifc->key, name, e.msg);
 	ms = nc_link_wait_carrier(s, idx, cfg->carrier_timeout_ms, &e);
@@ -67,8 +63,8 @@ static void apply_iface(struct nc_sock *s, const struct netcfg_config *cfg,
 		nc_log(r->opts, "%s: up, carrier after %d ms", name, ms);
 	apply_addrs_routes(s, idx, ifc, r);
 	if (ifc->n_addrs)
-		nc_log(r->opts, "%s: %zu static address(es) %zu route(s) in %ld ms after link up", name,
-		       ifc->n_addrs, ifc->n_routes, now_ms() - t0);
+		nc_log(r->opts, "%s: %zu static address(es) %zu route(s) in %ld ms after link up",
+		       name, ifc->n_addrs, ifc->n_routes, sk_now_ms() - t0);
 	if (ifc->dhcp && !r->opts->no_dhcp && nc_dhcp_start(name, r->opts, &e) < 0)
 		nc_report(r, "%s.dhcp: %s: %s", ifc->key, name, e.msg);
 }
@@ -114,22 +110,10 @@ int netcfg_apply(const struct netcfg_config *cfg, const struct netcfg_opts *opts
 
 static int read_text(const char *path, char **out, struct sk_err *err)
 {
-	SK_AUTOFCLOSE FILE *f = fopen(path, "re");
-	SK_AUTOFREE char *buf = NULL;
-	size_t n;
-
 	*out = NULL;
-	if (!f)
-		return errno == ENOENT ? 0 : sk_fail(err, errno, "open %s", path);
-	if (!(buf = malloc(1 << 20)))
-		return sk_fail(err, ENOMEM, "read %s", path);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	if (ferror(f) || n == (1 << 20) - 1)
-		return sk_fail(err, ferror(f) ? EIO : EFBIG, "read %s", path);
-	buf[n] = '\0';
-	*out = buf;
-	buf = NULL;
-	return 0;
+	if (sk_read_file(path, NODE_JSON_MAX, out, NULL, err) == 0)
+		return 0;
+	return err->errnum == ENOENT ? 0 : -1;
 }
 
 int netcfg_node_up(const char *node_json_path, const char *cmdline,

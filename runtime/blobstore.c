@@ -12,6 +12,7 @@
 
 #include "mkdir_p.h"
 #include "cleanup.h"
+#include "file.h"
 #include "image_internal.h"
 #include <bearssl.h>
 
@@ -46,40 +47,12 @@ int blobstore_has(const struct blobstore *bs, const char *digest, int64_t size)
 	return size < 0 || st.st_size == size;
 }
 
-static int read_fd_bounded(int fd, size_t max, char **out, size_t *len, struct sk_err *err)
-{
-	SK_AUTOFREE char *buf = malloc(max + 1);
-	size_t n = 0;
-	if (!buf)
-		return sk_fail(err, ENOMEM, "read");
-	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return sk_fail(err, errno, "read");
-		if (r == 0)
-			break;
-		n += r;
-		if (n > max)
-			return sk_fail(err, 0, "larger than %zu bytes", max);
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-	return 0;
-}
-
 int blobstore_read(const struct blobstore *bs, const char *digest, size_t max, char **out,
 		   size_t *len, struct sk_err *err)
 {
 	char path[700], got[DIGEST_MAX];
 	blobstore_path(bs, digest, path, sizeof path);
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sk_fail(err, errno, "blob %s", digest);
-	if (read_fd_bounded(fd, max, out, len, err) < 0)
+	if (sk_read_file(path, max, out, len, err) < 0)
 		return sk_wrap(err, "blob %s", digest);
 	digest_of(*out, *len, got);
 	if (strcmp(got, digest) != 0) {
@@ -179,17 +152,8 @@ int blob_writer_write(struct blob_writer *w, const void *data, size_t len, struc
 	if (w->written + len > (uint64_t)w->size)
 		return sk_fail(err, 0, "blob %s: more than the %lld bytes its descriptor says",
 			       w->digest, (long long)w->size);
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(w->fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sk_fail(err, errno, "write %s", w->tmp);
-		p += n;
-		left -= n;
-	}
+	if (sk_write_all(w->fd, data, len) < 0)
+		return sk_fail(err, errno, "write %s", w->tmp);
 	br_sha256_update(w->hash, data, len);
 	w->written += len;
 	return 0;

@@ -214,19 +214,3 @@ cJSON *bundle_config(const cJSON *image_config, const struct bundle_opts *b,
 	cJSON_AddStringToObject(ann, "io.skiff.image.digest", info->digest);
 	return c;
 }
-
-int bundle_write_json(const char *path, const cJSON *doc, struct sk_err *err)
-{
-	char tmp[1100];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	SK_AUTOFREE char *text = cJSON_Print(doc);
-	FILE *f = text ? fopen(tmp, "we") : NULL;
-	int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-	ok = f && fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return sk_fail(err, e ? e : ENOMEM, "write %s", path);
-	}
-	return 0;
-}

@@ -19,6 +19,7 @@
 #include "mkdir_p.h"
 #include "cleanup.h"
 #include "image_internal.h"
+#include "json_get.h"
 
 static int id_ok(const char *id)
 {
@@ -150,7 +151,7 @@ static int make_rw_layer(struct bundle_job *j, const char *id, struct sk_err *er
 	cJSON_AddStringToObject(doc, "digest", j->info.digest);
 	cJSON_AddStringToObject(doc, "image", j->info.name);
 	snprintf(path, sizeof path, "%s/image.json", j->cdir);
-	int r = bundle_write_json(path, doc, err);
+	int r = json_write_file(path, doc, err);
 	cJSON_Delete(doc);
 	return r;
 }
@@ -184,7 +185,7 @@ static int write_config(struct bundle_job *j, const char *bundle_dir, struct sk_
 		r = -1;
 	snprintf(path, sizeof path, "%s/config.json", bundle_dir);
 	if (r == 0)
-		r = bundle_write_json(path, doc, err);
+		r = json_write_file(path, doc, err);
 	cJSON_Delete(doc);
 	cJSON_Delete(img);
 	return r;

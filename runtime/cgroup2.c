@@ -4,6 +4,7 @@
 #include "cgroup2.h"
 #include "cleanup.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -101,7 +102,7 @@ const char *cgroup2_missing_controller(const struct oci_resources *r)
 
 	controllers_needed(r, want, sizeof want);
 	snprintf(path, sizeof path, "%s/cgroup.controllers", cgroup2_root());
-	if (rt_read_file(path, 4096, &have, NULL) < 0)
+	if (sk_read_file(path, 4096, &have, NULL, NULL) < 0)
 		return NULL;
 	for (char *tok = strtok(want, " "); tok; tok = strtok(NULL, " ")) {
 		static char name[16];
@@ -221,7 +222,7 @@ long cgroup2_oom_kills(const char *path)
 	SK_AUTOFREE char *text = NULL;
 
 	snprintf(file, sizeof file, "%s/memory.events", path);
-	if (rt_read_file(file, 4096, &text, NULL) < 0)
+	if (sk_read_file(file, 4096, &text, NULL, NULL) < 0)
 		return 0;
 	char *p = strstr(text, "oom_kill ");
 	return p ? strtol(p + 9, NULL, 10) : 0;
@@ -234,7 +235,7 @@ static int signal_procs(const char *path, int sig, struct sk_err *err)
 	SK_AUTOFREE char *text = NULL;
 
 	snprintf(file, sizeof file, "%s/cgroup.procs", path);
-	if (rt_read_file(file, 1 << 20, &text, err) < 0)
+	if (sk_read_file(file, 1 << 20, &text, NULL, err) < 0)
 		return -1;
 	for (char *p = text; *p;) {
 		char *end;

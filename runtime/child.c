@@ -28,7 +28,7 @@ static void report(int fd, const struct sk_err *err)
 
 	snprintf(m.msg, sizeof m.msg, "%s", err->msg);
 	if (fd < 0 || send(fd, &m, sizeof m, MSG_NOSIGNAL) < 0)
-		dprintf(2, "skiff-runtime: fatal: %s\n", err->msg);
+		sk_print_fatal(err);
 	_exit(err->errnum == ENOENT ? 127 : err->errnum == EACCES ? 126 : 1);
 }
 

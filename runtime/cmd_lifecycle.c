@@ -49,8 +49,7 @@ static int parse_create(int argc, char **argv, const char *help, struct rt_creat
 	if (*first < 0)
 		return *first == -2 ? 0 : SK_EXIT_USAGE;
 	if (cmd_count(preserve, &o->preserve_fds) < 0) {
-		fprintf(stderr, "skiff-runtime: --preserve-fds: expected a count, not \"%s\"\n",
-			preserve);
+		sk_print_fatalf("--preserve-fds: expected a count, not \"%s\"", preserve);
 		return SK_EXIT_USAGE;
 	}
 	if (*first != argc - 1) {
@@ -160,7 +159,7 @@ int cmd_kill(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 		return SK_EXIT_USAGE;
 	}
 	if (first == argc - 2 && (sig = rt_signal_parse(argv[argc - 1])) < 0) {
-		fprintf(stderr, "skiff-runtime: unknown signal \"%s\"\n", argv[argc - 1]);
+		sk_print_fatalf("unknown signal \"%s\"", argv[argc - 1]);
 		return SK_EXIT_USAGE;
 	}
 	return rt_kill(g, argv[first], sig, all, err) < 0 ? -1 : 0;

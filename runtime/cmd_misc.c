@@ -55,9 +55,9 @@ int cmd_exec(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 	else if (first < 0)
 		;
 	else if (cmd_count(preserve, &o.preserve_fds) < 0)
-		fprintf(stderr, "skiff-runtime: --preserve-fds: expected a count\n");
+		sk_print_fatalf("--preserve-fds: expected a count");
 	else if (unused)
-		fprintf(stderr, "skiff-runtime: --process-label and --apparmor are not supported\n");
+		sk_print_fatalf("--process-label and --apparmor are not supported");
 	else if (first >= argc || (!o.process_file && first == argc - 1))
 		cmd_usage_line(exec_help);
 	else {
@@ -119,7 +119,7 @@ int cmd_spec(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 		return 0;
 	if (first != argc || rootless) {
 		if (rootless)
-			fprintf(stderr, "skiff-runtime: --rootless is not supported\n");
+			sk_print_fatalf("--rootless is not supported");
 		cmd_usage_line(help);
 		return SK_EXIT_USAGE;
 	}

@@ -45,7 +45,7 @@ void cmd_usage_line(const char *help)
 
 static int bad(const char *usage, const char *what, const char *arg)
 {
-	fprintf(stderr, "skiff-runtime: %s %s\n", what, arg);
+	sk_print_fatalf("%s %s", what, arg);
 	cmd_usage_line(usage);
 	return -1;
 }

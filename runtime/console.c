@@ -8,6 +8,7 @@
 #include "console.h"
 #include "cleanup.h"
 #include "util.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,7 +126,7 @@ static int pump(int from, int to)
 		return 1;
 	if (n <= 0)
 		return 0;
-	return rt_write_all(to, buf, (size_t)n) == 0;
+	return sk_write_all(to, buf, (size_t)n) == 0;
 }
 
 static volatile sig_atomic_t resized;
@@ -167,7 +168,7 @@ int console_relay(int master, int pidfd)
 	fcntl(master, F_SETFL, O_NONBLOCK);
 	char buf[16384];
 	for (ssize_t n; (n = read(master, buf, sizeof buf)) > 0;)
-		rt_write_all(1, buf, (size_t)n);
+		sk_write_all(1, buf, (size_t)n);
 	sigaction(SIGWINCH, &old, NULL);
 	if (tty)
 		tcsetattr(0, TCSANOW, &saved);

@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "exec_process.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -98,7 +99,7 @@ static int load_process_file(const char *file, cJSON **json, struct oci_process 
 {
 	SK_AUTOFREE char *text = NULL;
 
-	if (rt_read_file(file, 1 << 20, &text, err) < 0)
+	if (sk_read_file(file, 1 << 20, &text, NULL, err) < 0)
 		return -1;
 	*json = cJSON_Parse(text);
 	if (!*json)

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "container.h"
 #include "util.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +72,7 @@ static int run_one(const struct oci_hook *h, const char *state, const char *wher
 		return sk_fail(err, errno, "%s: fork", where);
 	}
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	rt_write_all(fds[1], state, strlen(state)); /* a hook need not read it */
+	sk_write_all(fds[1], state, strlen(state)); /* a hook need not read it */
 	close(fds[1]);
 	signal(SIGPIPE, old);
 	int rc = wait_hook(pid, h->timeout, &status);

@@ -185,11 +185,17 @@ static void human(uint64_t n, char *buf, size_t cap)
 	snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
 }
 
+/* A usage error: the verb's arguments do not fit it. */
+static int wrong_args(struct sk_err *err)
+{
+	return sk_failc(err, SK_ERR_USAGE, 0, "wrong number of arguments");
+}
+
 static int do_pull(struct cli *c, int argc, char **argv, struct sk_err *err)
 {
 	struct image_info info;
 	if (argc != 1)
-		return -2;
+		return wrong_args(err);
 	if (image_pull(&c->o, argv[0], &info, err) < 0)
 		return -1;
 	printf("%s %s\n", info.name, info.digest);
@@ -201,7 +207,7 @@ static int do_images(struct cli *c, int argc, char **argv, struct sk_err *err)
 	struct image_info *v;
 	size_t n;
 	if (argc != 0)
-		return -2;
+		return wrong_args(err);
 	if (image_list(&c->o, &v, &n, err) < 0)
 		return -1;
 	if (!c->quiet)
@@ -221,7 +227,7 @@ static int do_images(struct cli *c, int argc, char **argv, struct sk_err *err)
 static int do_rmi(struct cli *c, int argc, char **argv, struct sk_err *err)
 {
 	if (argc < 1)
-		return -2;
+		return wrong_args(err);
 	for (int i = 0; i < argc; i++)
 		if (image_remove(&c->o, argv[i], err) < 0)
 			return -1;
@@ -232,7 +238,7 @@ static int do_gc(struct cli *c, int argc, char **argv, struct sk_err *err)
 {
 	struct image_gc_stats st;
 	if (argc != 0)
-		return -2;
+		return wrong_args(err);
 	if (image_gc(&c->o, &st, err) < 0)
 		return -1;
 	printf("removed %u blobs (%llu bytes), %u layers, %u temporary files\n", st.blobs_removed,
@@ -245,7 +251,7 @@ static int do_load(struct cli *c, int argc, char **argv, struct sk_err *err)
 	struct image_info *v;
 	size_t n;
 	if (argc != 1)
-		return -2;
+		return wrong_args(err);
 	if (image_load(&c->o, argv[0], c->name, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -257,9 +263,10 @@ static int do_load(struct cli *c, int argc, char **argv, struct sk_err *err)
 static int do_bundle(struct cli *c, int argc, char **argv, struct sk_err *err)
 {
 	if (c->remove)
-		return argc == 2 ? image_bundle_remove(&c->o, argv[0], argv[1], err) : -2;
+		return argc == 2 ? image_bundle_remove(&c->o, argv[0], argv[1], err)
+				 : wrong_args(err);
 	if (argc < 3)
-		return -2;
+		return wrong_args(err);
 	c->b.entrypoint = c->nentry ? c->entrypoint : NULL;
 	c->b.env = c->env;
 	int first = argc > 3 && strcmp(argv[3], "--") == 0 ? 4 : 3;
@@ -287,11 +294,11 @@ int image_cli(int argc, char **argv)
 	if (p != 0)
 		return usage(p > 0 ? 0 : SK_EXIT_USAGE);
 	int r = v->fn(&c, argc - optind, argv + optind, &err);
-	if (r == -2)
-		return usage(SK_EXIT_USAGE);
 	if (r < 0) {
-		fprintf(stderr, "%s: fatal: %s: %s\n", sk_progname, v->name, err.msg);
-		return SK_EXIT_FAIL;
+		sk_wrap(&err, "%s", v->name);
+		sk_print_fatal(&err);
+		/* A failed verb exits 1 whatever the cause, as runc's verbs do. */
+		return err.cls == SK_ERR_USAGE ? usage(SK_EXIT_USAGE) : SK_EXIT_FAIL;
 	}
 	return 0;
 }

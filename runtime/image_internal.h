@@ -188,6 +188,5 @@ struct bundle_user {
 struct cJSON *bundle_config(const struct cJSON *image_config, const struct bundle_opts *b,
 			    const struct bundle_user *u, const struct image_info *info,
 			    struct sk_err *err);
-int bundle_write_json(const char *path, const struct cJSON *doc, struct sk_err *err);
 
 #endif

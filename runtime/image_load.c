@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "image_internal.h"
 #include "image_worker.h"
 
@@ -16,30 +17,6 @@ struct layout_source {
 	struct image_source base;
 	char dir[1024];
 };
-
-static int layout_read(const char *path, size_t max, char **out, size_t *len, struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	char *buf = malloc(max + 1);
-	size_t n = 0;
-	if (!buf)
-		return sk_fail(err, ENOMEM, "read %s", path);
-	for (ssize_t r; (r = read(fd, buf + n, max + 1 - n)) != 0;) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || (n += r) > max) {
-			free(buf);
-			return r < 0 ? sk_fail(err, errno, "read %s", path)
-				     : sk_fail(err, 0, "%s: larger than %zu bytes", path, max);
-		}
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
 
 static int lay_get_manifest(struct image_source *s, const char *reference, char **body,
 			    size_t *len, char *ct, size_t ct_cap, struct sk_err *err)
@@ -50,7 +27,7 @@ static int lay_get_manifest(struct image_source *s, const char *reference, char 
 		return -1;
 	snprintf(path, sizeof path, "%s/blobs/sha256/%s", l->dir, reference + 7);
 	ct[0] = '\0';
-	return layout_read(path, MAX_MANIFEST_BYTES, body, len, err);
+	return sk_read_file(path, MAX_MANIFEST_BYTES, body, len, err);
 }
 
 static int copy_blob(int fd, struct blob_writer *w, struct sk_err *err)
@@ -104,7 +81,7 @@ int layout_source_open(const char *dir, struct image_source **out, struct sk_err
 	SK_AUTOFREE char *text = NULL;
 	size_t len;
 	snprintf(path, sizeof path, "%s/oci-layout", dir);
-	if (layout_read(path, 4096, &text, &len, err) < 0)
+	if (sk_read_file(path, 4096, &text, &len, err) < 0)
 		return sk_wrap(err, "not an OCI image layout");
 	if (!strstr(text, "\"imageLayoutVersion\""))
 		return sk_fail(err, 0, "%s: no imageLayoutVersion", path);
@@ -184,7 +161,7 @@ int image_load_here(const struct image_opts *o, const char *dir, const char *nam
 	snprintf(path, sizeof path, "%s/index.json", dir);
 	if (layout_source_open(dir, &src, err) < 0)
 		return sk_wrap(err, "load %s", dir);
-	int r = layout_read(path, MAX_MANIFEST_BYTES, &text, &len, err);
+	int r = sk_read_file(path, MAX_MANIFEST_BYTES, &text, &len, err);
 	if (r == 0)
 		r = manifest_parse(text, len, "application/vnd.oci.image.index.v1+json", &idx, err);
 	if (r == 0) {

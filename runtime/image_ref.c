@@ -6,6 +6,8 @@
 #include "image_internal.h"
 #include <bearssl.h>
 
+#include "hex.h"
+
 int digest_check(const char *digest, struct sk_err *err)
 {
 	if (strncmp(digest, "sha256:", 7) != 0)
@@ -30,8 +32,7 @@ void digest_final(const void *ctx, char out[DIGEST_MAX])
 	unsigned char d[32];
 	br_sha256_out(h, d);
 	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
+	sk_hex(d, sizeof d, out + 7);
 }
 
 static int is_registry_part(const char *s, size_t len)

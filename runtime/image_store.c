@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "image_internal.h"
+#include "json_get.h"
 
 static void ref_path(const char *data, const char *name, char *buf, size_t cap)
 {
@@ -26,27 +27,17 @@ static void ref_path(const char *data, const char *name, char *buf, size_t cap)
 
 int store_ref_write(const char *data, const struct image_info *info, struct sk_err *err)
 {
-	char path[2048], tmp[2100];
+	char path[2048];
 	ref_path(data, info->name, path, sizeof path);
-	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", info->name);
 	cJSON_AddStringToObject(o, "digest", info->digest);
 	cJSON_AddStringToObject(o, "config", info->config);
 	cJSON_AddNumberToObject(o, "size", (double)info->size);
 	cJSON_AddNumberToObject(o, "created", (double)info->created);
-	char *text = cJSON_Print(o);
+	int rc = json_write_file(path, o, err);
 	cJSON_Delete(o);
-	FILE *f = text ? fopen(tmp, "we") : NULL;
-	int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-	ok = f && fclose(f) == 0 && ok;
-	free(text);
-	if (!ok || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return sk_fail(err, e, "write %s", path);
-	}
-	return 0;
+	return rc;
 }
 
 static int ref_parse(const char *path, const char *text, struct image_info *info,

@@ -1,4 +1,6 @@
-/* create, start, run, kill, delete, state, list (see runtime.h). */
+/* The lifecycle verbs on a container that exists or is being made:
+ * create, start, kill, delete, state, list (run, create and start in one,
+ * is in run.c; see runtime.h). */
 #define _GNU_SOURCE
 #include "cgroup2.h"
 #include "cleanup.h"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "version.h"
+#include "clock.h"
 #define VERSION SKIFF_VERSION
 
 static const struct {
@@ -82,7 +83,7 @@ static void log_error(const struct globals *o, const char *msg)
 	int fd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return;
-	rt_now_rfc3339(now, sizeof now);
+	sk_now_rfc3339(now, sizeof now, 1);
 	if (o->log_format && strcmp(o->log_format, "json") == 0) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "level", "error");
@@ -123,8 +124,7 @@ static int parse_globals(int argc, char **argv, struct globals *o)
 		return -2;
 	}
 	if (log_format && strcmp(log_format, "text") && strcmp(log_format, "json")) {
-		fprintf(stderr, "skiff-runtime: --log-format: \"%s\" is neither text nor json\n",
-			log_format);
+		sk_print_fatalf("--log-format: \"%s\" is neither text nor json", log_format);
 		return -1;
 	}
 	if (first == -1)
@@ -132,7 +132,7 @@ static int parse_globals(int argc, char **argv, struct globals *o)
 	if (help || (manager && strcmp(manager, "cgroupfs") &&
 				  strcmp(manager, "disabled"))) {
 		if (help || manager)
-			fprintf(stderr, "skiff-runtime: only --cgroup-manager cgroupfs|disabled\n");
+			sk_print_fatalf("only --cgroup-manager cgroupfs|disabled");
 		return -1;
 	}
 	o->log_format = log_format;
@@ -148,7 +148,7 @@ static int dispatch(const struct globals *o, int argc, char **argv, struct sk_er
 	for (size_t i = 0; i < sizeof image_verbs / sizeof image_verbs[0]; i++)
 		if (strcmp(image_verbs[i], argv[0]) == 0)
 			return image_cli(argc, argv);
-	fprintf(stderr, "skiff-runtime: unknown verb \"%s\"\n", argv[0]);
+	sk_print_fatalf("unknown verb \"%s\"", argv[0]);
 	usage(stderr);
 	return SK_EXIT_USAGE;
 }
@@ -171,7 +171,9 @@ int main(int argc, char **argv)
 	int rc = dispatch(&o, argc - verb, argv + verb, &err);
 	if (rc == -1) {
 		log_error(&o, err.msg);
-		sk_die(NULL, SK_EXIT_FAIL, &err);
+		/* runc's and crun's contract: any failure of a verb exits 1. */
+		sk_class(&err, SK_ERR_FAIL);
+		sk_fatal(&err);
 	}
 	return rc;
 }

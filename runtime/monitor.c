@@ -7,6 +7,7 @@
 #include "state.h"
 #include "util.h"
 #include "crilog.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -45,7 +46,7 @@ int log_append(const char *path, int *fd, long *size, const char *buf, size_t le
 		off_t end = lseek(*fd, 0, SEEK_END);
 		*size = end > 0 ? (long)end : 0;
 	}
-	if (rt_write_all(*fd, buf, len) < 0)
+	if (sk_write_all(*fd, buf, len) < 0)
 		return -1;
 	*size += (long)len;
 	return 0;
@@ -186,7 +187,7 @@ static void say(int fd, char kind, const char *text)
 	int n = snprintf(buf, sizeof buf - 1, "%c%s", kind, text);
 	n = n < (int)sizeof buf - 1 ? n : (int)sizeof buf - 2;
 	buf[n++] = '\n';
-	rt_write_all(fd, buf, (size_t)n);
+	sk_write_all(fd, buf, (size_t)n);
 }
 
 /* The monitor itself: spawn, report to the caller on REPORT, then watch. */

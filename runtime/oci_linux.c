@@ -126,8 +126,9 @@ static int parse_idmaps(cJSON *linux_, const char *key, struct oci_idmap *v, int
 	return 0;
 }
 
-static int parse_device(cJSON *o, const char *path, struct oci_device *d, struct sk_err *err)
+static int parse_device(const cJSON *o, const char *path, void *out, struct sk_err *err)
 {
+	struct oci_device *d = out;
 	static const char *const keys[] = {"type", "path",     "major", "minor",
 					   "fileMode", "uid", "gid",   NULL};
 	const char *type = NULL;
@@ -154,23 +155,8 @@ static int parse_device(cJSON *o, const char *path, struct oci_device *d, struct
 
 static int parse_devices(cJSON *linux_, struct oci_spec *s, struct sk_err *err)
 {
-	cJSON *arr = NULL, *it;
-	char path[64];
-
-	if (json_array(linux_, "devices", "linux", &arr, err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	s->devices = calloc(cJSON_GetArraySize(arr) + 1, sizeof *s->devices);
-	if (!s->devices)
-		return sk_fail(err, ENOMEM, "allocate");
-	cJSON_ArrayForEach(it, arr)
-	{
-		json_index(path, sizeof path, "linux.devices", s->ndevices);
-		if (parse_device(it, path, &s->devices[s->ndevices++], err) < 0)
-			return -1;
-	}
-	return 0;
+	return json_array_parse(linux_, "devices", "linux", sizeof *s->devices, parse_device,
+				(void **)&s->devices, &s->ndevices, err);
 }
 
 static int parse_sysctl(cJSON *linux_, struct oci_spec *s, struct sk_err *err)

@@ -72,7 +72,8 @@ static int add_data(struct oci_mount *m, const char *opt, struct sk_err *err)
 	return 0;
 }
 
-static int parse_options(cJSON *m, const char *path, struct oci_mount *out, struct sk_err *err)
+static int parse_options(const cJSON *m, const char *path, struct oci_mount *out,
+			 struct sk_err *err)
 {
 	SK_AUTOFREE char **opts = NULL;
 	const struct mount_opt *o;
@@ -102,8 +103,9 @@ static int has_dotdot(const char *p)
 	return strstr(p, "/../") || (n >= 3 && strcmp(p + n - 3, "/..") == 0);
 }
 
-static int parse_mount(cJSON *m, const char *path, struct oci_mount *out, struct sk_err *err)
+static int parse_mount(const cJSON *m, const char *path, void *elem, struct sk_err *err)
 {
+	struct oci_mount *out = elem;
 	static const char *const keys[] = {"destination", "type", "source", "options", NULL};
 
 	if (!cJSON_IsObject(m))
@@ -129,21 +131,6 @@ static int parse_mount(cJSON *m, const char *path, struct oci_mount *out, struct
 
 int oci_parse_mounts(cJSON *json, struct oci_spec *s, struct sk_err *err)
 {
-	cJSON *arr = NULL, *it;
-	char path[64];
-
-	if (json_array(json, "mounts", "", &arr, err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	s->mounts = calloc(cJSON_GetArraySize(arr) + 1, sizeof *s->mounts);
-	if (!s->mounts)
-		return sk_fail(err, ENOMEM, "allocate");
-	cJSON_ArrayForEach(it, arr)
-	{
-		json_index(path, sizeof path, "mounts", s->nmounts);
-		if (parse_mount(it, path, &s->mounts[s->nmounts++], err) < 0)
-			return -1;
-	}
-	return 0;
+	return json_array_parse(json, "mounts", "", sizeof *s->mounts, parse_mount,
+				(void **)&s->mounts, &s->nmounts, err);
 }

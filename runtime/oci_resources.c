@@ -107,8 +107,9 @@ static int parse_access(const char *s, const char *path, unsigned *out, struct s
 	return 0;
 }
 
-static int parse_dev_rule(cJSON *o, const char *path, struct oci_dev_rule *r, struct sk_err *err)
+static int parse_dev_rule(const cJSON *o, const char *path, void *out, struct sk_err *err)
 {
+	struct oci_dev_rule *r = out;
 	static const char *const keys[] = {"allow", "type", "major", "minor", "access", NULL};
 	const char *type = NULL, *access = NULL;
 
@@ -133,24 +134,8 @@ static int parse_dev_rule(cJSON *o, const char *path, struct oci_dev_rule *r, st
 
 static int parse_devices(cJSON *res, struct oci_resources *r, struct sk_err *err)
 {
-	cJSON *arr = NULL, *it;
-	char path[64];
-
-	if (json_array(res, "devices", "linux.resources", &arr, err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	r->dev_rules = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *r->dev_rules);
-	if (!r->dev_rules)
-		return sk_fail(err, ENOMEM, "allocate");
-	cJSON_ArrayForEach(it, arr)
-	{
-		json_index(path, sizeof path, "linux.resources.devices", r->ndev_rules);
-		if (parse_dev_rule(it, path, &r->dev_rules[r->ndev_rules], err) < 0)
-			return -1;
-		r->ndev_rules++;
-	}
-	return 0;
+	return json_array_parse(res, "devices", "linux.resources", sizeof *r->dev_rules,
+				parse_dev_rule, (void **)&r->dev_rules, &r->ndev_rules, err);
 }
 
 /* With LINUX_ NULL, only resets R to "nothing set". */

@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "json_get.h"
 #include "oci_internal.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -78,8 +79,9 @@ static int rlimit_type(const char *name)
 	return -1;
 }
 
-static int parse_rlimit(cJSON *o, const char *path, struct oci_rlimit *r, struct sk_err *err)
+static int parse_rlimit(const cJSON *o, const char *path, void *out, struct sk_err *err)
 {
+	struct oci_rlimit *r = out;
 	static const char *const keys[] = {"type", "soft", "hard", NULL};
 	const char *type = NULL;
 
@@ -99,23 +101,15 @@ static int parse_rlimit(cJSON *o, const char *path, struct oci_rlimit *r, struct
 
 static int parse_rlimits(cJSON *proc, struct oci_process *p, struct sk_err *err)
 {
-	cJSON *arr = NULL, *it;
-	char buf[64];
+	return json_array_parse(proc, "rlimits", "process", sizeof *p->rlimits, parse_rlimit,
+				(void **)&p->rlimits, &p->nrlimits, err);
+}
 
-	if (json_array(proc, "rlimits", "process", &arr, err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	p->rlimits = calloc(cJSON_GetArraySize(arr) + 1, sizeof *p->rlimits);
-	if (!p->rlimits)
-		return sk_fail(err, ENOMEM, "allocate");
-	cJSON_ArrayForEach(it, arr)
-	{
-		json_index(buf, sizeof buf, "process.rlimits", p->nrlimits);
-		if (parse_rlimit(it, buf, &p->rlimits[p->nrlimits], err) < 0)
-			return -1;
-		p->nrlimits++;
-	}
+static int parse_gid(const cJSON *it, const char *path, void *out, struct sk_err *err)
+{
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= UINT32_MAX)
+		return sk_fail(err, 0, "%s: expected a group id", path);
+	*(gid_t *)out = (gid_t)it->valuedouble;
 	return 0;
 }
 
@@ -123,7 +117,7 @@ static int parse_user(cJSON *proc, const char *ppath, struct oci_process *p, str
 {
 	static const char *const keys[] = {"uid", "gid", "umask", "additionalGids", NULL};
 	char path[128];
-	cJSON *u = NULL, *gids = NULL, *it;
+	cJSON *u = NULL;
 	int64_t uid = 0, gid = 0, umask_v = -1;
 
 	json_path(path, sizeof path, ppath, "user");
@@ -135,24 +129,13 @@ static int parse_user(cJSON *proc, const char *ppath, struct oci_process *p, str
 	    json_int(u, "uid", path, 0, UINT32_MAX - 1, &uid, err) < 0 ||
 	    json_int(u, "gid", path, 0, UINT32_MAX - 1, &gid, err) < 0 ||
 	    json_int(u, "umask", path, 0, 07777, &umask_v, err) < 0 ||
-	    json_array(u, "additionalGids", path, &gids, err) < 0)
+	    json_array_parse(u, "additionalGids", path, sizeof *p->gids, parse_gid,
+			     (void **)&p->gids, &p->ngids, err) < 0)
 		return -1;
 	p->uid = (uid_t)uid;
 	p->gid = (gid_t)gid;
 	p->has_umask = umask_v >= 0;
 	p->umask = (mode_t)(umask_v >= 0 ? umask_v : 022);
-	if (!gids)
-		return 0;
-	p->gids = calloc(cJSON_GetArraySize(gids) + 1, sizeof *p->gids);
-	if (!p->gids)
-		return sk_fail(err, ENOMEM, "allocate");
-	cJSON_ArrayForEach(it, gids)
-	{
-		if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= UINT32_MAX)
-			return sk_fail(err, 0, "%s.additionalGids[%d]: expected a group id", path,
-				       p->ngids);
-		p->gids[p->ngids++] = (gid_t)it->valuedouble;
-	}
 	return 0;
 }
 
@@ -214,8 +197,9 @@ static int parse_root(cJSON *json, struct oci_spec *s, struct sk_err *err)
 	return 0;
 }
 
-static int parse_hook(cJSON *o, const char *path, struct oci_hook *h, struct sk_err *err)
+static int parse_hook(const cJSON *o, const char *path, void *out, struct sk_err *err)
 {
+	struct oci_hook *h = out;
 	static const char *const keys[] = {"path", "args", "env", "timeout", NULL};
 	int64_t timeout = 0;
 
@@ -239,25 +223,8 @@ static const char *const hook_names[HOOK_KINDS] = {
 
 static int parse_hook_list(cJSON *hooks, int kind, struct oci_hooks *out, struct sk_err *err)
 {
-	char path[64], ipath[96];
-	cJSON *arr = NULL, *it;
-
-	json_path(path, sizeof path, "hooks", hook_names[kind]);
-	if (json_array(hooks, hook_names[kind], "hooks", &arr, err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	out->v = calloc(cJSON_GetArraySize(arr) + 1, sizeof *out->v);
-	if (!out->v)
-		return sk_fail(err, ENOMEM, "allocate");
-	cJSON_ArrayForEach(it, arr)
-	{
-		json_index(ipath, sizeof ipath, path, out->n);
-		if (parse_hook(it, ipath, &out->v[out->n], err) < 0)
-			return -1;
-		out->n++;
-	}
-	return 0;
+	return json_array_parse(hooks, hook_names[kind], "hooks", sizeof *out->v, parse_hook,
+				(void **)&out->v, &out->n, err);
 }
 
 static int parse_hooks(cJSON *json, struct oci_spec *s, struct sk_err *err)
@@ -330,7 +297,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *spec, char **text_out, st
 	SK_AUTOFREE char *text = NULL;
 
 	snprintf(path, sizeof path, "%s/config.json", bundle);
-	if (rt_read_file(path, 4 << 20, &text, err) < 0)
+	if (sk_read_file(path, 4 << 20, &text, NULL, err) < 0)
 		return -1;
 	if (oci_spec_parse(text, spec, err) < 0)
 		return sk_wrap(err, "config.json");

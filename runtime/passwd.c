@@ -4,6 +4,7 @@
 #include "passwd.h"
 #include "cleanup.h"
 #include "util.h"
+#include "file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ int passwd_home(const char *file, uid_t uid, char *buf, size_t size)
 	SK_AUTOFREE char *text = NULL;
 	char id[16];
 
-	if (rt_read_file(file, 1 << 20, &text, NULL) < 0)
+	if (sk_read_file(file, 1 << 20, &text, NULL, NULL) < 0)
 		return -1;
 	for (char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
 		char *end;

@@ -8,6 +8,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -18,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 static int resolve_paths(const char *bundle, struct container *c, struct sk_err *err)
 {
@@ -88,7 +91,7 @@ static int make_dir(const struct rt_global *g, struct container *c, struct sk_er
 		return errno == EEXIST ? sk_fail(err, 0, "container %s already exists", c->id)
 				       : sk_fail(err, errno, "mkdir %s", c->dir);
 	snprintf(path, sizeof path, "%s/config.json", c->dir);
-	return rt_write_atomic(path, c->config_text, err);
+	return sk_write_atomic(path, c->config_text, strlen(c->config_text), err);
 }
 
 int container_prepare(const struct rt_global *g, const char *id, const char *bundle,
@@ -113,7 +116,7 @@ int container_prepare(const struct rt_global *g, const char *id, const char *bun
 		sk_warn("config.json: process.capabilities: unknown capability \"%s\" ignored%s",
 			c->spec.process.caps.unknown,
 			c->spec.process.caps.nunknown > 1 ? " (and others)" : "");
-	rt_now_rfc3339(c->created, sizeof c->created);
+	sk_now_rfc3339(c->created, sizeof c->created, 1);
 	return make_dir(g, c, err);
 }
 

@@ -5,6 +5,7 @@
 #include "runtime.h"
 #include "seccomp.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
@@ -129,7 +131,7 @@ int rt_spec(const char *dir, int seccomp_default, int force, struct sk_err *err)
 	cJSON_AddItemToObject(j, "linux", linux_section(seccomp_default));
 	char *text = cJSON_Print(j);
 	cJSON_Delete(j);
-	int rc = rt_write_atomic(path, text, err);
+	int rc = sk_write_atomic(path, text, strlen(text), err);
 	free(text);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #include "state.h"
 #include "cleanup.h"
 #include "util.h"
+#include "file.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -14,6 +15,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "clock.h"
+#include "json_get.h"
 
 int state_dir(const struct rt_global *g, const char *id, char *buf, size_t size,
 	      struct sk_err *err)
@@ -66,19 +70,7 @@ int state_save(const struct container *c, struct sk_err *err)
 	SK_AUTOFREE char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof path, "%s/state.json", c->dir);
-	return rt_write_atomic(path, s, err);
-}
-
-static const char *str(const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double num(const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+	return sk_write_atomic(path, s, strlen(s), err);
 }
 
 int state_load(const struct rt_global *g, const char *id, struct rt_state *st, struct sk_err *err)
@@ -96,18 +88,18 @@ int state_load(const struct rt_global *g, const char *id, struct rt_state *st, s
 			err->errnum = ENOENT; /* delete --force takes this as done */
 		return -1;
 	}
-	if (rt_read_file(path, 1 << 20, &text, err) < 0)
+	if (sk_read_file(path, 1 << 20, &text, NULL, err) < 0)
 		return -1;
 	st->json = cJSON_Parse(text);
 	if (!cJSON_IsObject(st->json))
 		return sk_fail(err, 0, "%s: not valid JSON", path);
-	st->id = str(st->json, "id");
-	st->bundle = str(st->json, "bundle");
-	st->cgroup = str(st->json, "cgroupPath");
-	st->pid = (pid_t)num(st->json, "pid");
-	st->start_time = (unsigned long long)num(st->json, "startTime");
-	st->monitor_pid = (pid_t)num(st->json, "monitorPid");
-	st->monitor_start = (unsigned long long)num(st->json, "monitorStartTime");
+	st->id = json_record_str(st->json, "id");
+	st->bundle = json_record_str(st->json, "bundle");
+	st->cgroup = json_record_str(st->json, "cgroupPath");
+	st->pid = (pid_t)json_record_int(st->json, "pid", 0);
+	st->start_time = (unsigned long long)json_record_int(st->json, "startTime", 0);
+	st->monitor_pid = (pid_t)json_record_int(st->json, "monitorPid", 0);
+	st->monitor_start = (unsigned long long)json_record_int(st->json, "monitorStartTime", 0);
 	return 0;
 }
 
@@ -123,7 +115,7 @@ static cJSON *load_exit(const char *dir)
 	SK_AUTOFREE char *text = NULL;
 
 	snprintf(path, sizeof path, "%s/exit.json", dir);
-	if (rt_read_file(path, 4096, &text, NULL) < 0)
+	if (sk_read_file(path, 4096, &text, NULL, NULL) < 0)
 		return NULL;
 	return cJSON_Parse(text);
 }
@@ -188,7 +180,7 @@ int state_record_exit(const char *dir, int wstatus, long oom_kills, struct sk_er
 	char path[PATH_MAX + 16], finished[64];
 	cJSON *j = cJSON_CreateObject();
 
-	rt_now_rfc3339(finished, sizeof finished);
+	sk_now_rfc3339(finished, sizeof finished, 1);
 	cJSON_AddNumberToObject(j, "exitCode", state_exit_code(wstatus));
 	if (WIFSIGNALED(wstatus))
 		cJSON_AddStringToObject(j, "exitSignal", rt_signal_name(WTERMSIG(wstatus)));
@@ -197,7 +189,7 @@ int state_record_exit(const char *dir, int wstatus, long oom_kills, struct sk_er
 	SK_AUTOFREE char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof path, "%s/exit.json", dir);
-	return rt_write_atomic(path, s, err);
+	return sk_write_atomic(path, s, strlen(s), err);
 }
 
 int state_remove_dir(const char *dir, struct sk_err *err)

@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "image_internal.h"
 #include "image_worker.h"
 #include <bearssl.h>
@@ -250,13 +251,9 @@ static int write_data(struct unpacker *u, struct archive *a, int fd, struct arch
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
 		if (off < 0 || (int64_t)(off + len) > size)
 			return reject(u, entry, "data beyond the entry's size");
-		for (size_t done = 0; done < len;) {
-			ssize_t n = pwrite(fd, (const char *)buf + done, len - done, off + done);
-			if (n < 0 && errno != EINTR)
-				return sk_fail(u->err, errno, "layer %s: write \"%.300s\"",
-					       u->o->layer_digest, entry);
-			done += n > 0 ? n : 0;
-		}
+		if (sk_pwrite_all(fd, buf, len, (uint64_t)off) < 0)
+			return sk_fail(u->err, errno, "layer %s: write \"%.300s\"",
+				       u->o->layer_digest, entry);
 	}
 	if (r != ARCHIVE_EOF)
 		return u->failed ? -1 : reject(u, entry, archive_error_string(a));

@@ -1,7 +1,10 @@
-/* File helpers (see util.h). */
+/* Small helpers of the runtime (see util.h): writing a small file or a
+ * pid file, a process's start time (which tells a reused pid from the
+ * one recorded), and joining a directory and a name into a bounded buffer. */
 #define _GNU_SOURCE
 #include "util.h"
 #include "cleanup.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,84 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-int rt_read_file(const char *path, size_t max, char **out, struct sk_err *err)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
-	SK_AUTOFREE char *buf = NULL;
-
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	for (;;) {
-		if (!buf || len + 1 >= cap) {
-			cap = buf ? cap * 2 : cap;
-			char *n = realloc(buf, cap);
-			if (!n)
-				return sk_fail(err, ENOMEM, "read %s", path);
-			buf = n;
-		}
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return sk_fail(err, errno, "read %s", path);
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > max)
-			return sk_fail(err, EFBIG, "read %s", path);
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	return 0;
-}
-
-int rt_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int rt_write_file(const char *path, const char *s, struct sk_err *err)
 {
 	SK_AUTOCLOSE int fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return sk_fail(err, errno, "open %s", path);
-	if (rt_write_all(fd, s, strlen(s)) < 0)
+	if (sk_write_all(fd, s, strlen(s)) < 0)
 		return sk_fail(err, errno, "write %s to %s", s, path);
-	return 0;
-}
-
-int rt_write_atomic(const char *path, const char *s, struct sk_err *err)
-{
-	char tmp[PATH_MAX + 8];
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return sk_fail(err, ENAMETOOLONG, "write %s", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return sk_fail(err, errno, "create %s", tmp);
-	if (rt_write_all(fd, s, strlen(s)) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return sk_fail(err, e, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0)
-		return sk_fail(err, errno, "rename %s", tmp);
 	return 0;
 }
 
@@ -120,17 +53,6 @@ unsigned long long rt_proc_start_time(pid_t pid)
 	return start;
 }
 
-void rt_now_rfc3339(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 int rt_write_pid(const char *path, pid_t pid, struct sk_err *err)
 {
 	char buf[32];
@@ -138,7 +60,7 @@ int rt_write_pid(const char *path, pid_t pid, struct sk_err *err)
 	if (!path)
 		return 0;
 	snprintf(buf, sizeof buf, "%d", (int)pid);
-	return rt_write_atomic(path, buf, err);
+	return sk_write_atomic(path, buf, strlen(buf), err);
 }
 
 int rt_join(char *buf, size_t size, const char *dir, const char *name, struct sk_err *err)

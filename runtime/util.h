@@ -7,21 +7,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Reads at most MAX bytes of PATH into a NUL-terminated allocation. */
-int rt_read_file(const char *path, size_t max, char **out, struct sk_err *err);
 /* Writes S to an existing file (sysctl, cgroup and /proc files). */
 int rt_write_file(const char *path, const char *s, struct sk_err *err);
-/* Writes S to PATH through a temporary file and rename. */
-int rt_write_atomic(const char *path, const char *s, struct sk_err *err);
 /* Writes PID to PATH (--pid-file); nothing when PATH is NULL. */
 int rt_write_pid(const char *path, pid_t pid, struct sk_err *err);
 /* DIR and NAME joined with one slash into BUF; fails when too long. */
 int rt_join(char *buf, size_t size, const char *dir, const char *name, struct sk_err *err);
-/* Writes all of BUF to FD, retrying on EINTR and short writes. */
-int rt_write_all(int fd, const void *buf, size_t len);
 /* Process start time (field 22 of /proc/PID/stat), 0 if PID is gone or a zombie. */
 unsigned long long rt_proc_start_time(pid_t pid);
-/* The current time as RFC 3339 with nanoseconds (UTC). */
-void rt_now_rfc3339(char *buf, size_t size);
 
 #endif

@@ -16,11 +16,7 @@ agent_cleanup() {
 	grep -o " $T_DIR/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
 }
 
-wait_registry() {
-	local i
-	for i in $(seq 50); do curl -sf http://127.0.0.1:$REG_PORT/v2/ >/dev/null && return 0; sleep 0.2; done
-	return 1
-}
+wait_registry() { until_true 10 curl -sf http://127.0.0.1:$REG_PORT/v2/; }
 
 # A busybox image, one layer, pushed to a local registry.
 make_image() {

@@ -1,13 +1,9 @@
 # Shared helpers for the shell tests (sourced). Every check prints one
-# "PASS: name" or "FAIL: name: why" line, which tests/run counts.
+# "PASS: name" or "FAIL: name: why" line, which tests/run counts; a setup
+# step is no test and prints neither unless it fails. mk/demo.sh sources
+# this file too, with SKIFF_LIB_HELPERS_ONLY=1: the helpers, no test
+# directory and no EXIT trap.
 set -uo pipefail
-: "${SKIFF_TOP:?run through tests/run}"
-IMAGEGEN=$SKIFF_BIN/skiff-imagegen
-T_NAME=$(basename "$0" .sh)
-T_DIR=$SKIFF_TEST_OUT/$T_NAME
-rm -rf "$T_DIR"
-mkdir -p "$T_DIR"
-T_PIDS=()
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
@@ -18,12 +14,27 @@ check() {
 	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "failed: $*"; fi
 }
 
-t_cleanup() {
-	local p
-	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+# setup WHAT COMMAND...: a step the tests need (a daemon up, an image
+# pushed) but that tests nothing itself: silent when COMMAND succeeds,
+# else one FAIL line and the script ends.
+setup() {
+	local what=$1
+	shift
+	"$@" || { echo "FAIL: setup: $what"; exit 1; }
 }
-trap t_cleanup EXIT
+
+# until_true SECONDS COMMAND [ARG...]: runs COMMAND quietly every 0.2 s
+# until it succeeds; fails once SECONDS have passed. A single argument is
+# a shell condition and is evaluated: until_true 10 'test -n "$(leader)"'.
+until_true() {
+	local end=$((SECONDS + $1))
+	shift
+	[ $# -eq 1 ] && set -- eval "$1"
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
 
 # build_image SPEC OUTDIR: builds an image, failing the whole script if it cannot.
 build_image() {
@@ -87,3 +98,20 @@ in_order() {
 		from=$((from + n))
 	done
 }
+
+[ -n "${SKIFF_LIB_HELPERS_ONLY:-}" ] && return 0
+
+: "${SKIFF_TOP:?run through tests/run}"
+IMAGEGEN=$SKIFF_BIN/skiff-imagegen
+T_NAME=$(basename "$0" .sh)
+T_DIR=$SKIFF_TEST_OUT/$T_NAME
+rm -rf "$T_DIR"
+mkdir -p "$T_DIR"
+T_PIDS=()
+
+t_cleanup() {
+	local p
+	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap t_cleanup EXIT

@@ -24,15 +24,6 @@ eput() { curl -sf -X POST $EP/v3/kv/put -d "{\"key\":\"$(b64 "$1")\",\"value\":\
 eget() { curl -sf -m 2 -X POST $EP/v3/kv/range -d "{\"key\":\"$(b64 "$1")\"}" | jq -r '.kvs[0].value // empty' | base64 -d; }
 edel() { curl -sf -X POST $EP/v3/kv/deleterange -d "{\"key\":\"$(b64 "$1")\"}" >/dev/null; }
 status_of() { eget /skiff/$CLUSTER/status/$1/$2; }
-# until_true TIMEOUT CMD...: polls CMD every 0.2 s.
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
 task_is() { [ "$(status_of "$1" "$2" | jq -r .status)" = "$3" ]; }
 node_present() { [ -n "$(eget /skiff/$CLUSTER/nodes/$1)" ]; }
 node_absent() { [ -z "$(eget /skiff/$CLUSTER/nodes/$1)" ]; }

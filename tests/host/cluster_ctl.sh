@@ -13,7 +13,7 @@ etcd --name ctl --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-cli
 	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
 	--initial-cluster ctl=http://127.0.0.1:$((PORT + 1)) >"$T_DIR/etcd.log" 2>&1 &
 T_PIDS+=($!)
-for _ in $(seq 50); do curl -sf $E/health >/dev/null && break; sleep 0.2; done
+until_true 10 curl -sf $E/health
 check "etcd up" curl -sf $E/health
 
 # ctl ARGS...: runs skiffctl (endpoint list starts with a dead one: failover)
@@ -136,7 +136,7 @@ etcd --name auth --data-dir "$T_DIR/etcd-auth" --listen-client-urls $A --adverti
 	--initial-advertise-peer-urls http://127.0.0.1:$((APORT + 1)) \
 	--initial-cluster auth=http://127.0.0.1:$((APORT + 1)) >"$T_DIR/etcd-auth.log" 2>&1 &
 T_PIDS+=($!)
-for _ in $(seq 50); do curl -sf $A/health >/dev/null && break; sleep 0.2; done
+until_true 10 curl -sf $A/health
 curl -s $A/v3/auth/user/add -d '{"name":"root","password":"pw"}' >/dev/null
 curl -s $A/v3/auth/user/grant -d '{"user":"root","role":"root"}' >/dev/null
 curl -s $A/v3/auth/enable -d '{}' >/dev/null

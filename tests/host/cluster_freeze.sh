@@ -23,11 +23,6 @@ b64() { printf %s "$1" | base64 -w0; }
 # eget URL KEY: a value read from one member
 eget() { curl -sf -m 2 $1/v3/kv/range -d "{\"key\":\"$(b64 "$2")\"}" | jq -r '.kvs[0].value // empty' | base64 -d; }
 ctl() { "$CTL" --endpoints $M2,$M3 --cluster $CLUSTER "$@"; }
-until_true() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.2; done
-	return 1
-}
 now_ms() { date +%s%3N; }
 
 declare -A ETCD_PID
@@ -44,7 +39,6 @@ done
 for m in $M1 $M2 $M3; do
 	until_true 30 "curl -sf $m/health" || { echo "FAIL: setup: etcd $m: $(tail -2 "$T_DIR"/m*.log)"; exit 1; }
 done
-pass "three etcd members up"
 make_image || { echo "FAIL: setup: image: $(tail -3 "$T_DIR"/img/*.log)"; exit 1; }
 
 "$AGENT" --endpoints $EPS --cluster $CLUSTER --node-id f1 --data "$T_DIR/f1/data" --run "$T_DIR/f1/run" \

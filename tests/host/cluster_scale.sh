@@ -28,11 +28,6 @@ count() {
 		jq -r '.count // 0'
 }
 leader() { curl -s $E/v3/kv/range -d "{\"key\":\"$(b64 $P/leader/scheduler)\"}" | jq -r '.kvs[0] | (.value | @base64d) + " " + .create_revision'; }
-until_true() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.2; done
-	return 1
-}
 start_sched() { # ID
 	"$CTL" --endpoints $E --cluster scale scheduler --id "$1" --ttl 2 >>"$T_DIR/sched-$1.log" 2>&1 &
 	T_PIDS+=($!)
@@ -50,7 +45,6 @@ until_true 20 "curl -sf $E/health" || { echo "FAIL: setup: etcd did not start"; 
 "$SIM" --endpoints $E --cluster scale --nodes 200 --hold >"$T_DIR/sim.out" 2>"$T_DIR/sim.log" &
 T_PIDS+=($!)
 until_true 60 "grep -q ready $T_DIR/sim.out" || { echo "FAIL: setup: simulator: $(tail -3 "$T_DIR/sim.log")"; exit 1; }
-pass "200 simulated nodes registered"
 cat >"$T_DIR/td.json" <<'EOF'
 {"family": "bulk", "networkMode": "none", "cpu": "128", "memory": "64",
  "containerDefinitions": [{"name": "app", "image": "docker.io/library/busybox:1.36",

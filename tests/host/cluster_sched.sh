@@ -18,8 +18,7 @@ start_etcd() {
 		--initial-cluster sched=http://127.0.0.1:$((PORT + 1)) >>"$T_DIR/etcd.log" 2>&1 &
 	ETCD_PID=$!
 	T_PIDS+=($ETCD_PID)
-	for _ in $(seq 50); do curl -sf $E/health >/dev/null && return 0; sleep 0.2; done
-	return 1
+	until_true 10 curl -sf $E/health
 }
 ctl() { "$CTL" --endpoints $E --cluster s1 "$@"; }
 b64() { printf %s "$1" | base64 -w0; }
@@ -32,12 +31,6 @@ keys() {
 	end=$(printf %s "$1" | sed 's/.$//')$(printf %s "${1: -1}" | tr '/' '0')
 	api kv/range "{\"key\":\"$(b64 "$1")\",\"range_end\":\"$(b64 "$end")\"}" |
 		jq -r '.kvs[]? | [(.key | @base64d), ((.value // "") | @base64d)] | @tsv'
-}
-# until_true TIMEOUT 'SHELL CONDITION': evaluates it every 0.2 s
-until_true() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.2; done
-	return 1
 }
 
 # fake_node ID CPU MEM ZONE: a node record under a lease kept alive by a
@@ -90,8 +83,7 @@ one_assignment_each() {
 	done
 }
 
-start_etcd || { echo "FAIL: etcd did not start"; exit 1; }
-pass "etcd up"
+setup "etcd did not start" start_etcd
 ctl taskdef register "$SKIFF_TOP/examples/taskdefs/web.json" >/dev/null  # 256 cpu, 128 MiB
 fake_node n1 1024 512 a
 fake_node n2 1024 512 b
@@ -195,7 +187,7 @@ start_sched D
 until_true $((TTL + 6)) 'test "$(leader)" = D' && pass "D leads alone" || fail "D leader" "$(leader)"
 kill -STOP $SCHED_D
 kill "$ETCD_PID"; wait "$ETCD_PID" 2>/dev/null
-start_etcd && pass "etcd restarted" || fail "etcd restart" "$(tail -n3 "$T_DIR/etcd.log")"
+start_etcd || fail "etcd restart" "$(tail -n3 "$T_DIR/etcd.log")"
 ids=$(ctl task run web --count 2)
 ctl service update web --desired-count 5 >/dev/null
 rev=$(api kv/range '{"key":"AA==","count_only":true}' | jq -r .header.revision)

@@ -54,7 +54,7 @@ etcd --name tls --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-cli
 	--initial-cluster tls=http://127.0.0.1:$((PORT + 1)) >etcd.log 2>&1 &
 T_PIDS+=($!)
 ecurl() { curl -sf -m 5 --cacert ca.pem --cert ctl.pem --key ctl.key "$@"; }
-for _ in $(seq 50); do ecurl $E/health >/dev/null && break; sleep 0.2; done
+until_true 10 ecurl $E/health
 ecurl $E/health >/dev/null || { echo "FAIL: setup: etcd did not start: $(tail -3 etcd.log)"; exit 1; }
 
 rc_of() { "$@" >out 2>err; echo $?; }
@@ -118,7 +118,7 @@ WPORT=$((PORT + 5))
 openssl s_server -quiet -accept 127.0.0.1:$WPORT -cert wrongip.pem -key wrongip.key \
 	>s_server.log 2>&1 &
 T_PIDS+=($!)
-for _ in $(seq 25); do (exec 3<>/dev/tcp/127.0.0.1/$WPORT) 2>/dev/null && break; sleep 0.2; done
+until_true 5 "(exec 3<>/dev/tcp/127.0.0.1/$WPORT)"
 rc=$(rc_of "$CTL" --endpoints https://127.0.0.1:$WPORT "${TLS[@]}" taskdef ls)
 [ "$rc" = 111 ] && grep -q "TLS: certificate does not match the host name" err &&
 	pass "certificate for another IP address: refused, exit 111" || fail "IP name check" "rc=$rc $(cat err)"
@@ -138,7 +138,7 @@ start_agent() {
 start_agent node-a --config node-a.json
 start_agent node-b --endpoints $E --cluster tls --cacert ca.pem --cert node-b.pem --key node-b.key
 nodes() { ctl "${TLS[@]}" -o json node ls 2>/dev/null | jq -r '[.[].id] | sort | join(" ")'; }
-for _ in $(seq 50); do [ "$(nodes)" = "node-a node-b" ] && break; sleep 0.2; done
+until_true 10 '[ "$(nodes)" = "node-a node-b" ]'
 [ "$(nodes)" = "node-a node-b" ] && pass "two agents register over TLS (node.json and flags)" ||
 	fail "agents register" "nodes='$(nodes)' $(tail -n2 node-a.log node-b.log)"
 grep -q "agent: registered as node-b" node-b.log && pass "registered line" || fail "registered line" "$(tail -n2 node-b.log)"
@@ -148,7 +148,7 @@ grep -q "agent: registered as node-b" node-b.log && pass "registered line" || fa
 b64() { printf %s "$1" | base64 -w0; }
 ecurl -X POST $E/v3/kv/put -d "{\"key\":\"$(b64 /skiff/tls/assign/node-b/t1)\",\"value\":\"$(b64 '{"task":"t1","desiredStatus":"RUNNING","taskDefinition":{"family":"t","revision":1,"containerDefinitions":[{"name":"main"}]}}')\"}" >/dev/null
 status() { ecurl -X POST $E/v3/kv/range -d "{\"key\":\"$(b64 /skiff/tls/status/node-b/t1)\"}" | jq -r '.kvs[0].value // empty' | base64 -d; }
-for _ in $(seq 50); do [ -n "$(status)" ] && break; sleep 0.2; done
+until_true 10 '[ -n "$(status)" ]'
 [ "$(status | jq -r '.status + " " + .stoppedReason')" = "STOPPED TaskFailedToStart" ] &&
 	pass "agent watch over TLS: assignment seen, status reported" || fail "agent watch" "'$(status)' $(tail -n3 node-b.log)"
 

@@ -42,16 +42,12 @@ start_server() {
 start_server
 
 valid_lft() { ip -o -4 addr show dev d0 | sed -nE 's/.*valid_lft ([0-9]+)sec.*/\1/p' | head -n1; }
-wait_for() { # SECONDS COMMAND...
-	local end=$((SECONDS + $1)); shift
-	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.1; done
-}
 
 t0=$(date +%s%N)
 busybox udhcpc -f -i d0 -s "$NC" -t 5 -T 1 -A 1 -O search >"$T_DIR/udhcpc.log" 2>&1 &
 UDHCPC=$!
 T_PIDS+=("$UDHCPC")
-if wait_for 10 bash -c "ip -o addr show dev d0 | grep -q 'inet 10.77.0.1[01][0-9]/24'"; then
+if until_true 10 bash -c "ip -o addr show dev d0 | grep -q 'inet 10.77.0.1[01][0-9]/24'"; then
 	pass "bound: lease address on d0"
 	echo "  DHCP: udhcpc start to usable address in $((($(date +%s%N) - t0) / 1000000)) ms"
 else
@@ -70,7 +66,7 @@ check "script logged the bound event" grep -q 'd0: bound lease 10.77.0.1' "$T_DI
 low=$lft
 sleep 6
 low=$(valid_lft)
-if wait_for 10 grep -q "d0: renew lease" "$T_DIR/udhcpc.log"; then
+if until_true 10 grep -q "d0: renew lease" "$T_DIR/udhcpc.log"; then
 	sleep 0.3
 	after=$(valid_lft)
 	check "renewal moves the lifetime forward ($low s -> $after s)" test "${after:-0}" -gt "${low:-99}"
@@ -86,12 +82,12 @@ left=$(valid_lft)
 sleep $((left > 3 ? left - 3 : 0))
 check "lease kept while it is valid (server gone ${left}s before expiry)" grep -q 'inet 10.77.0.1' <(ip -o addr show dev d0)
 check "route kept while the lease is valid" grep -q 'default via 10.77.0.1 dev d0' <(ip route)
-if wait_for 8 bash -c "! ip -o -4 addr show dev d0 | grep -q 10.77.0.1"; then
+if until_true 8 bash -c "! ip -o -4 addr show dev d0 | grep -q 10.77.0.1"; then
 	pass "address removed when the lease expired ($((SECONDS - t_kill)) s after the server went)"
 else
 	fail "address removed when the lease expired" "$(ip -o addr show dev d0)"
 fi
-wait_for 5 bash -c "! grep -q 10.77.0.53 '$T_DIR/resolv.conf'"
+until_true 5 bash -c "! grep -q 10.77.0.53 '$T_DIR/resolv.conf'"
 check "default route removed" bash -c "! ip route | grep -q 'default via 10.77.0.1'"
 check "lease DNS removed from resolv.conf" bash -c "! grep -q 10.77.0.53 '$T_DIR/resolv.conf'"
 kill "$UDHCPC" 2>/dev/null

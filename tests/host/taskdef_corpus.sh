@@ -15,7 +15,7 @@ etcd --name corpus --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-
 	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
 	--initial-cluster corpus=http://127.0.0.1:$((PORT + 1)) >"$T_DIR/etcd.log" 2>&1 &
 T_PIDS+=($!)
-for _ in $(seq 50); do curl -sf $E/health >/dev/null && break; sleep 0.2; done
+until_true 10 curl -sf $E/health
 ctl() { "$CTL" --endpoints $E --cluster corpus "$@"; }
 
 # lines LEVEL: the messages of one level printed for the file in $err

@@ -23,14 +23,6 @@ b64() { printf %s "$1" | base64 -w0; }
 eput() { curl -sf -X POST $EP/v3/kv/put -d "{\"key\":\"$(b64 "$1")\",\"value\":\"$(b64 "$2")\"}" >/dev/null; }
 eget() { curl -sf -m 2 -X POST $EP/v3/kv/range -d "{\"key\":\"$(b64 "$1")\"}" | jq -r '.kvs[0].value // empty' | base64 -d; }
 edel() { curl -sf -X POST $EP/v3/kv/deleterange -d "{\"key\":\"$(b64 "$1")\"}" >/dev/null; }
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.5
-	done
-}
 task_is() { [ "$(eget /skiff/$CLUSTER/status/$1/$2 | jq -r .status)" = "$3" ]; }
 node_absent() { [ -z "$(eget /skiff/$CLUSTER/nodes/$1)" ]; }
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../agent/config.h"
+#include "../../agent/agent_config.h"
 #include "check.h"
 
 TEST(cluster_object_of_node_json)

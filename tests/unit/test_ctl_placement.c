@@ -94,9 +94,12 @@ TEST(parse_and_json_round_trip)
 	struct sk_err err = {0};
 	CHECK(strategy_parse("binpack:cpu", &s, &err) == 0 && s.type == STRAT_BINPACK &&
 	      s.field == FIELD_CPU);
-	CHECK(strategy_parse("spread:zone", &s, &err) == CTL_EUSAGE);
-	CHECK(constraint_parse("memberOf:zone == a", &c, &err) == CTL_EUSAGE);
-	CHECK(constraint_parse("memberOf:attribute:zone = a", &c, &err) == CTL_EUSAGE);
+	CHECK(strategy_parse("spread:zone", &s, &err) == -1 && err.cls == SK_ERR_USAGE);
+	err.cls = SK_ERR_FAIL;
+	CHECK(constraint_parse("memberOf:zone == a", &c, &err) == -1 && err.cls == SK_ERR_USAGE);
+	err.cls = SK_ERR_FAIL;
+	CHECK(constraint_parse("memberOf:attribute:zone = a", &c, &err) == -1 &&
+	      err.cls == SK_ERR_USAGE);
 	CHECK(strstr(err.msg, "--constraint") != NULL);
 	cJSON *svc = cJSON_CreateObject();
 	cJSON *sa = cJSON_AddArrayToObject(svc, "placementStrategy");

@@ -1,7 +1,7 @@
 /* init's configuration: node.json validation and kernel command-line
- * overrides, through config.h only. */
+ * overrides, through init_config.h only. */
 #include "check.h"
-#include "../../init/config.h"
+#include "../../init/init_config.h"
 
 #include <stdlib.h>
 #include <string.h>

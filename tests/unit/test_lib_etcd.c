@@ -60,19 +60,26 @@ TEST(bad_base64_in_answer_is_an_error)
 	cJSON_Delete(j);
 }
 
-TEST(error_answers_map_to_codes)
+TEST(error_answers_map_to_classes)
 {
 	struct sk_err err = {0};
 	CHECK(
 	    etcd_error_from_json("{\"error\":\"etcdserver: requested lease not found\",\"code\":5}",
-				 404, &err) == ETCD_ENOLEASE);
+				 404, &err) == -1);
+	CHECK(err.cls == SK_ERR_GONE);
 	CHECK(etcd_error_from_json("{\"error\":\"etcdserver: mvcc: required revision has been "
 				   "compacted\",\"code\":11}",
-				   400, &err) == ETCD_ECOMPACTED);
+				   400, &err) == -1);
+	CHECK(err.cls == SK_ERR_COMPACTED);
 	CHECK(etcd_error_from_json("{\"error\":\"etcdserver: permission denied\",\"code\":7}", 403,
-				   &err) == ETCD_EFAIL);
+				   &err) == -1);
+	CHECK(err.cls == SK_ERR_FAIL);
 	CHECK_STREQ(err.msg, "etcd: etcdserver: permission denied");
-	CHECK(etcd_error_from_json("garbage", 502, &err) == ETCD_EFAIL);
+	CHECK(etcd_error_from_json("{\"error\":\"etcdserver: leader changed\",\"code\":14}", 503,
+				   &err) == -1);
+	CHECK(err.cls == SK_ERR_NET);
+	CHECK(etcd_error_from_json("garbage", 502, &err) == -1);
+	CHECK(err.cls == SK_ERR_FAIL);
 	CHECK_STREQ(err.msg, "etcd: HTTP status 502");
 }
 
@@ -225,7 +232,8 @@ TEST(unreachable_endpoints_give_enet)
 			      .timeout_ms = 500};
 	CHECK(etcd_new(&o, &e, &err) == 0);
 	struct etcd_kv kv;
-	CHECK(etcd_get(e, "/x", &kv, NULL, &err) == ETCD_ENET);
+	CHECK(etcd_get(e, "/x", &kv, NULL, &err) == -1);
+	CHECK(err.cls == SK_ERR_NET);
 	etcd_free(e);
 }
 
@@ -235,7 +243,7 @@ int main(void)
 	RUN(range_request_encodes_base64_and_int64_strings);
 	RUN(range_answer_decodes_kvs_and_omitted_zeros);
 	RUN(bad_base64_in_answer_is_an_error);
-	RUN(error_answers_map_to_codes);
+	RUN(error_answers_map_to_classes);
 	RUN(watch_stream_parses_whole);
 	RUN(watch_stream_parses_any_split);
 	RUN(watch_stream_rejects_garbage_and_oversize);

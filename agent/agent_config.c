@@ -1,6 +1,5 @@
 /* Agent settings: defaults, node.json's "cluster" object, overrides. */
-#include "runtime/util.h"
-#include "config.h"
+#include "agent_config.h"
 #include "assign.h"
 
 #include <cjson/cJSON.h>
@@ -12,6 +11,7 @@
 
 #include "cleanup.h"
 #include "nodeinfo.h"
+#include "file.h"
 
 #define CONFIG_MAX_BYTES (256 * 1024)
 
@@ -213,7 +213,7 @@ int agent_config_load(struct agent_config *cfg, const char *path, int required, 
 {
 	SK_AUTOFREE char *text = NULL;
 
-	if (rt_read_file(path, CONFIG_MAX_BYTES, &text, err) < 0) {
+	if (sk_read_file(path, CONFIG_MAX_BYTES, &text, NULL, err) < 0) {
 		if (err->errnum == ENOENT && !required)
 			return 0;
 		return -1;

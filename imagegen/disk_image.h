@@ -2,8 +2,8 @@
  * holding a unified kernel image, root partitions A and B (squashfs plus
  * dm-verity hash tree) and an ext4 data partition, written to DIR/disk.raw
  * and converted to DIR/disk.qcow2. */
-#ifndef SK_IMAGEGEN_DISK_H
-#define SK_IMAGEGEN_DISK_H
+#ifndef SK_IMAGEGEN_DISK_IMAGE_H
+#define SK_IMAGEGEN_DISK_IMAGE_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* The agent's settings: defaults, the "cluster" object of node.json, then
  * command-line overrides (main.c parses those). */
-#ifndef AGENT_CONFIG_H
-#define AGENT_CONFIG_H
+#ifndef SK_AGENT_CONFIG_H
+#define SK_AGENT_CONFIG_H
 
 #include <stddef.h>
 

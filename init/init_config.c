@@ -1,6 +1,6 @@
 /* Reading and validating /etc/skiff/node.json and the skiff.* kernel
- * command-line overrides into struct node_config (see config.h). */
-#include "config.h"
+ * command-line overrides into struct node_config (see init_config.h). */
+#include "init_config.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
@@ -356,25 +357,11 @@ int config_parse(struct node_config *cfg, const char *name, const char *text, si
 
 int config_load(struct node_config *cfg, const char *path, struct sk_err *err)
 {
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
 	SK_AUTOFREE char *buf = NULL;
-	struct stat st;
-	ssize_t n;
+	size_t n;
 
-	if (fd < 0 && errno == ENOENT)
-		return 1;
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	if (fstat(fd, &st) < 0)
-		return sk_fail(err, errno, "stat %s", path);
-	if (st.st_size > CONFIG_FILE_MAX)
-		return sk_fail(err, 0, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
-	if (!(buf = malloc(st.st_size + 1)))
-		return sk_fail(err, errno, "%s", path);
-	n = read(fd, buf, st.st_size);
-	if (n < 0)
-		return sk_fail(err, errno, "read %s", path);
-	buf[n] = '\0';
+	if (sk_read_file(path, CONFIG_FILE_MAX, &buf, &n, err) < 0)
+		return err->errnum == ENOENT ? 1 : -1;
 	return config_parse(cfg, path, buf, n, err);
 }
 

@@ -1,7 +1,7 @@
 /* Building an image directory from a spec: the library behind
  * "skiff-imagegen build". */
-#ifndef SK_IMAGEGEN_IMAGE_H
-#define SK_IMAGEGEN_IMAGE_H
+#ifndef SK_IMAGEGEN_H
+#define SK_IMAGEGEN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,11 +25,9 @@ struct image_summary {
 	size_t n_entries;
 };
 
-/* Failure kinds: the spec is wrong (for this host), or the build failed. */
-enum { IMAGE_ERR = -1, IMAGE_ERR_SPEC = -2 };
-
 /* Builds OPTS->out_dir atomically: it is replaced only on success, and a
- * failure leaves nothing behind. Returns 0 or an IMAGE_ERR* value. */
+ * failure leaves nothing behind. Returns 0, or -1: of class SK_ERR_USAGE
+ * when the spec is wrong (for this host), else the build failed. */
 int image_build(const struct image_opts *opts, struct image_summary *summary, struct sk_err *err);
 
 #endif

@@ -1,20 +1,24 @@
+/* lib/hex.c, and SHA-256 as every part computes it (BearSSL's, fed in
+ * chunks the way the image store and imagegen's manifest feed it). */
 #include "check.h"
-#include "sha256.h"
+#include "hex.h"
+
+#include <bearssl.h>
 
 static void digest_of(const void *data, size_t len, size_t chunk, char hex[65])
 {
-	struct sha256 s;
+	br_sha256_context s;
 	unsigned char d[32];
 	const unsigned char *p = data;
-	sha256_init(&s);
+	br_sha256_init(&s);
 	while (len > 0) {
 		size_t n = len < chunk ? len : chunk;
-		sha256_update(&s, p, n);
+		br_sha256_update(&s, p, n);
 		p += n;
 		len -= n;
 	}
-	sha256_final(&s, d);
-	sha256_hex(d, hex);
+	br_sha256_out(&s, d);
+	sk_hex(d, sizeof d, hex);
 }
 
 /* Vectors from FIPS 180-4's examples (NIST CSRC). */
@@ -44,9 +48,25 @@ TEST(chunking_does_not_matter)
 	CHECK_STREQ(b, a);
 }
 
+TEST(hex_of_every_byte_value)
+{
+	unsigned char all[256];
+	char hex[513];
+
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	sk_hex(all, sizeof all, hex);
+	CHECK(strlen(hex) == 512);
+	CHECK(strncmp(hex, "000102030405060708090a0b0c0d0e0f10", 34) == 0);
+	CHECK(strcmp(hex + 500, "fafbfcfdfeff") == 0);
+	sk_hex(all, 0, hex);
+	CHECK_STREQ(hex, "");
+}
+
 int main(void)
 {
 	RUN(known_vectors);
 	RUN(chunking_does_not_matter);
+	RUN(hex_of_every_byte_value);
 	return check_summary();
 }

@@ -1,8 +1,8 @@
 /* dm-verity hash trees (format version 1, SHA-256, no superblock): the
  * tree is appended to the data it covers, and the parameters init needs
  * travel on the kernel command line. */
-#ifndef SK_IMAGEGEN_VERITY_H
-#define SK_IMAGEGEN_VERITY_H
+#ifndef SK_IMAGEGEN_VERITY_TREE_H
+#define SK_IMAGEGEN_VERITY_TREE_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* dm-verity through device-mapper ioctls on /dev/mapper/control: no
  * veritysetup, no libdevmapper. */
-#ifndef SK_INIT_VERITY_H
-#define SK_INIT_VERITY_H
+#ifndef SK_INIT_VERITY_DM_H
+#define SK_INIT_VERITY_DM_H
 
 #include <stdint.h>
 

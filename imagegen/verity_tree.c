@@ -2,15 +2,15 @@
  * (drivers/md/dm-verity-target.c, verity_ctr): levels from the top down
  * after the data, each hash sha256(salt || block) for format version 1,
  * 128 hashes per 4096-byte block, the last block of a level zero-padded. */
-#include "verity.h"
+#include "verity_tree.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "disk_io.h"
-#include "sha256.h"
 
 #define HASH_SIZE	32
 #define HASHES_PER_BLOCK (VERITY_BLOCK / HASH_SIZE)
@@ -18,12 +18,12 @@
 
 static void hash_block(const uint8_t salt[32], const uint8_t *block, uint8_t out[32])
 {
-	struct sha256 s;
+	br_sha256_context s;
 
-	sha256_init(&s);
-	sha256_update(&s, salt, 32);
-	sha256_update(&s, block, VERITY_BLOCK);
-	sha256_final(&s, out);
+	br_sha256_init(&s);
+	br_sha256_update(&s, salt, 32);
+	br_sha256_update(&s, block, VERITY_BLOCK);
+	br_sha256_out(&s, out);
 }
 
 static uint64_t div_up(uint64_t a, uint64_t b)

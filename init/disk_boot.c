@@ -1,5 +1,5 @@
-/* The disk boot (see disk.h). */
-#include "disk.h"
+/* The disk boot (see disk_boot.h). */
+#include "disk_boot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include "cleanup.h"
 #include "disk_find.h"
 #include "log.h"
-#include "verity.h"
+#include "verity_dm.h"
 
 #define NEW_ROOT	 "/newroot"
 #define FIND_TIMEOUT_MS	 10000

@@ -1,12 +1,16 @@
-/* Validating getters over cJSON (see json_get.h). */
+/* Reading JSON (see json_get.h). */
 #define _GNU_SOURCE
 #include "json_get.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cleanup.h"
+#include "file.h"
 
 const char *json_path(char *buf, size_t size, const char *path, const char *key)
 {
@@ -39,8 +43,8 @@ int json_known_keys(const cJSON *obj, const char *path, const char *const *allow
 }
 
 /* The item at KEY if present and not null; fails when its type is wrong. */
-static cJSON *item(const cJSON *obj, const char *key, const char *path, int type,
-		   const char *what, int *rc, struct sk_err *err)
+static cJSON *item(const cJSON *obj, const char *key, const char *path, int type, const char *what,
+		   int *rc, struct sk_err *err)
 {
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	char buf[256];
@@ -49,8 +53,8 @@ static cJSON *item(const cJSON *obj, const char *key, const char *path, int type
 	if (!v || cJSON_IsNull(v))
 		return NULL;
 	if (!(v->type & type)) {
-		*rc = sk_fail(err, 0, "%s: expected %s", json_path(buf, sizeof buf, path, key),
-			      what);
+		*rc =
+		    sk_fail(err, 0, "%s: expected %s", json_path(buf, sizeof buf, path, key), what);
 		return NULL;
 	}
 	return v;
@@ -66,8 +70,7 @@ int json_object(const cJSON *obj, const char *key, const char *path, cJSON **out
 	return rc;
 }
 
-int json_array(const cJSON *obj, const char *key, const char *path, cJSON **out,
-	       struct sk_err *err)
+int json_array(const cJSON *obj, const char *key, const char *path, cJSON **out, struct sk_err *err)
 {
 	int rc;
 	cJSON *v = item(obj, key, path, cJSON_Array, "an array", &rc, err);
@@ -113,8 +116,7 @@ int json_int(const cJSON *obj, const char *key, const char *path, int64_t min, i
 	return 0;
 }
 
-int json_u64(const cJSON *obj, const char *key, const char *path, uint64_t *out,
-	     struct sk_err *err)
+int json_u64(const cJSON *obj, const char *key, const char *path, uint64_t *out, struct sk_err *err)
 {
 	int64_t v = -1;
 
@@ -138,7 +140,7 @@ int json_strings(const cJSON *obj, const char *key, const char *path, char ***ou
 		return 0;
 	char **v = calloc(cJSON_GetArraySize(arr) + 1, sizeof *v);
 	if (!v)
-		return sk_fail(err, 12, "allocate");
+		return sk_fail(err, ENOMEM, "allocate");
 	cJSON_ArrayForEach(it, arr)
 	{
 		if (!cJSON_IsString(it)) {
@@ -152,4 +154,58 @@ int json_strings(const cJSON *obj, const char *key, const char *path, char ***ou
 	free(*out);
 	*out = v;
 	return 0;
+}
+
+int json_array_parse(const cJSON *obj, const char *key, const char *path, size_t size,
+		     json_elem_fn fn, void **out, int *n, struct sk_err *err)
+{
+	cJSON *arr = NULL, *it;
+	char base[256], ipath[300];
+
+	if (json_array(obj, key, path, &arr, err) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	char *v = calloc((size_t)cJSON_GetArraySize(arr) + 1, size);
+	if (!v)
+		return sk_fail(err, ENOMEM, "allocate");
+	*out = v;
+	json_path(base, sizeof base, path, key);
+	cJSON_ArrayForEach(it, arr)
+	{
+		json_index(ipath, sizeof ipath, base, *n);
+		if (fn(it, ipath, v + (size_t)(*n)++ * size, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+const char *json_record_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int64_t json_record_int(const cJSON *obj, const char *key, int64_t dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (cJSON_IsNumber(v))
+		return (int64_t)v->valuedouble;
+	return cJSON_IsString(v) ? strtoll(v->valuestring, NULL, 10) : dflt;
+}
+
+int json_write_file(const char *path, const cJSON *doc, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = cJSON_Print(doc);
+	size_t len = text ? strlen(text) : 0;
+
+	if (!text)
+		return sk_fail(err, ENOMEM, "write %s", path);
+	/* cJSON_Print's buffer has no room for the newline: make it. */
+	char *t = realloc(text, len + 2);
+	if (!t)
+		return sk_fail(err, ENOMEM, "write %s", path);
+	text = t;
+	memcpy(text + len, "\n", 2);
+	return sk_write_atomic(path, text, len + 1, err);
 }

@@ -1,9 +1,9 @@
-/* dm-verity setup (see verity.h): DM_DEV_CREATE, DM_TABLE_LOAD with one
+/* dm-verity setup (see verity_dm.h): DM_DEV_CREATE, DM_TABLE_LOAD with one
  * "verity" target (format 1, 4096-byte blocks, sha256, no superblock: every
  * parameter comes from the command line, which the UKI signs into one
  * file), then DM_DEV_SUSPEND without the suspend flag, which resumes the
  * device and makes the table live. */
-#include "verity.h"
+#include "verity_dm.h"
 
 #include <errno.h>
 #include <fcntl.h>

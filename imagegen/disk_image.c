@@ -1,9 +1,10 @@
-/* The disk image (see disk.h): root filesystem first (its size and verity
+/* The disk image (see disk_image.h): root filesystem first (its size and verity
  * root hash go on the command line), then the UKI, then the layout, then
  * every partition written into a fresh sparse disk.raw. */
 #define _GNU_SOURCE
-#include "disk.h"
+#include "disk_image.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,15 +20,17 @@
 #include "disk_io.h"
 #include "disk_layout.h"
 #include "ext4.h"
+#include "file.h"
 #include "fat.h"
 #include "fsutil.h"
 #include "kernel.h"
-#include "sha256.h"
 #include "squashfs.h"
 #include "uki.h"
-#include "verity.h"
+#include "verity_tree.h"
 
 #define MIB (1ull << 20)
+/* The largest input the UKI or the seed reads whole (kernel, initramfs). */
+#define INPUT_MAX (1ull << 30)
 
 extern char **environ;
 
@@ -44,15 +47,15 @@ int disk_add_modules(struct kernel *k, struct sk_err *err)
 
 static int seed_from_spec(const char *path, uint8_t seed[32], struct sk_err *err)
 {
-	SK_AUTOFREE uint8_t *data = NULL;
+	SK_AUTOFREE char *data = NULL;
 	size_t len;
-	struct sha256 s;
+	br_sha256_context s;
 
-	if (read_whole(path, &data, &len, err) < 0)
+	if (sk_read_file(path, INPUT_MAX, &data, &len, err) < 0)
 		return -1;
-	sha256_init(&s);
-	sha256_update(&s, data, len);
-	sha256_final(&s, seed);
+	br_sha256_init(&s);
+	br_sha256_update(&s, data, len);
+	br_sha256_out(&s, seed);
 	return 0;
 }
 
@@ -85,14 +88,14 @@ static int build_root(const struct disk_input *in, const char *work, struct disk
 static int build_uki(const struct disk_input *in, const struct disk_layout *l, uint8_t **uki,
 		     size_t *uki_len, struct sk_err *err)
 {
-	SK_AUTOFREE uint8_t *stub = NULL, *kernel = NULL, *initrd = NULL;
+	SK_AUTOFREE char *stub = NULL, *kernel = NULL, *initrd = NULL;
 	size_t stub_len, kernel_len, initrd_len;
 	char cmdline[DISK_CMDLINE_MAX], osrel[256];
 
-	if (read_whole(UKI_STUB_PATH, &stub, &stub_len, err) < 0)
+	if (sk_read_file(UKI_STUB_PATH, INPUT_MAX, &stub, &stub_len, err) < 0)
 		return sk_wrap(err, "EFI stub (apt-get install systemd-boot-efi)");
-	if (read_whole(in->kernel_path, &kernel, &kernel_len, err) < 0 ||
-	    read_whole(in->initramfs_path, &initrd, &initrd_len, err) < 0)
+	if (sk_read_file(in->kernel_path, INPUT_MAX, &kernel, &kernel_len, err) < 0 ||
+	    sk_read_file(in->initramfs_path, INPUT_MAX, &initrd, &initrd_len, err) < 0)
 		return -1;
 	if (disk_cmdline(l, in->cmdline, cmdline, sizeof cmdline, err) < 0)
 		return -1;
@@ -100,13 +103,14 @@ static int build_uki(const struct disk_input *in, const struct disk_layout *l, u
 			 "NAME=Skiff\nID=skiff\nPRETTY_NAME=\"Skiff\"\nVERSION_ID=%s\n",
 			 in->kernel_version);
 	struct uki_section s[] = {
-		{".osrel", (const uint8_t *)osrel, (size_t)n},
-		{".cmdline", (const uint8_t *)cmdline, strlen(cmdline)},
-		{".uname", (const uint8_t *)in->kernel_version, strlen(in->kernel_version)},
-		{".initrd", initrd, initrd_len},
-		{".linux", kernel, kernel_len},
+	    {".osrel", (const uint8_t *)osrel, (size_t)n},
+	    {".cmdline", (const uint8_t *)cmdline, strlen(cmdline)},
+	    {".uname", (const uint8_t *)in->kernel_version, strlen(in->kernel_version)},
+	    {".initrd", (const uint8_t *)initrd, initrd_len},
+	    {".linux", (const uint8_t *)kernel, kernel_len},
 	};
-	return uki_build(stub, stub_len, s, sizeof s / sizeof *s, uki, uki_len, err);
+	return uki_build((const uint8_t *)stub, stub_len, s, sizeof s / sizeof *s, uki, uki_len,
+			 err);
 }
 
 static int write_esp(int fd, const struct disk_input *in, const struct disk_layout *l,

@@ -5,8 +5,8 @@
  * /sbin/init there; on the squashfs it mounts a tmpfs on /var and the ext4
  * data partition on /var/lib/skiff, growing the file system to fill its
  * partition. */
-#ifndef SK_INIT_DISK_H
-#define SK_INIT_DISK_H
+#ifndef SK_INIT_DISK_BOOT_H
+#define SK_INIT_DISK_BOOT_H
 
 #include <stddef.h>
 

@@ -1,14 +1,14 @@
-/* "skiff-imagegen build" (see image.h): check the spec against the host,
+/* "skiff-imagegen build" (see imagegen.h): check the spec against the host,
  * collect the root filesystem, then write vmlinuz, initramfs.img, cmdline
  * and manifest.json into a temporary directory that replaces the output
  * directory at the end. Nothing is written before every check passed. */
-#include "image.h"
+#include "imagegen.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "disk.h"
+#include "disk_image.h"
 #include "fsutil.h"
 #include "image_rootfs.h"
 #include "initramfs.h"
@@ -48,9 +48,9 @@ static int open_kernel(const struct spec *spec, const struct image_opts *opts, s
 	if (kernel_open(opts->boot_dir, opts->modules_dir, spec->kernel_version, k, err) == 0)
 		return 0;
 	if (!spec->kernel_version)
-		return IMAGE_ERR;
+		return -1;
 	sk_wrap(err, "%s:%d: kernel.version", spec->name, spec->kernel_version_line);
-	return IMAGE_ERR_SPEC;
+	return sk_class(err, SK_ERR_USAGE);
 }
 
 static int add_modules(const struct spec *spec, struct kernel *k, struct sk_err *err)
@@ -59,14 +59,14 @@ static int add_modules(const struct spec *spec, struct kernel *k, struct sk_err 
 		if (kernel_add_module(k, spec->modules[i].name, err) < 0) {
 			sk_wrap(err, "%s:%d: kernel.modules[%zu]", spec->name,
 				spec->modules[i].line, i);
-			return IMAGE_ERR_SPEC;
+			return sk_class(err, SK_ERR_USAGE);
 		}
 	for (size_t i = 0; i < sizeof init_modules / sizeof init_modules[0]; i++)
 		if (kernel_has_module(k, init_modules[i]) &&
 		    kernel_add_module(k, init_modules[i], err) < 0)
-			return IMAGE_ERR;
+			return -1;
 	if (spec->disk.enabled && disk_add_modules(k, err) < 0)
-		return IMAGE_ERR;
+		return -1;
 	return 0;
 }
 
@@ -137,7 +137,7 @@ int image_build(const struct image_opts *opts, struct image_summary *summary, st
 	int rc;
 
 	if (spec_load(opts->spec_path, &spec, err) < 0)
-		return IMAGE_ERR_SPEC;
+		return sk_class(err, SK_ERR_USAGE);
 	if ((rc = open_kernel(&spec, opts, &k, err)) < 0 ||
 	    (rc = add_modules(&spec, &k, err)) < 0 ||
 	    (rc = image_rootfs(&spec, &k, opts, &fs, err)) < 0)
@@ -145,7 +145,7 @@ int image_build(const struct image_opts *opts, struct image_summary *summary, st
 	if (outdir_begin(&out, opts->out_dir, err) < 0 ||
 	    write_outputs(out.tmp, &spec, &k, &fs, opts->epoch, err) < 0 ||
 	    outdir_commit(&out, err) < 0)
-		return IMAGE_ERR;
+		return -1;
 	snprintf(summary->kernel, sizeof summary->kernel, "%s", k.version);
 	summary->n_modules = k.n_paths;
 	summary->n_entries = fs.n;

@@ -1,0 +1,50 @@
+/* skiffctl's argument parser: table-driven, so that every verb takes its
+ * options the same way and says the same thing about a bad one. */
+#include "args.h"
+
+#include <string.h>
+
+#include "cli.h"
+
+static const struct arg_opt *find(const struct arg_opt *opts, const char *name)
+{
+	for (; opts->name; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return opts;
+	return NULL;
+}
+
+static int take(const struct arg_opt *o, const char *v, void *ctx, struct sk_err *err)
+{
+	switch (o->kind) {
+	case ARG_STR:
+		*(const char **)o->dst = v;
+		return 0;
+	case ARG_COUNT:
+		return ctl_parse_count(o->name, v, o->dst, err);
+	case ARG_FN:
+		return o->fn(ctx, v, err) < 0 ? sk_class(err, SK_ERR_USAGE) : 0;
+	default:
+		*(int *)o->dst = 1;
+		return 0;
+	}
+}
+
+int ctl_args(int argc, char **argv, int from, const char *verb, const struct arg_opt *opts,
+	     void *ctx, const char **pos, int npos, struct sk_err *err)
+{
+	int npos_seen = 0;
+	for (int i = from; i < argc; i++) {
+		const char *a = argv[i];
+		const struct arg_opt *o = a[0] == '-' ? find(opts, a) : NULL;
+		if (!o && a[0] != '-' && npos_seen < npos) {
+			pos[npos_seen++] = a;
+			continue;
+		}
+		if (!o || (o->kind != ARG_FLAG && i + 1 >= argc))
+			return ctl_usage_error(err, "%s: bad argument `%s`", verb, a);
+		if (take(o, o->kind == ARG_FLAG ? NULL : argv[++i], ctx, err) < 0)
+			return -1;
+	}
+	return 0;
+}

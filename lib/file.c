@@ -1,0 +1,116 @@
+/* Whole files (see file.h). */
+#define _GNU_SOURCE
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+/* Grows the buffer as the data comes (a /proc or cgroup file says size 0
+ * and a pipe has none), never past MAX + 1 bytes: one more than allowed
+ * is how an oversized input is seen without reading all of it. */
+int sk_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct sk_err *err)
+{
+	SK_AUTOFREE char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		if (n == cap) {
+			size_t want = cap ? cap * 2 : 4096;
+			want = want > max + 1 ? max + 1 : want;
+			char *p = realloc(buf, want + 1);
+			if (!p)
+				return sk_fail(err, ENOMEM, "read %s", name);
+			buf = p;
+			cap = want;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sk_fail(err, errno, "read %s", name);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			return sk_fail(err, 0, "%s: larger than %zu bytes", name, max);
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = buf;
+	buf = NULL;
+	return 0;
+}
+
+int sk_read_file(const char *path, size_t max, char **out, size_t *len, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	return sk_read_fd(fd, path, max, out, len, err);
+}
+
+int sk_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_err *err)
+{
+	char tmp[PATH_MAX];
+
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= sizeof tmp)
+		return sk_fail(err, ENAMETOOLONG, "write %s", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return sk_fail(err, errno, "create %s", tmp);
+	int rc = sk_write_all(fd, data, len), e = errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -1, e = errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return sk_fail(err, e, "write %s", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return sk_fail(err, e, "rename %s to %s", tmp, path);
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* Whole files: the one bounded reader, the one write-all loop and the one
+ * atomic replace every part uses. */
+#ifndef SK_FILE_H
+#define SK_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Reads PATH whole into a NUL-terminated allocation (*out, *len when LEN
+ * is not NULL). More than MAX bytes fail with "PATH: larger than MAX
+ * bytes"; a missing file fails with err->errnum ENOENT, so callers for
+ * which a file is optional can tell. */
+int sk_read_file(const char *path, size_t max, char **out, size_t *len, struct sk_err *err);
+/* The same from an open descriptor (a pipe, stdin); NAME names it. */
+int sk_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct sk_err *err);
+
+/* Writes all of BUF to FD, retrying after EINTR and short writes. Returns
+ * 0, or -1 with errno set. */
+int sk_write_all(int fd, const void *buf, size_t len);
+/* The same at offset OFF (pwrite). */
+int sk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+
+/* Replaces PATH with LEN bytes of DATA (mode 0644): readers see the old
+ * file or the new one, never a part. The temporary file beside it is
+ * named after this process, so concurrent writers do not collide. */
+int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_err *err);
+
+#endif

@@ -1,0 +1,73 @@
+#include <string.h>
+
+#include "check.h"
+#include "../../ctl/args.h"
+#include "../../ctl/cli.h"
+
+struct got {
+	const char *str, *pos[2];
+	long count;
+	int flag, nfn;
+};
+
+static int take_fn(void *ctx, const char *v, struct sk_err *err)
+{
+	struct got *g = ctx;
+	if (strcmp(v, "bad") == 0)
+		return sk_fail(err, 0, "--fn: `%s` is bad", v);
+	g->nfn++;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct got *g, int npos, struct sk_err *err)
+{
+	const struct arg_opt opts[] = {
+	    {"--str", ARG_STR, &g->str, NULL},	  {"--count", ARG_COUNT, &g->count, NULL},
+	    {"--flag", ARG_FLAG, &g->flag, NULL}, {"--fn", ARG_FN, NULL, take_fn},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	memset(g, 0, sizeof *g);
+	memset(err, 0, sizeof *err);
+	return ctl_args(argc, argv, 2, "x do", opts, g, g->pos, npos, err);
+}
+
+TEST(options_in_any_order_among_positional_words)
+{
+	char *argv[] = {"x",	  "do",	     "--fn", "a",   "one",  "--str", "s",
+			"--flag", "--count", "7",    "two", "--fn", "b"};
+	struct got g;
+	struct sk_err err;
+	CHECK(parse(13, argv, &g, 2, &err) == 0);
+	CHECK_STREQ(g.str, "s");
+	CHECK_STREQ(g.pos[0], "one");
+	CHECK_STREQ(g.pos[1], "two");
+	CHECK(g.count == 7 && g.flag == 1 && g.nfn == 2);
+}
+
+TEST(bad_words_are_usage_errors_naming_the_word)
+{
+	char *extra[] = {"x", "do", "one", "two"};
+	char *unknown[] = {"x", "do", "--nope", "v"};
+	char *no_value[] = {"x", "do", "--str"};
+	char *bad_count[] = {"x", "do", "--count", "-3"};
+	char *bad_fn[] = {"x", "do", "--fn", "bad"};
+	struct got g;
+	struct sk_err err;
+	CHECK(parse(4, extra, &g, 1, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "x do: bad argument `two`");
+	CHECK(parse(4, unknown, &g, 1, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "x do: bad argument `--nope`");
+	CHECK(parse(3, no_value, &g, 1, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "x do: bad argument `--str`");
+	CHECK(parse(4, bad_count, &g, 1, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "--count: expected a count 0..100000, got `-3`");
+	CHECK(parse(4, bad_fn, &g, 1, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "--fn: `bad` is bad");
+}
+
+int main(void)
+{
+	RUN(options_in_any_order_among_positional_words);
+	RUN(bad_words_are_usage_errors_naming_the_word);
+	return check_summary();
+}

@@ -1,0 +1,67 @@
+/* lib/clock.c: the monotonic clock and the RFC 3339 formatter. */
+#include "check.h"
+#include "clock.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <time.h>
+
+/* "YYYY-MM-DDTHH:MM:SS" then FRAC digits after a dot (none if 0), then Z. */
+static int rfc3339_shape(const char *s, int frac)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	for (i = 0; form[i]; i++)
+		if (form[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != form[i])
+			return 0;
+	if (frac) {
+		if (s[i++] != '.')
+			return 0;
+		for (int k = 0; k < frac; k++)
+			if (!isdigit((unsigned char)s[i++]))
+				return 0;
+	}
+	return s[i] == 'Z' && s[i + 1] == '\0';
+}
+
+TEST(rfc3339_whole_seconds)
+{
+	char buf[SK_RFC3339_MAX];
+	char year[8];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	sk_now_rfc3339(buf, sizeof buf, 0);
+	CHECK(rfc3339_shape(buf, 0));
+	gmtime_r(&t, &tm);
+	snprintf(year, sizeof year, "%04d-", tm.tm_year + 1900);
+	CHECK(strncmp(buf, year, 5) == 0);
+}
+
+TEST(rfc3339_nanoseconds)
+{
+	char buf[SK_RFC3339_MAX];
+
+	sk_now_rfc3339(buf, sizeof buf, 1);
+	CHECK(rfc3339_shape(buf, 9));
+}
+
+TEST(monotonic_ms_advances)
+{
+	int64_t a = sk_now_ms();
+	struct timespec d = {0, 20 * 1000 * 1000};
+
+	nanosleep(&d, NULL);
+	int64_t b = sk_now_ms();
+	CHECK(a > 0);
+	CHECK(b - a >= 20 && b - a < 10000);
+}
+
+int main(void)
+{
+	RUN(rfc3339_whole_seconds);
+	RUN(rfc3339_nanoseconds);
+	RUN(monotonic_ms_advances);
+	return check_summary();
+}
