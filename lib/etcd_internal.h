@@ -59,6 +59,7 @@ int etcd_kv_from_json(const cJSON *j, struct etcd_kv *kv, struct sk_err *err);
 int etcd_kvs_from_json(const cJSON *arr, struct etcd_kv **kvs, size_t *n, struct sk_err *err);
 int etcd_range_resp_from_json(const cJSON *j, struct etcd_range_resp *r, struct sk_err *err);
 int etcd_watch_resp_from_json(const cJSON *j, struct etcd_watch_resp *r, struct sk_err *err);
+int etcd_txn_resp_from_json(const cJSON *j, struct etcd_txn_resp *r, struct sk_err *err);
 cJSON *etcd_range_req_to_json(const struct etcd_range_req *req);
 /* Adds key (and range_end for prefix / explicit end) to obj. */
 int etcd_json_add_range(cJSON *obj, const char *key, const char *range_end, int prefix);

@@ -189,7 +189,7 @@ static int op_resp_from_json(const cJSON *j, struct etcd_op_resp *r, struct sk_e
 	return 0;
 }
 
-static int txn_resp_from_json(const cJSON *ans, struct etcd_txn_resp *r, struct sk_err *err)
+int etcd_txn_resp_from_json(const cJSON *ans, struct etcd_txn_resp *r, struct sk_err *err)
 {
 	memset(r, 0, sizeof *r);
 	r->succeeded = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans, "succeeded"));
@@ -225,7 +225,7 @@ int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const stru
 	if (rc < 0)
 		return sk_wrap(err, "txn"), rc;
 	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans, "succeeded"));
-	if (resp && txn_resp_from_json(ans, resp, err) < 0)
+	if (resp && etcd_txn_resp_from_json(ans, resp, err) < 0)
 		return sk_wrap(err, "txn");
 	return ok;
 }

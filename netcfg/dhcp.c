@@ -13,6 +13,8 @@
 #include "mkdir_p.h"
 #include "internal.h"
 
+extern char **environ;
+
 static const char *const events[] = {"deconfig", "bound", "renew", "leasefail", "nak", NULL};
 
 bool netcfg_is_dhcp_event(const char *word)
@@ -23,34 +25,45 @@ bool netcfg_is_dhcp_event(const char *word)
 	return false;
 }
 
-static const char *env(const char *name)
+/* NAME's value in ENVP ("NAME=value" strings), NULL if absent or empty. */
+static const char *env(char *const *envp, const char *name)
 {
-	const char *v = getenv(name);
+	size_t n = strlen(name);
 
-	return v && *v ? v : NULL;
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return (*envp)[n + 1] ? *envp + n + 1 : NULL;
+	return NULL;
 }
 
-static int lease_dns(const struct netcfg_opts *opts, const char *ifname, bool on,
+/* The lease's name servers (addresses only) and search domains. */
+static void lease_dns_parse(char *const *envp, struct nc_dns *dns)
+{
+	char buf[512], *save, *w;
+	struct netcfg_prefix p;
+	const char *search = env(envp, "search") ? env(envp, "search") : env(envp, "domain");
+
+	memset(dns, 0, sizeof *dns);
+	snprintf(buf, sizeof buf, "%s", env(envp, "dns") ? env(envp, "dns") : "");
+	for (w = strtok_r(buf, " ", &save); w && dns->n_ns < NETCFG_MAX_NS;
+	     w = strtok_r(NULL, " ", &save))
+		if (netcfg_prefix_parse(w, false, &p) == 0 && !strchr(w, '/'))
+			snprintf(dns->ns[dns->n_ns++], sizeof dns->ns[0], "%s", w);
+	snprintf(buf, sizeof buf, "%s", search ? search : "");
+	for (w = strtok_r(buf, " ", &save); w && dns->n_search < NETCFG_MAX_SEARCH;
+	     w = strtok_r(NULL, " ", &save))
+		if (strlen(w) < sizeof dns->search[0])
+			snprintf(dns->search[dns->n_search++], sizeof dns->search[0], "%s", w);
+}
+
+/* DNS is NULL to drop the interface's lease DNS. */
+static int lease_dns(const struct netcfg_opts *opts, const char *ifname, const struct nc_dns *dns,
 		     struct sk_err *err)
 {
-	struct nc_dns dns = {0};
-	char source[48], buf[512], *save, *w;
-	struct netcfg_prefix p;
-	const char *search = env("search") ? env("search") : env("domain");
+	char source[48];
 
 	snprintf(source, sizeof source, "1-dhcp-%s", ifname);
-	if (!on)
-		return nc_dns_set(opts, source, NULL, err);
-	snprintf(buf, sizeof buf, "%s", env("dns") ? env("dns") : "");
-	for (w = strtok_r(buf, " ", &save); w && dns.n_ns < NETCFG_MAX_NS; w = strtok_r(NULL, " ", &save))
-		if (netcfg_prefix_parse(w, false, &p) == 0 && !strchr(w, '/'))
-			snprintf(dns.ns[dns.n_ns++], sizeof dns.ns[0], "%s", w);
-	snprintf(buf, sizeof buf, "%s", search ? search : "");
-	for (w = strtok_r(buf, " ", &save); w && dns.n_search < NETCFG_MAX_SEARCH;
-	     w = strtok_r(NULL, " ", &save))
-		if (strlen(w) < sizeof dns.search[0])
-			snprintf(dns.search[dns.n_search++], sizeof dns.search[0], "%s", w);
-	return nc_dns_set(opts, source, &dns, err);
+	return nc_dns_set(opts, source, dns, err);
 }
 
 static int deconfig(struct nc_sock *s, int idx, const char *ifname,
@@ -58,23 +71,15 @@ static int deconfig(struct nc_sock *s, int idx, const char *ifname,
 {
 	if (nc_addr_flush_leases(s, idx, NULL, err) < 0 ||
 	    nc_route_flush_proto(s, idx, NC_RTPROT_DHCP, err) < 0 ||
-	    lease_dns(opts, ifname, false, err) < 0 || nc_link_set(s, idx, 0, true, err) < 0)
+	    lease_dns(opts, ifname, NULL, err) < 0 || nc_link_set(s, idx, 0, true, err) < 0)
 		return -1;
 	nc_log(opts, "%s: lease removed", ifname);
 	return 0;
 }
 
-/* The lease as udhcpc hands it over, validated. */
-struct lease {
-	struct netcfg_prefix addr;
-	struct netcfg_route gw;
-	unsigned long seconds;
-	int mtu;
-};
-
-static int lease_parse(struct lease *l, struct sk_err *err)
+int nc_lease_parse(char *const *envp, struct nc_lease *l, struct sk_err *err)
 {
-	const char *ip = env("ip"), *mask = env("mask"), *secs = env("lease");
+	const char *ip = env(envp, "ip"), *mask = env(envp, "mask"), *secs = env(envp, "lease");
 	char cidr[64], *end, router[64] = "";
 
 	memset(l, 0, sizeof *l);
@@ -85,25 +90,26 @@ static int lease_parse(struct lease *l, struct sk_err *err)
 	l->seconds = secs ? strtoul(secs, &end, 10) : 0;
 	if (secs && (*end || l->seconds > 0x7fffffffUL))
 		return sk_fail(err, 0, "lease: malformed lease=\"%s\"", secs);
-	if (env("router"))
-		sscanf(env("router"), "%63s", router);
+	if (env(envp, "router"))
+		sscanf(env(envp, "router"), "%63s", router);
 	if (*router && (netcfg_prefix_parse(router, false, &l->gw.via) < 0 ||
 			l->gw.via.family != AF_INET))
 		return sk_fail(err, 0, "lease: malformed router=\"%s\"", router);
 	l->gw.to.family = AF_INET;
-	l->mtu = env("mtu") ? atoi(env("mtu")) : 0;
+	l->mtu = env(envp, "mtu") ? atoi(env(envp, "mtu")) : 0;
 	if (l->mtu && (l->mtu < 576 || l->mtu > 65535))
 		l->mtu = 0; /* ignore a nonsensical server value */
+	lease_dns_parse(envp, &l->dns);
 	return 0;
 }
 
 static int bound(struct nc_sock *s, int idx, const char *ifname, const char *event,
 		 const struct netcfg_opts *opts, struct sk_err *err)
 {
-	struct lease l;
+	struct nc_lease l;
 	char a[64];
 
-	if (lease_parse(&l, err) < 0)
+	if (nc_lease_parse(environ, &l, err) < 0)
 		return -1;
 	if (l.mtu && nc_link_set(s, idx, l.mtu, false, err) < 0)
 		return -1;
@@ -112,17 +118,18 @@ static int bound(struct nc_sock *s, int idx, const char *ifname, const char *eve
 		return -1;
 	if (l.gw.via.family && nc_route_add(s, idx, &l.gw, NC_RTPROT_DHCP, &l.addr, err) < 0)
 		return -1;
-	if (lease_dns(opts, ifname, true, err) < 0)
+	if (lease_dns(opts, ifname, &l.dns, err) < 0)
 		return -1;
 	netcfg_prefix_format(&l.addr, true, a, sizeof a);
 	nc_log(opts, "%s: %s lease %s for %lu s, router %s, dns %s", ifname, event, a, l.seconds,
-	       env("router") ? env("router") : "none", env("dns") ? env("dns") : "none");
+	       env(environ, "router") ? env(environ, "router") : "none",
+	       env(environ, "dns") ? env(environ, "dns") : "none");
 	return 0;
 }
 
 int netcfg_dhcp_event(const char *event, const struct netcfg_opts *opts, struct sk_err *err)
 {
-	const char *ifname = env("interface");
+	const char *ifname = env(environ, "interface");
 	struct nc_sock s;
 	int idx, r = 0;
 
@@ -151,7 +158,7 @@ static int find_udhcpc(const struct netcfg_opts *opts, struct netcfg_dhcp_cmd *c
 {
 	static const char *const paths[] = {"/sbin/udhcpc", "/bin/udhcpc", "/usr/sbin/udhcpc",
 					    "/usr/bin/udhcpc", "/bin/busybox", NULL};
-	const char *want = opts->udhcpc ? opts->udhcpc : env("SKIFF_NETCFG_UDHCPC");
+	const char *want = opts->udhcpc ? opts->udhcpc : env(environ, "SKIFF_NETCFG_UDHCPC");
 
 	for (size_t i = 0; !want && paths[i]; i++)
 		if (access(paths[i], X_OK) == 0)

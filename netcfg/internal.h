@@ -78,6 +78,17 @@ int nc_dns_set(const struct netcfg_opts *opts, const char *source, const struct 
 int nc_dns_write_file(const char *path, const struct nc_dns *dns, struct sk_err *err);
 
 /* dhcp.c */
+/* A lease as udhcpc hands it to its script, validated. */
+struct nc_lease {
+	struct netcfg_prefix addr;
+	struct netcfg_route gw;
+	unsigned long seconds;
+	int mtu;
+	struct nc_dns dns;
+};
+/* Reads the lease from ENVP ("NAME=value", NULL-terminated: environ for
+ * the script): ip, mask, lease, router, mtu, dns, search or domain. */
+int nc_lease_parse(char *const *envp, struct nc_lease *l, struct sk_err *err);
 int nc_dhcp_start(const char *ifname, const struct netcfg_opts *opts, struct sk_err *err);
 
 /* nat.c: nftables rules for the bridge (table ip skiff). */
