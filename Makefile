@@ -16,6 +16,9 @@ DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk 
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
 	runc crun rsyslog rsyslog-gnutls
 
+# The fuzzing toolchain (`make fuzz`, and the fuzz suite of `make test`).
+DEPS_FUZZ := clang-14 libclang-rt-14-dev llvm-14
+
 # Third-party libraries built static against musl into the sysroot.
 THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
 
@@ -63,7 +66,7 @@ $(BUILD)/%: $(B)/% ;
 endif
 
 .SECONDARY:
-.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check
+.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
 	@$(MAKE) -s --no-print-directory sizes
 
@@ -139,7 +142,52 @@ $(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,tests/unit/check.c) \
 	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)
 asan: $(UNIT_BINS)
 
-test: all asan $(B)/bench/skiff-scale-sim
+# Fuzzing (docs/fuzzing.md): libFuzzer harnesses tests/fuzz/fuzz_<target>.c,
+# built with Debian's clang under ASan + UBSan. Each links the archives of
+# lib/ and of the parts listed below, so only the objects it uses come in.
+FUZZ_CC      := clang-14
+FUZZ_CFLAGS  := -O1 -g $(WARN) -Wno-for-loop-analysis -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Ilib -I. -I/usr/include/libnl3
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_TARGETS ?=
+fuzz_spec_yaml_PARTS      := imagegen
+fuzz_taskdef_PARTS        := agent
+fuzz_oci_config_PARTS     := runtime
+fuzz_image_manifest_PARTS := runtime
+fuzz_image_config_PARTS   := runtime
+fuzz_layer_unpack_PARTS   := runtime
+fuzz_http_head_PARTS      := runtime
+fuzz_http_chunked_PARTS   :=
+fuzz_cert_ip_PARTS        :=
+fuzz_etcd_json_PARTS      :=
+fuzz_etcd_watch_PARTS     :=
+fuzz_cmdline_PARTS        := init netcfg
+fuzz_dhcp_lease_PARTS     := netcfg
+# Next: fuzz_node_api_PARTS := agent, the node API's requests (issue 14).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/bin/%,$(FUZZ_SRCS))
+fuzz_archives = $(foreach p,$($(1)_PARTS) lib,$(B)/fuzz/part-$(p).a)
+
+fuzz-deps:
+	@mk/deps.sh $(DEPS_FUZZ)
+$(B)/fuzz/obj/%.o: %.c | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/fuzz/part-%.a: $$(call objs,fuzz/obj,$$(call part_srcs,$$*))
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/fuzz/bin/%: $(B)/fuzz/obj/tests/fuzz/%.o $$(call fuzz_archives,$$*)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< -Wl,--start-group $(call fuzz_archives,$*) \
+		-Wl,--end-group $(unit_libs)
+fuzz-build: $(FUZZ_BINS)
+# Runs each target for FUZZ_SECONDS, FUZZ_JOBS at once (all, or FUZZ_TARGETS).
+fuzz: fuzz-build
+	tests/fuzz/run -t $(FUZZ_SECONDS) -j $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+test: all asan fuzz-build $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST)
 	tests/run
 
@@ -167,6 +215,7 @@ bench: all $(B)/bench/skiff-scale-sim
 	bench/agent_rss.sh
 
 clean:
-	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(B)/bench $(BIN)
+	rm -rf $(B)/musl $(B)/host $(B)/asan $(B)/unit $(B)/bench $(BIN) $(B)/fuzz/obj $(B)/fuzz/bin \
+		$(B)/fuzz/*.a
 
--include $(shell find $(B)/musl $(B)/host $(B)/asan -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/musl $(B)/host $(B)/asan $(B)/fuzz/obj -name '*.d' 2>/dev/null)
