@@ -31,7 +31,8 @@ int64_t etcd_json_i64(const cJSON *obj, const char *name)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 	if (cJSON_IsString(v))
 		return strtoll(v->valuestring, NULL, 10);
-	if (cJSON_IsNumber(v))
+	/* a double outside int64_t's range has no value here (converting it is undefined) */
+	if (cJSON_IsNumber(v) && v->valuedouble >= -0x1p63 && v->valuedouble < 0x1p63)
 		return (int64_t)v->valuedouble;
 	return 0;
 }

@@ -83,6 +83,20 @@ TEST(error_answers_map_to_classes)
 	CHECK_STREQ(err.msg, "etcd: HTTP status 502");
 }
 
+/* int64 fields arrive as strings; a number outside int64_t's range (found
+ * by fuzzing) reads as absent rather than as whatever the cast gives. */
+TEST(out_of_range_numbers_read_as_zero)
+{
+	cJSON *j = cJSON_Parse("{\"a\":1e300,\"b\":-1e19,\"c\":9007199254740992,\"d\":\"-7\","
+			       "\"e\":9223372036854775808}");
+	CHECK(etcd_json_i64(j, "a") == 0);
+	CHECK(etcd_json_i64(j, "b") == 0);
+	CHECK(etcd_json_i64(j, "c") == 9007199254740992LL);
+	CHECK(etcd_json_i64(j, "d") == -7);
+	CHECK(etcd_json_i64(j, "e") == 0);
+	cJSON_Delete(j);
+}
+
 struct seen {
 	int messages, events, created, canceled;
 	int64_t compact, last_rev;
@@ -244,6 +258,7 @@ int main(void)
 	RUN(range_answer_decodes_kvs_and_omitted_zeros);
 	RUN(bad_base64_in_answer_is_an_error);
 	RUN(error_answers_map_to_classes);
+	RUN(out_of_range_numbers_read_as_zero);
 	RUN(watch_stream_parses_whole);
 	RUN(watch_stream_parses_any_split);
 	RUN(watch_stream_rejects_garbage_and_oversize);
