@@ -259,14 +259,13 @@ static int parse_annotations(cJSON *json, struct oci_spec *s, struct sk_err *err
 	return 0;
 }
 
-int oci_spec_parse(const char *text, struct oci_spec *s, struct sk_err *err)
+static int parse_spec(const char *text, struct oci_spec *s, struct sk_err *err)
 {
 	static const char *const keys[] = {"ociVersion", "process", "root",  "hostname",
 					   "domainname", "mounts",  "hooks", "annotations",
 					   "linux",      NULL};
 	cJSON *proc = NULL;
 
-	memset(s, 0, sizeof *s);
 	s->json = cJSON_Parse(text);
 	if (!s->json)
 		return sk_fail(err, 0, "not valid JSON near \"%.20s\"", cJSON_GetErrorPtr());
@@ -288,6 +287,16 @@ int oci_spec_parse(const char *text, struct oci_spec *s, struct sk_err *err)
 		s->hostname = NULL;
 	if (s->domainname && !*s->domainname)
 		s->domainname = NULL;
+	return 0;
+}
+
+int oci_spec_parse(const char *text, struct oci_spec *s, struct sk_err *err)
+{
+	memset(s, 0, sizeof *s);
+	if (parse_spec(text, s, err) < 0) {
+		oci_spec_free(s);
+		return -1;
+	}
 	return 0;
 }
 

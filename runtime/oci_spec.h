@@ -144,7 +144,8 @@ struct oci_spec {
 	struct oci_hooks hooks[HOOK_KINDS];
 };
 
-/* Parses config.json text; errors name the key path ("process.args[0]"). */
+/* Parses config.json text; errors name the key path ("process.args[0]").
+ * On failure SPEC holds nothing (oci_spec_free is still safe). */
 int oci_spec_parse(const char *text, struct oci_spec *spec, struct sk_err *err);
 /* Reads and parses BUNDLE/config.json; errors start with "config.json". */
 int oci_spec_load(const char *bundle, struct oci_spec *spec, char **text_out, struct sk_err *err);

@@ -196,6 +196,25 @@ TEST(host_safety)
 	CHECK_STREQ(safety(fwd, "\"kernel.domainname\":\"x\"", pid, "{\"type\":\"uts\"}"), "ok");
 }
 
+/* A failed parse leaves nothing allocated, not even the arguments of the
+ * hook it failed in (found by fuzzing), so callers that free only what
+ * parsed (runtime/lifecycle.c) leak nothing; LeakSanitizer checks at exit. */
+TEST(failed_parse_frees_everything)
+{
+	static const char from[] = "\"path\":\"/bin/true\"";
+	static const char to[] = "\"args\":[\"true\",\"-x\"],\"env\":[\"A=1\"],\"path\":\"bin/true\"";
+	char text[sizeof base + 128];
+	const char *at = strstr(base, from);
+	struct sk_err err = {0};
+	struct oci_spec s;
+
+	CHECK(at != NULL);
+	snprintf(text, sizeof text, "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+	CHECK(oci_spec_parse(text, &s, &err) < 0);
+	CHECK_STREQ(err.msg, "hooks.poststop[0].path: must be an absolute path");
+	CHECK(s.json == NULL && s.hooks[HOOK_POSTSTOP].v == NULL && s.process.args == NULL);
+}
+
 TEST(shares_to_weight)
 {
 	CHECK(oci_shares_to_weight(2) == 1);
@@ -210,6 +229,7 @@ int main(void)
 	RUN(errors_name_the_key_path);
 	RUN(devices_and_caps_parse);
 	RUN(host_safety);
+	RUN(failed_parse_frees_everything);
 	RUN(shares_to_weight);
 	return check_summary();
 }
