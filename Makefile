@@ -152,7 +152,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
 FUZZ_TARGETS ?=
-fuzz_spec_yaml_PARTS      := imagegen
+fuzz_spec_yaml_PARTS      := imagegen init agent runtime netcfg
 fuzz_taskdef_PARTS        := agent
 fuzz_oci_config_PARTS     := runtime
 fuzz_image_manifest_PARTS := runtime
