@@ -2,12 +2,14 @@
  * scheduler and the agent): what an operator registers, the canonical
  * record skiffctl stores (which must read back as the same definition),
  * what the scheduler sizes from that record, and what a node finds in its
- * assignments (agent/assign.c). The input is fed to each consumer in the
- * table below; a new reader of task definitions is one more line. */
+ * assignments (agent/assign.c, then the runtime for each image). The
+ * input is fed to each consumer in the table below; a new reader of task
+ * definitions is one more line. */
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
 #include "agent/assign.h"
+#include "runtime/image_internal.h"
 #include "taskdef.h"
 
 /* skiffctl taskdef register: parse, report, store the canonical record. */
@@ -42,13 +44,37 @@ static void registration(const char *text)
 	taskdef_free(td);
 }
 
-/* The agent: an assignment value from assign/<node>/<task-id>. */
+/* The runtime: a container's image reference, as the agent pulls it. Its
+ * normalised name must parse back to the same image. */
+static void image_reference(const char *image)
+{
+	struct sk_err err = {0};
+	struct image_ref ref, again;
+	char name[1200];
+	int rc = image_ref_parse(image, &ref, &err);
+	FUZZ_REQUIRE_MESSAGE(rc, &err);
+	if (rc < 0)
+		return;
+	image_ref_name(&ref, name, sizeof name);
+	FUZZ_REQUIRE(image_ref_parse(name, &again, &err) == 0, "%s -> %s: %s", image, name,
+		     err.msg);
+	FUZZ_REQUIRE(!strcmp(ref.registry, again.registry) && !strcmp(ref.repo, again.repo) &&
+			 !strcmp(ref.tag, again.tag),
+		     "%s -> %s -> %s/%s:%s", image, name, again.registry, again.repo, again.tag);
+	image_ref_api_host(&ref);
+}
+
+/* The agent: an assignment value from assign/<node>/<task-id>, then each
+ * container's image. */
 static void agent_assignment(const char *text)
 {
 	struct sk_err err = {0};
 	struct assignment *as = NULL;
 	int rc = assign_parse(text, "t-1", &as, &err);
 	FUZZ_REQUIRE_MESSAGE(rc, &err);
+	for (size_t i = 0; rc == 0 && i < as->td->n_containers; i++)
+		if (as->td->containers[i].image)
+			image_reference(as->td->containers[i].image);
 	assign_free(as);
 }
 
