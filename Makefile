@@ -157,6 +157,7 @@ fuzz_taskdef_PARTS        := agent runtime
 fuzz_oci_config_PARTS     := runtime
 fuzz_image_manifest_PARTS := runtime
 fuzz_image_config_PARTS   := runtime
+fuzz_image_user_PARTS     := runtime
 fuzz_layer_unpack_PARTS   := runtime
 fuzz_http_head_PARTS      := runtime
 fuzz_http_chunked_PARTS   :=

@@ -101,7 +101,7 @@ static int resolve_id(int rootfd, const char *file, const char *name, int field,
 	return 0;
 }
 
-static int resolve_user(int rootfd, const char *spec, struct bundle_user *u, struct sk_err *err)
+int bundle_resolve_user(int rootfd, const char *spec, struct bundle_user *u, struct sk_err *err)
 {
 	char user[256], group[256] = "";
 	u->uid = u->gid = 0;
@@ -180,7 +180,7 @@ static int write_config(struct bundle_job *j, const char *bundle_dir, struct sk_
 		cJSON_GetObjectItemCaseSensitive(img, "config"), "User");
 	const char *spec = j->b->user ? j->b->user : cJSON_IsString(user) ? user->valuestring : "";
 	cJSON *doc = NULL;
-	int r = resolve_user(rootfd, spec, &u, err);
+	int r = bundle_resolve_user(rootfd, spec, &u, err);
 	if (r == 0 && !(doc = bundle_config(img, j->b, &u, &j->info, err)))
 		r = -1;
 	snprintf(path, sizeof path, "%s/config.json", bundle_dir);

@@ -188,5 +188,8 @@ struct bundle_user {
 struct cJSON *bundle_config(const struct cJSON *image_config, const struct bundle_opts *b,
 			    const struct bundle_user *u, const struct image_info *info,
 			    struct sk_err *err);
+/* The uid and gid of SPEC ("uid[:gid]" or "name[:group]", the image's
+ * User) from the image's /etc/passwd and /etc/group under ROOTFD. */
+int bundle_resolve_user(int rootfd, const char *spec, struct bundle_user *u, struct sk_err *err);
 
 #endif
