@@ -67,20 +67,36 @@ static int read_in_root(int rootfd, const char *path, char *buf, size_t cap)
 	return 0;
 }
 
-/* Finds `name` (field 0) in a passwd or group file; returns field `idx`. */
+/* A uid or gid between S and END: decimal digits only, below 2^32 - 1
+ * ((uid_t)-1 tells setresuid "leave unchanged"). */
+static int parse_id(const char *s, const char *end, unsigned *out)
+{
+	unsigned long long v = 0;
+	if (s == end)
+		return -1;
+	for (const char *p = s; p < end; p++)
+		if (!isdigit((unsigned char)*p) || (v = v * 10 + (*p - '0')) > 0xfffffffeULL)
+			return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Finds `name` (field 0) in a passwd or group file; returns field `idx` of
+ * its first line, which must be a valid id (never read from the next line). */
 static int db_lookup(const char *text, const char *name, int idx, unsigned *out)
 {
 	size_t nl = strlen(name);
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
-		if (strncmp(line, name, nl) != 0 || line[nl] != ':')
-			continue;
-		const char *f = line;
-		for (int i = 0; i < idx && f; i++)
-			f = strchr(f, ':'), f += !!f;
-		if (f && isdigit((unsigned char)*f)) {
-			*out = (unsigned)strtoul(f, NULL, 10);
-			return 0;
+	for (const char *line = text; *line;) {
+		const char *end = line + strcspn(line, "\n"), *f = line, *colon = NULL;
+		if ((size_t)(end - line) > nl && strncmp(line, name, nl) == 0 && line[nl] == ':') {
+			for (int i = 0; i < idx && f; i++) {
+				colon = memchr(f, ':', end - f);
+				f = colon ? colon + 1 : NULL;
+			}
+			colon = f ? memchr(f, ':', end - f) : NULL;
+			return f ? parse_id(f, colon ? colon : end, out) : -1;
 		}
+		line = *end ? end + 1 : end;
 	}
 	return -1;
 }
@@ -88,12 +104,8 @@ static int db_lookup(const char *text, const char *name, int idx, unsigned *out)
 static int resolve_id(int rootfd, const char *file, const char *name, int field, unsigned *out,
 		      struct sk_err *err)
 {
-	char *end;
-	unsigned long v = strtoul(name, &end, 10);
-	if (*name && !*end) {
-		*out = (unsigned)v;
+	if (parse_id(name, name + strlen(name), out) == 0)
 		return 0;
-	}
 	SK_AUTOFREE char *buf = malloc(1 << 20);
 	if (rootfd < 0 || !buf || read_in_root(rootfd, file, buf, 1 << 20) < 0 ||
 	    db_lookup(buf, name, field, out) < 0)
@@ -113,9 +125,8 @@ int bundle_resolve_user(int rootfd, const char *spec, struct bundle_user *u, str
 		return -1;
 	if (group[0])
 		return resolve_id(rootfd, "/etc/group", group, 2, &u->gid, err);
-	char *end;
-	strtoul(user, &end, 10);
-	if (!*end)
+	unsigned uid;
+	if (parse_id(user, user + strlen(user), &uid) == 0)
 		return 0; /* numeric uid, no group: gid 0 as Docker does */
 	return resolve_id(rootfd, "/etc/passwd", user, 3, &u->gid, err);
 }

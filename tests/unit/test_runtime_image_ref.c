@@ -1,5 +1,9 @@
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "../../runtime/image_internal.h"
@@ -144,6 +148,57 @@ TEST(credentials)
 	CHECK(auth_find_creds(&o, "docker.io", out, sizeof out, &err) < 0);
 }
 
+static char image_dir[64];
+
+/* Writes an image root (image_dir) with these /etc/passwd and /etc/group;
+ * returns its fd. */
+static int image_root(const char *passwd, const char *group)
+{
+	char *dir = image_dir, path[128];
+	FILE *f;
+	snprintf(dir, sizeof image_dir, "/tmp/test-image-user.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof path, "%s/etc", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/etc/passwd", dir);
+	if ((f = fopen(path, "w")))
+		fputs(passwd, f), fclose(f);
+	snprintf(path, sizeof path, "%s/etc/group", dir);
+	if ((f = fopen(path, "w")))
+		fputs(group, f), fclose(f);
+	return open(dir, O_RDONLY | O_DIRECTORY);
+}
+
+/* The image's User looked up in its own files (fuzz_image_user found a
+ * null pointer offset at the last line): fields never come from the next
+ * line, and no id is (uid_t)-1, which setresuid reads as "unchanged". */
+TEST(image_user_lookup)
+{
+	struct sk_err err = {0};
+	struct bundle_user u;
+	int root = image_root("root:x:0:0::/:/bin/sh\nshort:x\n:42:42::/:/bin/sh\n"
+			      "bad:x:70abc:1::/:/bin/sh\nbad:x:71:71::/:/bin/sh\n"
+			      "app:x:70:71::/:/bin/sh",
+			      "root:x:0:\nstaff:x:50:a,b");
+	CHECK(root >= 0);
+	CHECK(bundle_resolve_user(root, "app", &u, &err) == 0 && u.uid == 70 && u.gid == 71);
+	CHECK(bundle_resolve_user(root, "app:staff", &u, &err) == 0 && u.uid == 70 && u.gid == 50);
+	CHECK(bundle_resolve_user(root, "1000", &u, &err) == 0 && u.uid == 1000 && u.gid == 0);
+	CHECK(bundle_resolve_user(root, "short", &u, &err) < 0);
+	CHECK_STREQ(err.msg, "user \"short\": not found in the image's /etc/passwd");
+	CHECK(bundle_resolve_user(root, "bad", &u, &err) < 0);
+	CHECK(bundle_resolve_user(root, "nobody", &u, &err) < 0);
+	CHECK(bundle_resolve_user(root, "4294967295", &u, &err) < 0);
+	CHECK(bundle_resolve_user(root, "-1", &u, &err) < 0);
+	CHECK(bundle_resolve_user(root, "0:4294967295", &u, &err) < 0);
+	unlinkat(root, "etc/passwd", 0);
+	unlinkat(root, "etc/group", 0);
+	unlinkat(root, "etc", AT_REMOVEDIR);
+	close(root);
+	rmdir(image_dir);
+}
+
 int main(void)
 {
 	RUN(reference_normalisation);
@@ -154,5 +209,6 @@ int main(void)
 	RUN(manifest_validation);
 	RUN(www_authenticate);
 	RUN(credentials);
+	RUN(image_user_lookup);
 	return check_summary();
 }
