@@ -154,6 +154,7 @@ FUZZ_JOBS    ?= 2
 FUZZ_TARGETS ?=
 fuzz_spec_yaml_PARTS      := imagegen init agent runtime netcfg
 fuzz_taskdef_PARTS        := agent runtime
+fuzz_cluster_model_PARTS  := ctl
 fuzz_oci_config_PARTS     := runtime
 fuzz_image_manifest_PARTS := runtime
 fuzz_image_config_PARTS   := runtime
