@@ -186,12 +186,24 @@ static int attach(struct model *m, const char *rel, const struct etcd_kv *kv, cJ
 	return 0;
 }
 
+/* The most a node is believed to have (1 Ti CPU units or MiB): sums of
+ * what tasks reserve on it stay far inside int64_t. */
+#define NODE_CAPACITY_MAX (INT64_C(1) << 40)
+
+/* What a node record says it has; a node claiming less than nothing or
+ * more than the bound gets nothing placed on it. */
+static int64_t capacity(const cJSON *rec, const char *name)
+{
+	int64_t v = json_record_int(rec, name, 0);
+	return v >= 0 && v <= NODE_CAPACITY_MAX ? v : 0;
+}
+
 static void derive(struct model *m)
 {
 	for (size_t i = 0; i < m->nnodes; i++) {
 		struct m_node *n = &m->nodes[i];
-		n->cpu = json_record_int(n->rec, "cpu", 0);
-		n->memory = json_record_int(n->rec, "memory", 0);
+		n->cpu = capacity(n->rec, "cpu");
+		n->memory = capacity(n->rec, "memory");
 		n->draining = strcmp(json_record_str(n->meta, "status"), "DRAINING") == 0;
 	}
 	for (size_t i = 0; i < m->ntasks; i++) {

@@ -41,7 +41,7 @@ int json_array_parse(const cJSON *obj, const char *key, const char *path, size_t
 		     json_elem_fn fn, void **out, int *n, struct sk_err *err);
 
 /* Lenient getters: a string ("" when absent or not a string) and an
- * integer (a number or a numeric string, DFLT otherwise). */
+ * integer (a number within int64_t or a numeric string, DFLT otherwise). */
 const char *json_record_str(const cJSON *obj, const char *key);
 int64_t json_record_int(const cJSON *obj, const char *key, int64_t dflt);
 

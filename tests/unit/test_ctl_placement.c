@@ -263,6 +263,26 @@ TEST(taskdef_constraints_and_runtime_platform)
 	cJSON_Delete(arm);
 }
 
+/* Node records come from the nodes: capacities out of range (found by
+ * fuzzing; 1e300 was converted to int64_t, -9e18 overflowed the free
+ * space) give the node nothing to place on it. */
+TEST(model_ignores_nonsense_capacity)
+{
+	struct etcd_kv kvs[] = {
+	    kv("/skiff/c/nodes/a", "{\"cpu\":1e300,\"memory\":-9e18}", 2),
+	    kv("/skiff/c/nodes/b", "{\"cpu\":\"99999999999999999999\",\"memory\":1099511627777}",
+	       3),
+	    kv("/skiff/c/nodes/c", "{\"cpu\":2048,\"memory\":\"512\"}", 4),
+	};
+	struct model m;
+	CHECK(model_build(&m, "/skiff/c/", kvs, sizeof kvs / sizeof kvs[0], 4, NULL) == 0);
+	struct m_node *a = model_node(&m, "a"), *b = model_node(&m, "b"), *c = model_node(&m, "c");
+	CHECK(a && a->cpu == 0 && a->memory == 0);
+	CHECK(b && b->cpu == 0 && b->memory == 0);
+	CHECK(c && c->cpu == 2048 && c->memory == 512);
+	model_free(&m);
+}
+
 int main(void)
 {
 	labels_a = cJSON_Parse("{\"zone\":\"a\"}");
@@ -277,6 +297,7 @@ int main(void)
 	RUN(parse_and_json_round_trip);
 	RUN(model_accounts_capacity_and_links_records);
 	RUN(taskdef_constraints_and_runtime_platform);
+	RUN(model_ignores_nonsense_capacity);
 	cJSON_Delete(labels_a);
 	cJSON_Delete(labels_b);
 	return check_summary();
