@@ -180,10 +180,17 @@ $(B)/fuzz/obj/%.o: %.c | fuzz-deps
 $(B)/fuzz/part-%.a: $$(call objs,fuzz/obj,$$(call part_srcs,$$*))
 	@rm -f $@
 	ar rcs $@ $^
-$(B)/fuzz/bin/%: $(B)/fuzz/obj/tests/fuzz/%.o $$(call fuzz_archives,$$*)
+# cJSON reads every JSON input: the fuzzers link it built from the source
+# the sysroot was made of, instrumented, so that its parser guides them and
+# ASan watches it too.
+$(B)/fuzz/obj/cjson.o: $(SYSROOT)/.built-cjson | fuzz-deps
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< -Wl,--start-group $(call fuzz_archives,$*) \
-		-Wl,--end-group $(unit_libs)
+	$(FUZZ_CC) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+		-c $$(ls -d $(B)/src/cjson-*/ | head -n1)cJSON.c -o $@
+$(B)/fuzz/bin/%: $(B)/fuzz/obj/tests/fuzz/%.o $(B)/fuzz/obj/cjson.o $$(call fuzz_archives,$$*)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< $(B)/fuzz/obj/cjson.o -Wl,--start-group \
+		$(call fuzz_archives,$*) -Wl,--end-group $(unit_libs)
 fuzz-build: $(FUZZ_BINS)
 # Runs each target for FUZZ_SECONDS, FUZZ_JOBS at once (all, or FUZZ_TARGETS).
 fuzz: fuzz-build
