@@ -91,6 +91,22 @@ void taskdef_resources(const struct taskdef *td, int64_t *cpu, int64_t *memory)
 	*memory = td->memory != TD_UNSET ? td->memory : m;
 }
 
+/* A stored record's cpu or memory. Whoever can write to etcd can write a
+ * record: a value no definition can hold (below 0, above INT32_MAX, the
+ * most any of these fields allows) reads as unset, so sums cannot
+ * overflow and no double is converted out of range. */
+static int64_t record_int(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (cJSON_IsNumber(v))
+		return v->valuedouble >= 0 && v->valuedouble <= INT32_MAX ? (int64_t)v->valuedouble
+									  : TD_UNSET;
+	if (!cJSON_IsString(v))
+		return TD_UNSET;
+	long long n = strtoll(v->valuestring, NULL, 10);
+	return n >= 0 && n <= INT32_MAX ? n : TD_UNSET;
+}
+
 void taskdef_record_resources(const cJSON *record, int64_t *cpu, int64_t *memory)
 {
 	const cJSON *c;
@@ -98,14 +114,13 @@ void taskdef_record_resources(const cJSON *record, int64_t *cpu, int64_t *memory
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(record, "containerDefinitions"))
 	{
-		int64_t x = json_record_int(c, "cpu", TD_UNSET),
-			r = json_record_int(c, "memoryReservation", TD_UNSET);
-		int64_t m = r != TD_UNSET ? r : json_record_int(c, "memory", TD_UNSET);
+		int64_t x = record_int(c, "cpu"), r = record_int(c, "memoryReservation");
+		int64_t m = r != TD_UNSET ? r : record_int(c, "memory");
 		sc += x != TD_UNSET ? x : 0;
 		sm += m != TD_UNSET ? m : 0;
 	}
-	tc = json_record_int(record, "cpu", TD_UNSET);
-	tm = json_record_int(record, "memory", TD_UNSET);
+	tc = record_int(record, "cpu");
+	tm = record_int(record, "memory");
 	*cpu = tc != TD_UNSET ? tc : sc;
 	*memory = tm != TD_UNSET ? tm : sm;
 }

@@ -344,6 +344,21 @@ TEST(resources_and_secrets_of_a_definition)
 	taskdef_free(td);
 }
 
+/* Records in etcd may have been written by anyone who can write there:
+ * values no definition can hold read as unset (found by fuzzing the
+ * scheduler's model: 1e300 was converted to int64_t, and two containers
+ * of 9e18 units overflowed the sum). */
+TEST(record_resources_of_a_hostile_record)
+{
+	int64_t cpu, mem;
+	cJSON *j = cJSON_Parse("{\"cpu\":1e300,\"memory\":\"-5\",\"containerDefinitions\":["
+			       "{\"cpu\":9e18,\"memory\":9e18},{\"cpu\":9e18,\"memory\":64},"
+			       "{\"cpu\":\"99999999999999999999\",\"memoryReservation\":32}]}");
+	taskdef_record_resources(j, &cpu, &mem);
+	CHECK(cpu == 0 && mem == 64 + 32);
+	cJSON_Delete(j);
+}
+
 TEST(refs_and_names)
 {
 	char family[TD_NAME_MAX + 1];
@@ -410,6 +425,7 @@ int main(void)
 	RUN(port_ranges);
 	RUN(secret_references);
 	RUN(resources_and_secrets_of_a_definition);
+	RUN(record_resources_of_a_hostile_record);
 	RUN(refs_and_names);
 	RUN(docs_table_lists_every_field);
 	return check_summary();
