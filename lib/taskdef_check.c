@@ -65,9 +65,12 @@ static void check_resources(struct td_walk *w, const struct taskdef *td)
 		int64_t m = c->memory_reservation != TD_UNSET ? c->memory_reservation : c->memory;
 		const cJSON *cj = cJSON_GetArrayItem(
 		    cJSON_GetObjectItemCaseSensitive(w->doc, "containerDefinitions"), (int)i);
-		if (m == TD_UNSET && td->memory == TD_UNSET && !cJSON_HasObjectItem(cj, "memory") &&
-		    !cJSON_HasObjectItem(cj, "memoryReservation") &&
-		    !cJSON_HasObjectItem(w->doc, "memory")) {
+		/* a value given but refused has its own error; null and [] are
+		 * absent, as everywhere in a definition */
+		if (m == TD_UNSET && td->memory == TD_UNSET &&
+		    td_is_unset(cJSON_GetObjectItemCaseSensitive(cj, "memory")) &&
+		    td_is_unset(cJSON_GetObjectItemCaseSensitive(cj, "memoryReservation")) &&
+		    td_is_unset(cJSON_GetObjectItemCaseSensitive(w->doc, "memory"))) {
 			cpath(p, i, "memory");
 			td_error(w, p, "required (or memoryReservation, or the task's memory)");
 		}

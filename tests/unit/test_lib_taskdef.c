@@ -235,6 +235,11 @@ TEST(rules_across_containers)
 	expect_error(
 	    "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"b\"}]}",
 	    "containerDefinitions[0].memory", "required");
+	/* null and [] read as absent (found by fuzz_taskdef: the stored record,
+	 * which leaves them out, then failed to register again) */
+	expect_error("{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":"
+		     "\"b\",\"memory\":null,\"memoryReservation\":[]}],\"memory\":null}",
+		     "containerDefinitions[0].memory", "required");
 	expect_error(ONE ",\"links\":[\"db\"]}]}", "containerDefinitions[0].links[0]",
 		     "no container \"db\"");
 	expect_error(ONE ",\"dependsOn\":[{\"containerName\":\"b\",\"condition\":\"HEALTHY\"}]},"
