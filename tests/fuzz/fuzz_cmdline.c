@@ -4,8 +4,8 @@
  * a boot entry controls it; it must never crash PID 1. */
 #include "fuzz.h"
 #include "cmdline.h"
-#include "init/config.h"
-#include "init/verity.h"
+#include "init/init_config.h"
+#include "init/verity_dm.h"
 #include "netcfg/netcfg.h"
 
 /* init/boot.c's bounds */

@@ -5,10 +5,10 @@
  * netcfg and the agent must read its "network" and "cluster" objects
  * (free-form in the spec) without crashing. */
 #include "fuzz.h"
-#include "agent/config.h"
+#include "agent/agent_config.h"
 #include "imagegen/node_json.h"
 #include "imagegen/spec.h"
-#include "init/config.h"
+#include "init/init_config.h"
 #include "netcfg/netcfg.h"
 
 #define NAME "spec.yaml"
