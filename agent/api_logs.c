@@ -264,8 +264,8 @@ int api_pick_container(struct api_conn *c, const char *task, const char *want, c
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR || strlen(de->d_name) >= size)
 			continue;
 		snprintf(name, size, "%s", de->d_name);
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.60s", n++ ? ", " : "",
-			 name);
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.60s",
+			 n++ ? ", " : "", name);
 	}
 	if (d)
 		closedir(d);

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 int logfiles_task_dir(const struct agent_config *cfg, const char *task, char *buf, size_t size)
 {
 	return (size_t)snprintf(buf, size, "%s/logs/%s", cfg->data_dir, task) >= size ? -1 : 0;

@@ -190,7 +190,8 @@ static int container_settings(struct shipper *sh, const char *dir, const char *n
 
 	if ((size_t)snprintf(path, sizeof path, "%s/" LOGSHIP_SETTINGS, dir) >= sizeof path)
 		return 0;
-	if (sk_read_file(path, 8192, &text, NULL, &(struct sk_err){0}) < 0 || !(j = cJSON_Parse(text)))
+	if (sk_read_file(path, 8192, &text, NULL, &(struct sk_err){0}) < 0 ||
+	    !(j = cJSON_Parse(text)))
 		return 0;
 	const char *addr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "address"));
 	const char *ca = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "ca_file"));
@@ -400,8 +401,7 @@ static void __attribute__((noreturn)) shipper_main(const struct agent_config *cf
 						   .events = ls_dest_events(&sh.dests[i])};
 		for (int i = 0; i < sh.ndests; i++)
 			ls_dest_step(&sh.dests[i], 0, sh.hostname, now);
-		if (poll(p, 2 + (nfds_t)sh.ndests, poll_timeout(&sh, sk_now_ms(), next_scan)) <
-			0 &&
+		if (poll(p, 2 + (nfds_t)sh.ndests, poll_timeout(&sh, sk_now_ms(), next_scan)) < 0 &&
 		    errno != EINTR)
 			_exit(1);
 		if (p[1].revents)
@@ -451,7 +451,8 @@ int logship_container_config(const char *dir, const struct td_container *c, stru
 		cJSON_AddStringToObject(j, "ca_file", sl.ca_file);
 	char *text = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	rc = text ? sk_write_atomic(path, text, strlen(text), err) : sk_fail(err, ENOMEM, "%s", path);
+	rc = text ? sk_write_atomic(path, text, strlen(text), err)
+		  : sk_fail(err, ENOMEM, "%s", path);
 	free(text);
 	return rc;
 }

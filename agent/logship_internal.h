@@ -17,7 +17,7 @@
 #define LS_RETRY_MAX_MS 4000
 /* How long frames the collector's kernel acknowledged are kept for a
  * collector that resets the connection (closes it with data unread). */
-#define LS_HOLD_MS 5000
+#define LS_HOLD_MS    5000
 #define LS_HOLD_MARKS 16
 
 /* Frames waiting for a collector: [u32 length][frame] entries in a byte

@@ -53,7 +53,8 @@ static void write_snapshot(struct agent *a)
 	cJSON_Delete(arr);
 	snprintf(dir, sizeof dir, "%s/agent", a->cfg->run_dir);
 	snprintf(path, sizeof path, "%s/tasks.json", dir);
-	if (!text || sk_mkdir_p(dir, 0755, &err) < 0 || sk_write_atomic(path, text, strlen(text), &err) < 0)
+	if (!text || sk_mkdir_p(dir, 0755, &err) < 0 ||
+	    sk_write_atomic(path, text, strlen(text), &err) < 0)
 		agent_log("task snapshot: %s", text ? err.msg : "out of memory");
 	free(text);
 }

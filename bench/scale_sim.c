@@ -128,8 +128,7 @@ static struct task *task_get(const char *id)
 /* Keeps running_alive = tasks acked RUNNING, assigned, wanted, node alive. */
 static int counts(const struct task *t)
 {
-	return t->assigned && t->want_running && t->acked && t->node >= 0 &&
-	       !nodes[t->node].killed;
+	return t->assigned && t->want_running && t->acked && t->node >= 0 && !nodes[t->node].killed;
 }
 
 /* ---- node records and leases ---- */
@@ -283,8 +282,7 @@ static void on_assign(const char *key, const char *value, int deleted)
 	pthread_mutex_unlock(&lock);
 }
 
-static int w_reset(void *ctx, const struct etcd_kv *kvs, size_t n, int64_t rev,
-		   struct sk_err *err)
+static int w_reset(void *ctx, const struct etcd_kv *kvs, size_t n, int64_t rev, struct sk_err *err)
 {
 	for (size_t i = 0; i < n; i++)
 		on_assign(kvs[i].key, kvs[i].value, 0);
@@ -321,11 +319,12 @@ static void *watch_main(void *arg)
 static char *status_value(const struct status_write *w)
 {
 	char *v = NULL;
-	if (asprintf(&v,
-		     "{\"task\":\"%s\",\"status\":\"%s\",\"containers\":[{\"name\":\"app\","
-		     "\"status\":\"%s\"}]%s,\"hostPorts\":[],\"updatedAt\":\"2024-01-01T00:00:00Z\"}",
-		     w->task, w->running ? "RUNNING" : "STOPPED", w->running ? "RUNNING" : "STOPPED",
-		     w->running ? "" : ",\"stoppedReason\":\"UserInitiated\"") < 0)
+	if (asprintf(
+		&v,
+		"{\"task\":\"%s\",\"status\":\"%s\",\"containers\":[{\"name\":\"app\","
+		"\"status\":\"%s\"}]%s,\"hostPorts\":[],\"updatedAt\":\"2024-01-01T00:00:00Z\"}",
+		w->task, w->running ? "RUNNING" : "STOPPED", w->running ? "RUNNING" : "STOPPED",
+		w->running ? "" : ",\"stoppedReason\":\"UserInitiated\"") < 0)
 		die("out of memory");
 	return v;
 }
@@ -402,9 +401,9 @@ static int wait_ctl(pid_t pid)
 
 static void register_taskdef(void)
 {
-	char *reg[] = {(char *)o.skiffctl, "--endpoints", (char *)o.endpoints, "--cluster",
-		       (char *)o.cluster,  "taskdef",	  "register",	       (char *)o.taskdef,
-		       NULL};
+	char *reg[] = {(char *)o.skiffctl, "--endpoints",     (char *)o.endpoints,
+		       "--cluster",	   (char *)o.cluster, "taskdef",
+		       "register",	   (char *)o.taskdef, NULL};
 	if (wait_ctl(start_ctl(reg)) != 0)
 		die("skiffctl taskdef register %s failed", o.taskdef);
 }
@@ -418,10 +417,18 @@ static void create_services(void)
 		long n = o.tasks / o.services + (s < o.tasks % o.services);
 		snprintf(count, sizeof count, "%ld", n);
 		snprintf(name, sizeof name, "svc%ld", s);
-		char *svc[] = {(char *)o.skiffctl, "--endpoints", (char *)o.endpoints,
-			       "--cluster",	   (char *)o.cluster, "service",
-			       "create",	   name,	      "--taskdef",
-			       "scale",		   "--desired-count", count,
+		char *svc[] = {(char *)o.skiffctl,
+			       "--endpoints",
+			       (char *)o.endpoints,
+			       "--cluster",
+			       (char *)o.cluster,
+			       "service",
+			       "create",
+			       name,
+			       "--taskdef",
+			       "scale",
+			       "--desired-count",
+			       count,
 			       NULL};
 		pids[s] = start_ctl(svc);
 	}
@@ -529,7 +536,8 @@ static int64_t kill_nodes(void)
 		if (i % (100 / o.kill_pct) != 0)
 			continue;
 		nodes[i].killed = 1;
-		int64_t e = __atomic_load_n(&nodes[i].last_renewed, __ATOMIC_RELAXED) + o.ttl * 1000;
+		int64_t e =
+		    __atomic_load_n(&nodes[i].last_renewed, __ATOMIC_RELAXED) + o.ttl * 1000;
 		if (e > expiry)
 			expiry = e;
 	}
@@ -603,36 +611,70 @@ static void usage(FILE *f)
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"endpoints", 1, 0, 'e'}, {"cluster", 1, 0, 'c'}, {"skiffctl", 1, 0, 'k'},
-	    {"taskdef", 1, 0, 'd'},   {"nodes", 1, 0, 'n'},   {"tasks", 1, 0, 't'},
-	    {"services", 1, 0, 's'},  {"ttl", 1, 0, 'l'},     {"kill-pct", 1, 0, 'p'},
+	    {"endpoints", 1, 0, 'e'}, {"cluster", 1, 0, 'c'},	{"skiffctl", 1, 0, 'k'},
+	    {"taskdef", 1, 0, 'd'},   {"nodes", 1, 0, 'n'},	{"tasks", 1, 0, 't'},
+	    {"services", 1, 0, 's'},  {"ttl", 1, 0, 'l'},	{"kill-pct", 1, 0, 'p'},
 	    {"timeout", 1, 0, 'T'},   {"sched-pid", 1, 0, 'P'}, {"etcd-pid", 1, 0, 'E'},
-	    {"hold", 0, 0, 'H'},      {"help", 0, 0, 'h'},
-	    {0}};
-	o = (struct opts){.cluster = "bench", .nodes = 100, .tasks = 1000, .services = 10,
-			  .ttl = 10, .kill_pct = 10, .timeout_s = 600};
+	    {"hold", 0, 0, 'H'},      {"help", 0, 0, 'h'},	{0}};
+	o = (struct opts){.cluster = "bench",
+			  .nodes = 100,
+			  .tasks = 1000,
+			  .services = 10,
+			  .ttl = 10,
+			  .kill_pct = 10,
+			  .timeout_s = 600};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'e': o.endpoints = optarg; break;
-		case 'c': o.cluster = optarg; break;
-		case 'k': o.skiffctl = optarg; break;
-		case 'd': o.taskdef = optarg; break;
-		case 'n': o.nodes = atol(optarg); break;
-		case 't': o.tasks = atol(optarg); break;
-		case 's': o.services = atol(optarg); break;
-		case 'l': o.ttl = atol(optarg); break;
-		case 'p': o.kill_pct = atol(optarg); break;
-		case 'T': o.timeout_s = atol(optarg); break;
-		case 'P': o.sched_pid = atol(optarg); break;
-		case 'E': o.etcd_pid = atol(optarg); break;
-		case 'H': o.hold = 1; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+		case 'e':
+			o.endpoints = optarg;
+			break;
+		case 'c':
+			o.cluster = optarg;
+			break;
+		case 'k':
+			o.skiffctl = optarg;
+			break;
+		case 'd':
+			o.taskdef = optarg;
+			break;
+		case 'n':
+			o.nodes = atol(optarg);
+			break;
+		case 't':
+			o.tasks = atol(optarg);
+			break;
+		case 's':
+			o.services = atol(optarg);
+			break;
+		case 'l':
+			o.ttl = atol(optarg);
+			break;
+		case 'p':
+			o.kill_pct = atol(optarg);
+			break;
+		case 'T':
+			o.timeout_s = atol(optarg);
+			break;
+		case 'P':
+			o.sched_pid = atol(optarg);
+			break;
+		case 'E':
+			o.etcd_pid = atol(optarg);
+			break;
+		case 'H':
+			o.hold = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
 		}
 	}
-	if (!o.endpoints || (!o.hold && (!o.skiffctl || !o.taskdef)) || o.nodes < 1 || o.tasks < 1 ||
-	    o.services < 1 || o.ttl < 2 || o.kill_pct < 0 || o.kill_pct > 50) {
+	if (!o.endpoints || (!o.hold && (!o.skiffctl || !o.taskdef)) || o.nodes < 1 ||
+	    o.tasks < 1 || o.services < 1 || o.ttl < 2 || o.kill_pct < 0 || o.kill_pct > 50) {
 		usage(stderr);
 		exit(2);
 	}

@@ -175,7 +175,8 @@ static void *writer_main(void *arg)
 			b->queue_tail = NULL;
 		b->queued--;
 		/* not one write once the fence is lost or we stepped down */
-		int skip = b->fence_lost || __atomic_load_n(b->leading, __ATOMIC_ACQUIRE) != b->fence;
+		int skip =
+		    b->fence_lost || __atomic_load_n(b->leading, __ATOMIC_ACQUIRE) != b->fence;
 		if (skip)
 			b->unsent += t->units;
 		else
@@ -285,8 +286,7 @@ static size_t unit_bytes(const struct unit *u)
 	return n;
 }
 
-static int fits(const struct batcher *b, const struct batch *t, const struct unit *u,
-		size_t bytes)
+static int fits(const struct batcher *b, const struct batch *t, const struct unit *u, size_t bytes)
 {
 	size_t ncmp = 0;
 	for (size_t i = 0; i < u->ncmp; i++)

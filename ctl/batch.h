@@ -47,12 +47,12 @@ struct batcher {
 	struct etcd **clients;
 	char fence_key[KEY_MAX];
 	int64_t fence;
-	const int64_t *leading; /* the fence we lead under now, 0 if none (atomic) */
+	const int64_t *leading;	   /* the fence we lead under now, 0 if none (atomic) */
 	size_t max_ops, max_bytes; /* per transaction; halved if etcd refuses */
 	/* what the pass's writes did */
 	int64_t max_rev; /* newest revision a transaction saw */
 	int fence_lost;
-	int uncertain; /* a transaction's outcome is unknown (no answer) */
+	int uncertain;	  /* a transaction's outcome is unknown (no answer) */
 	size_t applied;	  /* changes that went through */
 	size_t conflicts; /* in transactions whose compares failed: nothing done */
 	size_t unknown;	  /* in transactions that got no answer */

@@ -190,11 +190,10 @@ static int detach(struct cluster *c, struct c_task *t)
 		    &c->loose_assigns, t->node->name, t->id,
 		    &(struct c_loose){.rev = t->assign_rev, .stopped = t->assign_stopped});
 	if (t->node && t->status != ST_NONE)
-		rc |= loose_put(
-		    &c->loose_statuses, t->node->name, t->id,
-		    &(struct c_loose){.status = t->status,
-				      .stop_reason = t->stop_reason,
-				      .unhealthy = t->unhealthy});
+		rc |= loose_put(&c->loose_statuses, t->node->name, t->id,
+				&(struct c_loose){.status = t->status,
+						  .stop_reason = t->stop_reason,
+						  .unhealthy = t->unhealthy});
 	else
 		free(t->stop_reason);
 	t->assign_rev = 0;
@@ -277,8 +276,9 @@ static int status(struct cluster *c, const char *name, cJSON *j, int deleted)
 		t->unhealthy = unhealthy;
 		return 0;
 	}
-	return loose_put(&c->loose_statuses, node, task,
-			 &(struct c_loose){.status = st, .stop_reason = why, .unhealthy = unhealthy});
+	return loose_put(
+	    &c->loose_statuses, node, task,
+	    &(struct c_loose){.status = st, .stop_reason = why, .unhealthy = unhealthy});
 }
 
 /* ---- tasks ---- */

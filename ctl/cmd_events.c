@@ -30,8 +30,8 @@ static int usage(FILE *f, struct sk_err *err)
 struct watch_ctx {
 	struct ctl *c;
 	int follow;
-	int64_t until; /* without --follow: the store revision when we started */
-	int64_t next;  /* first revision not printed yet */
+	int64_t until;	   /* without --follow: the store revision when we started */
+	int64_t next;	   /* first revision not printed yet */
 	int64_t compacted; /* the oldest revision etcd still has, when it said so */
 	int created;
 };

@@ -170,8 +170,9 @@ static void task_rows(struct table *tb, const cJSON *task)
 			snprintf(lim, sizeof lim, "none");
 		if (cJSON_IsNumber(p) && p->valuedouble >= 0)
 			snprintf(pids, sizeof pids, "%.0f", p->valuedouble);
-		table_row(tb, json_record_str(task, "task"), json_record_str(task, "status"), json_record_str(k, "name"),
-			  json_record_str(k, "status"), cpu, mem, lim, pids);
+		table_row(tb, json_record_str(task, "task"), json_record_str(task, "status"),
+			  json_record_str(k, "name"), json_record_str(k, "status"), cpu, mem, lim,
+			  pids);
 	}
 }
 

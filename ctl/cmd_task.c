@@ -94,7 +94,8 @@ static void add_labels(cJSON *containers, const cJSON *td)
 			const cJSON *labels = cJSON_GetObjectItemCaseSensitive(d, "dockerLabels");
 			if (labels &&
 			    !strcmp(json_record_str(d, "name"), json_record_str(c, "name")))
-				cJSON_AddItemToObject(c, "dockerLabels", cJSON_Duplicate(labels, 1));
+				cJSON_AddItemToObject(c, "dockerLabels",
+						      cJSON_Duplicate(labels, 1));
 		}
 	}
 }

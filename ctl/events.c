@@ -118,16 +118,16 @@ static int nodemeta_event(const char *id, const struct change *c, struct event *
 
 static int service_event(const char *name, const struct change *c, struct event *e)
 {
-	long long now = json_record_int(c->now, "desiredCount", 0), was = json_record_int(c->before, "desiredCount", 0);
+	long long now = json_record_int(c->now, "desiredCount", 0),
+		  was = json_record_int(c->before, "desiredCount", 0);
 
 	if (c->ev->type == ETCD_EV_DELETE)
 		set(e, "service", name, "deleted");
 	else if (c->created) {
 		set(e, "service", name, "created");
 		snprintf(e->time, sizeof e->time, "%s", str(c->now, "createdAt"));
-	}
-	else if (!strcmp(str(c->now, "status"), "DRAINING") &&
-		 strcmp(str(c->before, "status"), "DRAINING"))
+	} else if (!strcmp(str(c->now, "status"), "DRAINING") &&
+		   strcmp(str(c->before, "status"), "DRAINING"))
 		set(e, "service", name, "deleting");
 	else if (now != was ||
 		 strcmp(str(c->now, "taskDefinition"), str(c->before, "taskDefinition")))

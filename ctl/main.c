@@ -50,8 +50,8 @@ static const struct {
 	const char *name;
 	ctl_verb_fn fn;
 } verbs[] = {
-    {"taskdef", cmd_taskdef}, {"task", cmd_task},	    {"service", cmd_service},
-    {"node", cmd_node},	      {"secret", cmd_secret},   {"scheduler", cmd_scheduler},
+    {"taskdef", cmd_taskdef}, {"task", cmd_task},     {"service", cmd_service},
+    {"node", cmd_node},	      {"secret", cmd_secret}, {"scheduler", cmd_scheduler},
     {"ca", cmd_ca},	      {"events", cmd_events},
 };
 

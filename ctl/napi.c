@@ -58,8 +58,9 @@ int napi_target_node(struct ctl *c, const char *node, const char *addr, struct n
 	const cJSON *first =
 	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rec, "addresses"), 0);
 	snprintf(t->name, sizeof t->name, "%s", json_record_str(api, "name"));
-	snprintf(t->port, sizeof t->port, "%lld",
-		 (long long)(json_record_int(api, "port", 0) ? json_record_int(api, "port", 0) : 7443));
+	snprintf(
+	    t->port, sizeof t->port, "%lld",
+	    (long long)(json_record_int(api, "port", 0) ? json_record_int(api, "port", 0) : 7443));
 	if (cJSON_IsString(first))
 		snprintf(t->host, sizeof t->host, "%s", first->valuestring);
 	cJSON_Delete(rec);

@@ -142,8 +142,9 @@ int placement_from_json(const cJSON *svc, struct strategy *strats, size_t *nstra
 int placement_taskdef(const cJSON *td, struct constraint *cons, size_t *n, size_t max,
 		      struct sk_err *err)
 {
-	const cJSON *it, *arch = cJSON_GetObjectItemCaseSensitive(
-			     cJSON_GetObjectItemCaseSensitive(td, "runtimePlatform"), "cpuArchitecture");
+	const cJSON *it,
+	    *arch = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(td, "runtimePlatform"), "cpuArchitecture");
 	char buf[600];
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(td, "placementConstraints"))

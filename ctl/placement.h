@@ -31,8 +31,8 @@ struct constraint {
 struct place_node {
 	const char *id;
 	int64_t cpu_free, mem_free;
-	int ntasks;	     /* tasks on the node */
-	int ngroup;	     /* tasks of the same service on the node */
+	int ntasks;		 /* tasks on the node */
+	int ngroup;		 /* tasks of the same service on the node */
 	const cJSON *labels;	 /* {"k":"v"} */
 	const cJSON *attributes; /* built in: {"ecs.cpu-architecture":"x86_64",...} */
 };

@@ -492,9 +492,10 @@ static void place_pending(struct pass *p)
 			continue;
 		}
 		if (secrets_for(p, d, &secrets, missing, sizeof missing) < 0) {
-			snprintf(why, sizeof why,
-				 "ResourceInitializationError: secret %s is not in the cluster's store",
-				 missing);
+			snprintf(
+			    why, sizeof why,
+			    "ResourceInitializationError: secret %s is not in the cluster's store",
+			    missing);
 			stop_task(p, t, why, 0, NULL, NULL);
 			continue;
 		}
@@ -738,7 +739,8 @@ void reconcile_settle(struct sched *s)
 		election_step_down(
 		    s, "the fence no longer holds (another leader, or our lease expired)");
 	if (b->conflicts && !b->fence_lost)
-		sched_log(s, "%zu changes not applied: the cluster changed meanwhile; deciding again",
+		sched_log(s,
+			  "%zu changes not applied: the cluster changed meanwhile; deciding again",
 			  b->conflicts);
 	if (b->unsent)
 		sched_log(s, "%zu changes not sent: no longer leading", b->unsent);

@@ -93,7 +93,8 @@ char *assign_record_new(const char *task, const char *taskdef_json, const cJSON 
 	char *s = NULL;
 	SK_AUTOFREE char *sec = secrets ? cJSON_PrintUnformatted(secrets) : NULL;
 	if ((secrets && !sec) ||
-	    asprintf(&s, "{\"task\":\"%s\",\"taskDefinition\":%s,\"desiredStatus\":\"RUNNING\"%s%s}",
+	    asprintf(&s,
+		     "{\"task\":\"%s\",\"taskDefinition\":%s,\"desiredStatus\":\"RUNNING\"%s%s}",
 		     task, taskdef_json, sec ? ",\"secrets\":" : "", sec ? sec : "") < 0)
 		return NULL;
 	return s;

@@ -38,8 +38,7 @@ int64_t task_place(struct ctl *c, const struct m_task *t, const struct m_node *n
 /* The values of the secrets the task definition TD names, from the
  * cluster's store: 0 with *OUT set (NULL when it names none), or -1 with
  * the first missing name in MISSING. */
-int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing,
-		 size_t size);
+int task_secrets(const struct model *m, const cJSON *td, cJSON **out, char *missing, size_t size);
 /* The same with the store behind lookup (NULL: no such secret). */
 int task_secrets_from(const cJSON *td, const char *(*lookup)(void *ctx, const char *name),
 		      void *ctx, cJSON **out, char *missing, size_t size);

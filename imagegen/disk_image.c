@@ -77,7 +77,8 @@ static int build_root(const struct disk_input *in, const char *work, struct disk
 		return -1;
 	l->verity.data_blocks = (size + VERITY_BLOCK - 1) / VERITY_BLOCK;
 	l->squashfs_bytes = size;
-	if (l->verity.data_blocks < 2 || ftruncate(fd, (off_t)(l->verity.data_blocks * VERITY_BLOCK)) < 0)
+	if (l->verity.data_blocks < 2 ||
+	    ftruncate(fd, (off_t)(l->verity.data_blocks * VERITY_BLOCK)) < 0)
 		return sk_fail(err, errno, "%s: too small or cannot pad", img);
 	if (verity_build(fd, 0, &l->verity, err) < 0)
 		return -1;
@@ -119,12 +120,12 @@ static int write_esp(int fd, const struct disk_input *in, const struct disk_layo
 	const struct gpt_part *p = &l->parts[PART_ESP];
 	struct fat_file f = {"EFI/BOOT/BOOTX64.EFI", uki, uki_len};
 	struct fat_volume v = {
-		.offset = p->first_lba * GPT_SECTOR,
-		.bytes = (p->last_lba - p->first_lba + 1) * GPT_SECTOR,
-		.hidden_sectors = (uint32_t)p->first_lba,
-		.volume_id = l->esp_volume_id,
-		.label = "ESP",
-		.mtime = in->epoch,
+	    .offset = p->first_lba * GPT_SECTOR,
+	    .bytes = (p->last_lba - p->first_lba + 1) * GPT_SECTOR,
+	    .hidden_sectors = (uint32_t)p->first_lba,
+	    .volume_id = l->esp_volume_id,
+	    .label = "ESP",
+	    .mtime = in->epoch,
 	};
 	return fat_write(fd, &v, &f, 1, err);
 }
@@ -151,7 +152,7 @@ static int write_data(int fd, const char *work, const struct disk_input *in,
 	char img[PATH_MAX + 16];
 	SK_AUTOCLOSE int src = -1;
 	struct ext4_params p = {
-		.bytes = (uint64_t)in->disk->data_mib * MIB, .label = "skiff-data", .now = in->epoch};
+	    .bytes = (uint64_t)in->disk->data_mib * MIB, .label = "skiff-data", .now = in->epoch};
 
 	memcpy(p.uuid, l->data_fs_uuid, 16);
 	memcpy(p.hash_seed, l->data_hash_seed, 16);

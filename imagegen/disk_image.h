@@ -14,14 +14,14 @@
 struct kernel;
 
 struct disk_input {
-	const char *dir;	   /* the image directory being written */
-	const char *spec_path;	   /* its bytes seed every GUID, UUID and salt */
+	const char *dir;       /* the image directory being written */
+	const char *spec_path; /* its bytes seed every GUID, UUID and salt */
 	const struct disk_spec *disk;
-	const char *cmdline;	   /* the spec's kernel command line */
-	const char *kernel_path;   /* vmlinuz */
+	const char *cmdline;	 /* the spec's kernel command line */
+	const char *kernel_path; /* vmlinuz */
 	const char *kernel_version;
 	const char *initramfs_path;
-	const struct rootfs *fs;   /* the root filesystem (finished) */
+	const struct rootfs *fs; /* the root filesystem (finished) */
 	uint32_t epoch;
 };
 

@@ -31,7 +31,8 @@ int pread_all(int fd, void *buf, size_t len, uint64_t off, struct sk_err *err)
 		if (n < 0)
 			return sk_fail(err, errno, "read at offset %llu", (unsigned long long)off);
 		if (n == 0)
-			return sk_fail(err, 0, "short read at offset %llu", (unsigned long long)off);
+			return sk_fail(err, 0, "short read at offset %llu",
+				       (unsigned long long)off);
 		p += n, off += (uint64_t)n, len -= (size_t)n;
 	}
 	return 0;
@@ -42,8 +43,7 @@ static int all_zero(const uint8_t *p, size_t n)
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
-int copy_range_sparse(int dst_fd, uint64_t dst_off, int src_fd, uint64_t len,
-		      struct sk_err *err)
+int copy_range_sparse(int dst_fd, uint64_t dst_off, int src_fd, uint64_t len, struct sk_err *err)
 {
 	SK_AUTOFREE uint8_t *buf = malloc(COPY_CHUNK);
 

@@ -12,7 +12,7 @@
 #include "fsutil.h"
 #include "hex.h"
 
-#define MIB_SECTORS (2048ull)
+#define MIB_SECTORS  (2048ull)
 #define MIN_ESP_MIB  64
 #define MIN_ROOT_MIB 64
 
@@ -36,8 +36,8 @@ void disk_identities(struct disk_layout *l, const uint8_t seed[32])
 	seed_derive(seed, "data-hash-seed", l->data_hash_seed, 16);
 	seed_derive(seed, "verity-salt", l->verity.salt, 32);
 	seed_derive(seed, "esp-volume-id", id, 4);
-	l->esp_volume_id = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16 |
-			   (uint32_t)id[3] << 24;
+	l->esp_volume_id =
+	    (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16 | (uint32_t)id[3] << 24;
 }
 
 static uint64_t mib_up(uint64_t bytes)
@@ -73,7 +73,7 @@ int disk_plan(struct disk_layout *l, const struct disk_spec *d, uint64_t uki_byt
 	l->parts[PART_DATA].first_lba = next;
 	/* The data partition ends on the last MiB boundary before the backup GPT. */
 	l->parts[PART_DATA].last_lba =
-		(l->disk_sectors - GPT_TABLE_SECTORS - 1) / MIB_SECTORS * MIB_SECTORS - 1;
+	    (l->disk_sectors - GPT_TABLE_SECTORS - 1) / MIB_SECTORS * MIB_SECTORS - 1;
 	if (next + (uint64_t)d->data_mib * MIB_SECTORS > l->parts[PART_DATA].last_lba)
 		return sk_fail(err, 0, "disk.size_mib %u: too small for %llu MiB of partitions",
 			       d->size_mib,
@@ -90,11 +90,12 @@ int disk_cmdline(const struct disk_layout *l, const char *base, char *out, size_
 	guid_format(&l->parts[PART_DATA].uuid, data);
 	sk_hex(l->verity.root, 32, hash);
 	sk_hex(l->verity.salt, 32, salt);
-	int n = snprintf(out, cap,
-			 "%s skiff.modules=virtio_pci,virtio_blk,dm_verity,squashfs skiff.root=PARTUUID=%s "
-			 "skiff.verity=%s:%llu:%llu:%s skiff.data=PARTUUID=%s",
-			 base, root, hash, (unsigned long long)l->verity.data_blocks,
-			 (unsigned long long)l->verity.data_blocks, salt, data);
+	int n = snprintf(
+	    out, cap,
+	    "%s skiff.modules=virtio_pci,virtio_blk,dm_verity,squashfs skiff.root=PARTUUID=%s "
+	    "skiff.verity=%s:%llu:%llu:%s skiff.data=PARTUUID=%s",
+	    base, root, hash, (unsigned long long)l->verity.data_blocks,
+	    (unsigned long long)l->verity.data_blocks, salt, data);
 	if (n < 0 || (size_t)n >= cap)
 		return sk_fail(err, 0, "kernel command line longer than %zu bytes", cap - 1);
 	return 0;

@@ -27,7 +27,7 @@ struct disk_layout {
 	uint8_t data_fs_uuid[16]; /* RFC 4122 byte order, as ext4 stores it */
 	uint8_t data_hash_seed[16];
 	uint32_t esp_volume_id;
-	struct verity_params verity; /* salt set by disk_identities */
+	struct verity_params verity;	     /* salt set by disk_identities */
 	uint64_t squashfs_bytes, root_bytes; /* root_bytes: squashfs + tree */
 	uint64_t disk_sectors;
 };

@@ -29,8 +29,8 @@ static int parse_qcow2(struct yw *y, yaml_node_t *n, const char *path, void *tar
 }
 
 static const struct yw_field disk_fields[] = {
-	{"size_mib", parse_size}, {"root_mib", parse_root}, {"esp_mib", parse_esp},
-	{"data_mib", parse_data}, {"qcow2", parse_qcow2},
+    {"size_mib", parse_size}, {"root_mib", parse_root}, {"esp_mib", parse_esp},
+    {"data_mib", parse_data}, {"qcow2", parse_qcow2},
 };
 
 static int check_sizes(struct yw *y, yaml_node_t *n, const char *path, const struct disk_spec *d)
@@ -42,7 +42,8 @@ static int check_sizes(struct yw *y, yaml_node_t *n, const char *path, const str
 	if (d->data_mib < 16)
 		return yw_fail(y, n, path, "data_mib: at least 16");
 	if (d->size_mib < d->data_mib + 2 * d->root_mib + d->esp_mib + 2)
-		return yw_fail(y, n, path, "size_mib %u is smaller than the partitions", d->size_mib);
+		return yw_fail(y, n, path, "size_mib %u is smaller than the partitions",
+			       d->size_mib);
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include <ext2fs/ext2fs.h>
 #include <string.h>
 
-#define BLOCK 4096
+#define BLOCK		 4096
 #define LOST_FOUND_BYTES 16384
 
 static int e2fail(struct sk_err *err, errcode_t rc, const char *what)
@@ -28,10 +28,10 @@ static void set_params(struct ext2_super_block *s, const struct ext4_params *p)
 			      EXT2_FEATURE_COMPAT_EXT_ATTR;
 	s->s_feature_incompat = EXT2_FEATURE_INCOMPAT_FILETYPE | EXT3_FEATURE_INCOMPAT_EXTENTS |
 				EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_64BIT;
-	s->s_feature_ro_compat = EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER |
-				 EXT2_FEATURE_RO_COMPAT_LARGE_FILE | EXT4_FEATURE_RO_COMPAT_HUGE_FILE |
-				 EXT4_FEATURE_RO_COMPAT_DIR_NLINK | EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE |
-				 EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
+	s->s_feature_ro_compat =
+	    EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |
+	    EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
+	    EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
 }
 
 static void set_identity(ext2_filsys fs, const struct ext4_params *p)

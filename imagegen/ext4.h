@@ -9,7 +9,7 @@
 #include "err.h"
 
 struct ext4_params {
-	uint64_t bytes;	 /* file-system size (a multiple of 4096) */
+	uint64_t bytes; /* file-system size (a multiple of 4096) */
 	uint8_t uuid[16];
 	uint8_t hash_seed[16];
 	const char *label;

@@ -11,15 +11,15 @@
 #include "cleanup.h"
 #include "disk_io.h"
 
-#define SECTOR	      512
-#define RESERVED      32
-#define N_FATS	      2
-#define MIN_CLUSTERS  65525
-#define DIRENT	      32
-#define ATTR_VOLUME   0x08
-#define ATTR_DIR      0x10
-#define ATTR_ARCHIVE  0x20
-#define FAT_EOC	      0x0fffffffu
+#define SECTOR	     512
+#define RESERVED     32
+#define N_FATS	     2
+#define MIN_CLUSTERS 65525
+#define DIRENT	     32
+#define ATTR_VOLUME  0x08
+#define ATTR_DIR     0x10
+#define ATTR_ARCHIVE 0x20
+#define FAT_EOC	     0x0fffffffu
 
 struct node {
 	char name[11];
@@ -57,7 +57,8 @@ static int short_name(const char *s, size_t len, char out[11])
 	memset(out, ' ', 11);
 	for (size_t i = 0; i < len; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		      strchr("_-.", s[i])) || (s[i] == '.' && s + i != dot))
+		      strchr("_-.", s[i])) ||
+		    (s[i] == '.' && s + i != dot))
 			return -1;
 	memcpy(out, s, base);
 	if (dot)
@@ -125,7 +126,8 @@ static void count_clusters(struct layout *l, uint64_t bytes)
 		uint64_t entries = 2;
 		for (int j = 1; j < l->n; j++)
 			entries += l->nodes[j].parent == i;
-		l->nodes[i].len = (entries * DIRENT + cluster_bytes - 1) / cluster_bytes * cluster_bytes;
+		l->nodes[i].len =
+		    (entries * DIRENT + cluster_bytes - 1) / cluster_bytes * cluster_bytes;
 	}
 }
 
@@ -166,8 +168,8 @@ static void fat_date_time(time_t t, uint16_t *date, uint16_t *tm)
 	*tm = (uint16_t)(g.tm_hour << 11 | g.tm_min << 5 | g.tm_sec / 2);
 }
 
-static void dirent(uint8_t *e, const char name[11], uint8_t attr, uint32_t cluster,
-		   uint32_t size, time_t mtime)
+static void dirent(uint8_t *e, const char name[11], uint8_t attr, uint32_t cluster, uint32_t size,
+		   time_t mtime)
 {
 	uint16_t date, tm;
 
@@ -231,7 +233,8 @@ static int write_fats(int fd, const struct fat_volume *v, const struct layout *l
 		}
 	}
 	for (int k = 0; k < N_FATS; k++)
-		if (pwrite_all(fd, fat, bytes, v->offset + (RESERVED + (uint64_t)k * l->fat_sectors) * SECTOR,
+		if (pwrite_all(fd, fat, bytes,
+			       v->offset + (RESERVED + (uint64_t)k * l->fat_sectors) * SECTOR,
 			       err) < 0)
 			return -1;
 	return 0;
@@ -272,8 +275,8 @@ static int write_reserved(int fd, const struct fat_volume *v, const struct layou
 	return 0;
 }
 
-static int layout_volume(struct layout *l, const struct fat_volume *v,
-			 const struct fat_file *files, size_t n, struct sk_err *err)
+static int layout_volume(struct layout *l, const struct fat_volume *v, const struct fat_file *files,
+			 size_t n, struct sk_err *err)
 {
 	memset(l, 0, sizeof *l);
 	l->n = 1;
@@ -307,8 +310,8 @@ int fat_write(int fd, const struct fat_volume *v, const struct fat_file *files, 
 		rc = -1;
 	for (int i = 0; rc == 0 && i < l->n; i++) {
 		const struct node *nd = &l->nodes[i];
-		uint64_t at = v->offset + l->data_off +
-			      (uint64_t)(nd->first_cluster - 2) * l->spc * SECTOR;
+		uint64_t at =
+		    v->offset + l->data_off + (uint64_t)(nd->first_cluster - 2) * l->spc * SECTOR;
 		if (nd->is_dir)
 			rc = write_dir(fd, v, l, i, err);
 		else if (nd->len)

@@ -149,7 +149,8 @@ static int check_parts(uint64_t disk_sectors, const struct gpt_part *parts, unsi
 	for (unsigned i = 0; i < n; i++) {
 		if (parts[i].first_lba <= prev_end || parts[i].last_lba < parts[i].first_lba ||
 		    parts[i].last_lba >= disk_sectors - GPT_TABLE_SECTORS)
-			return sk_fail(err, 0, "partition %u (%s) outside the usable area or overlapping",
+			return sk_fail(err, 0,
+				       "partition %u (%s) outside the usable area or overlapping",
 				       i + 1, parts[i].label);
 		prev_end = parts[i].last_lba;
 	}

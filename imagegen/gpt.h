@@ -7,13 +7,13 @@
 
 #include "err.h"
 
-#define GPT_SECTOR	 512
-#define GPT_ENTRIES	 128
-#define GPT_ENTRY_SIZE	 128
+#define GPT_SECTOR     512
+#define GPT_ENTRIES    128
+#define GPT_ENTRY_SIZE 128
 /* Sectors the primary table takes after the MBR (header + entries). */
 #define GPT_TABLE_SECTORS (1 + GPT_ENTRIES * GPT_ENTRY_SIZE / GPT_SECTOR)
-#define GPT_LABEL_MAX	 36
-#define GUID_STR_LEN	 36
+#define GPT_LABEL_MAX	  36
+#define GUID_STR_LEN	  36
 
 /* A GUID in its on-disk byte order (first three fields little-endian). */
 struct guid {
@@ -22,7 +22,7 @@ struct guid {
 
 struct gpt_part {
 	struct guid type, uuid;
-	uint64_t first_lba, last_lba; /* inclusive */
+	uint64_t first_lba, last_lba;  /* inclusive */
 	char label[GPT_LABEL_MAX + 1]; /* ASCII */
 };
 

@@ -170,7 +170,8 @@ static int add_busybox(struct rootfs *fs, const char *busybox, struct sk_err *er
 static int add_udhcpc(struct rootfs *fs, const char *busybox, struct sk_err *err)
 {
 	if (elf_check_static(busybox, err) < 0)
-		return sk_wrap(err, "network: udhcpc needs a static busybox (package busybox-static)");
+		return sk_wrap(err,
+			       "network: udhcpc needs a static busybox (package busybox-static)");
 	if (rootfs_add_host_file(fs, "/bin/busybox", 0755, busybox, "busybox", err) < 0)
 		return -1;
 	return rootfs_add_symlink(fs, "/bin/udhcpc", "/bin/busybox", "busybox", err);

@@ -423,10 +423,9 @@ static int parse_disk(struct yw *y, yaml_node_t *n, const char *path, void *targ
 /* --- document ---------------------------------------------------------- */
 
 static const struct yw_field top_fields[] = {
-    {"hostname", parse_hostname}, {"debug", parse_debug}, {"kernel", parse_kernel},
-    {"services", parse_services}, {"files", parse_files}, {"cluster", parse_cluster},
-    {"network", parse_network},
-    {"shutdown", parse_shutdown}, {"disk", parse_disk},
+    {"hostname", parse_hostname}, {"debug", parse_debug},	{"kernel", parse_kernel},
+    {"services", parse_services}, {"files", parse_files},	{"cluster", parse_cluster},
+    {"network", parse_network},	  {"shutdown", parse_shutdown}, {"disk", parse_disk},
 };
 
 static int set_defaults(struct spec *spec, const char *name, struct sk_err *err)

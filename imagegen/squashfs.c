@@ -54,7 +54,8 @@ static int stage_entry(const char *root, const struct rootfs_entry *e, FILE *pse
 			return sk_fail(err, errno, "symlink %s", path);
 		return 0;
 	case ROOTFS_CHARDEV:
-		fprintf(pseudo, "%s c %o 0 0 %u %u\n", e->path, e->mode & 07777, e->major, e->minor);
+		fprintf(pseudo, "%s c %o 0 0 %u %u\n", e->path, e->mode & 07777, e->major,
+			e->minor);
 		return 0;
 	}
 	return sk_fail(err, 0, "%s: unknown entry type", e->path);
@@ -107,9 +108,10 @@ static int run_mksquashfs(const char *root, const char *pseudo, const char *out,
 	int status, rc;
 
 	snprintf(when, sizeof when, "%u", epoch);
-	char *argv[] = {MKSQUASHFS, (char *)root, (char *)out, "-comp", "zstd", "-noappend",
-			"-all-root", "-no-xattrs", "-mkfs-time", when, "-all-time", when,
-			"-reproducible", "-quiet", "-no-progress", "-pf", (char *)pseudo, NULL};
+	char *argv[] = {
+	    MKSQUASHFS,	     (char *)root, (char *)out,	   "-comp", "zstd",	    "-noappend",
+	    "-all-root",     "-no-xattrs", "-mkfs-time",   when,    "-all-time",    when,
+	    "-reproducible", "-quiet",	   "-no-progress", "-pf",   (char *)pseudo, NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -125,8 +127,8 @@ static int run_mksquashfs(const char *root, const char *pseudo, const char *out,
 	return 0;
 }
 
-int squashfs_write(const struct rootfs *fs, const char *work_dir, const char *out,
-		   uint32_t epoch, struct sk_err *err)
+int squashfs_write(const struct rootfs *fs, const char *work_dir, const char *out, uint32_t epoch,
+		   struct sk_err *err)
 {
 	char root[PATH_MAX], pseudo_path[PATH_MAX];
 	SK_AUTOFCLOSE FILE *pseudo = NULL;

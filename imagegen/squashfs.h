@@ -12,7 +12,7 @@
 /* Writes FS (finished) to the new file OUT, using WORK_DIR (which must not
  * exist; it is removed again) as the staging tree. Every entry is owned by
  * 0:0 and stamped EPOCH. */
-int squashfs_write(const struct rootfs *fs, const char *work_dir, const char *out,
-		   uint32_t epoch, struct sk_err *err);
+int squashfs_write(const struct rootfs *fs, const char *work_dir, const char *out, uint32_t epoch,
+		   struct sk_err *err);
 
 #endif

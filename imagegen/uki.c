@@ -15,11 +15,11 @@
 #define SCN_MEM_READ	0x40000000u
 
 struct pe {
-	size_t coff, opt, table;      /* offsets of the COFF header, optional header, section table */
+	size_t coff, opt, table; /* offsets of the COFF header, optional header, section table */
 	unsigned n_sections;
 	uint32_t file_align, section_align, size_of_headers;
-	uint32_t next_va;	       /* first free virtual address */
-	uint32_t first_raw;	       /* lowest PointerToRawData */
+	uint32_t next_va;   /* first free virtual address */
+	uint32_t first_raw; /* lowest PointerToRawData */
 };
 
 static uint32_t get32(const uint8_t *p)
@@ -34,7 +34,8 @@ static uint16_t get16(const uint8_t *p)
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+	p[3] = (uint8_t)(v >> 24);
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -48,7 +49,8 @@ static void scan_sections(const uint8_t *b, struct pe *pe)
 	pe->first_raw = UINT32_MAX;
 	for (unsigned i = 0; i < pe->n_sections; i++) {
 		const uint8_t *s = b + pe->table + i * SECTION_HEADER;
-		uint32_t vsize = get32(s + 8), va = get32(s + 12), raw = get32(s + 16), ptr = get32(s + 20);
+		uint32_t vsize = get32(s + 8), va = get32(s + 12), raw = get32(s + 16),
+			 ptr = get32(s + 20);
 		uint32_t end = va + (vsize > raw ? vsize : raw);
 		if (end > pe->next_va)
 			pe->next_va = end;
@@ -104,14 +106,15 @@ static int check_room(const struct pe *pe, size_t n, const struct uki_section *s
 	return 0;
 }
 
-int uki_build(const uint8_t *stub, size_t stub_len, const struct uki_section *sections,
-	      size_t n, uint8_t **out, size_t *out_len, struct sk_err *err)
+int uki_build(const uint8_t *stub, size_t stub_len, const struct uki_section *sections, size_t n,
+	      uint8_t **out, size_t *out_len, struct sk_err *err)
 {
 	struct pe pe = {0};
 	uint64_t total, raw_ptr, va;
 	uint8_t *b;
 
-	if (parse_pe(stub, stub_len, &pe, err) < 0 || check_room(&pe, n, sections, stub_len, err) < 0)
+	if (parse_pe(stub, stub_len, &pe, err) < 0 ||
+	    check_room(&pe, n, sections, stub_len, err) < 0)
 		return sk_wrap(err, "EFI stub");
 	total = align_up(stub_len, pe.file_align);
 	for (size_t i = 0; i < n; i++)
@@ -129,9 +132,10 @@ int uki_build(const uint8_t *stub, size_t stub_len, const struct uki_section *se
 		raw_ptr += raw_size;
 		va = align_up(va + sections[i].len, UKI_VA_ALIGN);
 	}
-	b[pe.coff + 2] = (uint8_t)(pe.n_sections + n), b[pe.coff + 3] = (uint8_t)((pe.n_sections + n) >> 8);
+	b[pe.coff + 2] = (uint8_t)(pe.n_sections + n),
+		    b[pe.coff + 3] = (uint8_t)((pe.n_sections + n) >> 8);
 	put32(b + pe.opt + 56, (uint32_t)align_up(va, pe.section_align)); /* SizeOfImage */
-	put32(b + pe.opt + 64, 0);					    /* CheckSum */
+	put32(b + pe.opt + 64, 0);					  /* CheckSum */
 	*out = b, *out_len = total;
 	return 0;
 }

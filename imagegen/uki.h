@@ -19,7 +19,7 @@ struct uki_section {
 
 /* Appends SECTIONS, in order, to the PE image STUB (STUB_LEN bytes) at
  * 4096-aligned virtual addresses after its last section. OUT is malloc'ed. */
-int uki_build(const uint8_t *stub, size_t stub_len, const struct uki_section *sections,
-	      size_t n, uint8_t **out, size_t *out_len, struct sk_err *err);
+int uki_build(const uint8_t *stub, size_t stub_len, const struct uki_section *sections, size_t n,
+	      uint8_t **out, size_t *out_len, struct sk_err *err);
 
 #endif

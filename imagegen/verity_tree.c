@@ -12,7 +12,7 @@
 #include "cleanup.h"
 #include "disk_io.h"
 
-#define HASH_SIZE	32
+#define HASH_SIZE	 32
 #define HASHES_PER_BLOCK (VERITY_BLOCK / HASH_SIZE)
 #define MAX_LEVELS	 10
 

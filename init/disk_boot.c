@@ -18,9 +18,9 @@
 #include "log.h"
 #include "verity_dm.h"
 
-#define NEW_ROOT	 "/newroot"
-#define FIND_TIMEOUT_MS	 10000
-#define CHECK_CHUNK	 (64 * 1024)
+#define NEW_ROOT	   "/newroot"
+#define FIND_TIMEOUT_MS	   10000
+#define CHECK_CHUNK	   (64 * 1024)
 #define EXT4_IOC_RESIZE_FS _IOW('f', 16, uint64_t)
 
 static const char *const moved[] = {"/dev", "/proc", "/sys", "/run", "/tmp"};
@@ -46,9 +46,11 @@ static int check_all(const char *dev, struct sk_err *err)
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		done += (unsigned long long)n;
 	if (n < 0)
-		return sk_fail(err, errno,
-			       "root filesystem failed verification: dm-verity read error near byte "
-			       "%llu of %s", done, dev);
+		return sk_fail(
+		    err, errno,
+		    "root filesystem failed verification: dm-verity read error near byte "
+		    "%llu of %s",
+		    done, dev);
 	logmsg("root: verified %llu bytes", done);
 	return 0;
 }
@@ -91,14 +93,17 @@ static int stage_root(const char *root, const char *verity, struct sk_err *err)
 	char dev[64];
 
 	if (!verity)
-		return sk_fail(err, 0, "skiff.root= without skiff.verity=: refusing an unverified root");
+		return sk_fail(err, 0,
+			       "skiff.root= without skiff.verity=: refusing an unverified root");
 	if (open_root(root, verity, dev, sizeof dev, err) < 0)
 		return -1;
 	if (mkdir(NEW_ROOT, 0755) < 0 && errno != EEXIST)
 		return sk_fail(err, errno, "mkdir " NEW_ROOT);
 	if (mount(dev, NEW_ROOT, "squashfs", MS_RDONLY | MS_NODEV, NULL) < 0)
-		return sk_fail(err, errno, errno == EIO ? "root filesystem failed verification: mount %s"
-							: "mount squashfs %s", dev);
+		return sk_fail(err, errno,
+			       errno == EIO ? "root filesystem failed verification: mount %s"
+					    : "mount squashfs %s",
+			       dev);
 	logmsg("root: mounted %s read-only", dev);
 	return switch_root(err);
 }

@@ -143,7 +143,8 @@ int disk_find(const char *spec, unsigned timeout_ms, struct block_dev *out, stru
 		if (scan(guid, out))
 			return 0;
 		if (sk_now_ms() >= until)
-			return sk_fail(err, ENODEV, "no partition with %s after %u ms", spec, timeout_ms);
+			return sk_fail(err, ENODEV, "no partition with %s after %u ms", spec,
+				       timeout_ms);
 		nanosleep(&tick, NULL);
 	}
 }

@@ -441,7 +441,8 @@ static int cmdline_one(struct node_config *cfg, const char *key, const char *val
 	if (strncmp(key, "skiff.service.", 14) == 0)
 		return cmdline_service(cfg, key, val, err);
 	/* Read by the disk boot (disk.c). */
-	if (!strcmp(key, "skiff.root") || !strcmp(key, "skiff.verity") || !strcmp(key, "skiff.data"))
+	if (!strcmp(key, "skiff.root") || !strcmp(key, "skiff.verity") ||
+	    !strcmp(key, "skiff.data"))
 		return 0;
 	logwarn("cmdline: unknown option %s ignored", key);
 	return 0;

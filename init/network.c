@@ -39,8 +39,8 @@ void network_up(void)
 {
 	static char cmdline[4096];
 	struct netcfg_opts opts = {
-		.log = net_log,
-		.report = net_report,
+	    .log = net_log,
+	    .report = net_report,
 	};
 	struct sk_err err = {0};
 

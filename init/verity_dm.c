@@ -18,8 +18,8 @@
 
 #include "cleanup.h"
 
-#define DM_CONTROL   "/dev/mapper/control"
-#define DM_BUF	     4096
+#define DM_CONTROL	  "/dev/mapper/control"
+#define DM_BUF		  4096
 #define SECTORS_PER_BLOCK 8
 
 static int is_hex(const char *s, size_t len)
@@ -41,8 +41,8 @@ int verity_parse(const char *text, struct verity_args *out, struct sk_err *err)
 		   &out->data_blocks, salt, &tail) != 4 ||
 	    !is_hex(hash, 64) || !is_hex(salt, 64) || out->data_blocks == 0 ||
 	    out->hash_start < out->data_blocks)
-		return sk_fail(err, 0, "skiff.verity=%s: expected ROOTHASH:HASHSTART:DATABLOCKS:SALT",
-			       text);
+		return sk_fail(
+		    err, 0, "skiff.verity=%s: expected ROOTHASH:HASHSTART:DATABLOCKS:SALT", text);
 	memcpy(out->root_hash, hash, 65);
 	memcpy(out->salt, salt, 65);
 	return 0;

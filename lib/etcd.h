@@ -208,8 +208,8 @@ struct etcd_watch_req {
  * progress notifications (progress_notify, and a server started with
  * --experimental-watch-progress-notify-interval below the half) keep a
  * quiet stream from needing the read at all. */
-int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms,
-	       etcd_watch_fn fn, void *ctx, struct sk_err *err);
+int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms, etcd_watch_fn fn,
+	       void *ctx, struct sk_err *err);
 
 /* Incremental parser for the watch stream (newline-delimited JSON objects
  * that may arrive split anywhere); exposed for tests. */

@@ -409,8 +409,8 @@ static int stream_at(struct etcd *e, size_t ep, const char *path, const char *js
 	return etcd_error_from_json(ebody, status, err);
 }
 
-int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body,
-		     struct http_client **http, size_t *ep, struct sk_err *err)
+int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, struct http_client **http,
+		     size_t *ep, struct sk_err *err)
 {
 	SK_AUTOFREE char *json = cJSON_PrintUnformatted(body);
 	size_t order[ETCD_MAX_ENDPOINTS];

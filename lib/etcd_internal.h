@@ -43,8 +43,8 @@ int etcd_call_at(struct etcd *e, size_t ep, int timeout_ms, const char *path, co
 		 cJSON **out, struct sk_err *err);
 /* Opens a streaming POST on a fresh connection (for watch); the caller
  * reads the body from *http and frees it. *ep is the endpoint it went to. */
-int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body,
-		     struct http_client **http, size_t *ep, struct sk_err *err);
+int etcd_stream_open(struct etcd *e, const char *path, const cJSON *body, struct http_client **http,
+		     size_t *ep, struct sk_err *err);
 /* An etcd error answer {"error","code"} (HTTP status) as an error of its
  * class. Returns -1. */
 int etcd_error_from_json(const char *body, int status, struct sk_err *err);

@@ -180,10 +180,8 @@ static int member_alive(struct etcd *e, size_t ep, const struct etcd_watch_req *
 		return sk_fail(err, 0, "a request to it failed"), 0;
 	if (etcd_endpoint_silence_ms(e, ep) < half_ms)
 		return 1;
-	struct etcd_range_req probe = {.key = req->key,
-				       .range_end = req->range_end,
-				       .prefix = req->prefix,
-				       .count_only = 1};
+	struct etcd_range_req probe = {
+	    .key = req->key, .range_end = req->range_end, .prefix = req->prefix, .count_only = 1};
 	cJSON *body = etcd_range_req_to_json(&probe), *ans = NULL;
 	if (!body)
 		return 1;
@@ -224,8 +222,8 @@ static int stream(struct etcd *e, size_t ep, struct http_client *http,
 	}
 }
 
-int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms,
-	       etcd_watch_fn fn, void *ctx, struct sk_err *err)
+int etcd_watch(struct etcd *e, const struct etcd_watch_req *req, int liveness_ms, etcd_watch_fn fn,
+	       void *ctx, struct sk_err *err)
 {
 	cJSON *body = watch_body(req);
 	struct http_client *http = NULL;

@@ -25,7 +25,7 @@
 #include "x509_subject.h"
 
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define MAX_LEAF_CERT   (64 << 10)
+#define MAX_LEAF_CERT	(64 << 10)
 
 struct ip_check;
 
@@ -136,7 +136,8 @@ int http_url_resolve(const struct http_url *base, const char *ref, struct http_u
 	*out = *base;
 	if (ref[0] == '/') {
 		if (ref[1] == '/')
-			return sk_fail(err, 0, "location %.200s: scheme-relative not supported", ref);
+			return sk_fail(err, 0, "location %.200s: scheme-relative not supported",
+				       ref);
 		if (copy_bounded(out->path, sizeof out->path, ref, strlen(ref)) < 0)
 			return sk_fail(err, 0, "location too long");
 		return 0;
@@ -152,8 +153,9 @@ int http_url_resolve(const struct http_url *base, const char *ref, struct http_u
 static int load_anchors(struct http_client *c, struct sk_err *err)
 {
 	if (c->anchors_loaded)
-		return c->anchors.n ? 0
-				   : sk_fail(err, 0, "CA bundle %s: no usable certificate", c->ca_file);
+		return c->anchors.n
+			   ? 0
+			   : sk_fail(err, 0, "CA bundle %s: no usable certificate", c->ca_file);
 	c->anchors_loaded = 1;
 	return tls_anchors_load(c->ca_file, &c->anchors, err);
 }

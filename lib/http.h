@@ -19,7 +19,7 @@
 
 #define HTTP_MAX_HEADERS    64
 #define HTTP_MAX_HEAD_BYTES 16384
-#define HTTP_MAX_URL        4096
+#define HTTP_MAX_URL	    4096
 
 struct http_url {
 	int tls;
@@ -46,7 +46,7 @@ struct http_response {
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
 	char head[HTTP_MAX_HEAD_BYTES + 1]; /* storage the headers point into */
-	struct http_url url;                 /* where the response came from */
+	struct http_url url;		    /* where the response came from */
 	enum http_framing framing;
 	int64_t content_length; /* -1 when unknown */
 	int keep_alive;
@@ -66,12 +66,12 @@ struct http_request {
 	const char *const *headers; /* "Name: value" lines, NULL-terminated, may be NULL */
 	const void *body;
 	size_t body_len;
-	int max_redirects;  /* followed for 301/302/303/307/308; 0 = none */
-	int keep_auth;      /* keep Authorization across a redirect to another host */
+	int max_redirects; /* followed for 301/302/303/307/308; 0 = none */
+	int keep_auth;	   /* keep Authorization across a redirect to another host */
 };
 
 struct http_client_opts {
-	int timeout_ms;      /* connect and per-I/O timeout; default 30000 */
+	int timeout_ms;	     /* connect and per-I/O timeout; default 30000 */
 	const char *ca_file; /* default /etc/ssl/certs/ca-certificates.crt */
 	/* TLS client certificate: a PEM chain (leaf first) and its PEM private
 	 * key (RSA, or EC on P-256/384/521; PKCS#1, SEC 1 or unencrypted

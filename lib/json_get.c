@@ -191,8 +191,9 @@ int64_t json_record_int(const cJSON *obj, const char *key, int64_t dflt)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	/* a double outside int64_t's range has no value here (converting it is undefined) */
 	if (cJSON_IsNumber(v))
-		return v->valuedouble >= -0x1p63 && v->valuedouble < 0x1p63 ? (int64_t)v->valuedouble
-									   : dflt;
+		return v->valuedouble >= -0x1p63 && v->valuedouble < 0x1p63
+			   ? (int64_t)v->valuedouble
+			   : dflt;
 	return cJSON_IsString(v) ? strtoll(v->valuestring, NULL, 10) : dflt;
 }
 

@@ -14,7 +14,7 @@
 #include "file.h"
 
 #define NAME_MAX_LEN 64
-#define MAX_DEPTH 32
+#define MAX_DEPTH    32
 /* modules.dep of a full distribution kernel is well under 1 MiB. */
 #define MODDEP_FILE_MAX (64 << 20)
 
@@ -216,8 +216,8 @@ static int placed(const char **paths, size_t n, const char *path)
 	return 0;
 }
 
-static int resolve(const struct moddep *md, const struct module *m, const char **paths,
-		   size_t *n, size_t cap, int depth, struct sk_err *err)
+static int resolve(const struct moddep *md, const struct module *m, const char **paths, size_t *n,
+		   size_t cap, int depth, struct sk_err *err)
 {
 	if (placed(paths, *n, m->path))
 		return 0;
@@ -233,7 +233,8 @@ static int resolve(const struct moddep *md, const struct module *m, const char *
 			return -1;
 	}
 	if (*n >= cap)
-		return sk_fail(err, 0, "module \"%s\": too many modules (at most %zu)", m->name, cap);
+		return sk_fail(err, 0, "module \"%s\": too many modules (at most %zu)", m->name,
+			       cap);
 	paths[(*n)++] = m->path;
 	return 0;
 }

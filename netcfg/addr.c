@@ -25,8 +25,8 @@ static struct nl_addr *broadcast(const struct netcfg_prefix *p)
 	return nl_addr_build(AF_INET, b, 4);
 }
 
-int nc_addr_add(struct nc_sock *s, int ifindex, const struct netcfg_prefix *p,
-		uint32_t lifetime, struct sk_err *err)
+int nc_addr_add(struct nc_sock *s, int ifindex, const struct netcfg_prefix *p, uint32_t lifetime,
+		struct sk_err *err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
 	struct nl_addr *local = to_nl(p), *brd = NULL;

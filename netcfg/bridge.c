@@ -69,7 +69,8 @@ static int bridge_create(struct nc_sock *s, const struct br *b, struct sk_err *e
 	r = rtnl_link_add(s->sk, l, NLM_F_CREATE);
 	rtnl_link_put(l);
 	if (r < 0 && nc_errno(s, r) != EEXIST)
-		return sk_fail(err, s->last_errno ? s->last_errno : EINVAL, "create bridge %s", b->name);
+		return sk_fail(err, s->last_errno ? s->last_errno : EINVAL, "create bridge %s",
+			       b->name);
 	return 0;
 }
 
@@ -206,7 +207,8 @@ static int container_resolv(const struct br *b, const char *path, struct sk_err 
 		    strncmp(w2, "127.", 4) && strcmp(w2, "::1") && strlen(w2) < sizeof dns.ns[0])
 			snprintf(dns.ns[dns.n_ns++], sizeof dns.ns[0], "%.47s", w2);
 		else if (!strcmp(w1, "search") && strlen(w2) < sizeof dns.search[0])
-			snprintf(dns.search[0], sizeof dns.search[0], "%.63s", w2), dns.n_search = 1;
+			snprintf(dns.search[0], sizeof dns.search[0], "%.63s", w2),
+			    dns.n_search = 1;
 	}
 	if (sk_mkdir_p(b->resolv_dir, 0755, err) < 0)
 		return -1;
@@ -233,8 +235,8 @@ static int attach(struct nc_sock *s, const struct br *b, const char *owner, cons
 	    nc_ipam_claim(b->ipam_dir, &b->subnet, owner, &ip, err) < 0)
 		return -1;
 	nc_link_delete(s, out->host_ifname, &ignored); /* a leftover from before a restart */
-	if (veth_create(s, out->host_ifname, master, nsfd, err) < 0 || inside(netns, b, &ip, err) < 0 ||
-	    container_resolv(b, out->resolv_path, err) < 0 ||
+	if (veth_create(s, out->host_ifname, master, nsfd, err) < 0 ||
+	    inside(netns, b, &ip, err) < 0 || container_resolv(b, out->resolv_path, err) < 0 ||
 	    (n && nc_nat_ports_add(tag, &ip, maps, n, err) < 0))
 		return -1;
 	netcfg_prefix_format(&ip, true, out->address, sizeof out->address);
@@ -242,9 +244,9 @@ static int attach(struct nc_sock *s, const struct br *b, const char *owner, cons
 	return 0;
 }
 
-int netcfg_bridge_attach(const struct netcfg_bridge *in, const char *owner,
-			 const char *netns_path, const struct netcfg_port_map *maps, size_t n,
-			 struct netcfg_attach *out, struct sk_err *err)
+int netcfg_bridge_attach(const struct netcfg_bridge *in, const char *owner, const char *netns_path,
+			 const struct netcfg_port_map *maps, size_t n, struct netcfg_attach *out,
+			 struct sk_err *err)
 {
 	struct br b;
 	struct nc_sock s;

@@ -71,7 +71,8 @@ static void set_dns(struct nc_report *r, struct netcfg_config *cfg, const char *
 	snprintf(buf, sizeof buf, "%s", list);
 	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		if (cfg->n_ns < NETCFG_MAX_NS &&
-		    netcfg_prefix_parse(w, false, &cfg->nameservers[cfg->n_ns]) == 0 && !strchr(w, '/'))
+		    netcfg_prefix_parse(w, false, &cfg->nameservers[cfg->n_ns]) == 0 &&
+		    !strchr(w, '/'))
 			cfg->n_ns++;
 		else
 			nc_report(r, "cmdline %s: malformed address \"%s\"", key, w);
@@ -133,8 +134,8 @@ static void kernel_ip(struct nc_report *r, struct netcfg_config *cfg, const char
 		snprintf(cidr, sizeof cidr, "%s/%d", f[0], len);
 		if (len < 0 || netcfg_prefix_parse(cidr, true, &ifc->addrs[0]) < 0 ||
 		    ifc->addrs[0].family != AF_INET)
-			nc_report(r, "cmdline ip=: malformed client address or netmask \"%s:%s\"", f[0],
-				  f[3]);
+			nc_report(r, "cmdline ip=: malformed client address or netmask \"%s:%s\"",
+				  f[0], f[3]);
 		else
 			ifc->n_addrs = 1;
 	}

@@ -34,7 +34,8 @@ static int parse_match(struct nc_report *r, const cJSON *m, struct netcfg_iface 
 	const cJSON *mac = cJSON_GetObjectItemCaseSensitive(m, "mac");
 
 	if (!cJSON_IsObject(m) || !only_keys(r, m, ifc->key, keys) || (!name == !mac)) {
-		nc_report(r, "%s.match: want {\"name\": IFNAME} or {\"mac\": \"xx:xx:xx:xx:xx:xx\"}",
+		nc_report(r,
+			  "%s.match: want {\"name\": IFNAME} or {\"mac\": \"xx:xx:xx:xx:xx:xx\"}",
 			  ifc->key);
 		return -1;
 	}
@@ -116,11 +117,14 @@ static int parse_route(struct nc_report *r, const cJSON *o, const struct netcfg_
 	const cJSON *metric = cJSON_GetObjectItemCaseSensitive(o, "metric");
 
 	if (!cJSON_IsObject(o) || !only_keys(r, o, rt->key, keys))
-		return nc_report(r, "%s: want {\"to\": CIDR|\"default\", \"via\": IP}", rt->key), -1;
-	if (via && (!cJSON_IsString(via) || netcfg_prefix_parse(via->valuestring, false, &rt->via) < 0 ||
-		    strchr(via->valuestring, '/')))
+		return nc_report(r, "%s: want {\"to\": CIDR|\"default\", \"via\": IP}", rt->key),
+		       -1;
+	if (via &&
+	    (!cJSON_IsString(via) || netcfg_prefix_parse(via->valuestring, false, &rt->via) < 0 ||
+	     strchr(via->valuestring, '/')))
 		return nc_report(r, "%s.via: malformed address \"%s\"", rt->key,
-				 cJSON_IsString(via) ? via->valuestring : "?"), -1;
+				 cJSON_IsString(via) ? via->valuestring : "?"),
+		       -1;
 	if (!cJSON_IsString(to))
 		return nc_report(r, "%s.to: missing (CIDR or \"default\")", rt->key), -1;
 	if (!strcmp(to->valuestring, "default")) {
@@ -134,7 +138,8 @@ static int parse_route(struct nc_report *r, const cJSON *o, const struct netcfg_
 		return nc_report(r, "%s.via: address family differs from \"to\"", rt->key), -1;
 	if (via && !ifc->dhcp && !on_link(ifc, &rt->via))
 		return nc_report(r, "%s.via: gateway %s is off-link (in none of %s.addresses)",
-				 rt->key, via->valuestring, ifc->key), -1;
+				 rt->key, via->valuestring, ifc->key),
+		       -1;
 	if (metric && (!cJSON_IsNumber(metric) || metric->valuedouble < 0))
 		return nc_report(r, "%s.metric: not a non-negative integer", rt->key), -1;
 	rt->metric = metric ? metric->valueint : 0;
@@ -164,8 +169,7 @@ static void parse_routes(struct nc_report *r, const cJSON *list, struct netcfg_i
 	}
 }
 
-static void parse_iface(struct nc_report *r, struct netcfg_config *cfg, const cJSON *o,
-			size_t idx)
+static void parse_iface(struct nc_report *r, struct netcfg_config *cfg, const cJSON *o, size_t idx)
 {
 	static const char *const keys[] = {"match", "dhcp", "addresses", "mtu", "routes", NULL};
 	struct netcfg_iface *ifc = &cfg->ifaces[cfg->n_ifaces];
@@ -223,8 +227,9 @@ static void parse_dns(struct nc_report *r, struct netcfg_config *cfg, const cJSO
 		size_t idx = i++;
 		if (!cJSON_IsString(a) || !*a->valuestring ||
 		    strlen(a->valuestring) >= sizeof cfg->search[0] ||
-		    strspn(a->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-			    strlen(a->valuestring))
+		    strspn(a->valuestring,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+			strlen(a->valuestring))
 			nc_report(r, "network.dns.search[%zu]: not a domain name", idx);
 		else if (cfg->n_search < NETCFG_MAX_SEARCH)
 			snprintf(cfg->search[cfg->n_search++], sizeof cfg->search[0], "%s",
@@ -234,7 +239,8 @@ static void parse_dns(struct nc_report *r, struct netcfg_config *cfg, const cJSO
 
 static void parse_network(struct nc_report *r, struct netcfg_config *cfg, const cJSON *net)
 {
-	static const char *const keys[] = {"interfaces", "dns", "carrier_timeout_ms", "bridge", NULL};
+	static const char *const keys[] = {"interfaces", "dns", "carrier_timeout_ms", "bridge",
+					   NULL};
 	const cJSON *o, *list = cJSON_GetObjectItemCaseSensitive(net, "interfaces");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(net, "carrier_timeout_ms");
 	size_t i = 0;
@@ -281,8 +287,8 @@ int nc_config_parse(const char *json, struct netcfg_config *cfg, struct nc_repor
 	return r->count - before;
 }
 
-int netcfg_config_parse(const char *json, struct netcfg_config *cfg,
-			const struct netcfg_opts *opts, struct sk_err *err)
+int netcfg_config_parse(const char *json, struct netcfg_config *cfg, const struct netcfg_opts *opts,
+			struct sk_err *err)
 {
 	struct nc_report r = {.opts = opts};
 

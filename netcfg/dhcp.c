@@ -66,8 +66,8 @@ static int lease_dns(const struct netcfg_opts *opts, const char *ifname, const s
 	return nc_dns_set(opts, source, dns, err);
 }
 
-static int deconfig(struct nc_sock *s, int idx, const char *ifname,
-		    const struct netcfg_opts *opts, struct sk_err *err)
+static int deconfig(struct nc_sock *s, int idx, const char *ifname, const struct netcfg_opts *opts,
+		    struct sk_err *err)
 {
 	if (nc_addr_flush_leases(s, idx, NULL, err) < 0 ||
 	    nc_route_flush_proto(s, idx, NC_RTPROT_DHCP, err) < 0 ||
@@ -92,8 +92,8 @@ int nc_lease_parse(char *const *envp, struct nc_lease *l, struct sk_err *err)
 		return sk_fail(err, 0, "lease: malformed lease=\"%s\"", secs);
 	if (env(envp, "router"))
 		sscanf(env(envp, "router"), "%63s", router);
-	if (*router && (netcfg_prefix_parse(router, false, &l->gw.via) < 0 ||
-			l->gw.via.family != AF_INET))
+	if (*router &&
+	    (netcfg_prefix_parse(router, false, &l->gw.via) < 0 || l->gw.via.family != AF_INET))
 		return sk_fail(err, 0, "lease: malformed router=\"%s\"", router);
 	l->gw.to.family = AF_INET;
 	l->mtu = env(envp, "mtu") ? atoi(env(envp, "mtu")) : 0;
@@ -156,7 +156,7 @@ int netcfg_dhcp_event(const char *event, const struct netcfg_opts *opts, struct 
 static int find_udhcpc(const struct netcfg_opts *opts, struct netcfg_dhcp_cmd *c,
 		       struct sk_err *err)
 {
-	static const char *const paths[] = {"/sbin/udhcpc", "/bin/udhcpc", "/usr/sbin/udhcpc",
+	static const char *const paths[] = {"/sbin/udhcpc",    "/bin/udhcpc",  "/usr/sbin/udhcpc",
 					    "/usr/bin/udhcpc", "/bin/busybox", NULL};
 	const char *want = opts->udhcpc ? opts->udhcpc : env(environ, "SKIFF_NETCFG_UDHCPC");
 
@@ -199,8 +199,23 @@ int netcfg_dhcp_cmd(const char *ifname, bool foreground, const struct netcfg_opt
 	c->argv[n++] = c->bin;
 	if (!strcmp(base, "busybox"))
 		c->argv[n++] = "udhcpc";
-	const char *rest[] = {"-i", c->ifname, "-s", c->script, "-p", c->pidfile, "-t", "5", "-T",
-			      "2", "-A", "5", "-O", "mtu", "-O", "search", foreground ? "-f" : "-b",
+	const char *rest[] = {"-i",
+			      c->ifname,
+			      "-s",
+			      c->script,
+			      "-p",
+			      c->pidfile,
+			      "-t",
+			      "5",
+			      "-T",
+			      "2",
+			      "-A",
+			      "5",
+			      "-O",
+			      "mtu",
+			      "-O",
+			      "search",
+			      foreground ? "-f" : "-b",
 			      NULL};
 	for (size_t i = 0; rest[i]; i++)
 		c->argv[n++] = rest[i];

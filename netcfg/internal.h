@@ -6,7 +6,7 @@
 
 #include "netcfg.h"
 
-#define NC_RTPROT_DHCP 16 /* routes netcfg adds from a DHCP lease */
+#define NC_RTPROT_DHCP	 16 /* routes netcfg adds from a DHCP lease */
 #define NC_RTPROT_STATIC 4
 #ifndef IFF_LOWER_UP /* glibc's net/if.h lacks it; linux/if.h clashes with net/if.h */
 #define IFF_LOWER_UP 0x10000
@@ -34,7 +34,8 @@ struct nc_report {
 };
 void nc_report(struct nc_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-void nc_log(const struct netcfg_opts *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nc_log(const struct netcfg_opts *opts, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 const char *nc_resolv_path(const struct netcfg_opts *opts);
 const char *nc_state_dir(const struct netcfg_opts *opts);
 
@@ -51,8 +52,8 @@ int nc_link_wait_carrier(struct nc_sock *s, int ifindex, int timeout_ms, struct 
 int nc_link_delete(struct nc_sock *s, const char *name, struct sk_err *err);
 
 /* addr.c: LIFETIME 0 is forever. */
-int nc_addr_add(struct nc_sock *s, int ifindex, const struct netcfg_prefix *p,
-		uint32_t lifetime, struct sk_err *err);
+int nc_addr_add(struct nc_sock *s, int ifindex, const struct netcfg_prefix *p, uint32_t lifetime,
+		struct sk_err *err);
 /* Removes IPv4 addresses with a finite lifetime (leases) other than KEEP. */
 int nc_addr_flush_leases(struct nc_sock *s, int ifindex, const struct netcfg_prefix *keep,
 			 struct sk_err *err);

@@ -50,8 +50,8 @@ static int link_by_mac(struct nc_sock *s, const unsigned char mac[6], char name[
 	}
 	nl_cache_free(cache);
 	if (!idx)
-		return sk_fail(err, 0, "no interface with MAC %02x:%02x:%02x:%02x:%02x:%02x", mac[0],
-			       mac[1], mac[2], mac[3], mac[4], mac[5]);
+		return sk_fail(err, 0, "no interface with MAC %02x:%02x:%02x:%02x:%02x:%02x",
+			       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return idx;
 }
 

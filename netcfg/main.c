@@ -20,14 +20,19 @@ static void opt_common(struct netcfg_opts *o, int c, const char *arg)
 		o->state_dir = arg;
 }
 
-static const struct option common_long[] = {
-	{"resolv", required_argument, 0, 'r'}, {"state", required_argument, 0, 's'},
-	{"cmdline", required_argument, 0, 'c'}, {"proc-cmdline", no_argument, 0, 'P'},
-	{"no-dhcp", no_argument, 0, 'n'},       {"output", required_argument, 0, 'o'},
-	{"netns", required_argument, 0, 'N'},   {"pid", required_argument, 0, 'p'},
-	{"port", required_argument, 0, 'f'},    {"subnet", required_argument, 0, 'S'},
-	{"bridge", required_argument, 0, 'b'},  {"help", no_argument, 0, 'h'},
-	{0, 0, 0, 0}};
+static const struct option common_long[] = {{"resolv", required_argument, 0, 'r'},
+					    {"state", required_argument, 0, 's'},
+					    {"cmdline", required_argument, 0, 'c'},
+					    {"proc-cmdline", no_argument, 0, 'P'},
+					    {"no-dhcp", no_argument, 0, 'n'},
+					    {"output", required_argument, 0, 'o'},
+					    {"netns", required_argument, 0, 'N'},
+					    {"pid", required_argument, 0, 'p'},
+					    {"port", required_argument, 0, 'f'},
+					    {"subnet", required_argument, 0, 'S'},
+					    {"bridge", required_argument, 0, 'b'},
+					    {"help", no_argument, 0, 'h'},
+					    {0, 0, 0, 0}};
 
 static int usage_up(FILE *f, int status)
 {
@@ -89,9 +94,10 @@ static int cmd_show(int argc, char **argv, struct sk_err *err)
 		if (c == 'o' && !strcmp(optarg, "json"))
 			json = true;
 		else if (c != 'o' || strcmp(optarg, "table")) {
-			fprintf(c == 'h' ? stdout : stderr,
-				"usage: skiff-netcfg show [-o table|json]\n"
-				"Prints links, addresses (with lifetimes) and main-table routes.\n");
+			fprintf(
+			    c == 'h' ? stdout : stderr,
+			    "usage: skiff-netcfg show [-o table|json]\n"
+			    "Prints links, addresses (with lifetimes) and main-table routes.\n");
 			exit(c == 'h' ? 0 : SK_EXIT_USAGE);
 		}
 	}
@@ -166,11 +172,14 @@ static int bridge_opts(int argc, char **argv, struct bridge_args *a, struct sk_e
 		else if (c == 'N')
 			a->netns_path = optarg;
 		else if (c == 'p')
-			a->netns_path = (snprintf(a->netns, sizeof a->netns, "/proc/%s/ns/net", optarg), a->netns);
+			a->netns_path =
+			    (snprintf(a->netns, sizeof a->netns, "/proc/%s/ns/net", optarg),
+			     a->netns);
 		else if (c == 'S' && netcfg_prefix_parse(optarg, true, &a->br.subnet) < 0)
 			return sk_fail(err, 0, "--subnet: malformed CIDR \"%s\"", optarg);
-		else if (c == 'f' && (a->n_maps == MAX_MAPS ||
-				      netcfg_port_map_parse(optarg, &a->maps[a->n_maps++], err) < 0))
+		else if (c == 'f' &&
+			 (a->n_maps == MAX_MAPS ||
+			  netcfg_port_map_parse(optarg, &a->maps[a->n_maps++], err) < 0))
 			return sk_fail(err, 0, "--port %s: bad or too many mappings", optarg);
 		else if (c != 'S' && c != 'f')
 			exit(usage_bridge(stderr, SK_EXIT_USAGE));
@@ -227,7 +236,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines interleave with errors */
-	if (netcfg_is_dhcp_event(verb)) /* udhcpc -s skiff-netcfg */
+	if (netcfg_is_dhcp_event(verb))	  /* udhcpc -s skiff-netcfg */
 		r = cmd_dhcp(argc, argv, &err);
 	else if (!strcmp(verb, "dhcp-event"))
 		r = cmd_dhcp(argc - 1, argv + 1, &err);

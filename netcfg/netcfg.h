@@ -12,11 +12,11 @@
 #include "err.h"
 
 #define NETCFG_MAX_IFACES 8
-#define NETCFG_MAX_ADDRS 8
+#define NETCFG_MAX_ADDRS  8
 #define NETCFG_MAX_ROUTES 8
-#define NETCFG_MAX_NS 4
+#define NETCFG_MAX_NS	  4
 #define NETCFG_MAX_SEARCH 6
-#define NETCFG_KEY_MAX 64
+#define NETCFG_KEY_MAX	  64
 
 /* An address with a prefix length ("10.0.2.15/24", "fd00::2/64"). */
 struct netcfg_prefix {
@@ -27,15 +27,15 @@ struct netcfg_prefix {
 
 struct netcfg_route {
 	char key[NETCFG_KEY_MAX + 32]; /* "network.interfaces[0].routes[1]" */
-	struct netcfg_prefix to;  /* len 0 is the default route */
-	struct netcfg_prefix via; /* family 0: on-link, no gateway */
+	struct netcfg_prefix to;       /* len 0 is the default route */
+	struct netcfg_prefix via;      /* family 0: on-link, no gateway */
 	int metric;
 };
 
 struct netcfg_iface {
 	char key[NETCFG_KEY_MAX]; /* "network.interfaces[0]" or "cmdline ip=" */
-	char name[16];            /* match by name, or */
-	unsigned char mac[6];     /* match by MAC when has_mac */
+	char name[16];		  /* match by name, or */
+	unsigned char mac[6];	  /* match by MAC when has_mac */
 	bool has_mac;
 	bool dhcp;
 	int mtu; /* 0: leave as is */
@@ -57,11 +57,11 @@ struct netcfg_config {
  * take the defaults shown. */
 struct netcfg_opts {
 	const char *resolv_path; /* /etc/resolv.conf (env SKIFF_NETCFG_RESOLV) */
-	const char *state_dir;   /* /run/skiff/net (env SKIFF_NETCFG_STATE) */
-	const char *udhcpc;      /* udhcpc to fork; NULL: search /bin, /sbin, busybox */
+	const char *state_dir;	 /* /run/skiff/net (env SKIFF_NETCFG_STATE) */
+	const char *udhcpc;	 /* udhcpc to fork; NULL: search /bin, /sbin, busybox */
 	const char *dhcp_script; /* script for udhcpc; NULL: /proc/self/exe when it is netcfg,
 				    else /usr/bin/skiff-netcfg */
-	bool no_dhcp;            /* do not fork udhcpc (init supervises it itself) */
+	bool no_dhcp;		 /* do not fork udhcpc (init supervises it itself) */
 	/* Called once per failed item (message names the key); NULL: stderr. */
 	void (*report)(void *ctx, const char *msg);
 	void *report_ctx;
@@ -73,8 +73,8 @@ struct netcfg_opts {
 /* Parses the "network" object of a node.json text. Items that do not parse
  * are reported through opts->report and left out; the rest is kept.
  * Returns the number of reported problems, or < 0 when the text is not JSON. */
-int netcfg_config_parse(const char *json, struct netcfg_config *cfg,
-			const struct netcfg_opts *opts, struct sk_err *err);
+int netcfg_config_parse(const char *json, struct netcfg_config *cfg, const struct netcfg_opts *opts,
+			struct sk_err *err);
 /* Applies kernel command-line overrides (ip=..., skiff.net.*) to cfg.
  * Returns the number of reported problems. */
 int netcfg_config_cmdline(struct netcfg_config *cfg, const char *cmdline,
@@ -87,8 +87,8 @@ int netcfg_apply(const struct netcfg_config *cfg, const struct netcfg_opts *opts
 /* What init calls at boot: reads node_json_path (a missing file or missing
  * "network" key is an empty config), applies cmdline (may be NULL), applies
  * the result and forks udhcpc for DHCP interfaces. */
-int netcfg_node_up(const char *node_json_path, const char *cmdline,
-		   const struct netcfg_opts *opts, struct sk_err *err);
+int netcfg_node_up(const char *node_json_path, const char *cmdline, const struct netcfg_opts *opts,
+		   struct sk_err *err);
 
 /* The udhcpc script: EVENT is deconfig|bound|renew|leasefail|nak; the lease
  * comes from the environment (interface, ip, mask/subnet, router, dns,
@@ -114,10 +114,11 @@ int netcfg_wait_carrier(const char *ifname, int timeout_ms, struct sk_err *err);
 /* ---- containers ---- */
 
 struct netcfg_bridge {
-	const char *name;            /* NULL: "skiff0" */
+	const char *name;	     /* NULL: "skiff0" */
 	struct netcfg_prefix subnet; /* family 0: 172.31.0.0/24; gateway is .1 */
-	const char *state_dir;       /* NULL: /run/skiff (ipam/, resolv/ below it) */
-	const char *resolv_path;     /* host resolv.conf copied for containers; NULL: /etc/resolv.conf */
+	const char *state_dir;	     /* NULL: /run/skiff (ipam/, resolv/ below it) */
+	const char
+	    *resolv_path; /* host resolv.conf copied for containers; NULL: /etc/resolv.conf */
 };
 
 struct netcfg_port_map {
@@ -126,10 +127,10 @@ struct netcfg_port_map {
 };
 
 struct netcfg_attach {
-	char host_ifname[16]; /* host side of the veth pair */
-	char ifname[16];      /* inside the container: "eth0" */
-	char address[64];     /* "172.31.0.2/24" */
-	char gateway[48];     /* "172.31.0.1" */
+	char host_ifname[16];  /* host side of the veth pair */
+	char ifname[16];       /* inside the container: "eth0" */
+	char address[64];      /* "172.31.0.2/24" */
+	char gateway[48];      /* "172.31.0.1" */
 	char resolv_path[512]; /* resolv.conf to bind-mount at /etc/resolv.conf */
 };
 
@@ -148,8 +149,7 @@ int netcfg_bridge_attach(const struct netcfg_bridge *br, const char *owner_id,
 			 struct netcfg_attach *out, struct sk_err *err);
 /* Undoes attach: port mappings, the veth pair, the address and the
  * resolv.conf. Idempotent: detaching twice is not an error. */
-int netcfg_bridge_detach(const struct netcfg_bridge *br, const char *owner_id,
-			 struct sk_err *err);
+int netcfg_bridge_detach(const struct netcfg_bridge *br, const char *owner_id, struct sk_err *err);
 
 /* "tcp:8080:80" or "8080:80/udp" style parsing for CLIs: HOST:CONTAINER[/udp]. */
 int netcfg_port_map_parse(const char *s, struct netcfg_port_map *out, struct sk_err *err);

@@ -75,15 +75,24 @@ int nc_errno(struct nc_sock *s, int nlerr)
 	if (e)
 		return e;
 	switch (-nlerr) {
-	case NLE_NOMEM: return ENOMEM;
-	case NLE_EXIST: return EEXIST;
-	case NLE_OBJ_NOTFOUND: return ENOENT;
-	case NLE_NODEV: return ENODEV;
-	case NLE_PERM: return EPERM;
-	case NLE_BUSY: return EBUSY;
-	case NLE_RANGE: return ERANGE;
-	case NLE_NOADDR: return EADDRNOTAVAIL;
-	default: return EINVAL;
+	case NLE_NOMEM:
+		return ENOMEM;
+	case NLE_EXIST:
+		return EEXIST;
+	case NLE_OBJ_NOTFOUND:
+		return ENOENT;
+	case NLE_NODEV:
+		return ENODEV;
+	case NLE_PERM:
+		return EPERM;
+	case NLE_BUSY:
+		return EBUSY;
+	case NLE_RANGE:
+		return ERANGE;
+	case NLE_NOADDR:
+		return EADDRNOTAVAIL;
+	default:
+		return EINVAL;
 	}
 }
 

@@ -116,8 +116,8 @@ static int read_text(const char *path, char **out, struct sk_err *err)
 	return err->errnum == ENOENT ? 0 : -1;
 }
 
-int netcfg_node_up(const char *node_json_path, const char *cmdline,
-		   const struct netcfg_opts *opts, struct sk_err *err)
+int netcfg_node_up(const char *node_json_path, const char *cmdline, const struct netcfg_opts *opts,
+		   struct sk_err *err)
 {
 	static const struct netcfg_opts none;
 	SK_AUTOFREE char *text = NULL;

@@ -74,7 +74,8 @@ int netcfg_port_map_parse(const char *s, struct netcfg_port_map *out, struct sk_
 	out->proto = IPPROTO_TCP;
 	if (port_parse(s, &end, &out->host_port) < 0 || *end != ':' ||
 	    port_parse(end + 1, &end, &out->container_port) < 0)
-		return sk_fail(err, 0, "port mapping \"%s\": want HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
+		return sk_fail(err, 0,
+			       "port mapping \"%s\": want HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
 	if (!strcmp(end, "/udp"))
 		out->proto = IPPROTO_UDP;
 	else if (*end && strcmp(end, "/tcp"))

@@ -70,7 +70,8 @@ int nc_route_add(struct nc_sock *s, int ifindex, const struct netcfg_route *r, i
 		return sk_fail(err, e, "add route %s", to);
 	netcfg_prefix_format(&r->via, false, via, sizeof via);
 	if (e == ENETUNREACH)
-		return sk_fail(err, 0, "add route %s: gateway %s is off-link (not in a connected network)",
+		return sk_fail(err, 0,
+			       "add route %s: gateway %s is off-link (not in a connected network)",
 			       to, via);
 	return sk_fail(err, e, "add route %s via %s", to, via);
 }

@@ -106,12 +106,19 @@ static void addr_row(struct caches *c, struct rtnl_addr *a, FILE *out, cJSON *ar
 static const char *proto_name(int p, char *buf)
 {
 	switch (p) {
-	case RTPROT_KERNEL: return "kernel";
-	case RTPROT_BOOT: return "boot";
-	case RTPROT_STATIC: return "static";
-	case NC_RTPROT_DHCP: return "dhcp";
-	case RTPROT_RA: return "ra";
-	default: snprintf(buf, 8, "%d", p); return buf;
+	case RTPROT_KERNEL:
+		return "kernel";
+	case RTPROT_BOOT:
+		return "boot";
+	case RTPROT_STATIC:
+		return "static";
+	case NC_RTPROT_DHCP:
+		return "dhcp";
+	case RTPROT_RA:
+		return "ra";
+	default:
+		snprintf(buf, 8, "%d", p);
+		return buf;
 	}
 }
 
@@ -158,7 +165,8 @@ static int print_all(struct nc_sock *s, struct caches *c, FILE *out, cJSON *root
 	struct nl_object *o;
 
 	if (!root)
-		fprintf(out, "LINKS\n%-4s %-16s %-11s %-6s %s\n", "IDX", "NAME", "STATE", "MTU", "MAC");
+		fprintf(out, "LINKS\n%-4s %-16s %-11s %-6s %s\n", "IDX", "NAME", "STATE", "MTU",
+			"MAC");
 	for (o = nl_cache_get_first(c->links); o; o = nl_cache_get_next(o))
 		link_row((struct rtnl_link *)o, out, links);
 	if (!root)

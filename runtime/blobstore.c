@@ -106,8 +106,8 @@ static int rehash_partial(struct blob_writer *w, struct sk_err *err)
 
 /* Returns 0 when the writer is ready, 1 when the blob is already stored
  * (another process finished it while we waited for the lock), < 0 on error. */
-int blob_writer_begin(const struct blobstore *bs, const struct descriptor *d,
-		      struct blob_writer *w, struct sk_err *err)
+int blob_writer_begin(const struct blobstore *bs, const struct descriptor *d, struct blob_writer *w,
+		      struct sk_err *err)
 {
 	memset(w, 0, sizeof *w);
 	w->fd = -1;
@@ -168,8 +168,7 @@ int blob_writer_commit(struct blob_writer *w, struct sk_err *err)
 	digest_final(w->hash, got);
 	if (strcmp(got, w->digest) != 0) {
 		unlink(w->tmp);
-		return sk_fail(err, 0, "blob %s: content has digest %s; discarded", w->digest,
-			       got);
+		return sk_fail(err, 0, "blob %s: content has digest %s; discarded", w->digest, got);
 	}
 	if (fsync(w->fd) < 0)
 		return sk_fail(err, errno, "fsync %s", w->tmp);

@@ -112,14 +112,14 @@ static cJSON *default_mounts(void)
 {
 	cJSON *a = cJSON_CreateArray();
 	cJSON_AddItemToArray(a, mount_entry("/proc", "proc", "proc", "nosuid,noexec,nodev"));
-	cJSON_AddItemToArray(a, mount_entry("/dev", "tmpfs", "tmpfs",
-					    "nosuid,strictatime,mode=755,size=65536k"));
+	cJSON_AddItemToArray(
+	    a, mount_entry("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
 	cJSON_AddItemToArray(a, mount_entry("/dev/pts", "devpts", "devpts",
 					    "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"));
 	cJSON_AddItemToArray(a, mount_entry("/dev/shm", "tmpfs", "shm",
 					    "nosuid,noexec,nodev,mode=1777,size=65536k"));
-	cJSON_AddItemToArray(a, mount_entry("/dev/mqueue", "mqueue", "mqueue",
-					    "nosuid,noexec,nodev"));
+	cJSON_AddItemToArray(a,
+			     mount_entry("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
 	cJSON_AddItemToArray(a, mount_entry("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
 	cJSON_AddItemToArray(a, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup",
 					    "nosuid,noexec,nodev,relatime,ro"));
@@ -129,12 +129,19 @@ static cJSON *default_mounts(void)
 static cJSON *linux_section(void)
 {
 	static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-		"/proc/scsi", NULL};
-	static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-					 "/proc/sysrq-trigger", NULL};
+	static const char *const masked[] = {"/proc/acpi",
+					     "/proc/asound",
+					     "/proc/kcore",
+					     "/proc/keys",
+					     "/proc/latency_stats",
+					     "/proc/timer_list",
+					     "/proc/timer_stats",
+					     "/proc/sched_debug",
+					     "/sys/firmware",
+					     "/proc/scsi",
+					     NULL};
+	static const char *const ro[] = {
+	    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 	cJSON *l = cJSON_CreateObject();
 	cJSON *a = cJSON_AddArrayToObject(l, "namespaces");
 	for (const char *const *p = ns; *p; p++) {
@@ -149,11 +156,21 @@ static cJSON *linux_section(void)
 
 static cJSON *capabilities(void)
 {
-	static const char *const caps[] = {
-		"CAP_CHOWN",	  "CAP_DAC_OVERRIDE", "CAP_FSETID",	      "CAP_FOWNER",
-		"CAP_MKNOD",	  "CAP_NET_RAW",      "CAP_SETGID",	      "CAP_SETUID",
-		"CAP_SETFCAP",	  "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-		"CAP_KILL",	  "CAP_AUDIT_WRITE",  NULL};
+	static const char *const caps[] = {"CAP_CHOWN",
+					   "CAP_DAC_OVERRIDE",
+					   "CAP_FSETID",
+					   "CAP_FOWNER",
+					   "CAP_MKNOD",
+					   "CAP_NET_RAW",
+					   "CAP_SETGID",
+					   "CAP_SETUID",
+					   "CAP_SETFCAP",
+					   "CAP_SETPCAP",
+					   "CAP_NET_BIND_SERVICE",
+					   "CAP_SYS_CHROOT",
+					   "CAP_KILL",
+					   "CAP_AUDIT_WRITE",
+					   NULL};
 	cJSON *c = cJSON_CreateObject();
 	cJSON_AddItemToObject(c, "bounding", string_array(caps));
 	cJSON_AddItemToObject(c, "effective", string_array(caps));
@@ -168,10 +185,9 @@ static cJSON *process_section(const cJSON *img, const struct bundle_opts *b,
 	if (!args)
 		return NULL;
 	const cJSON *wd = cJSON_GetObjectItemCaseSensitive(img, "WorkingDir");
-	const char *cwd = b->workdir ? b->workdir
-				     : (cJSON_IsString(wd) && wd->valuestring[0] == '/'
-						? wd->valuestring
-						: "/");
+	const char *cwd =
+	    b->workdir ? b->workdir
+		       : (cJSON_IsString(wd) && wd->valuestring[0] == '/' ? wd->valuestring : "/");
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "terminal", 0);
 	cJSON *user = cJSON_AddObjectToObject(p, "user");
@@ -193,8 +209,7 @@ static cJSON *process_section(const cJSON *img, const struct bundle_opts *b,
 
 /* Builds the whole config.json document for an image config. */
 cJSON *bundle_config(const cJSON *image_config, const struct bundle_opts *b,
-		     const struct bundle_user *u, const struct image_info *info,
-		     struct sk_err *err)
+		     const struct bundle_user *u, const struct image_info *info, struct sk_err *err)
 {
 	const cJSON *img = cJSON_GetObjectItemCaseSensitive(image_config, "config");
 	cJSON *proc = process_section(img, b, u, err);

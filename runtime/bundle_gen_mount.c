@@ -185,10 +185,10 @@ static int write_config(struct bundle_job *j, const char *bundle_dir, struct sk_
 	struct bundle_user u;
 	char path[1100];
 	SK_AUTOCLOSE int rootfd =
-		j->mounted ? open(j->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	    j->mounted ? open(j->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	cJSON *img = cJSON_ParseWithLength(j->config_json, j->config_len);
 	const cJSON *user = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(img, "config"), "User");
+	    cJSON_GetObjectItemCaseSensitive(img, "config"), "User");
 	const char *spec = j->b->user ? j->b->user : cJSON_IsString(user) ? user->valuestring : "";
 	cJSON *doc = NULL;
 	int r = bundle_resolve_user(rootfd, spec, &u, err);

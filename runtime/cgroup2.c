@@ -35,7 +35,7 @@ const char *cgroup2_root(void)
 	static int known;
 
 	if (!known) {
-		root = is_cgroup2(CGROUP_ROOT)	     ? CGROUP_ROOT
+		root = is_cgroup2(CGROUP_ROOT)	   ? CGROUP_ROOT
 		       : is_cgroup2(CGROUP_HYBRID) ? CGROUP_HYBRID
 						   : NULL;
 		known = 1;
@@ -87,12 +87,11 @@ static int enable_controllers(const char *path, const char *controllers, struct 
 
 static void controllers_needed(const struct oci_resources *r, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s%s",
-		 r->cpu_shares >= 0 || r->cpu_quota != -1 || r->cpu_period >= 0 ? "+cpu " : "",
-		 r->mem_limit != -1 || r->mem_reservation >= 0 || r->mem_swap != -1 ? "+memory "
-										     : "",
-		 r->pids_limit != -1 ? "+pids " : "",
-		 r->cpuset_cpus || r->cpuset_mems ? "+cpuset" : "");
+	snprintf(
+	    buf, size, "%s%s%s%s",
+	    r->cpu_shares >= 0 || r->cpu_quota != -1 || r->cpu_period >= 0 ? "+cpu " : "",
+	    r->mem_limit != -1 || r->mem_reservation >= 0 || r->mem_swap != -1 ? "+memory " : "",
+	    r->pids_limit != -1 ? "+pids " : "", r->cpuset_cpus || r->cpuset_mems ? "+cpuset" : "");
 }
 
 const char *cgroup2_missing_controller(const struct oci_resources *r)
@@ -109,8 +108,8 @@ const char *cgroup2_missing_controller(const struct oci_resources *r)
 		snprintf(name, sizeof name, "%s", tok + 1);
 		size_t n = strlen(name);
 		const char *p = have;
-		while ((p = strstr(p, name)) && ((p > have && p[-1] != ' ') ||
-						 (p[n] && p[n] != ' ' && p[n] != '\n')))
+		while ((p = strstr(p, name)) &&
+		       ((p > have && p[-1] != ' ') || (p[n] && p[n] != ' ' && p[n] != '\n')))
 			p += n;
 		if (!p)
 			return name;

@@ -7,10 +7,10 @@
 #include "runtime.h"
 
 struct cmd_opt {
-	const char *name; /* long name without "--" */
-	char short_name;  /* 0 if none */
+	const char *name;   /* long name without "--" */
+	char short_name;    /* 0 if none */
 	const char **value; /* takes an argument when set */
-	int *flag;          /* set to 1 when present (or counted) */
+	int *flag;	    /* set to 1 when present (or counted) */
 	const char ***list; /* repeatable argument (NULL-terminated, allocated) */
 };
 

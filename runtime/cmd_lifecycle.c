@@ -16,18 +16,18 @@
 	"  --no-new-keyring        accepted; no session keyring is ever made\n"
 
 static const char create_help[] =
-	"skiff-runtime create [OPTIONS] ID\n"
-	"Sets the container up and leaves its process waiting for `start`. The process\n"
-	"gets the caller's stdin, stdout and stderr (as with runc), or a pty sent to\n"
-	"--console-socket when process.terminal is true.\n" CREATE_OPTS;
+    "skiff-runtime create [OPTIONS] ID\n"
+    "Sets the container up and leaves its process waiting for `start`. The process\n"
+    "gets the caller's stdin, stdout and stderr (as with runc), or a pty sent to\n"
+    "--console-socket when process.terminal is true.\n" CREATE_OPTS;
 
 static const char run_help[] =
-	"skiff-runtime run [OPTIONS] ID\n"
-	"create + start. In the foreground the runtime waits, forwards signals, relays\n"
-	"the pty when process.terminal is true, deletes the container and exits with\n"
-	"its status (128+signal when killed). With -d the container's output goes to\n"
-	"size-capped logs in the state directory.\n"
-	"  -d, --detach            leave the container running\n" CREATE_OPTS;
+    "skiff-runtime run [OPTIONS] ID\n"
+    "create + start. In the foreground the runtime waits, forwards signals, relays\n"
+    "the pty when process.terminal is true, deletes the container and exits with\n"
+    "its status (128+signal when killed). With -d the container's output goes to\n"
+    "size-capped logs in the state directory.\n"
+    "  -d, --detach            leave the container running\n" CREATE_OPTS;
 
 /* Options create and run share. */
 static int parse_create(int argc, char **argv, const char *help, struct rt_create_opts *o,
@@ -36,14 +36,14 @@ static int parse_create(int argc, char **argv, const char *help, struct rt_creat
 	const char *preserve = NULL;
 	int ignored = 0;
 	const struct cmd_opt opts[] = {
-		{"bundle", 'b', &o->bundle, NULL, NULL},
-		{"pid-file", 0, &o->pid_file, NULL, NULL},
-		{"console-socket", 0, &o->console_socket, NULL, NULL},
-		{"preserve-fds", 0, &preserve, NULL, NULL},
-		{"no-new-keyring", 0, NULL, &ignored, NULL},
-		{"no-pivot", 0, NULL, &ignored, NULL},
-		{"detach", 'd', NULL, detach, NULL},
-		{NULL, 0, NULL, NULL, NULL},
+	    {"bundle", 'b', &o->bundle, NULL, NULL},
+	    {"pid-file", 0, &o->pid_file, NULL, NULL},
+	    {"console-socket", 0, &o->console_socket, NULL, NULL},
+	    {"preserve-fds", 0, &preserve, NULL, NULL},
+	    {"no-new-keyring", 0, NULL, &ignored, NULL},
+	    {"no-pivot", 0, NULL, &ignored, NULL},
+	    {"detach", 'd', NULL, detach, NULL},
+	    {NULL, 0, NULL, NULL, NULL},
 	};
 	*first = cmd_parse(argc, argv, opts, help);
 	if (*first < 0)
@@ -100,9 +100,10 @@ static const struct cmd_opt no_opts[] = {{NULL, 0, NULL, NULL, NULL}};
 
 int cmd_start(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
-	static const char help[] = "skiff-runtime start ID\n"
-				   "Starts the process of a created container (it runs the\n"
-				   "startContainer hooks, then the program; poststart hooks follow).\n";
+	static const char help[] =
+	    "skiff-runtime start ID\n"
+	    "Starts the process of a created container (it runs the\n"
+	    "startContainer hooks, then the program; poststart hooks follow).\n";
 	int rc, i = one_id(argc, argv, no_opts, help, &rc);
 	return i < 0 ? rc : rt_start(g, argv[i], err) < 0 ? -1 : 0;
 }
@@ -110,9 +111,9 @@ int cmd_start(const struct rt_global *g, int argc, char **argv, struct sk_err *e
 int cmd_state(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
 	static const char help[] =
-		"skiff-runtime state ID\n"
-		"Prints the OCI state JSON (ociVersion id status pid bundle rootfs created\n"
-		"annotations; exitCode, exitSignal, oomKilled, finished once stopped).\n";
+	    "skiff-runtime state ID\n"
+	    "Prints the OCI state JSON (ociVersion id status pid bundle rootfs created\n"
+	    "annotations; exitCode, exitSignal, oomKilled, finished once stopped).\n";
 	char *json = NULL;
 	int rc, i = one_id(argc, argv, no_opts, help, &rc);
 
@@ -128,11 +129,11 @@ int cmd_state(const struct rt_global *g, int argc, char **argv, struct sk_err *e
 int cmd_delete(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
 	static const char help[] =
-		"skiff-runtime delete [-f|--force] ID\n"
-		"Removes a stopped (or created) container: its processes, cgroup subtree and\n"
-		"state; poststop hooks run.\n"
-		"  -f, --force   kill it first if it runs; a container that does not exist is\n"
-		"                no error\n";
+	    "skiff-runtime delete [-f|--force] ID\n"
+	    "Removes a stopped (or created) container: its processes, cgroup subtree and\n"
+	    "state; poststop hooks run.\n"
+	    "  -f, --force   kill it first if it runs; a container that does not exist is\n"
+	    "                no error\n";
 	int force = 0, rc;
 	const struct cmd_opt opts[] = {{"force", 'f', NULL, &force, NULL},
 				       {NULL, 0, NULL, NULL, NULL}};
@@ -144,10 +145,10 @@ int cmd_delete(const struct rt_global *g, int argc, char **argv, struct sk_err *
 int cmd_kill(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
 	static const char help[] =
-		"skiff-runtime kill [-a|--all] ID [SIGNAL]\n"
-		"Sends SIGNAL (a name such as TERM or SIGKILL, or a number; default TERM) to\n"
-		"the container's process.\n"
-		"  -a, --all   to every process in its cgroup (and the cgroups below)\n";
+	    "skiff-runtime kill [-a|--all] ID [SIGNAL]\n"
+	    "Sends SIGNAL (a name such as TERM or SIGKILL, or a number; default TERM) to\n"
+	    "the container's process.\n"
+	    "  -a, --all   to every process in its cgroup (and the cgroups below)\n";
 	int all = 0, sig = SIGTERM;
 	const struct cmd_opt opts[] = {{"all", 'a', NULL, &all, NULL}, {NULL, 0, NULL, NULL, NULL}};
 	int first = cmd_parse(argc, argv, opts, help);

@@ -7,23 +7,23 @@
 #include <string.h>
 
 static const char exec_help[] =
-	"skiff-runtime exec [OPTIONS] ID [COMMAND [ARG...]]\n"
-	"Runs a new process in a running container, with the container's process as\n"
-	"the model (its env, user, capabilities, rlimits, seccomp) and these changes.\n"
-	"Exits with the process's status unless detached.\n"
-	"  -p, --process FILE        the process as an OCI \"process\" JSON object\n"
-	"  -e, --env K=V             add or override an environment variable (repeatable)\n"
-	"  --cwd DIR                 working directory\n"
-	"  -u, --user UID[:GID]      user and group ids\n"
-	"  -g, --additional-gids G   an extra group id (repeatable)\n"
-	"  -c, --cap CAP             add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
-	"  --no-new-privs            set no_new_privs\n"
-	"  -t, --tty                 a pty: relayed to this terminal, or sent to\n"
-	"                            --console-socket\n"
-	"  --console-socket PATH     with --tty: send the pty master to this unix socket\n"
-	"  -d, --detach              do not wait for the process\n"
-	"  --pid-file FILE           write the process's pid to FILE\n"
-	"  --preserve-fds N          pass the caller's fds 3..3+N-1 to the process\n";
+    "skiff-runtime exec [OPTIONS] ID [COMMAND [ARG...]]\n"
+    "Runs a new process in a running container, with the container's process as\n"
+    "the model (its env, user, capabilities, rlimits, seccomp) and these changes.\n"
+    "Exits with the process's status unless detached.\n"
+    "  -p, --process FILE        the process as an OCI \"process\" JSON object\n"
+    "  -e, --env K=V             add or override an environment variable (repeatable)\n"
+    "  --cwd DIR                 working directory\n"
+    "  -u, --user UID[:GID]      user and group ids\n"
+    "  -g, --additional-gids G   an extra group id (repeatable)\n"
+    "  -c, --cap CAP             add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
+    "  --no-new-privs            set no_new_privs\n"
+    "  -t, --tty                 a pty: relayed to this terminal, or sent to\n"
+    "                            --console-socket\n"
+    "  --console-socket PATH     with --tty: send the pty master to this unix socket\n"
+    "  -d, --detach              do not wait for the process\n"
+    "  --pid-file FILE           write the process's pid to FILE\n"
+    "  --preserve-fds N          pass the caller's fds 3..3+N-1 to the process\n";
 
 int cmd_exec(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
@@ -31,22 +31,22 @@ int cmd_exec(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 	const char **env = NULL, **gids = NULL, **caps = NULL, *preserve = NULL, *unused = NULL;
 	int status = 0, ignored = 0;
 	const struct cmd_opt opts[] = {
-		{"process", 'p', &o.process_file, NULL, NULL},
-		{"env", 'e', NULL, NULL, &env},
-		{"cwd", 0, &o.cwd, NULL, NULL},
-		{"user", 'u', &o.user, NULL, NULL},
-		{"additional-gids", 'g', NULL, NULL, &gids},
-		{"cap", 'c', NULL, NULL, &caps},
-		{"no-new-privs", 0, NULL, &o.no_new_privs, NULL},
-		{"tty", 't', NULL, &o.tty, NULL},
-		{"console-socket", 0, &o.console_socket, NULL, NULL},
-		{"detach", 'd', NULL, &o.detach, NULL},
-		{"pid-file", 0, &o.pid_file, NULL, NULL},
-		{"preserve-fds", 0, &preserve, NULL, NULL},
-		{"process-label", 0, &unused, NULL, NULL},
-		{"apparmor", 0, &unused, NULL, NULL},
-		{"ignore-paused", 0, NULL, &ignored, NULL},
-		{NULL, 0, NULL, NULL, NULL},
+	    {"process", 'p', &o.process_file, NULL, NULL},
+	    {"env", 'e', NULL, NULL, &env},
+	    {"cwd", 0, &o.cwd, NULL, NULL},
+	    {"user", 'u', &o.user, NULL, NULL},
+	    {"additional-gids", 'g', NULL, NULL, &gids},
+	    {"cap", 'c', NULL, NULL, &caps},
+	    {"no-new-privs", 0, NULL, &o.no_new_privs, NULL},
+	    {"tty", 't', NULL, &o.tty, NULL},
+	    {"console-socket", 0, &o.console_socket, NULL, NULL},
+	    {"detach", 'd', NULL, &o.detach, NULL},
+	    {"pid-file", 0, &o.pid_file, NULL, NULL},
+	    {"preserve-fds", 0, &preserve, NULL, NULL},
+	    {"process-label", 0, &unused, NULL, NULL},
+	    {"apparmor", 0, &unused, NULL, NULL},
+	    {"ignore-paused", 0, NULL, &ignored, NULL},
+	    {NULL, 0, NULL, NULL, NULL},
 	};
 	int first = cmd_parse(argc, argv, opts, exec_help), rc = SK_EXIT_USAGE;
 
@@ -99,12 +99,12 @@ int cmd_list(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 int cmd_spec(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
 	static const char help[] =
-		"skiff-runtime spec [-b|--bundle DIR] [--seccomp-default] [--force]\n"
-		"Writes DIR/config.json, a default configuration like `runc spec` (sh in\n"
-		"./rootfs, read-only root, the usual mounts, masked paths and namespaces).\n"
-		"  -b, --bundle DIR      where to write it (default .)\n"
-		"  --seccomp-default     include the built-in seccomp profile\n"
-		"  --force               overwrite an existing config.json\n";
+	    "skiff-runtime spec [-b|--bundle DIR] [--seccomp-default] [--force]\n"
+	    "Writes DIR/config.json, a default configuration like `runc spec` (sh in\n"
+	    "./rootfs, read-only root, the usual mounts, masked paths and namespaces).\n"
+	    "  -b, --bundle DIR      where to write it (default .)\n"
+	    "  --seccomp-default     include the built-in seccomp profile\n"
+	    "  --force               overwrite an existing config.json\n";
 	const char *bundle = ".";
 	int seccomp = 0, force = 0, rootless = 0;
 	const struct cmd_opt opts[] = {{"bundle", 'b', &bundle, NULL, NULL},

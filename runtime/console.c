@@ -41,7 +41,8 @@ int console_open_in_root(int *master_out, char *name, size_t size, struct sk_err
 		return sk_fail(err, errno, "process.terminal: open %s", name);
 	int rc = 0;
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		rc = sk_fail(err, errno, "process.terminal: make %s the controlling terminal", name);
+		rc =
+		    sk_fail(err, errno, "process.terminal: make %s the controlling terminal", name);
 	for (int fd = 0; rc == 0 && fd < 3; fd++)
 		if (dup2(slave, fd) < 0)
 			rc = sk_fail(err, errno, "process.terminal: dup2");
@@ -49,8 +50,8 @@ int console_open_in_root(int *master_out, char *name, size_t size, struct sk_err
 	if (rc < 0)
 		return -1;
 	/* /dev/console is the pty, as in runc; a root without one is fine. */
-	if (access("/dev", W_OK) == 0 && (mknod("/dev/console", S_IFREG | 0600, 0) == 0 ||
-					   errno == EEXIST))
+	if (access("/dev", W_OK) == 0 &&
+	    (mknod("/dev/console", S_IFREG | 0600, 0) == 0 || errno == EEXIST))
 		mount(name, "/dev/console", NULL, MS_BIND, NULL);
 	*master_out = master;
 	master = -1;
@@ -79,8 +80,8 @@ ssize_t fd_recv(int sock, void *data, size_t len, int *fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {data, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof cbuf};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
 	ssize_t n;
 
 	*fd = -1;

@@ -23,8 +23,8 @@ struct container {
 	char *config_text;
 	void *seccomp; /* compiled filter or NULL */
 	enum spawn_mode mode;
-	int fifo_fd;  /* exec.fifo held open by the container until start */
-	int stdio[3]; /* -1: inherit */
+	int fifo_fd;	/* exec.fifo held open by the container until start */
+	int stdio[3];	/* -1: inherit */
 	int console_fd; /* the pty master once the child sent it, else -1 */
 	char console_name[64];
 	const char *console_socket;

@@ -22,20 +22,19 @@
 #define ACC_ALL 7u
 
 static const struct oci_dev_rule default_rules[] = {
-	{1, 'c', -1, -1, 1}, {1, 'b', -1, -1, 1},       /* mknod of any device */
-	{1, 'c', 1, 3, ACC_ALL}, {1, 'c', 1, 5, ACC_ALL}, /* null, zero */
-	{1, 'c', 1, 7, ACC_ALL}, {1, 'c', 1, 8, ACC_ALL}, /* full, random */
-	{1, 'c', 1, 9, ACC_ALL}, {1, 'c', 5, 0, ACC_ALL}, /* urandom, tty */
-	{1, 'c', 5, 2, ACC_ALL}, {1, 'c', 136, -1, ACC_ALL}, /* ptmx, pts/N */
+    {1, 'c', -1, -1, 1},     {1, 'b', -1, -1, 1},	 /* mknod of any device */
+    {1, 'c', 1, 3, ACC_ALL}, {1, 'c', 1, 5, ACC_ALL},	 /* null, zero */
+    {1, 'c', 1, 7, ACC_ALL}, {1, 'c', 1, 8, ACC_ALL},	 /* full, random */
+    {1, 'c', 1, 9, ACC_ALL}, {1, 'c', 5, 0, ACC_ALL},	 /* urandom, tty */
+    {1, 'c', 5, 2, ACC_ALL}, {1, 'c', 136, -1, ACC_ALL}, /* ptmx, pts/N */
 };
 #define NDEFAULT ((int)(sizeof default_rules / sizeof default_rules[0]))
 
-int devcg_rules(const struct oci_spec *spec, struct oci_dev_rule **out, int *n,
-		struct sk_err *err)
+int devcg_rules(const struct oci_spec *spec, struct oci_dev_rule **out, int *n, struct sk_err *err)
 {
 	const struct oci_resources *r = &spec->res;
-	struct oci_dev_rule *v = calloc((size_t)(r->ndev_rules + spec->ndevices + NDEFAULT),
-					sizeof *v);
+	struct oci_dev_rule *v =
+	    calloc((size_t)(r->ndev_rules + spec->ndevices + NDEFAULT), sizeof *v);
 	int k = 0;
 
 	if (!v)
@@ -63,8 +62,8 @@ struct emitter {
 static void emit(struct emitter *e, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 		 int32_t imm)
 {
-	e->v[e->n++] = (struct bpf_insn){
-		.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+	e->v[e->n++] =
+	    (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
 }
 
 /* A conditional jump to the end of the current block; its offset is
@@ -80,11 +79,13 @@ static int emit_rule(struct emitter *e, const struct oci_dev_rule *r)
 	int start = e->n;
 
 	if (r->type != 'a')
-		skip_unless(e, BPF_REG_3, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+		skip_unless(e, BPF_REG_3,
+			    r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
 	if ((r->access & ACC_ALL) != ACC_ALL) {
 		/* Every access bit asked for must be one the rule names. */
 		emit(e, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_2, 0, 0);
-		emit(e, BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t)(~r->access & ACC_ALL));
+		emit(e, BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0,
+		     (int32_t)(~r->access & ACC_ALL));
 		skip_unless(e, BPF_REG_1, 0);
 	}
 	if (r->major >= 0)
@@ -136,7 +137,7 @@ static int load(const struct bpf_insn *insns, int n, struct sk_err *err)
 		a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 		a.insns = (uint64_t)(uintptr_t)insns;
 		a.insn_cnt = (uint32_t)n;
-		a.license = (uint64_t)(uintptr_t)"Apache-2.0";
+		a.license = (uint64_t)(uintptr_t) "Apache-2.0";
 		if (verbose) {
 			log[0] = '\0';
 			a.log_buf = (uint64_t)(uintptr_t)log;
@@ -162,8 +163,8 @@ static int attach(int dir, int prog, const char *cgroup, struct sk_err *err)
 	a.attach_type = BPF_CGROUP_DEVICE;
 	a.attach_flags = BPF_F_ALLOW_MULTI;
 	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
-		return sk_fail(err, errno, "linux.resources.devices: attach the device program to %s",
-			       cgroup);
+		return sk_fail(err, errno,
+			       "linux.resources.devices: attach the device program to %s", cgroup);
 	return 0;
 }
 

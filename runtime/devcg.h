@@ -13,8 +13,7 @@
  * linux.devices, then the default set (null zero full random urandom tty
  * ptmx pts/N, and mknod of any device). The last rule that matches an
  * access decides it; no match denies. Allocated into *OUT. */
-int devcg_rules(const struct oci_spec *spec, struct oci_dev_rule **out, int *n,
-		struct sk_err *err);
+int devcg_rules(const struct oci_spec *spec, struct oci_dev_rule **out, int *n, struct sk_err *err);
 /* The program for N rules; *LEN instructions, allocated into *OUT. */
 int devcg_program(const struct oci_dev_rule *rules, int n, struct bpf_insn **out, int *len,
 		  struct sk_err *err);

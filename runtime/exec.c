@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const int join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
-				 CLONE_NEWCGROUP, CLONE_NEWNS};
+static const int join_order[] = {CLONE_NEWUSER, CLONE_NEWIPC,	 CLONE_NEWUTS,
+				 CLONE_NEWNET,	CLONE_NEWCGROUP, CLONE_NEWNS};
 
 static int same_ns(pid_t pid, const char *name)
 {
@@ -88,7 +88,7 @@ static int child_setup(pid_t target, struct oci_process *p, int sock, struct sk_
 }
 
 static void exec_child(pid_t target, struct oci_process *p, void *seccomp, int sock)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 static void exec_child(pid_t target, struct oci_process *p, void *seccomp, int sock)
 {
 	struct sk_err err = {0};

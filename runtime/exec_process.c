@@ -66,7 +66,8 @@ static int apply_user(const struct rt_exec_opts *o, struct oci_process *p, struc
 	if (base)
 		memcpy(gids, p->gids, sizeof *gids * (size_t)base);
 	for (int i = 0; i < n; i++)
-		if (parse_id(o->additional_gids[i], "--additional-gids", &gids[base + i], err) < 0) {
+		if (parse_id(o->additional_gids[i], "--additional-gids", &gids[base + i], err) <
+		    0) {
 			free(gids);
 			return -1;
 		}

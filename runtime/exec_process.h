@@ -7,11 +7,11 @@
 
 struct exec_process {
 	struct oci_process p;
-	cJSON *json;     /* the --process document, or NULL */
-	int owned;       /* p's arrays belong to it (--process) */
-	char **env;      /* allocated here */
-	char **env_base; /* p's own env before the options */
-	gid_t *gids;     /* allocated here */
+	cJSON *json;	  /* the --process document, or NULL */
+	int owned;	  /* p's arrays belong to it (--process) */
+	char **env;	  /* allocated here */
+	char **env_base;  /* p's own env before the options */
+	gid_t *gids;	  /* allocated here */
 	gid_t *gids_base; /* p's own gids before the options */
 };
 

@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 static const char *const kind_names[HOOK_KINDS] = {
-	"prestart",       "createRuntime", "createContainer",
-	"startContainer", "poststart",     "poststop",
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
 static pid_t start_hook(const struct oci_hook *h, int in)

@@ -23,24 +23,24 @@
 #define IMAGE_DEFAULT_DATA "/var/lib/skiff"
 
 struct image_opts {
-	const char *data_dir;        /* NULL: IMAGE_DEFAULT_DATA */
-	const char *creds;           /* "user:password" for the registry, or NULL */
-	const char *auth_file;       /* docker-style config.json with "auths", or NULL */
+	const char *data_dir;	     /* NULL: IMAGE_DEFAULT_DATA */
+	const char *creds;	     /* "user:password" for the registry, or NULL */
+	const char *auth_file;	     /* docker-style config.json with "auths", or NULL */
 	const char *const *insecure; /* "host:port" spoken to over plain HTTP; NULL-terminated */
-	const char *ca_file;         /* NULL: /etc/ssl/certs/ca-certificates.crt */
-	const char *platform;        /* "os/arch[/variant]"; NULL: linux/amd64 */
-	int timeout_ms;              /* per network operation; 0: 30 s */
-	int allow_devices;           /* let layers create device nodes */
+	const char *ca_file;	     /* NULL: /etc/ssl/certs/ca-certificates.crt */
+	const char *platform;	     /* "os/arch[/variant]"; NULL: linux/amd64 */
+	int timeout_ms;		     /* per network operation; 0: 30 s */
+	int allow_devices;	     /* let layers create device nodes */
 	uint64_t max_layer_entries;  /* 0: 1,000,000 */
 	uint64_t max_layer_bytes;    /* uncompressed, 0: 16 GiB */
-	FILE *progress;              /* one line per step, or NULL */
+	FILE *progress;		     /* one line per step, or NULL */
 };
 
 struct image_info {
-	char name[512];  /* registry/repository:tag */
+	char name[512];	 /* registry/repository:tag */
 	char digest[80]; /* manifest digest */
 	char config[80]; /* config digest */
-	uint64_t size;   /* compressed size of config + layers */
+	uint64_t size;	 /* compressed size of config + layers */
 	int64_t created; /* when it was pulled or loaded (Unix time) */
 };
 
@@ -63,8 +63,8 @@ int image_gc(const struct image_opts *o, struct image_gc_stats *st, struct sk_er
 
 struct bundle_opts {
 	const char *const *entrypoint; /* replaces the image's Entrypoint (and drops its Cmd) */
-	const char *const *cmd;        /* replaces the image's Cmd */
-	const char *const *env;        /* "K=V", added to / overriding the image's Env */
+	const char *const *cmd;	       /* replaces the image's Cmd */
+	const char *const *env;	       /* "K=V", added to / overriding the image's Env */
 	const char *workdir;
 	const char *user; /* "uid[:gid]" or "name[:group]" resolved in the image */
 	const char *hostname;

@@ -27,30 +27,30 @@ struct cli {
 };
 
 static const char usage_text[] =
-	"usage: skiff-runtime pull [OPTIONS] IMAGE\n"
-	"       skiff-runtime images [--data DIR] [-q]\n"
-	"       skiff-runtime rmi [--data DIR] IMAGE...\n"
-	"       skiff-runtime gc [--data DIR]\n"
-	"       skiff-runtime load [--data DIR] [--name REPO] LAYOUT_DIR\n"
-	"       skiff-runtime bundle [OPTIONS] IMAGE ID BUNDLE_DIR [ARG...]\n"
-	"       skiff-runtime bundle --remove [--data DIR] ID BUNDLE_DIR\n"
-	"options:\n"
-	"  --data DIR                 data directory (default " IMAGE_DEFAULT_DATA ", env SKIFF_DATA)\n"
-	"  --creds USER:PASS          registry credentials (env SKIFF_REGISTRY_CREDS)\n"
-	"  --auth-file FILE           docker-style config.json with \"auths\" (env SKIFF_AUTH_FILE)\n"
-	"  --insecure-registry H:P    speak plain HTTP to this registry (repeatable)\n"
-	"  --ca-file FILE             CA bundle (default /etc/ssl/certs/ca-certificates.crt)\n"
-	"  --platform OS/ARCH[/VAR]   platform to pick from an index (default linux/amd64)\n"
-	"  --timeout SEC              network timeout (default 30)\n"
-	"  --allow-devices            let layers create device nodes\n"
-	"  --max-layer-entries N      refuse layers with more entries (default 1000000)\n"
-	"  --max-layer-bytes N        refuse layers larger than N bytes uncompressed (default 16 GiB)\n"
-	"  -q, --quiet                no progress lines; `images` prints names only\n"
-	"bundle options:\n"
-	"  --entrypoint ARG           replaces the image's Entrypoint (repeat for more words)\n"
-	"  --env K=V                  environment (repeatable)\n"
-	"  --workdir DIR, --user U[:G], --hostname NAME\n"
-	"  --no-mount                 write config.json and the R/W layer, do not mount\n";
+    "usage: skiff-runtime pull [OPTIONS] IMAGE\n"
+    "       skiff-runtime images [--data DIR] [-q]\n"
+    "       skiff-runtime rmi [--data DIR] IMAGE...\n"
+    "       skiff-runtime gc [--data DIR]\n"
+    "       skiff-runtime load [--data DIR] [--name REPO] LAYOUT_DIR\n"
+    "       skiff-runtime bundle [OPTIONS] IMAGE ID BUNDLE_DIR [ARG...]\n"
+    "       skiff-runtime bundle --remove [--data DIR] ID BUNDLE_DIR\n"
+    "options:\n"
+    "  --data DIR                 data directory (default " IMAGE_DEFAULT_DATA ", env SKIFF_DATA)\n"
+    "  --creds USER:PASS          registry credentials (env SKIFF_REGISTRY_CREDS)\n"
+    "  --auth-file FILE           docker-style config.json with \"auths\" (env SKIFF_AUTH_FILE)\n"
+    "  --insecure-registry H:P    speak plain HTTP to this registry (repeatable)\n"
+    "  --ca-file FILE             CA bundle (default /etc/ssl/certs/ca-certificates.crt)\n"
+    "  --platform OS/ARCH[/VAR]   platform to pick from an index (default linux/amd64)\n"
+    "  --timeout SEC              network timeout (default 30)\n"
+    "  --allow-devices            let layers create device nodes\n"
+    "  --max-layer-entries N      refuse layers with more entries (default 1000000)\n"
+    "  --max-layer-bytes N        refuse layers larger than N bytes uncompressed (default 16 GiB)\n"
+    "  -q, --quiet                no progress lines; `images` prints names only\n"
+    "bundle options:\n"
+    "  --entrypoint ARG           replaces the image's Entrypoint (repeat for more words)\n"
+    "  --env K=V                  environment (repeatable)\n"
+    "  --workdir DIR, --user U[:G], --hostname NAME\n"
+    "  --no-mount                 write config.json and the R/W layer, do not mount\n";
 
 enum {
 	OPT_DATA = 256,
@@ -74,27 +74,27 @@ enum {
 };
 
 static const struct option options[] = {
-	{"data", required_argument, 0, OPT_DATA},
-	{"creds", required_argument, 0, OPT_CREDS},
-	{"auth-file", required_argument, 0, OPT_AUTH_FILE},
-	{"insecure-registry", required_argument, 0, OPT_INSECURE},
-	{"ca-file", required_argument, 0, OPT_CA_FILE},
-	{"platform", required_argument, 0, OPT_PLATFORM},
-	{"timeout", required_argument, 0, OPT_TIMEOUT},
-	{"allow-devices", no_argument, 0, OPT_ALLOW_DEVICES},
-	{"max-layer-entries", required_argument, 0, OPT_MAX_ENTRIES},
-	{"max-layer-bytes", required_argument, 0, OPT_MAX_BYTES},
-	{"entrypoint", required_argument, 0, OPT_ENTRYPOINT},
-	{"env", required_argument, 0, OPT_ENV},
-	{"workdir", required_argument, 0, OPT_WORKDIR},
-	{"user", required_argument, 0, OPT_USER},
-	{"hostname", required_argument, 0, OPT_HOSTNAME},
-	{"no-mount", no_argument, 0, OPT_NO_MOUNT},
-	{"remove", no_argument, 0, OPT_REMOVE},
-	{"name", required_argument, 0, OPT_NAME},
-	{"quiet", no_argument, 0, 'q'},
-	{"help", no_argument, 0, 'h'},
-	{0, 0, 0, 0},
+    {"data", required_argument, 0, OPT_DATA},
+    {"creds", required_argument, 0, OPT_CREDS},
+    {"auth-file", required_argument, 0, OPT_AUTH_FILE},
+    {"insecure-registry", required_argument, 0, OPT_INSECURE},
+    {"ca-file", required_argument, 0, OPT_CA_FILE},
+    {"platform", required_argument, 0, OPT_PLATFORM},
+    {"timeout", required_argument, 0, OPT_TIMEOUT},
+    {"allow-devices", no_argument, 0, OPT_ALLOW_DEVICES},
+    {"max-layer-entries", required_argument, 0, OPT_MAX_ENTRIES},
+    {"max-layer-bytes", required_argument, 0, OPT_MAX_BYTES},
+    {"entrypoint", required_argument, 0, OPT_ENTRYPOINT},
+    {"env", required_argument, 0, OPT_ENV},
+    {"workdir", required_argument, 0, OPT_WORKDIR},
+    {"user", required_argument, 0, OPT_USER},
+    {"hostname", required_argument, 0, OPT_HOSTNAME},
+    {"no-mount", no_argument, 0, OPT_NO_MOUNT},
+    {"remove", no_argument, 0, OPT_REMOVE},
+    {"name", required_argument, 0, OPT_NAME},
+    {"quiet", no_argument, 0, 'q'},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
 };
 
 static int usage(int status)
@@ -126,29 +126,60 @@ static int parse_opt(struct cli *c, int opt)
 {
 	uint64_t v;
 	switch (opt) {
-	case OPT_DATA: c->o.data_dir = optarg; return 0;
-	case OPT_CREDS: c->o.creds = optarg; return 0;
-	case OPT_AUTH_FILE: c->o.auth_file = optarg; return 0;
-	case OPT_INSECURE: return push(c->insecure, &c->ninsecure, optarg);
-	case OPT_CA_FILE: c->o.ca_file = optarg; return 0;
-	case OPT_PLATFORM: c->o.platform = optarg; return 0;
+	case OPT_DATA:
+		c->o.data_dir = optarg;
+		return 0;
+	case OPT_CREDS:
+		c->o.creds = optarg;
+		return 0;
+	case OPT_AUTH_FILE:
+		c->o.auth_file = optarg;
+		return 0;
+	case OPT_INSECURE:
+		return push(c->insecure, &c->ninsecure, optarg);
+	case OPT_CA_FILE:
+		c->o.ca_file = optarg;
+		return 0;
+	case OPT_PLATFORM:
+		c->o.platform = optarg;
+		return 0;
 	case OPT_TIMEOUT:
 		if (number(optarg, &v) < 0 || v == 0 || v > 3600)
 			return -1;
 		c->o.timeout_ms = (int)v * 1000;
 		return 0;
-	case OPT_ALLOW_DEVICES: c->o.allow_devices = 1; return 0;
-	case OPT_MAX_ENTRIES: return number(optarg, &c->o.max_layer_entries);
-	case OPT_MAX_BYTES: return number(optarg, &c->o.max_layer_bytes);
-	case OPT_ENTRYPOINT: return push(c->entrypoint, &c->nentry, optarg);
-	case OPT_ENV: return strchr(optarg, '=') ? push(c->env, &c->nenv, optarg) : -1;
-	case OPT_WORKDIR: c->b.workdir = optarg; return 0;
-	case OPT_USER: c->b.user = optarg; return 0;
-	case OPT_HOSTNAME: c->b.hostname = optarg; return 0;
-	case OPT_NO_MOUNT: c->b.no_mount = 1; return 0;
-	case OPT_REMOVE: c->remove = 1; return 0;
-	case OPT_NAME: c->name = optarg; return 0;
-	case 'q': c->quiet = 1; return 0;
+	case OPT_ALLOW_DEVICES:
+		c->o.allow_devices = 1;
+		return 0;
+	case OPT_MAX_ENTRIES:
+		return number(optarg, &c->o.max_layer_entries);
+	case OPT_MAX_BYTES:
+		return number(optarg, &c->o.max_layer_bytes);
+	case OPT_ENTRYPOINT:
+		return push(c->entrypoint, &c->nentry, optarg);
+	case OPT_ENV:
+		return strchr(optarg, '=') ? push(c->env, &c->nenv, optarg) : -1;
+	case OPT_WORKDIR:
+		c->b.workdir = optarg;
+		return 0;
+	case OPT_USER:
+		c->b.user = optarg;
+		return 0;
+	case OPT_HOSTNAME:
+		c->b.hostname = optarg;
+		return 0;
+	case OPT_NO_MOUNT:
+		c->b.no_mount = 1;
+		return 0;
+	case OPT_REMOVE:
+		c->remove = 1;
+		return 0;
+	case OPT_NAME:
+		c->name = optarg;
+		return 0;
+	case 'q':
+		c->quiet = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -278,8 +309,8 @@ static const struct verb {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv, struct sk_err *err);
 } verbs[] = {
-	{"pull", do_pull}, {"images", do_images}, {"rmi", do_rmi},
-	{"gc", do_gc},     {"load", do_load},     {"bundle", do_bundle},
+    {"pull", do_pull}, {"images", do_images}, {"rmi", do_rmi},
+    {"gc", do_gc},     {"load", do_load},     {"bundle", do_bundle},
 };
 
 int image_cli(int argc, char **argv)

@@ -11,15 +11,15 @@
 
 #define MAX_MANIFEST_BYTES (4u << 20)
 #define MAX_CONFIG_BYTES   (4u << 20)
-#define MAX_LAYERS         256
-#define DIGEST_MAX         80
+#define MAX_LAYERS	   256
+#define DIGEST_MAX	   80
 
 /* ---- references and digests (image_ref.c) ---- */
 
 struct image_ref {
 	char registry[256]; /* "docker.io", "127.0.0.1:5000" */
-	char repo[256];     /* "library/busybox" */
-	char tag[129];      /* "latest"; empty when only a digest was given */
+	char repo[256];	    /* "library/busybox" */
+	char tag[129];	    /* "latest"; empty when only a digest was given */
 	char digest[DIGEST_MAX];
 };
 
@@ -100,8 +100,8 @@ struct blob_writer {
 	char tmp[600];
 };
 /* Opens (or resumes) the partial file; w->written is where to resume. */
-int blob_writer_begin(const struct blobstore *bs, const struct descriptor *d,
-		      struct blob_writer *w, struct sk_err *err);
+int blob_writer_begin(const struct blobstore *bs, const struct descriptor *d, struct blob_writer *w,
+		      struct sk_err *err);
 /* Starts over from byte 0 (the server ignored a range request). */
 int blob_writer_restart(struct blob_writer *w, struct sk_err *err);
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len, struct sk_err *err);
@@ -115,8 +115,8 @@ void blob_writer_end(struct blob_writer *w);
 
 struct image_source {
 	/* Fetches a manifest by tag or digest (bounded by MAX_MANIFEST_BYTES). */
-	int (*get_manifest)(struct image_source *s, const char *reference, char **body,
-			    size_t *len, char *content_type, size_t ct_cap, struct sk_err *err);
+	int (*get_manifest)(struct image_source *s, const char *reference, char **body, size_t *len,
+			    char *content_type, size_t ct_cap, struct sk_err *err);
 	/* Fetches a blob into the store, verified. */
 	int (*fetch_blob)(struct image_source *s, const struct descriptor *d,
 			  const struct blobstore *bs, struct sk_err *err);
@@ -144,7 +144,7 @@ int auth_find_creds(const struct image_opts *o, const char *registry, char *out,
 
 struct unpack_opts {
 	const char *layer_digest; /* for messages */
-	const char *diff_id;      /* expected sha256 of the uncompressed tar, or NULL */
+	const char *diff_id;	  /* expected sha256 of the uncompressed tar, or NULL */
 	int allow_devices;
 	uint64_t max_entries;
 	uint64_t max_bytes;

@@ -18,8 +18,8 @@ struct layout_source {
 	char dir[1024];
 };
 
-static int lay_get_manifest(struct image_source *s, const char *reference, char **body,
-			    size_t *len, char *ct, size_t ct_cap, struct sk_err *err)
+static int lay_get_manifest(struct image_source *s, const char *reference, char **body, size_t *len,
+			    char *ct, size_t ct_cap, struct sk_err *err)
 {
 	struct layout_source *l = (struct layout_source *)s;
 	char path[1200];
@@ -132,8 +132,8 @@ static int load_entries(const struct image_opts *o, struct image_source *src,
 			return sk_fail(err, ENOMEM, "load");
 		*out = v;
 		if (entry_name(&idx->entries[i], name, ref, sizeof ref, err) < 0 ||
-		    image_fetch(o, src, idx->entries[i].digest, idx->entries[i].digest, ref,
-				&v[*n], err) < 0)
+		    image_fetch(o, src, idx->entries[i].digest, idx->entries[i].digest, ref, &v[*n],
+				err) < 0)
 			return sk_wrap(err, "index.json manifests[%zu]", i);
 		(*n)++;
 	}

@@ -9,13 +9,13 @@
 
 #include "image_internal.h"
 
-#define MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
-#define MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
-#define MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_OCI_INDEX	   "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_MANIFEST	   "application/vnd.oci.image.manifest.v1+json"
+#define MT_DOCKER_LIST	   "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 
-const char manifest_accept[] = MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST
-					    ", " MT_DOCKER_MANIFEST;
+const char manifest_accept[] =
+    MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST;
 
 static const char *json_str(const cJSON *o, const char *key)
 {
@@ -68,8 +68,7 @@ static int descriptor_parse(const cJSON *o, const char *where, struct descriptor
 	return 0;
 }
 
-static int entries_parse(const cJSON *arr, const char *key, struct manifest *m,
-			 struct sk_err *err)
+static int entries_parse(const cJSON *arr, const char *key, struct manifest *m, struct sk_err *err)
 {
 	int n = cJSON_GetArraySize(arr);
 	if (!cJSON_IsArray(arr) || n > MAX_LAYERS)
@@ -99,8 +98,7 @@ static const char *kind_of(const cJSON *root, const char *content_type)
 	if (mt && *mt)
 		return mt;
 	/* OCI allows mediaType to be absent: guess from the shape. */
-	return cJSON_GetObjectItemCaseSensitive(root, "manifests") ? MT_OCI_INDEX
-								  : MT_OCI_MANIFEST;
+	return cJSON_GetObjectItemCaseSensitive(root, "manifests") ? MT_OCI_INDEX : MT_OCI_MANIFEST;
 }
 
 static int manifest_fill(const cJSON *root, const char *mt, struct manifest *m, struct sk_err *err)
@@ -186,7 +184,8 @@ int image_config_parse(const char *body, size_t len, struct image_config *c, str
 	const cJSON *rootfs = cJSON_GetObjectItemCaseSensitive(root, "rootfs");
 	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids");
 	int n = cJSON_GetArraySize(ids);
-	if (!cJSON_IsArray(ids) || n > MAX_LAYERS || !(c->diff_ids = calloc(n + 1, sizeof(char *)))) {
+	if (!cJSON_IsArray(ids) || n > MAX_LAYERS ||
+	    !(c->diff_ids = calloc(n + 1, sizeof(char *)))) {
 		cJSON_Delete(root);
 		return sk_fail(err, 0, "image config: rootfs.diff_ids missing or too long");
 	}

@@ -22,7 +22,8 @@ const char *image_data_dir(const struct image_opts *o)
 
 static int get_manifest_checked(struct image_source *src, const char *reference,
 				const char *expected, int64_t size, char **body, size_t *len,
-				char *ct, size_t ct_cap, char digest[DIGEST_MAX], struct sk_err *err)
+				char *ct, size_t ct_cap, char digest[DIGEST_MAX],
+				struct sk_err *err)
 {
 	if (src->get_manifest(src, reference, body, len, ct, ct_cap, err) < 0)
 		return -1;
@@ -30,7 +31,8 @@ static int get_manifest_checked(struct image_source *src, const char *reference,
 	if ((expected && strcmp(expected, digest) != 0) || (size >= 0 && (int64_t)*len != size)) {
 		free(*body);
 		*body = NULL;
-		return sk_fail(err, 0, "manifest %.100s: content has digest %s, size %zu; expected %s",
+		return sk_fail(err, 0,
+			       "manifest %.100s: content has digest %s, size %zu; expected %s",
 			       reference, digest, *len, expected ? expected : "(any)");
 	}
 	return 0;
@@ -81,11 +83,11 @@ static int unpack_into(const struct image_opts *o, const struct blobstore *bs,
 {
 	char blob[700];
 	struct unpack_opts uo = {
-		.layer_digest = d->digest,
-		.diff_id = diff_id,
-		.allow_devices = o->allow_devices,
-		.max_entries = o->max_layer_entries ? o->max_layer_entries : 1000000,
-		.max_bytes = o->max_layer_bytes ? o->max_layer_bytes : (16ull << 30),
+	    .layer_digest = d->digest,
+	    .diff_id = diff_id,
+	    .allow_devices = o->allow_devices,
+	    .max_entries = o->max_layer_entries ? o->max_layer_entries : 1000000,
+	    .max_bytes = o->max_layer_bytes ? o->max_layer_bytes : (16ull << 30),
 	};
 	blobstore_path(bs, d->digest, blob, sizeof blob);
 	SK_AUTOCLOSE int bfd = open(blob, O_RDONLY | O_CLOEXEC);

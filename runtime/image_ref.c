@@ -127,10 +127,11 @@ int image_ref_parse(const char *s, struct image_ref *r, struct sk_err *err)
 	strcpy(r->repo, library ? "library/" : "");
 	strcat(r->repo, rest);
 	if (!repo_ok(r->repo))
-		return sk_fail(err, 0,
-			       "image reference \"%.200s\": bad repository name \"%.200s\" (lower-case "
-			       "letters, digits and . _ - / only)",
-			       s, rest);
+		return sk_fail(
+		    err, 0,
+		    "image reference \"%.200s\": bad repository name \"%.200s\" (lower-case "
+		    "letters, digits and . _ - / only)",
+		    s, rest);
 	return 0;
 }
 

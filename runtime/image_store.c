@@ -17,7 +17,8 @@ static void ref_path(const char *data, const char *name, char *buf, size_t cap)
 {
 	size_t n = snprintf(buf, cap, "%s/images/", data);
 	for (const char *p = name; *p && n + 8 < cap; p++) {
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@", *p))
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@",
+			   *p))
 			buf[n++] = *p;
 		else
 			n += snprintf(buf + n, cap - n, "%%%02X", (unsigned char)*p);
@@ -77,16 +78,14 @@ static int ref_read_path(const char *path, struct image_info *info, struct sk_er
 	return ref_parse(path, buf, info, err);
 }
 
-int store_ref_read(const char *data, const char *name, struct image_info *info,
-		   struct sk_err *err)
+int store_ref_read(const char *data, const char *name, struct image_info *info, struct sk_err *err)
 {
 	char path[2048];
 	ref_path(data, name, path, sizeof path);
 	return ref_read_path(path, info, err);
 }
 
-int image_list(const struct image_opts *o, struct image_info **out, size_t *n,
-	       struct sk_err *err)
+int image_list(const struct image_opts *o, struct image_info **out, size_t *n, struct sk_err *err)
 {
 	char dir[1024], path[2048];
 	snprintf(dir, sizeof dir, "%s/images", image_data_dir(o));
@@ -116,8 +115,7 @@ int image_list(const struct image_opts *o, struct image_info **out, size_t *n,
 
 /* Accepts a full or short name (busybox, 127.0.0.1:5000/x:1) or a manifest
  * digest (or a unique prefix of its hex, at least 6 digits). */
-int store_ref_lookup(const char *data, const char *arg, struct image_info *info,
-		     struct sk_err *err)
+int store_ref_lookup(const char *data, const char *arg, struct image_info *info, struct sk_err *err)
 {
 	struct image_ref ref;
 	char name[600];
@@ -168,9 +166,9 @@ int store_image_open(const struct blobstore *bs, const char *manifest_digest, st
 	    blobstore_read(bs, m->config.digest, MAX_CONFIG_BYTES, &conf, &clen, err) < 0 ||
 	    image_config_parse(conf, clen, cfg, err) < 0) {
 		manifest_free(m);
-		return m->kind != MANIFEST_IMAGE ? sk_fail(err, 0, "%s: not an image manifest",
-							   manifest_digest)
-						 : -1;
+		return m->kind != MANIFEST_IMAGE
+			   ? sk_fail(err, 0, "%s: not an image manifest", manifest_digest)
+			   : -1;
 	}
 	if (config_json) {
 		*config_json = conf;

@@ -76,10 +76,10 @@ static int resolve_creds(struct image_opts *o, const char *ref, struct sk_err *e
 	return 0;
 }
 
-static void worker_main(struct image_opts o, const char *ref, const char *layout,
-			const char *name, int sock) __attribute__((noreturn));
-static void worker_main(struct image_opts o, const char *ref, const char *layout,
-			const char *name, int sock)
+static void worker_main(struct image_opts o, const char *ref, const char *layout, const char *name,
+			int sock) __attribute__((noreturn));
+static void worker_main(struct image_opts o, const char *ref, const char *layout, const char *name,
+			int sock)
 {
 	struct sk_err err = {0};
 	struct image_info one, *many = NULL;
@@ -227,7 +227,8 @@ static int handle(struct job *j, int sock, const struct wmsg_hdr *h, const char 
 	case WMSG_LAYER:
 		if (finish_layer(j, text, err) < 0)
 			return -1;
-		return send(sock, "k", 1, MSG_NOSIGNAL) == 1 ? 0 : sk_fail(err, errno, "image worker");
+		return send(sock, "k", 1, MSG_NOSIGNAL) == 1 ? 0
+							     : sk_fail(err, errno, "image worker");
 	case WMSG_OPAQUE: {
 		char **v = realloc(j->opaque, (j->nopaque + 1) * sizeof *v);
 		if (!valid_path(text))

@@ -13,10 +13,10 @@
 /* Messages worker -> runtime, one per SOCK_SEQPACKET datagram. */
 enum worker_msg {
 	WMSG_PROGRESS = 1, /* a progress line (text) */
-	WMSG_OPAQUE,       /* text: a directory of the layer being unpacked, made opaque */
-	WMSG_LAYER,        /* text: the diff ID of a layer unpacked in tmp/, complete */
-	WMSG_RESULT,       /* struct image_info: an image to record */
-	WMSG_ERROR,        /* text: why the job failed */
+	WMSG_OPAQUE,	   /* text: a directory of the layer being unpacked, made opaque */
+	WMSG_LAYER,	   /* text: the diff ID of a layer unpacked in tmp/, complete */
+	WMSG_RESULT,	   /* struct image_info: an image to record */
+	WMSG_ERROR,	   /* text: why the job failed */
 };
 
 #define WMSG_MAX 4096 /* payload bytes */

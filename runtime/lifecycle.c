@@ -43,10 +43,12 @@ int container_apply_opts(struct container *c, const struct rt_create_opts *o, in
 	c->inherit_stdio = o->inherit_stdio;
 	c->spec.process.preserve_fds = o->preserve_fds;
 	if (c->spec.process.terminal && detached && !o->console_socket)
-		return sk_fail(err, 0, "config.json: process.terminal: a detached container needs "
-				       "--console-socket to hand its pty to");
+		return sk_fail(err, 0,
+			       "config.json: process.terminal: a detached container needs "
+			       "--console-socket to hand its pty to");
 	if (!c->spec.process.terminal && o->console_socket)
-		return sk_fail(err, 0, "--console-socket: process.terminal is false, there is no pty");
+		return sk_fail(err, 0,
+			       "--console-socket: process.terminal is false, there is no pty");
 	return 0;
 }
 
@@ -79,7 +81,8 @@ int rt_start(const struct rt_global *g, const char *id, struct sk_err *err)
 		return -1;
 	const char *status = state_status(&st);
 	snprintf(fifo, sizeof fifo, "%s/exec.fifo", st.dir);
-	int fd = strcmp(status, "created") == 0 ? open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+	int fd =
+	    strcmp(status, "created") == 0 ? open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
 	if (fd < 0) {
 		state_free(&st);
 		return sk_fail(err, 0, "container %s is %s, not created", id,
@@ -193,8 +196,7 @@ int rt_state(const struct rt_global *g, const char *id, char **json, struct sk_e
 	return *json ? 0 : sk_fail(err, ENOMEM, "state");
 }
 
-static void list_one(const struct rt_global *g, const char *id, FILE *out, int quiet,
-		     cJSON *arr)
+static void list_one(const struct rt_global *g, const char *id, FILE *out, int quiet, cJSON *arr)
 {
 	struct rt_state st;
 

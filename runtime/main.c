@@ -21,48 +21,48 @@ static const struct {
 	const char *name;
 	int (*fn)(const struct rt_global *, int, char **, struct sk_err *);
 } verbs[] = {
-	{"create", cmd_create}, {"start", cmd_start}, {"state", cmd_state},
-	{"kill", cmd_kill},     {"delete", cmd_delete}, {"run", cmd_run},
-	{"exec", cmd_exec},     {"list", cmd_list},   {"spec", cmd_spec},
+    {"create", cmd_create}, {"start", cmd_start},   {"state", cmd_state},
+    {"kill", cmd_kill},	    {"delete", cmd_delete}, {"run", cmd_run},
+    {"exec", cmd_exec},	    {"list", cmd_list},	    {"spec", cmd_spec},
 };
 
 static const char *const image_verbs[] = {"pull", "images", "rmi", "gc", "load", "bundle"};
 
 static const char help_text[] =
-	"usage: skiff-runtime [GLOBAL OPTIONS] VERB [ARGS...]\n"
-	"An OCI runtime with runc's command line, and an OCI image store.\n"
-	"\n"
-	"container verbs:\n"
-	"  create    set a container up; its process waits for start\n"
-	"  start     start the process of a created container\n"
-	"  run       create and start; in the foreground, wait and delete\n"
-	"  state     print a container's OCI state JSON\n"
-	"  kill      send a signal to a container's process(es)\n"
-	"  delete    remove a container\n"
-	"  exec      run a new process in a running container\n"
-	"  list      list containers\n"
-	"  spec      write a default config.json\n"
-	"image verbs:\n"
-	"  pull      fetch an image from a registry\n"
-	"  images    list stored images\n"
-	"  rmi       remove image names\n"
-	"  gc        remove blobs and layers no image uses\n"
-	"  load      import an OCI image layout\n"
-	"  bundle    make a bundle (config.json + overlay root) from an image\n"
-	"\n"
-	"global options:\n"
-	"  --root DIR                      state directory (default " RT_DEFAULT_ROOT ")\n"
-	"  --log FILE                      append errors to FILE\n"
-	"  --log-format text|json          format of --log (default text)\n"
-	"  --cgroup-manager cgroupfs|disabled\n"
-	"                                  disabled: no cgroup (limits are refused)\n"
-	"  --no-cgroups                    same as --cgroup-manager disabled\n"
-	"  --debug                         accepted (no debug output)\n"
-	"  --systemd-cgroup                refused (no systemd cgroup driver)\n"
-	"  -v, --version                   print the version\n"
-	"  -h, --help                      this text\n"
-	"\n"
-	"`skiff-runtime VERB --help` describes a verb and its options.\n";
+    "usage: skiff-runtime [GLOBAL OPTIONS] VERB [ARGS...]\n"
+    "An OCI runtime with runc's command line, and an OCI image store.\n"
+    "\n"
+    "container verbs:\n"
+    "  create    set a container up; its process waits for start\n"
+    "  start     start the process of a created container\n"
+    "  run       create and start; in the foreground, wait and delete\n"
+    "  state     print a container's OCI state JSON\n"
+    "  kill      send a signal to a container's process(es)\n"
+    "  delete    remove a container\n"
+    "  exec      run a new process in a running container\n"
+    "  list      list containers\n"
+    "  spec      write a default config.json\n"
+    "image verbs:\n"
+    "  pull      fetch an image from a registry\n"
+    "  images    list stored images\n"
+    "  rmi       remove image names\n"
+    "  gc        remove blobs and layers no image uses\n"
+    "  load      import an OCI image layout\n"
+    "  bundle    make a bundle (config.json + overlay root) from an image\n"
+    "\n"
+    "global options:\n"
+    "  --root DIR                      state directory (default " RT_DEFAULT_ROOT ")\n"
+    "  --log FILE                      append errors to FILE\n"
+    "  --log-format text|json          format of --log (default text)\n"
+    "  --cgroup-manager cgroupfs|disabled\n"
+    "                                  disabled: no cgroup (limits are refused)\n"
+    "  --no-cgroups                    same as --cgroup-manager disabled\n"
+    "  --debug                         accepted (no debug output)\n"
+    "  --systemd-cgroup                refused (no systemd cgroup driver)\n"
+    "  -v, --version                   print the version\n"
+    "  -h, --help                      this text\n"
+    "\n"
+    "`skiff-runtime VERB --help` describes a verb and its options.\n";
 
 static void usage(FILE *f)
 {
@@ -105,16 +105,11 @@ static int parse_globals(int argc, char **argv, struct globals *o)
 	const char *manager = NULL, *unused = NULL, *log_format = NULL;
 	int debug = 0, no_cgroups = 0, help = 0, version = 0;
 	const struct cmd_opt opts[] = {
-		{"root", 0, &o->g.root, NULL, NULL},
-		{"log", 0, &o->log, NULL, NULL},
-		{"log-format", 0, &log_format, NULL, NULL},
-		{"cgroup-manager", 0, &manager, NULL, NULL},
-		{"no-cgroups", 0, NULL, &no_cgroups, NULL},
-		{"debug", 0, NULL, &debug, NULL},
-		{"systemd-cgroup", 0, NULL, &help, NULL},
-		{"rootless", 0, &unused, NULL, NULL},
-		{"version", 'v', NULL, &version, NULL},
-		{NULL, 0, NULL, NULL, NULL},
+	    {"root", 0, &o->g.root, NULL, NULL},	{"log", 0, &o->log, NULL, NULL},
+	    {"log-format", 0, &log_format, NULL, NULL}, {"cgroup-manager", 0, &manager, NULL, NULL},
+	    {"no-cgroups", 0, NULL, &no_cgroups, NULL}, {"debug", 0, NULL, &debug, NULL},
+	    {"systemd-cgroup", 0, NULL, &help, NULL},	{"rootless", 0, &unused, NULL, NULL},
+	    {"version", 'v', NULL, &version, NULL},	{NULL, 0, NULL, NULL, NULL},
 	};
 	int first = cmd_parse(argc, argv, opts, help_text + 7);
 
@@ -129,8 +124,7 @@ static int parse_globals(int argc, char **argv, struct globals *o)
 	}
 	if (first == -1)
 		return -3; /* cmd_parse said what is wrong */
-	if (help || (manager && strcmp(manager, "cgroupfs") &&
-				  strcmp(manager, "disabled"))) {
+	if (help || (manager && strcmp(manager, "cgroupfs") && strcmp(manager, "disabled"))) {
 		if (help || manager)
 			sk_print_fatalf("only --cgroup-manager cgroupfs|disabled");
 		return -1;

@@ -211,8 +211,8 @@ static void monitor_main(struct container *c, int report)
 	}
 	c->monitor_pid = getpid();
 	if (container_spawn(c, &err) < 0 || state_save(c, &err) < 0 ||
-	    (c->console_fd >= 0 && console_send(c->console_socket, c->console_fd,
-						c->console_name, &err) < 0)) {
+	    (c->console_fd >= 0 &&
+	     console_send(c->console_socket, c->console_fd, c->console_name, &err) < 0)) {
 		say(report, 'E', err.msg);
 		if (c->pid > 0)
 			kill(c->pid, SIGKILL);

@@ -24,15 +24,15 @@
 #include <unistd.h>
 
 static const struct oci_device default_devices[] = {
-	{"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
-	{"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
-	{"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
+    {"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
+    {"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
+    {"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
 };
 
 static const char *const dev_links[][2] = {
-	{"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
-	{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-	{"pts/ptmx", "/dev/ptmx"},
+    {"/proc/self/fd", "/dev/fd"},	{"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    {"pts/ptmx", "/dev/ptmx"},
 };
 
 /* Flags a bind remount must keep because the kernel locks them. */
@@ -107,12 +107,15 @@ static int bind_mount(const struct container *c, const struct oci_mount *m, stru
 static int bind_cgroup(const struct container *c, int fd, const struct oci_mount *m,
 		       struct sk_err *err)
 {
-	const char *source = c->cgroup[0] ? c->cgroup : cgroup2_root() ? cgroup2_root() : CGROUP_ROOT;
+	const char *source = c->cgroup[0]     ? c->cgroup
+			     : cgroup2_root() ? cgroup2_root()
+					      : CGROUP_ROOT;
 
 	if (mount_at(source, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return sk_fail(err, errno, "bind %s", source);
-	return remount(m->dest, MS_BIND | MS_REMOUNT | MS_RDONLY |
-					(m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+	return remount(m->dest,
+		       MS_BIND | MS_REMOUNT | MS_RDONLY |
+			   (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
 		       err);
 }
 

@@ -16,9 +16,9 @@ static const struct {
 	const char *name;
 	int flag;
 } ns_types[] = {
-	{"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-	{"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
-	{"cgroup", CLONE_NEWCGROUP},
+    {"pid", CLONE_NEWPID},	 {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+    {"ipc", CLONE_NEWIPC},	 {"uts", CLONE_NEWUTS},	    {"user", CLONE_NEWUSER},
+    {"cgroup", CLONE_NEWCGROUP},
 };
 #define NTYPES (int)(sizeof ns_types / sizeof ns_types[0])
 
@@ -62,7 +62,8 @@ static int parse_ns(cJSON *o, const char *path, struct oci_spec *s, struct sk_er
 
 	if (!cJSON_IsObject(o))
 		return sk_fail(err, 0, "%s: expected an object", path);
-	if (json_known_keys(o, path, keys, err) < 0 || json_string(o, "type", path, &type, err) < 0 ||
+	if (json_known_keys(o, path, keys, err) < 0 ||
+	    json_string(o, "type", path, &type, err) < 0 ||
 	    json_string(o, "path", path, &nspath, err) < 0)
 		return -1;
 	int flag = type ? oci_ns_flag(type) : 0;
@@ -120,7 +121,8 @@ static int parse_idmaps(cJSON *linux_, const char *key, struct oci_idmap *v, int
 		    json_int(it, "size", path, 1, UINT32_MAX, &sz, err) < 0)
 			return -1;
 		if (c < 0 || h < 0 || sz < 0)
-			return sk_fail(err, 0, "%s: containerID, hostID and size are required", path);
+			return sk_fail(err, 0, "%s: containerID, hostID and size are required",
+				       path);
 		v[(*n)++] = (struct oci_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)sz};
 	}
 	return 0;
@@ -129,14 +131,15 @@ static int parse_idmaps(cJSON *linux_, const char *key, struct oci_idmap *v, int
 static int parse_device(const cJSON *o, const char *path, void *out, struct sk_err *err)
 {
 	struct oci_device *d = out;
-	static const char *const keys[] = {"type", "path",     "major", "minor",
-					   "fileMode", "uid", "gid",   NULL};
+	static const char *const keys[] = {"type",     "path", "major", "minor",
+					   "fileMode", "uid",  "gid",	NULL};
 	const char *type = NULL;
 	int64_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
 
 	if (!cJSON_IsObject(o))
 		return sk_fail(err, 0, "%s: expected an object", path);
-	if (json_known_keys(o, path, keys, err) < 0 || json_string(o, "type", path, &type, err) < 0 ||
+	if (json_known_keys(o, path, keys, err) < 0 ||
+	    json_string(o, "type", path, &type, err) < 0 ||
 	    json_string(o, "path", path, &d->path, err) < 0 ||
 	    json_int(o, "major", path, 0, 0xfff, &major, err) < 0 ||
 	    json_int(o, "minor", path, 0, 0xfffff, &minor, err) < 0 ||
@@ -148,7 +151,7 @@ static int parse_device(const cJSON *o, const char *path, void *out, struct sk_e
 		return sk_fail(err, 0, "%s.type: expected one of c, b, u, p", path);
 	if (!d->path || d->path[0] != '/' || strstr(d->path, ".."))
 		return sk_fail(err, 0, "%s.path: must be an absolute path without \"..\"", path);
-	*d = (struct oci_device){d->path, type[0], (uint32_t)major, (uint32_t)minor,
+	*d = (struct oci_device){d->path,      type[0],	   (uint32_t)major, (uint32_t)minor,
 				 (mode_t)mode, (uid_t)uid, (gid_t)gid};
 	return 0;
 }
@@ -195,14 +198,12 @@ static int parse_propagation(cJSON *linux_, struct oci_spec *s, struct sk_err *e
 	return 0;
 }
 
-
-
 int oci_parse_linux(cJSON *json, struct oci_spec *s, struct sk_err *err)
 {
-	static const char *const keys[] = {"namespaces",   "uidMappings", "gidMappings",
-					   "devices",      "cgroupsPath", "resources",
-					   "sysctl",       "seccomp",     "rootfsPropagation",
-					   "maskedPaths",  "readonlyPaths", NULL};
+	static const char *const keys[] = {"namespaces",  "uidMappings",   "gidMappings",
+					   "devices",	  "cgroupsPath",   "resources",
+					   "sysctl",	  "seccomp",	   "rootfsPropagation",
+					   "maskedPaths", "readonlyPaths", NULL};
 	cJSON *l = NULL;
 
 	if (oci_parse_resources(NULL, &s->res, err) < 0 ||

@@ -101,7 +101,8 @@ static int parse_access(const char *s, const char *path, unsigned *out, struct s
 	for (const char *p = s ? s : "rwm"; *p; p++) {
 		const char *at = strchr("mrw", *p);
 		if (!at)
-			return sk_fail(err, 0, "%s.access: \"%s\" is not made of r, w and m", path, s);
+			return sk_fail(err, 0, "%s.access: \"%s\" is not made of r, w and m", path,
+				       s);
 		*out |= 1u << (at - "mrw");
 	}
 	return 0;
@@ -145,7 +146,8 @@ int oci_parse_resources(cJSON *linux_, struct oci_resources *r, struct sk_err *e
 	cJSON *res = NULL;
 
 	if (!linux_) {
-		*r = (struct oci_resources){0, -1, -1, -1, -1, -1, -1, -1, NULL, NULL, NULL, NULL, 0, 0};
+		*r = (struct oci_resources){0,	-1,   -1,   -1,	  -1,	-1, -1,
+					    -1, NULL, NULL, NULL, NULL, 0,  0};
 		return 0;
 	}
 	if (json_object(linux_, "resources", "linux", &res, err) < 0)

@@ -19,14 +19,14 @@
 #include <sys/stat.h>
 
 static const char *const rlimit_names[] = {
-	[RLIMIT_CPU] = "RLIMIT_CPU",         [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
-	[RLIMIT_DATA] = "RLIMIT_DATA",       [RLIMIT_STACK] = "RLIMIT_STACK",
-	[RLIMIT_CORE] = "RLIMIT_CORE",       [RLIMIT_RSS] = "RLIMIT_RSS",
-	[RLIMIT_NPROC] = "RLIMIT_NPROC",     [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-	[RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK", [RLIMIT_AS] = "RLIMIT_AS",
-	[RLIMIT_LOCKS] = "RLIMIT_LOCKS",     [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
-	[RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
-	[RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",   [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
+    [RLIMIT_CPU] = "RLIMIT_CPU",	   [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
+    [RLIMIT_DATA] = "RLIMIT_DATA",	   [RLIMIT_STACK] = "RLIMIT_STACK",
+    [RLIMIT_CORE] = "RLIMIT_CORE",	   [RLIMIT_RSS] = "RLIMIT_RSS",
+    [RLIMIT_NPROC] = "RLIMIT_NPROC",	   [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
+    [RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK",   [RLIMIT_AS] = "RLIMIT_AS",
+    [RLIMIT_LOCKS] = "RLIMIT_LOCKS",	   [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
+    [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
+    [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",	   [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
 };
 
 /* Names not known are skipped and counted (runc warns and skips them, so
@@ -51,8 +51,8 @@ static int parse_capset(cJSON *obj, const char *key, const char *path, struct oc
 
 static int parse_caps(cJSON *proc, struct oci_caps *caps, struct sk_err *err)
 {
-	static const char *const keys[] = {"bounding", "effective", "inheritable", "permitted",
-					   "ambient", NULL};
+	static const char *const keys[] = {"bounding",	"effective", "inheritable",
+					   "permitted", "ambient",   NULL};
 	const char *path = "process.capabilities";
 	cJSON *c = NULL;
 
@@ -87,7 +87,8 @@ static int parse_rlimit(const cJSON *o, const char *path, void *out, struct sk_e
 
 	if (!cJSON_IsObject(o))
 		return sk_fail(err, 0, "%s: expected an object", path);
-	if (json_known_keys(o, path, keys, err) < 0 || json_string(o, "type", path, &type, err) < 0 ||
+	if (json_known_keys(o, path, keys, err) < 0 ||
+	    json_string(o, "type", path, &type, err) < 0 ||
 	    json_u64(o, "soft", path, &r->soft, err) < 0 ||
 	    json_u64(o, "hard", path, &r->hard, err) < 0)
 		return -1;
@@ -141,10 +142,9 @@ static int parse_user(cJSON *proc, const char *ppath, struct oci_process *p, str
 
 int oci_process_parse(cJSON *proc, const char *path, struct oci_process *p, struct sk_err *err)
 {
-	static const char *const keys[] = {"terminal", "user",         "args",
-					   "env",      "cwd",          "capabilities",
-					   "rlimits",  "noNewPrivileges", "oomScoreAdj",
-					   NULL};
+	static const char *const keys[] = {
+	    "terminal",	       "user",	      "args", "env", "cwd", "capabilities", "rlimits",
+	    "noNewPrivileges", "oomScoreAdj", NULL};
 	int64_t oom = INT64_MIN;
 
 	if (!cJSON_IsObject(proc))
@@ -154,10 +154,11 @@ int oci_process_parse(cJSON *proc, const char *path, struct oci_process *p, stru
 	p->umask = 022;
 	if (json_known_keys(proc, path, keys, err) < 0 ||
 	    json_bool(proc, "terminal", path, &p->terminal, err) < 0 ||
-	    parse_user(proc, path, p, err) < 0 || json_strings(proc, "args", path, &p->args, err) < 0 ||
+	    parse_user(proc, path, p, err) < 0 ||
+	    json_strings(proc, "args", path, &p->args, err) < 0 ||
 	    json_strings(proc, "env", path, &p->env, err) < 0 ||
-	    json_string(proc, "cwd", path, &p->cwd, err) < 0 || parse_caps(proc, &p->caps, err) < 0 ||
-	    parse_rlimits(proc, p, err) < 0 ||
+	    json_string(proc, "cwd", path, &p->cwd, err) < 0 ||
+	    parse_caps(proc, &p->caps, err) < 0 || parse_rlimits(proc, p, err) < 0 ||
 	    json_bool(proc, "noNewPrivileges", path, &p->no_new_privs, err) < 0 ||
 	    json_int(proc, "oomScoreAdj", path, -1000, 1000, &oom, err) < 0)
 		return -1;
@@ -205,7 +206,8 @@ static int parse_hook(const cJSON *o, const char *path, void *out, struct sk_err
 
 	if (!cJSON_IsObject(o))
 		return sk_fail(err, 0, "%s: expected an object", path);
-	if (json_known_keys(o, path, keys, err) < 0 || json_string(o, "path", path, &h->path, err) < 0 ||
+	if (json_known_keys(o, path, keys, err) < 0 ||
+	    json_string(o, "path", path, &h->path, err) < 0 ||
 	    json_strings(o, "args", path, &h->args, err) < 0 ||
 	    json_strings(o, "env", path, &h->env, err) < 0 ||
 	    json_int(o, "timeout", path, 1, 86400, &timeout, err) < 0)
@@ -217,8 +219,7 @@ static int parse_hook(const cJSON *o, const char *path, void *out, struct sk_err
 }
 
 static const char *const hook_names[HOOK_KINDS] = {
-	"prestart",       "createRuntime", "createContainer",
-	"startContainer", "poststart",     "poststop",
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
 static int parse_hook_list(cJSON *hooks, int kind, struct oci_hooks *out, struct sk_err *err)
@@ -229,8 +230,12 @@ static int parse_hook_list(cJSON *hooks, int kind, struct oci_hooks *out, struct
 
 static int parse_hooks(cJSON *json, struct oci_spec *s, struct sk_err *err)
 {
-	static const char *const keys[] = {"prestart",       "createRuntime", "createContainer",
-					   "startContainer", "poststart",     "poststop",
+	static const char *const keys[] = {"prestart",
+					   "createRuntime",
+					   "createContainer",
+					   "startContainer",
+					   "poststart",
+					   "poststop",
 					   NULL};
 	cJSON *hooks = NULL;
 
@@ -255,7 +260,7 @@ static int parse_annotations(cJSON *json, struct oci_spec *s, struct sk_err *err
 	if (!s->annotations)
 		return 0;
 	cJSON_ArrayForEach(it, s->annotations) if (!cJSON_IsString(it)) return sk_fail(
-		err, 0, "annotations.%s: expected a string", it->string);
+	    err, 0, "annotations.%s: expected a string", it->string);
 	return 0;
 }
 
@@ -263,7 +268,7 @@ static int parse_spec(const char *text, struct oci_spec *s, struct sk_err *err)
 {
 	static const char *const keys[] = {"ociVersion", "process", "root",  "hostname",
 					   "domainname", "mounts",  "hooks", "annotations",
-					   "linux",      NULL};
+					   "linux",	 NULL};
 	cJSON *proc = NULL;
 
 	s->json = cJSON_Parse(text);
@@ -276,7 +281,8 @@ static int parse_spec(const char *text, struct oci_spec *s, struct sk_err *err)
 		return -1;
 	if (!proc)
 		return sk_fail(err, 0, "process: missing");
-	if (oci_process_parse(proc, "process", &s->process, err) < 0 || parse_root(s->json, s, err) < 0 ||
+	if (oci_process_parse(proc, "process", &s->process, err) < 0 ||
+	    parse_root(s->json, s, err) < 0 ||
 	    json_string(s->json, "hostname", "", &s->hostname, err) < 0 ||
 	    json_string(s->json, "domainname", "", &s->domainname, err) < 0 ||
 	    oci_parse_mounts(s->json, s, err) < 0 || parse_hooks(s->json, s, err) < 0 ||

@@ -46,10 +46,10 @@ struct oci_process {
 
 struct oci_mount {
 	const char *dest, *type, *source;
-	unsigned long flags;       /* MS_* applied at mount time */
-	unsigned long clear;       /* flags an option turned off (rw, suid...) */
+	unsigned long flags;	   /* MS_* applied at mount time */
+	unsigned long clear;	   /* flags an option turned off (rw, suid...) */
 	unsigned long propagation; /* MS_PRIVATE, MS_SLAVE... with MS_REC */
-	char *data;                /* options the filesystem gets, comma joined */
+	char *data;		   /* options the filesystem gets, comma joined */
 };
 
 struct oci_ns {
@@ -96,7 +96,7 @@ struct oci_hooks {
  * BPF_DEVCG_ACC_* (m 1, r 2, w 4). */
 struct oci_dev_rule {
 	int allow;
-	char type;            /* 'a', 'c' or 'b' */
+	char type;	      /* 'a', 'c' or 'b' */
 	int64_t major, minor; /* -1: any */
 	unsigned access;
 };
@@ -139,7 +139,7 @@ struct oci_spec {
 	struct oci_sysctl *sysctl;
 	int nsysctl;
 	unsigned long rootfs_propagation;
-	cJSON *seccomp;     /* linux.seccomp, validated by seccomp_build */
+	cJSON *seccomp;	    /* linux.seccomp, validated by seccomp_build */
 	cJSON *annotations; /* object or NULL */
 	struct oci_hooks hooks[HOOK_KINDS];
 };

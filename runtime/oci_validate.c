@@ -12,8 +12,8 @@
 
 /* The sysctls of the IPC namespace besides fs.mqueue.* (ipc/ipc_sysctl.c). */
 static const char *const ipc_sysctls[] = {
-	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-	"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
 };
 
 static int same_as_ours(const char *path, const char *name)
@@ -62,19 +62,22 @@ static int check_sysctl(const struct oci_spec *s, const struct oci_sysctl *kv, s
 	int ns = sysctl_ns(kv->key);
 
 	if (!ns)
-		return sk_fail(err, 0, "linux.sysctl.%s: not in a namespace of the container: it "
-				       "would change the host",
+		return sk_fail(err, 0,
+			       "linux.sysctl.%s: not in a namespace of the container: it "
+			       "would change the host",
 			       kv->key);
 	if (!oci_spec_owns_ns(s, ns))
-		return sk_fail(err, 0, "linux.sysctl.%s: the container has no %s namespace of "
-				       "its own: it would change the host's",
+		return sk_fail(err, 0,
+			       "linux.sysctl.%s: the container has no %s namespace of "
+			       "its own: it would change the host's",
 			       kv->key, oci_ns_name(ns));
 	if (strcmp(kv->key, "kernel.hostname") == 0 && s->hostname)
 		return sk_fail(err, 0, "linux.sysctl.kernel.hostname: conflicts with \"hostname\"");
 	if (strcmp(kv->key, "kernel.domainname") == 0 && s->domainname &&
 	    strcmp(kv->value, s->domainname) != 0)
-		return sk_fail(err, 0, "linux.sysctl.kernel.domainname: \"%s\" conflicts with "
-				       "domainname \"%s\"",
+		return sk_fail(err, 0,
+			       "linux.sysctl.kernel.domainname: \"%s\" conflicts with "
+			       "domainname \"%s\"",
 			       kv->value, s->domainname);
 	return 0;
 }
@@ -82,11 +85,13 @@ static int check_sysctl(const struct oci_spec *s, const struct oci_sysctl *kv, s
 int oci_spec_check_host_safe(const struct oci_spec *s, struct sk_err *err)
 {
 	if (s->hostname && !oci_spec_owns_ns(s, CLONE_NEWUTS))
-		return sk_fail(err, 0, "hostname: needs a uts namespace of the container's own "
-				       "(it would change the host's name)");
+		return sk_fail(err, 0,
+			       "hostname: needs a uts namespace of the container's own "
+			       "(it would change the host's name)");
 	if (s->domainname && !oci_spec_owns_ns(s, CLONE_NEWUTS))
-		return sk_fail(err, 0, "domainname: needs a uts namespace of the container's own "
-				       "(it would change the host's domain name)");
+		return sk_fail(err, 0,
+			       "domainname: needs a uts namespace of the container's own "
+			       "(it would change the host's domain name)");
 	for (int i = 0; i < s->nsysctl; i++)
 		if (check_sysctl(s, &s->sysctl[i], err) < 0)
 			return -1;

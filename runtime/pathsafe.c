@@ -42,8 +42,8 @@ static int openat2_state = -1; /* -1 unknown, 0 absent or disabled, 1 works */
 static int open_in_root(int root, const char *path)
 {
 	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 
 	if (openat2_state < 0) {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 enum ps_kind {
-	PS_DIR,  /* missing last component: a directory */
+	PS_DIR,	 /* missing last component: a directory */
 	PS_FILE, /* missing last component: an empty file */
 };
 

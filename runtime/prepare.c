@@ -44,7 +44,8 @@ int spec_seccomp_filter(const struct oci_spec *spec, void **out, struct sk_err *
 
 	if (!profile && cJSON_IsString(a)) {
 		if (strcmp(a->valuestring, "default") != 0)
-			return sk_fail(err, 0, "config.json: annotations.%s: unknown profile \"%s\"",
+			return sk_fail(err, 0,
+				       "config.json: annotations.%s: unknown profile \"%s\"",
 				       SECCOMP_ANNOTATION, a->valuestring);
 		profile = def = seccomp_default_profile();
 	}
@@ -64,9 +65,10 @@ static int choose_cgroup(const struct rt_global *g, struct container *c, struct 
 
 	if (!g->no_cgroups && cgroup2_available()) {
 		if (r->has_limits && (missing = cgroup2_missing_controller(r)))
-			return sk_fail(err, 0, "config.json: linux.resources: the cgroup v2 "
-					       "hierarchy at %s has no %s controller (a hybrid "
-					       "host binds it to cgroup v1)",
+			return sk_fail(err, 0,
+				       "config.json: linux.resources: the cgroup v2 "
+				       "hierarchy at %s has no %s controller (a hybrid "
+				       "host binds it to cgroup v1)",
 				       cgroup2_root(), missing);
 		cgroup2_path(&c->spec, c->id, c->cgroup, sizeof c->cgroup);
 		return 0;
@@ -105,11 +107,12 @@ int container_prepare(const struct rt_global *g, const char *id, const char *bun
 	if (state_dir(g, id, c->dir, sizeof c->dir, err) < 0)
 		return -1;
 	if (oci_spec_load(bundle ? bundle : ".", &c->spec, &c->config_text, err) < 0 ||
-	    resolve_paths(bundle ? bundle : ".", c, err) < 0 || spec_seccomp_filter(&c->spec, &c->seccomp, err) < 0 ||
-	    choose_cgroup(g, c, err) < 0)
+	    resolve_paths(bundle ? bundle : ".", c, err) < 0 ||
+	    spec_seccomp_filter(&c->spec, &c->seccomp, err) < 0 || choose_cgroup(g, c, err) < 0)
 		return -1;
 	if (!oci_spec_ns(&c->spec, CLONE_NEWNS))
-		return sk_fail(err, 0, "config.json: linux.namespaces: a mount namespace is required");
+		return sk_fail(err, 0,
+			       "config.json: linux.namespaces: a mount namespace is required");
 	if (oci_spec_check_host_safe(&c->spec, err) < 0)
 		return sk_wrap(err, "config.json");
 	if (c->spec.process.caps.nunknown)

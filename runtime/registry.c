@@ -64,7 +64,8 @@ static void url_encode(const char *s, char *out, size_t cap)
 {
 	size_t n = 0;
 	for (; *s && n + 4 < cap; s++) {
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~", *s))
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~",
+			   *s))
 			out[n++] = *s;
 		else
 			n += snprintf(out + n, cap - n, "%%%02X", (unsigned char)*s);
@@ -79,8 +80,8 @@ static int token_from_json(struct registry_source *r, const char *body, struct s
 	if (!cJSON_IsString(t) || !*t->valuestring)
 		t = cJSON_GetObjectItemCaseSensitive(root, "access_token");
 	int rc = cJSON_IsString(t) && *t->valuestring && !strpbrk(t->valuestring, "\r\n")
-			 ? set_auth(r, "Bearer", t->valuestring, err)
-			 : sk_fail(err, 0, "token response has no token");
+		     ? set_auth(r, "Bearer", t->valuestring, err)
+		     : sk_fail(err, 0, "token response has no token");
 	cJSON_Delete(root);
 	return rc;
 }
@@ -100,8 +101,8 @@ static int fetch_token(struct registry_source *r, const struct auth_challenge *c
 	if (r->creds[0] && basic_header(r->creds, &basic, err) < 0)
 		return -1;
 	const char *headers[] = {basic, NULL};
-	struct http_request req = {.url = url, .headers = basic ? headers : NULL,
-				   .max_redirects = 5};
+	struct http_request req = {
+	    .url = url, .headers = basic ? headers : NULL, .max_redirects = 5};
 	SK_AUTOFREE struct http_response *resp = malloc(sizeof *resp);
 	SK_AUTOFREE char *body = NULL;
 	if (!resp)
@@ -177,8 +178,8 @@ static int status_error(struct registry_source *r, const struct http_response *r
 		       resp->status, body && *body ? ": " : "", body ? body : "");
 }
 
-static int reg_get_manifest(struct image_source *s, const char *reference, char **body,
-			    size_t *len, char *ct, size_t ct_cap, struct sk_err *err)
+static int reg_get_manifest(struct image_source *s, const char *reference, char **body, size_t *len,
+			    char *ct, size_t ct_cap, struct sk_err *err)
 {
 	struct registry_source *r = (struct registry_source *)s;
 	char url[1400], what[200];

@@ -66,8 +66,8 @@ static void relay_console(struct container *c, const struct rt_create_opts *o)
 	c->console_fd = -1;
 }
 
-static int run_foreground(const struct rt_global *g, const char *id,
-			  const struct rt_create_opts *o, int *status, struct sk_err *err)
+static int run_foreground(const struct rt_global *g, const char *id, const struct rt_create_opts *o,
+			  int *status, struct sk_err *err)
 {
 	struct container c;
 

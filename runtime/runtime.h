@@ -12,28 +12,28 @@
 
 struct rt_global {
 	const char *root; /* state directory, RT_DEFAULT_ROOT if NULL */
-	int no_cgroups;   /* --cgroup-manager disabled */
+	int no_cgroups;	  /* --cgroup-manager disabled */
 };
 
 struct rt_create_opts {
-	const char *bundle;         /* "." if NULL */
-	const char *pid_file;       /* written with the container's pid, may be NULL */
+	const char *bundle;	    /* "." if NULL */
+	const char *pid_file;	    /* written with the container's pid, may be NULL */
 	const char *console_socket; /* process.terminal: where the pty master goes */
-	int detach;                 /* run: leave it running under a monitor */
-	int inherit_stdio;          /* create: the container gets the caller's stdio
+	int detach;		    /* run: leave it running under a monitor */
+	int inherit_stdio;	    /* create: the container gets the caller's stdio
 				       (runc's pass-through) instead of the logs */
-	int preserve_fds;           /* the caller's fds 3..3+N-1 go to the process */
+	int preserve_fds;	    /* the caller's fds 3..3+N-1 go to the process */
 };
 
 struct rt_exec_opts {
-	char **args;              /* command, or NULL with process_file */
+	char **args;		  /* command, or NULL with process_file */
 	const char *process_file; /* --process: a JSON "process" object */
-	char **env;               /* extra KEY=VALUE, NULL-terminated or NULL */
+	char **env;		  /* extra KEY=VALUE, NULL-terminated or NULL */
 	const char *cwd;
 	const char *pid_file;
-	const char *user;           /* "UID[:GID]" */
-	char **additional_gids;     /* NULL-terminated or NULL */
-	char **caps;                /* added to every set, NULL-terminated or NULL */
+	const char *user;	    /* "UID[:GID]" */
+	char **additional_gids;	    /* NULL-terminated or NULL */
+	char **caps;		    /* added to every set, NULL-terminated or NULL */
 	const char *console_socket; /* with tty: where the pty master goes */
 	int no_new_privs;
 	int tty;

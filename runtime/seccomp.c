@@ -15,10 +15,13 @@ static const struct {
 	const char *name;
 	enum scmp_compare op;
 } ops[] = {
-	{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-	{"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-	{"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-	{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static int parse_action(const cJSON *o, const char *key, const char *path, uint32_t *out,
@@ -63,9 +66,11 @@ static int parse_arg(const cJSON *o, const char *path, struct scmp_arg_cmp *c, s
 
 	if (!cJSON_IsObject(o))
 		return sk_fail(err, 0, "%s: expected an object", path);
-	if (json_known_keys(o, path, keys, err) < 0 || json_int(o, "index", path, 0, 5, &index, err) < 0 ||
+	if (json_known_keys(o, path, keys, err) < 0 ||
+	    json_int(o, "index", path, 0, 5, &index, err) < 0 ||
 	    json_u64(o, "value", path, &value, err) < 0 ||
-	    json_u64(o, "valueTwo", path, &two, err) < 0 || json_string(o, "op", path, &op, err) < 0)
+	    json_u64(o, "valueTwo", path, &two, err) < 0 ||
+	    json_string(o, "op", path, &op, err) < 0)
 		return -1;
 	if (index < 0)
 		return sk_fail(err, 0, "%s.index: missing", path);
@@ -194,7 +199,7 @@ static int build_rules(scmp_filter_ctx ctx, uint32_t def, const cJSON *sc, struc
 int seccomp_build(const cJSON *sc, void **out, struct sk_err *err)
 {
 	static const char *const keys[] = {"defaultAction", "defaultErrnoRet", "architectures",
-					   "syscalls", "flags", NULL};
+					   "syscalls",	    "flags",	       NULL};
 	uint32_t def;
 	cJSON *flags = NULL;
 

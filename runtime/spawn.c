@@ -77,9 +77,9 @@ static int setup_from_outside(struct container *c, struct sk_err *err)
 		if (rt_write_file(path, v, err) < 0)
 			return sk_wrap(err, "process.oomScoreAdj");
 	}
-	if (c->cgroup[0] && (cgroup2_create(c->cgroup, &s->res, err) < 0 ||
-			     keep_device_hook(c) < 0 || devcg_attach(c->cgroup, s, err) < 0 ||
-			     cgroup2_enter(c->cgroup, c->pid, err) < 0))
+	if (c->cgroup[0] &&
+	    (cgroup2_create(c->cgroup, &s->res, err) < 0 || keep_device_hook(c) < 0 ||
+	     devcg_attach(c->cgroup, s, err) < 0 || cgroup2_enter(c->cgroup, c->pid, err) < 0))
 		return -1;
 	SK_AUTOFREE char *state = state_hook_json(c, "creating");
 	if (hooks_run(s, HOOK_PRESTART, state, err) < 0 ||
@@ -107,7 +107,8 @@ static int wait_child(struct container *c, int fd, struct sk_err *err)
 		if (n == 0 && want == 0)
 			return 0;
 		if (n <= 0)
-			return sk_fail(err, n < 0 ? errno : 0, "container process died during setup");
+			return sk_fail(err, n < 0 ? errno : 0,
+				       "container process died during setup");
 		if (n != sizeof m)
 			return sk_fail(err, 0, "container: short sync message");
 		m.msg[sizeof m.msg - 1] = '\0';

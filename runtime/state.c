@@ -19,12 +19,12 @@
 #include "clock.h"
 #include "json_get.h"
 
-int state_dir(const struct rt_global *g, const char *id, char *buf, size_t size,
-	      struct sk_err *err)
+int state_dir(const struct rt_global *g, const char *id, char *buf, size_t size, struct sk_err *err)
 {
 	size_t n = strlen(id);
 
-	if (n == 0 || n >= 256 || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", id[0]) ||
+	if (n == 0 || n >= 256 ||
+	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", id[0]) ||
 	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") != n)
 		return sk_fail(err, 0, "invalid container id \"%s\"", id);
 	snprintf(buf, size, "%s/%s", g->root ? g->root : RT_DEFAULT_ROOT, id);
@@ -43,9 +43,9 @@ static cJSON *base_json(const struct container *c, const char *status)
 	cJSON_AddStringToObject(j, "bundle", c->bundle);
 	cJSON_AddStringToObject(j, "rootfs", c->rootfs);
 	cJSON_AddStringToObject(j, "created", c->created);
-	cJSON_AddItemToObject(j, "annotations", c->spec.annotations
-							? cJSON_Duplicate(c->spec.annotations, 1)
-							: cJSON_CreateObject());
+	cJSON_AddItemToObject(j, "annotations",
+			      c->spec.annotations ? cJSON_Duplicate(c->spec.annotations, 1)
+						  : cJSON_CreateObject());
 	return j;
 }
 
@@ -138,15 +138,14 @@ static void add_exit(cJSON *out, const char *dir)
 {
 	cJSON *ex = load_exit(dir), *it;
 
-	cJSON_ArrayForEach(it, ex)
-		cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, 1));
+	cJSON_ArrayForEach(it, ex) cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, 1));
 	cJSON_Delete(ex);
 }
 
 char *state_oci_json(const struct rt_state *st)
 {
-	static const char *const order[] = {"ociVersion", "id", NULL, "pid", "bundle", "rootfs",
-					    "created", "annotations"};
+	static const char *const order[] = {"ociVersion", "id",	    NULL,      "pid",
+					    "bundle",	  "rootfs", "created", "annotations"};
 	const char *status = state_status(st);
 	cJSON *out = cJSON_CreateObject();
 

@@ -44,8 +44,7 @@ struct unpacker {
 
 static int reject(struct unpacker *u, const char *entry, const char *why)
 {
-	return sk_fail(u->err, 0, "layer %s: entry \"%.300s\": %s", u->o->layer_digest, entry,
-		       why);
+	return sk_fail(u->err, 0, "layer %s: entry \"%.300s\": %s", u->o->layer_digest, entry, why);
 }
 
 /* ---- input ---- */
@@ -109,7 +108,8 @@ static ssize_t next_block(struct unpacker *u, const void **buf)
 		n = read_raw(u, u->out, sizeof u->out);
 	}
 	if (n == -2) {
-		sk_fail(u->err, 0, "layer %s: corrupt or truncated gzip stream", u->o->layer_digest);
+		sk_fail(u->err, 0, "layer %s: corrupt or truncated gzip stream",
+			u->o->layer_digest);
 		u->failed = 1;
 		return -1;
 	}
@@ -268,7 +268,7 @@ static int make_file(struct unpacker *u, struct archive *a, int dirfd, const cha
 	if (clear_target(u, dirfd, base, 0) < 0)
 		return -1;
 	SK_AUTOCLOSE int fd =
-		openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	    openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return sk_fail(u->err, errno, "layer %s: create \"%.300s\"", u->o->layer_digest,
 			       entry);
@@ -305,8 +305,8 @@ static int make_symlink(struct unpacker *u, int dirfd, const char *base, struct 
 		return -1;
 	/* The target is stored, never followed: later entries cannot pass through it. */
 	if (symlinkat(target, dirfd, base) < 0 ||
-	    fchownat(dirfd, base, archive_entry_uid(e), archive_entry_gid(e),
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	    fchownat(dirfd, base, archive_entry_uid(e), archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) <
+		0)
 		return sk_fail(u->err, errno, "layer %s: symlink \"%.300s\"", u->o->layer_digest,
 			       entry);
 	struct timespec ts[2] = {{archive_entry_mtime(e), 0}, {archive_entry_mtime(e), 0}};
@@ -347,8 +347,8 @@ static int make_node(struct unpacker *u, int dirfd, const char *base, struct arc
 		return -1;
 	dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
 	if (mknodat(dirfd, base, type | (archive_entry_perm(e) & 07777), dev) < 0 ||
-	    fchownat(dirfd, base, archive_entry_uid(e), archive_entry_gid(e),
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	    fchownat(dirfd, base, archive_entry_uid(e), archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) <
+		0)
 		return sk_fail(u->err, errno, "layer %s: mknod \"%.300s\"", u->o->layer_digest,
 			       entry);
 	return 0;
@@ -364,9 +364,9 @@ static int make_whiteout(struct unpacker *u, int dirfd, const char *dir, const c
 	if (strcmp(base, ".wh..wh..opq") == 0) {
 		if (image_worker_fd() >= 0)
 			return image_worker_send(WMSG_OPAQUE, dir, strlen(dir) + 1) < 0
-				       ? sk_fail(u->err, errno, "layer %s: opaque marker",
-						 u->o->layer_digest)
-				       : 0;
+				   ? sk_fail(u->err, errno, "layer %s: opaque marker",
+					     u->o->layer_digest)
+				   : 0;
 		if (fsetxattr(dirfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
 			return sk_fail(u->err, errno, "layer %s: opaque marker \"%.300s\"",
 				       u->o->layer_digest, entry);

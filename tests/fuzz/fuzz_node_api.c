@@ -3,8 +3,8 @@
  * request head, and after an upgrade the client's frames. Byte 0 seeds
  * the read sizes; the rest is what the client wrote. A refused head must
  * give an error status and say why; an accepted one may hold only what
- * api_http.h promises. Its body (Content-Length bytes) is skipped. The frames are parsed once in one piece and once
- * in pieces: both must give the same frames and the same verdict. */
+ * api_http.h promises. Its body (Content-Length bytes) is skipped. The frames are parsed once in
+ * one piece and once in pieces: both must give the same frames and the same verdict. */
 #include "agent/api_http.h"
 #include "fuzz.h"
 #include "nodeapi.h"
@@ -110,7 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		int rc = api_request_parse(copy, head, &r, &status, &err);
 		FUZZ_REQUIRE_MESSAGE(rc, &err);
 		if (rc < 0)
-			FUZZ_REQUIRE(status >= 400 && status <= 599, "refused with status %d", status);
+			FUZZ_REQUIRE(status >= 400 && status <= 599, "refused with status %d",
+				     status);
 		else
 			check_request(&r);
 		free(copy);

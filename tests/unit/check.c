@@ -13,8 +13,7 @@ void check_fail(const char *file, int line, const char *what)
 	check_case_failed = 1;
 }
 
-void check_fail_str(const char *file, int line, const char *expr, const char *got,
-		    const char *want)
+void check_fail_str(const char *file, int line, const char *expr, const char *got, const char *want)
 {
 	printf("  %s: %s:%d: %s is \"%s\", want \"%s\"\n", check_case_name, file, line, expr,
 	       got ? got : "(null)", want ? want : "(null)");

@@ -20,8 +20,8 @@ int check_summary(void); /* exit status for main */
 	} while (0)
 #define CHECK_STREQ(a, b)                                                                          \
 	do {                                                                                       \
-		const char *check_a_ = (a), *check_b_ = (b);                                      \
-		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0)                    \
+		const char *check_a_ = (a), *check_b_ = (b);                                       \
+		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0)                     \
 			check_fail_str(__FILE__, __LINE__, #a, check_a_, check_b_);                \
 	} while (0)
 void check_fail_str(const char *file, int line, const char *expr, const char *got,

@@ -196,9 +196,9 @@ static int listener(int *port)
 #define STEP_UNTIL(d, now, cond)                                                                   \
 	for (int tries_ = 0; tries_ < 200 && !(cond); tries_++) {                                  \
 		struct pollfd p_ = {.fd = (d)->fd, .events = ls_dest_events(d)};                   \
-		if (p_.fd >= 0)                                                                     \
-			poll(&p_, 1, 10);                                                           \
-		ls_dest_step((d), p_.fd >= 0 ? p_.revents : 0, "h", (now));                          \
+		if (p_.fd >= 0)                                                                    \
+			poll(&p_, 1, 10);                                                          \
+		ls_dest_step((d), p_.fd >= 0 ? p_.revents : 0, "h", (now));                        \
 	}
 
 /* Reads what the collector got: n bytes, within 2 s. */

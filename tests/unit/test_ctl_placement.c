@@ -177,7 +177,8 @@ TEST(index_chooses_as_the_scan)
 TEST(index_random_picks_fitting_nodes_and_spreads)
 {
 	struct place_node n[] = {node("a", 1024, 512, 0, 0, NULL), node("b", 10, 512, 0, 0, NULL),
-				 node("c", 1024, 512, 0, 0, NULL), node("d", 1024, 512, 0, 0, NULL)};
+				 node("c", 1024, 512, 0, 0, NULL),
+				 node("d", 1024, 512, 0, 0, NULL)};
 	struct strategy s = {STRAT_RANDOM, FIELD_NODE};
 	struct place_req r = {.cpu = 100, .memory = 64, .strategies = &s, .nstrategies = 1};
 	struct place_index *x = place_index_new(n, 4);
@@ -238,9 +239,10 @@ TEST(model_accounts_capacity_and_links_records)
 
 TEST(taskdef_constraints_and_runtime_platform)
 {
-	cJSON *td = cJSON_Parse("{\"placementConstraints\":[{\"type\":\"memberOf\",\"expression\":"
-				"\"attribute:zone == a\"}],\"runtimePlatform\":{\"cpuArchitecture\":"
-				"\"ARM64\"}}");
+	cJSON *td =
+	    cJSON_Parse("{\"placementConstraints\":[{\"type\":\"memberOf\",\"expression\":"
+			"\"attribute:zone == a\"}],\"runtimePlatform\":{\"cpuArchitecture\":"
+			"\"ARM64\"}}");
 	cJSON *x86 = cJSON_Parse("{\"ecs.cpu-architecture\":\"x86_64\"}");
 	cJSON *arm = cJSON_Parse("{\"ecs.cpu-architecture\":\"arm64\"}");
 	struct constraint cons[PLACEMENT_MAX];

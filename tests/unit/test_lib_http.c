@@ -43,7 +43,8 @@ static int dechunk(const char *in, size_t step, struct collect *out, size_t *res
 
 TEST(chunked_any_split)
 {
-	const char *in = "4\r\nWiki\r\n5;name=v\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+	const char *in = "4\r\nWiki\r\n5;name=v\r\npedia\r\nE\r\n "
+			 "in\r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\nNEXT";
 	for (size_t step = 1; step < 12; step++) {
 		struct collect c;
 		size_t rest;
@@ -75,11 +76,14 @@ static int head(struct http_response *r, const char *text, int is_head)
 TEST(response_heads)
 {
 	static struct http_response r;
-	CHECK(head(&r, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\ncontent-type:  text/plain \r\n\r\n", 0) == 0);
+	CHECK(head(&r,
+		   "HTTP/1.1 200 OK\r\nContent-Length: 12\r\ncontent-type:  text/plain \r\n\r\n",
+		   0) == 0);
 	CHECK(r.status == 200 && r.framing == HTTP_BODY_LENGTH && r.content_length == 12);
 	CHECK_STREQ(http_header_get(&r, "Content-Type"), "text/plain");
 	CHECK(r.keep_alive);
-	CHECK(head(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 0) == 0);
+	CHECK(head(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+		   0) == 0);
 	CHECK(r.framing == HTTP_BODY_CHUNKED);
 	CHECK(head(&r, "HTTP/1.0 200 OK\r\n\r\n", 0) == 0);
 	CHECK(r.framing == HTTP_BODY_CLOSE && !r.keep_alive);

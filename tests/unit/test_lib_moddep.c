@@ -3,18 +3,19 @@
 
 #include <stdlib.h>
 
-static const char dep[] = "kernel/net/802/p8022.ko: kernel/net/llc/llc.ko\n"
-			  "kernel/net/802/stp.ko: kernel/net/llc/llc.ko\n"
-			  "kernel/net/802/garp.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko\n"
-			  "kernel/net/8021q/8021q.ko: kernel/net/802/garp.ko kernel/net/802/stp.ko "
-			  "kernel/net/802/mrp.ko kernel/net/llc/llc.ko\n"
-			  "kernel/net/802/mrp.ko:\n"
-			  "kernel/net/llc/llc.ko:\n"
-			  "kernel/net/bridge/bridge.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko\n"
-			  "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko\n"
-			  "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\n"
-			  "kernel/net/core/failover.ko:\n"
-			  "kernel/drivers/input/dm-mod-x.ko:\n";
+static const char dep[] =
+    "kernel/net/802/p8022.ko: kernel/net/llc/llc.ko\n"
+    "kernel/net/802/stp.ko: kernel/net/llc/llc.ko\n"
+    "kernel/net/802/garp.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko\n"
+    "kernel/net/8021q/8021q.ko: kernel/net/802/garp.ko kernel/net/802/stp.ko "
+    "kernel/net/802/mrp.ko kernel/net/llc/llc.ko\n"
+    "kernel/net/802/mrp.ko:\n"
+    "kernel/net/llc/llc.ko:\n"
+    "kernel/net/bridge/bridge.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko\n"
+    "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko\n"
+    "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\n"
+    "kernel/net/core/failover.ko:\n"
+    "kernel/drivers/input/dm-mod-x.ko:\n";
 static const char builtin[] = "kernel/fs/ext4/ext4.ko\nkernel/drivers/block/virtio_blk.ko\n";
 
 static size_t index_of(const char **paths, size_t n, const char *p)

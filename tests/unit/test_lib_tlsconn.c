@@ -85,8 +85,8 @@ struct outcome {
 /* Client CLIENT (trusting CA "ca") talks to server SERVER (trusting CA
  * "ca"); the client may require a common name. Both run here, pumped in
  * turns over a non-blocking socketpair. */
-static void talk(const char *client, const char *server, const char *client_ca,
-		 const char *want_cn, struct outcome *o)
+static void talk(const char *client, const char *server, const char *client_ca, const char *want_cn,
+		 struct outcome *o)
 {
 	int sv[2];
 	struct tls_anchors ca = {0}, cca = {0};
@@ -99,8 +99,8 @@ static void talk(const char *client, const char *server, const char *client_ca,
 	anchors(client_ca, &cca);
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
 	struct tls_conn_opts so = {.id = sid, .ca = &ca, .peer_role = X509_ROLE_OPERATOR};
-	struct tls_conn_opts co = {.id = cid, .ca = &cca, .peer_role = X509_ROLE_NODE,
-				   .peer_cn = want_cn};
+	struct tls_conn_opts co = {
+	    .id = cid, .ca = &cca, .peer_role = X509_ROLE_NODE, .peer_cn = want_cn};
 	CHECK(tls_conn_server(sv[0], &so, &s, &err) == 0);
 	CHECK(tls_conn_client(sv[1], &co, &c, &err) == 0);
 	int cdead = 0, sdead = 0;

@@ -52,13 +52,16 @@ TEST(bad_items_named_and_dropped)
 {
 	CHECK(parse("{\"network\":{\"interfaces\":[{\"match\":{\"name\":\"eth0\"},"
 		    "\"addresses\":[\"10.0.0.2/24\",\"10.0.0.300/24\",\"10.0.0.2/24\"],"
-		    "\"routes\":[{\"to\":\"default\",\"via\":\"192.168.1.1\"}],\"color\":1}]}}") == 4);
+		    "\"routes\":[{\"to\":\"default\",\"via\":\"192.168.1.1\"}],\"color\":1}]}}") ==
+	      4);
 	CHECK(cfg.n_ifaces == 1 && cfg.ifaces[0].n_addrs == 1 && cfg.ifaces[0].n_routes == 0);
 	CHECK_STREQ(reports[0], "network.interfaces[0].color: unknown key");
-	CHECK_STREQ(reports[1], "network.interfaces[0].addresses[1]: malformed CIDR \"10.0.0.300/24\"");
+	CHECK_STREQ(reports[1],
+		    "network.interfaces[0].addresses[1]: malformed CIDR \"10.0.0.300/24\"");
 	CHECK_STREQ(reports[2], "network.interfaces[0].addresses[2]: duplicate address "
 				"\"10.0.0.2/24\" (also network.interfaces[0].addresses[0])");
-	CHECK(strstr(reports[3], "network.interfaces[0].routes[0].via: gateway 192.168.1.1 is off-link"));
+	CHECK(strstr(reports[3],
+		     "network.interfaces[0].routes[0].via: gateway 192.168.1.1 is off-link"));
 }
 
 TEST(bad_match_drops_interface)
@@ -80,8 +83,8 @@ TEST(not_json_and_no_network)
 TEST(cmdline_kernel_ip)
 {
 	parse("{}");
-	CHECK(netcfg_config_cmdline(&cfg, "ip=10.1.0.5::10.1.0.1:255.255.255.0:h1:eth1:off:10.1.0.53",
-				    &opts) == 0);
+	CHECK(netcfg_config_cmdline(
+		  &cfg, "ip=10.1.0.5::10.1.0.1:255.255.255.0:h1:eth1:off:10.1.0.53", &opts) == 0);
 	CHECK(cfg.n_ifaces == 1);
 	CHECK_STREQ(cfg.ifaces[0].name, "eth1");
 	CHECK(cfg.ifaces[0].n_addrs == 1 && cfg.ifaces[0].addrs[0].len == 24);
@@ -96,9 +99,10 @@ TEST(cmdline_skiff_net)
 {
 	parse("{\"network\":{\"interfaces\":[{\"match\":{\"name\":\"eth0\"},\"dhcp\":true}]}}");
 	n_reports = 0;
-	CHECK(netcfg_config_cmdline(&cfg, "quiet skiff.net.eth0.dhcp=0 skiff.net.eth0.addr=10.2.0.2/16,"
-					  "fd02::2/64 skiff.net.eth0.gw=10.2.0.1 skiff.net.eth0.mtu=9000 "
-					  "skiff.net.dns=1.1.1.1,8.8.8.8 skiff.net.eth0.addr2=x",
+	CHECK(netcfg_config_cmdline(&cfg,
+				    "quiet skiff.net.eth0.dhcp=0 skiff.net.eth0.addr=10.2.0.2/16,"
+				    "fd02::2/64 skiff.net.eth0.gw=10.2.0.1 skiff.net.eth0.mtu=9000 "
+				    "skiff.net.dns=1.1.1.1,8.8.8.8 skiff.net.eth0.addr2=x",
 				    &opts) == 1);
 	CHECK(cfg.n_ifaces == 1 && !cfg.ifaces[0].dhcp && cfg.ifaces[0].mtu == 9000);
 	CHECK(cfg.ifaces[0].n_addrs == 2 && cfg.ifaces[0].n_routes == 1 && cfg.n_ns == 2);

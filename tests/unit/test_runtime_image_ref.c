@@ -67,7 +67,9 @@ TEST(digests)
 	struct sk_err err;
 	CHECK(digest_check("sha256:" HEX64, &err) == 0);
 	CHECK(digest_check("sha256:" HEX64 "0", &err) < 0);
-	CHECK(digest_check("sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &err) < 0);
+	CHECK(
+	    digest_check("sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+			 &err) < 0);
 	CHECK(digest_check("sha512:" HEX64, &err) < 0);
 	CHECK(digest_check("sha256:../../../../etc/passwd", &err) < 0);
 	digest_of("", 0, d);
@@ -75,13 +77,15 @@ TEST(digests)
 }
 
 static const char index_json[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\","
-	"\"manifests\":["
-	"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"size\":10,"
-	"\"digest\":\"sha256:" HEX64 "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
-	"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"size\":11,"
-	"\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
-	"\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"application/"
+    "vnd.docker.distribution.manifest.list.v2+json\","
+    "\"manifests\":["
+    "{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"size\":10,"
+    "\"digest\":\"sha256:" HEX64
+    "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
+    "{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"size\":11,"
+    "\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
+    "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 
 TEST(manifest_list_platforms)
 {
@@ -104,18 +108,23 @@ TEST(manifest_validation)
 {
 	struct manifest m;
 	struct sk_err err;
-	const char *ok = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:" HEX64 "\",\"size\":5},"
-			 "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
-			 "\"digest\":\"sha256:" HEX64 "\",\"size\":7}]}";
-	CHECK(manifest_parse(ok, strlen(ok), "application/vnd.oci.image.manifest.v1+json", &m, &err) == 0);
+	const char *ok =
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:" HEX64 "\",\"size\":5},"
+	    "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+	    "\"digest\":\"sha256:" HEX64 "\",\"size\":7}]}";
+	CHECK(manifest_parse(ok, strlen(ok), "application/vnd.oci.image.manifest.v1+json", &m,
+			     &err) == 0);
 	CHECK(m.kind == MANIFEST_IMAGE && m.n == 1 && m.entries[0].size == 7 && m.config.size == 5);
 	CHECK(layer_compression_of(m.entries[0].media_type) == LAYER_GZIP);
 	manifest_free(&m);
-	const char *neg = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:" HEX64 "\",\"size\":-5},\"layers\":[]}";
+	const char *neg = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:" HEX64
+			  "\",\"size\":-5},\"layers\":[]}";
 	CHECK(manifest_parse(neg, strlen(neg), NULL, &m, &err) < 0);
-	const char *bad = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:../x\",\"size\":5},\"layers\":[]}";
+	const char *bad = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:../"
+			  "x\",\"size\":5},\"layers\":[]}";
 	CHECK(manifest_parse(bad, strlen(bad), NULL, &m, &err) < 0);
-	const char *v1 = "{\"schemaVersion\":1,\"mediaType\":\"application/vnd.docker.distribution.manifest.v1+json\"}";
+	const char *v1 = "{\"schemaVersion\":1,\"mediaType\":\"application/"
+			 "vnd.docker.distribution.manifest.v1+json\"}";
 	CHECK(manifest_parse(v1, strlen(v1), NULL, &m, &err) < 0);
 	CHECK(strstr(err.msg, "unsupported media type") != NULL);
 	CHECK(manifest_parse("[", 1, NULL, &m, &err) < 0);
@@ -126,7 +135,12 @@ TEST(www_authenticate)
 {
 	struct auth_challenge c;
 	struct sk_err err;
-	CHECK(auth_challenge_parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:library/busybox:pull\"", &c, &err) == 0);
+	CHECK(
+	    auth_challenge_parse(
+		"Bearer "
+		"realm=\"https://auth.docker.io/"
+		"token\",service=\"registry.docker.io\",scope=\"repository:library/busybox:pull\"",
+		&c, &err) == 0);
 	CHECK_STREQ(c.scheme, "Bearer");
 	CHECK_STREQ(c.realm, "https://auth.docker.io/token");
 	CHECK_STREQ(c.service, "registry.docker.io");

@@ -61,16 +61,26 @@ static int run_prog(const struct bpf_insn *p, int n, char type, unsigned major, 
 		case BPF_LDX | BPF_W | BPF_MEM:
 			r[i->dst_reg] = i->src_reg == BPF_REG_1 ? ctx[i->off / 4] : 0xdead;
 			break;
-		case BPF_ALU | BPF_MOV | BPF_X: r[i->dst_reg] = (uint32_t)r[i->src_reg]; break;
-		case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm; break;
-		case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm; break;
-		case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (uint64_t)(int64_t)i->imm; break;
+		case BPF_ALU | BPF_MOV | BPF_X:
+			r[i->dst_reg] = (uint32_t)r[i->src_reg];
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm;
+			break;
+		case BPF_ALU | BPF_RSH | BPF_K:
+			r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm;
+			break;
+		case BPF_ALU64 | BPF_MOV | BPF_K:
+			r[i->dst_reg] = (uint64_t)(int64_t)i->imm;
+			break;
 		case BPF_JMP | BPF_JNE | BPF_K:
 			if (r[i->dst_reg] != (uint64_t)(int64_t)i->imm)
 				pc += i->off;
 			break;
-		case BPF_JMP | BPF_EXIT: return (int)r[0];
-		default: return -1;
+		case BPF_JMP | BPF_EXIT:
+			return (int)r[0];
+		default:
+			return -1;
 		}
 	}
 	return -2;
@@ -104,16 +114,16 @@ TEST(device_program)
 
 	memset(&s, 0, sizeof s);
 	s.res.dev_rules = deny_all;
-	s.res.ndev_rules = 1; /* runc spec's default: deny everything */
-	CHECK(verdict(&s, 'c', 1, 3, 2 | 4) == 1);   /* /dev/null rw: a default */
-	CHECK(verdict(&s, 'c', 136, 7, 2) == 1);     /* pts/7 */
-	CHECK(verdict(&s, 'c', 10, 237, 2) == 0);    /* loop-control: denied */
-	CHECK(verdict(&s, 'c', 10, 237, 1) == 1);    /* but mknod of anything is allowed */
-	CHECK(verdict(&s, 'b', 8, 0, 2) == 0);       /* a disk */
+	s.res.ndev_rules = 1;			   /* runc spec's default: deny everything */
+	CHECK(verdict(&s, 'c', 1, 3, 2 | 4) == 1); /* /dev/null rw: a default */
+	CHECK(verdict(&s, 'c', 136, 7, 2) == 1);   /* pts/7 */
+	CHECK(verdict(&s, 'c', 10, 237, 2) == 0);  /* loop-control: denied */
+	CHECK(verdict(&s, 'c', 10, 237, 1) == 1);  /* but mknod of anything is allowed */
+	CHECK(verdict(&s, 'b', 8, 0, 2) == 0);	   /* a disk */
 	CHECK(verdict(&s, 'b', 8, 0, 1) == 1);
 	s.res.ndev_rules = 2; /* then allow c 10:237 "w" */
 	CHECK(verdict(&s, 'c', 10, 237, 4) == 1);
-	CHECK(verdict(&s, 'c', 10, 237, 2) == 0);    /* r is not in "w" */
+	CHECK(verdict(&s, 'c', 10, 237, 2) == 0); /* r is not in "w" */
 	CHECK(verdict(&s, 'c', 10, 237, 2 | 4) == 0);
 	s.devices = &dev;
 	s.ndevices = 1; /* linux.devices are allowed */

@@ -10,19 +10,20 @@
 #include <sys/resource.h>
 
 static const char base[] =
-	"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\",\"-c\",\"true\"],"
-	"\"env\":[\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":5,\"gid\":6,\"additionalGids\":[7]},"
-	"\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"]},"
-	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
-	"\"noNewPrivileges\":true,\"oomScoreAdj\":-5},"
-	"\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"hostname\":\"h\","
-	"\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\","
-	"\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rslave\",\"mode=755\"]}],"
-	"\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\",\"timeout\":3}]},"
-	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/run/netns/x\"}],"
-	"\"resources\":{\"memory\":{\"limit\":1048576,\"swap\":-1},\"cpu\":{\"shares\":1024,"
-	"\"quota\":50000,\"period\":100000},\"pids\":{\"limit\":10}},"
-	"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"maskedPaths\":[\"/proc/kcore\"]}}";
+    "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\",\"-c\",\"true\"],"
+    "\"env\":[\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":5,\"gid\":6,\"additionalGids\":[7]},"
+    "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"]},"
+    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
+    "\"noNewPrivileges\":true,\"oomScoreAdj\":-5},"
+    "\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"hostname\":\"h\","
+    "\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\","
+    "\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rslave\",\"mode=755\"]}],"
+    "\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\",\"timeout\":3}]},"
+    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/run/netns/"
+    "x\"}],"
+    "\"resources\":{\"memory\":{\"limit\":1048576,\"swap\":-1},\"cpu\":{\"shares\":1024,"
+    "\"quota\":50000,\"period\":100000},\"pids\":{\"limit\":10}},"
+    "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"maskedPaths\":[\"/proc/kcore\"]}}";
 
 TEST(parses_a_full_config)
 {
@@ -33,11 +34,13 @@ TEST(parses_a_full_config)
 	CHECK_STREQ(s.process.args[2], "true");
 	CHECK(s.process.args[3] == NULL);
 	CHECK_STREQ(s.process.cwd, "/tmp");
-	CHECK(s.process.uid == 5 && s.process.gid == 6 && s.process.ngids == 1 && s.process.gids[0] == 7);
+	CHECK(s.process.uid == 5 && s.process.gid == 6 && s.process.ngids == 1 &&
+	      s.process.gids[0] == 7);
 	CHECK(s.process.caps.set && s.process.caps.bounding == ((1ULL << 5) | 1ULL));
 	CHECK(s.process.nrlimits == 1 && s.process.rlimits[0].type == RLIMIT_NOFILE);
 	CHECK(s.process.rlimits[0].soft == 10 && s.process.rlimits[0].hard == 20);
-	CHECK(s.process.no_new_privs && s.process.has_oom_score_adj && s.process.oom_score_adj == -5);
+	CHECK(s.process.no_new_privs && s.process.has_oom_score_adj &&
+	      s.process.oom_score_adj == -5);
 	CHECK(s.root_readonly);
 	CHECK(s.nmounts == 1);
 	CHECK(s.mounts[0].flags == (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID));
@@ -73,20 +76,23 @@ static const char *parse_edit(const char *from, const char *to)
 
 TEST(errors_name_the_key_path)
 {
-	CHECK_STREQ(parse_edit("\"uid\":5", "\"uid\":\"5\""), "process.user.uid: expected a number");
+	CHECK_STREQ(parse_edit("\"uid\":5", "\"uid\":\"5\""),
+		    "process.user.uid: expected a number");
 	CHECK_STREQ(parse_edit("\"hostname\":\"h\",", "\"hostname\":\"h\",\"bogus\":1,"),
 		    "bogus: not supported");
 	CHECK_STREQ(parse_edit("\"sysctl\"", "\"intelRdt\":{},\"sysctl\""),
 		    "linux.intelRdt: not supported");
-	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}",
-			       "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":true,\"access\":\"rx\"}]"),
-		    "linux.resources.devices[0].access: \"rx\" is not made of r, w and m");
+	CHECK_STREQ(
+	    parse_edit("\"pids\":{\"limit\":10}",
+		       "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":true,\"access\":\"rx\"}]"),
+	    "linux.resources.devices[0].access: \"rx\" is not made of r, w and m");
 	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}",
 			       "\"pids\":{\"limit\":10},\"devices\":[{\"access\":\"r\"}]"),
 		    "linux.resources.devices[0].allow: missing");
-	CHECK_STREQ(parse_edit("\"pids\":{\"limit\":10}",
-			       "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":true,\"type\":\"x\"}]"),
-		    "linux.resources.devices[0].type: expected one of a, c, b");
+	CHECK_STREQ(
+	    parse_edit("\"pids\":{\"limit\":10}",
+		       "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":true,\"type\":\"x\"}]"),
+	    "linux.resources.devices[0].type: expected one of a, c, b");
 	CHECK_STREQ(parse_edit("\"-c\"", "3"), "process.args[1]: expected a string");
 	CHECK_STREQ(parse_edit("{\"type\":\"pid\"}", "{\"type\":\"pid\"},{\"type\":\"pid\"}"),
 		    "linux.namespaces[1].type: namespace \"pid\" given twice");
@@ -108,9 +114,9 @@ TEST(errors_name_the_key_path)
 TEST(devices_and_caps_parse)
 {
 	static const char *edits[][2] = {
-		{"\"pids\":{\"limit\":10}", "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":false,"
-					    "\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
-					    "\"major\":10,\"minor\":-1,\"access\":\"w\"}]"},
+	    {"\"pids\":{\"limit\":10}", "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":false,"
+					"\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+					"\"major\":10,\"minor\":-1,\"access\":\"w\"}]"},
 	};
 	char text[sizeof base + 512];
 	const char *at = strstr(base, edits[0][0]);
@@ -185,12 +191,12 @@ TEST(host_safety)
 	CHECK_STREQ(safety(fwd, "\"vm.swappiness\":\"1\"", NULL, NULL),
 		    "linux.sysctl.vm.swappiness: not in a namespace of the container: it would "
 		    "change the host");
-	CHECK_STREQ(safety("\"/run/netns/x\"", "\"/proc/self/ns/net\"", NULL, NULL),
-		    "linux.sysctl.net.ipv4.ip_forward: the container has no network namespace of its "
-		    "own: it would change the host's");
+	CHECK_STREQ(
+	    safety("\"/run/netns/x\"", "\"/proc/self/ns/net\"", NULL, NULL),
+	    "linux.sysctl.net.ipv4.ip_forward: the container has no network namespace of its "
+	    "own: it would change the host's");
 	CHECK_STREQ(safety(fwd, "\"kernel.hostname\":\"x\"", pid, "{\"type\":\"uts\"}"), "ok");
-	CHECK_STREQ(safety(fwd, "\"kernel.hostname\":\"x\"", root,
-			   "\"hostname\":\"h\",\"root\""),
+	CHECK_STREQ(safety(fwd, "\"kernel.hostname\":\"x\"", root, "\"hostname\":\"h\",\"root\""),
 		    "hostname: needs a uts namespace of the container's own (it would change the "
 		    "host's name)");
 	CHECK_STREQ(safety(fwd, "\"kernel.domainname\":\"x\"", pid, "{\"type\":\"uts\"}"), "ok");
@@ -202,7 +208,8 @@ TEST(host_safety)
 TEST(failed_parse_frees_everything)
 {
 	static const char from[] = "\"path\":\"/bin/true\"";
-	static const char to[] = "\"args\":[\"true\",\"-x\"],\"env\":[\"A=1\"],\"path\":\"bin/true\"";
+	static const char to[] =
+	    "\"args\":[\"true\",\"-x\"],\"env\":[\"A=1\"],\"path\":\"bin/true\"";
 	char text[sizeof base + 128];
 	const char *at = strstr(base, from);
 	struct sk_err err = {0};
