@@ -12,9 +12,11 @@ DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libyaml-dev zlib1g-dev libcjson-dev libext2fs-dev cpio \
 	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
+# The formatter (`make format`, and the format check of `make test`).
+DEPS_FORMAT := clang-format-14
 DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
-	runc crun rsyslog rsyslog-gnutls
+	runc crun rsyslog rsyslog-gnutls $(DEPS_FORMAT)
 
 # The fuzzing toolchain (`make fuzz`, and the fuzz suite of `make test`).
 DEPS_FUZZ := clang-14 libclang-rt-14-dev llvm-14
@@ -196,16 +198,19 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	tests/fuzz/run -t $(FUZZ_SECONDS) -j $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
+# The format check takes a second and runs first; an unformatted file fails
+# the run only once the tests have run, so one stray space hides nothing.
 test: all asan fuzz-build $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST)
-	tests/run
+	@fmt=0; mk/format.sh --check || fmt=1; tests/run && exit $$fmt; exit 1
 
-# Formats every tracked C source with .clang-format (clang-format 14).
+# Formats every tracked C source with .clang-format (clang-format 14);
+# format-check only names the files that do not follow it.
 format:
-	@mk/deps.sh clang-format-14
+	@mk/deps.sh $(DEPS_FORMAT)
 	mk/format.sh
 format-check:
-	@mk/deps.sh clang-format-14
+	@mk/deps.sh $(DEPS_FORMAT)
 	mk/format.sh --check
 
 demo: all
