@@ -1,4 +1,7 @@
-/* DER writing and reading, certificate issuance and subject reading. */
+/* DER writing and reading, certificate issuance, subject reading, and the
+ * iPAddress names read from untrusted certificate bytes. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <bearssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,10 +172,125 @@ TEST(issue_and_verify)
 	unlink(cacrt), unlink(cakey), unlink(lcrt), unlink(lkey), rmdir(dir);
 }
 
+/* A self-signed certificate naming 10.0.2.15 and fd00::1 as iPAddress, and
+ * 10.0.2.99 only as a dNSName. */
+static unsigned char *ip_cert(size_t *len)
+{
+	struct x509_key k;
+	struct x509_request r = {.kind = X509_CA, .cn = "ips", .not_before = 0, .not_after = 1};
+	struct sk_err err = {0};
+	unsigned char *der = NULL;
+
+	r.dns[r.ndns++] = "10.0.2.99";
+	r.ips[r.nips++] = "10.0.2.15";
+	r.ips[r.nips++] = "fd00::1";
+	if (x509_key_generate(&k, &err) < 0)
+		return NULL;
+	r.subject_key = &k;
+	return x509_issue(&r, NULL, &der, len, &err) < 0 ? NULL : der;
+}
+
+static int has(const unsigned char *cert, size_t len, const char *ip)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return x509_has_ip(cert, len, a, 4);
+	return inet_pton(AF_INET6, ip, a) == 1 && x509_has_ip(cert, len, a, 16);
+}
+
+TEST(has_ip_matches_ip_names_only)
+{
+	static const unsigned char v4[4] = {10, 0, 2, 15};
+	size_t len = 0;
+	unsigned char *cert = ip_cert(&len);
+
+	CHECK(cert != NULL);
+	if (!cert)
+		return;
+	CHECK(has(cert, len, "10.0.2.15"));
+	CHECK(has(cert, len, "fd00::1"));
+	CHECK(!has(cert, len, "10.0.2.16"));
+	CHECK(!has(cert, len, "fd00::2"));
+	CHECK(!has(cert, len, "10.0.2.99")); /* a dNSName is not an address */
+	CHECK(!has(cert, len, "::ffff:10.0.2.15"));
+	CHECK(!x509_has_ip(cert, len, v4, 3));
+	free(cert);
+}
+
+/* Cut anywhere, the certificate names nothing (ASan watches the reads). */
+TEST(has_ip_refuses_truncated)
+{
+	size_t len = 0, bad = 0;
+	unsigned char *cert = ip_cert(&len);
+
+	CHECK(cert != NULL);
+	for (size_t cut = 0; cert && cut < len; cut++) {
+		unsigned char *copy = malloc(cut ? cut : 1);
+		memcpy(copy, cert, cut);
+		bad += has(copy, cut, "10.0.2.15") || has(copy, cut, "fd00::1");
+		free(copy);
+	}
+	CHECK(bad == 0);
+	free(cert);
+}
+
+/* Damage to the name entry or the lengths around it: no match, no
+ * read past the end. */
+TEST(has_ip_refuses_damaged)
+{
+	static const unsigned char entry[] = {0x87, 0x04, 10, 0, 2, 15};
+	/* the names begin with the dNSName, right after their SEQUENCE head */
+	static const unsigned char first[] = {0x30, 0x23, 0x82, 0x09, '1', '0', '.'};
+	size_t len = 0;
+	unsigned char *cert = ip_cert(&len);
+	unsigned char *at = cert ? memmem(cert, len, entry, sizeof entry) : NULL;
+	unsigned char *names = cert ? memmem(cert, len, first, sizeof first) : NULL;
+
+	CHECK(at != NULL && names != NULL);
+	if (!at || !names) {
+		free(cert);
+		return;
+	}
+	size_t off = at - cert;
+	struct {
+		size_t pos;
+		unsigned char byte;
+	} damage[] = {
+	    {off, 0x82},	      /* tag: now a dNSName */
+	    {off + 1, 0x03},	      /* length: three bytes of address */
+	    {off + 1, 0x05},	      /* length: five bytes of address */
+	    {off + 1, 0x7f},	      /* length: past the end of the names */
+	    {off + 1, 0x84},	      /* length: four length bytes, huge */
+	    {names - cert + 1, 0xff}, /* the names' SEQUENCE length: 127 length bytes */
+	    {names - cert + 1, 0x24}, /* the names' SEQUENCE: one byte longer than its extension */
+	};
+	for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
+		unsigned char *copy = malloc(len);
+		memcpy(copy, cert, len);
+		copy[damage[i].pos] = damage[i].byte;
+		if (has(copy, len, "10.0.2.15"))
+			fprintf(stderr, "  damage %zu still matched\n", i);
+		CHECK(!has(copy, len, "10.0.2.15"));
+		free(copy);
+	}
+	/* every single flipped byte: whatever the answer, it is read safely */
+	for (size_t i = 0; i < len; i++) {
+		cert[i] ^= 0xff;
+		(void)has(cert, len, "fd00::1");
+		cert[i] ^= 0xff;
+	}
+	CHECK(has(cert, len, "fd00::1"));
+	free(cert);
+}
+
 int main(void)
 {
 	RUN(der_lengths_and_oids);
 	RUN(der_reader_refuses_malformed);
 	RUN(issue_and_verify);
+	RUN(has_ip_matches_ip_names_only);
+	RUN(has_ip_refuses_truncated);
+	RUN(has_ip_refuses_damaged);
 	return check_summary();
 }
