@@ -7,7 +7,9 @@
  * client; TLS trust (PEM files, anchors, identity) is in tls_files.h. A
  * request is two steps: http_request() sends it and reads the response
  * head (following redirects); the caller then consumes the body with
- * http_body_read() or http_body_discard(). */
+ * http_body_read() or http_body_discard(). Made of http_url.c (URLs),
+ * http_conn.c (the client and its connection: TCP, TLS, buffered I/O) and
+ * http_msg.c (request and response framing, redirects, bodies). */
 #ifndef SK_HTTP_H
 #define SK_HTTP_H
 

@@ -1,4 +1,4 @@
-/* Chunked transfer decoding (lib/http.c): a response body as a server
+/* Chunked transfer decoding (lib/http_msg.c): a response body as a server
  * streams it, arriving in reads of any size. The body is decoded once in
  * one piece and once in pieces whose sizes come from the first byte; both
  * must give the same bytes, the same end and the same verdict. */

@@ -1,4 +1,4 @@
-/* HTTP response heads (lib/http.c) as a server sends them to the image
+/* HTTP response heads (lib/http_msg.c) as a server sends them to the image
  * puller and the etcd client: the status line and headers, the body's
  * framing, then what the clients read from the headers (a redirect's
  * Location, a registry's WWW-Authenticate challenge and Content-Range).
