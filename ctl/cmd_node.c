@@ -1,6 +1,7 @@
 /* skiffctl node ls|describe|drain */
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "lookup.h"
 
@@ -106,21 +107,36 @@ static int do_drain(struct ctl *c, const char *id, int undo, struct sk_err *err)
 	return 0;
 }
 
+static int drain_args(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *id = NULL;
+	int undo = 0;
+	const struct arg_opt opts[] = {{"--undo", ARG_FLAG, &undo, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "node drain", opts, NULL, &id, 1, err) < 0 ||
+	    ctl_args_need("node drain", "node", id, err) < 0)
+		return -1;
+	return do_drain(c, id, undo, err);
+}
+
 int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
-	const char *verb = argc > 1 ? argv[1] : "";
+	const char *verb = argc > 1 ? argv[1] : "", *id = NULL;
 	if (strcmp(verb, "logs") == 0 || strcmp(verb, "dmesg") == 0)
 		return cmd_node_logs(c, argc, argv, strcmp(verb, "dmesg") == 0, err);
 	if (strcmp(verb, "top") == 0)
 		return cmd_node_top(c, argc, argv, err);
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
-	if (strcmp(verb, "ls") == 0 && argc == 2)
-		return do_ls(c, err);
-	if (strcmp(verb, "describe") == 0 && argc == 3)
-		return do_describe(c, argv[2], err);
-	if (strcmp(verb, "drain") == 0 && (argc == 3 || (argc == 4 && !strcmp(argv[3], "--undo"))))
-		return do_drain(c, argv[2], argc == 4, err);
+	if (strcmp(verb, "ls") == 0)
+		return ctl_args_none(argc, argv, "node ls", err) < 0 ? -1 : do_ls(c, err);
+	if (strcmp(verb, "describe") == 0) {
+		if (ctl_args_one(argc, argv, "node describe", "node", &id, err) < 0)
+			return -1;
+		return do_describe(c, id, err);
+	}
+	if (strcmp(verb, "drain") == 0)
+		return drain_args(c, argc, argv, err);
 	usage(stderr, err);
 	return ctl_usage_error(err, "node: bad arguments");
 }

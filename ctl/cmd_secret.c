@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "args.h"
 #include "cli.h"
 #include "lookup.h"
 #include "clock.h"
@@ -123,21 +124,33 @@ static int do_rm(struct ctl *c, const char *name, struct sk_err *err)
 	return 0;
 }
 
+static int do_put_args(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *name = NULL, *file = NULL;
+	const struct arg_opt opts[] = {{"--from-file", ARG_STR, &file, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "secret put", opts, NULL, &name, 1, err) < 0 ||
+	    ctl_args_need("secret put", "secret", name, err) < 0)
+		return -1;
+	return do_put(c, name, file, err);
+}
+
 int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
-	const char *verb = argc > 1 ? argv[1] : "";
+	const char *verb = argc > 1 ? argv[1] : "", *name = NULL;
 
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
 			return usage(stdout, err);
-	if (!strcmp(verb, "put") && argc == 3)
-		return do_put(c, argv[2], NULL, err);
-	if (!strcmp(verb, "put") && argc == 5 && !strcmp(argv[3], "--from-file"))
-		return do_put(c, argv[2], argv[4], err);
-	if (!strcmp(verb, "ls") && argc == 2)
-		return do_ls(c, err);
-	if (!strcmp(verb, "rm") && argc == 3)
-		return do_rm(c, argv[2], err);
+	if (!strcmp(verb, "put"))
+		return do_put_args(c, argc, argv, err);
+	if (!strcmp(verb, "ls"))
+		return ctl_args_none(argc, argv, "secret ls", err) < 0 ? -1 : do_ls(c, err);
+	if (!strcmp(verb, "rm")) {
+		if (ctl_args_one(argc, argv, "secret rm", "secret", &name, err) < 0)
+			return -1;
+		return do_rm(c, name, err);
+	}
 	usage(stderr, err);
 	return ctl_usage_error(err, "secret: bad arguments");
 }

@@ -173,7 +173,7 @@ static int do_describe(struct ctl *c, const char *id, struct sk_err *err)
 
 int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
-	const char *verb = argc > 1 ? argv[1] : "";
+	const char *verb = argc > 1 ? argv[1] : "", *id = NULL;
 	if (strcmp(verb, "logs") == 0)
 		return cmd_task_logs(c, argc, argv, err);
 	if (strcmp(verb, "exec") == 0)
@@ -187,8 +187,11 @@ int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return do_stop(c, argc, argv, err);
 	if (strcmp(verb, "ls") == 0)
 		return do_ls(c, argc, argv, err);
-	if (strcmp(verb, "describe") == 0 && argc == 3)
-		return do_describe(c, argv[2], err);
+	if (strcmp(verb, "describe") == 0) {
+		if (ctl_args_one(argc, argv, "task describe", "task", &id, err) < 0)
+			return -1;
+		return do_describe(c, id, err);
+	}
 	usage(stderr, err);
 	return ctl_usage_error(err, "task: bad arguments");
 }

@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "args.h"
 #include "cli.h"
 #include "lookup.h"
 #include "placement.h"
@@ -193,21 +194,31 @@ static int do_deregister(struct ctl *c, const char *ref, struct sk_err *err)
 	return 0;
 }
 
+/* The verbs that take one word, and what the word names. */
+static const struct {
+	const char *name, *verb, *what;
+	int (*fn)(struct ctl *c, const char *word, struct sk_err *err);
+} one_word[] = {
+    {"register", "taskdef register", "file", do_register},
+    {"validate", "taskdef validate", "file", do_validate},
+    {"describe", "taskdef describe", "task definition", do_describe},
+    {"deregister", "taskdef deregister", "task definition", do_deregister},
+};
+
 int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
-	const char *verb = argc > 1 ? argv[1] : "";
+	const char *verb = argc > 1 ? argv[1] : "", *word = NULL;
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
-	if (strcmp(verb, "register") == 0 && argc == 3)
-		return do_register(c, argv[2], err);
-	if (strcmp(verb, "validate") == 0 && argc == 3)
-		return do_validate(c, argv[2], err);
-	if (strcmp(verb, "ls") == 0 && argc == 2)
-		return do_ls(c, err);
-	if (strcmp(verb, "describe") == 0 && argc == 3)
-		return do_describe(c, argv[2], err);
-	if (strcmp(verb, "deregister") == 0 && argc == 3)
-		return do_deregister(c, argv[2], err);
+	if (strcmp(verb, "ls") == 0)
+		return ctl_args_none(argc, argv, "taskdef ls", err) < 0 ? -1 : do_ls(c, err);
+	for (size_t i = 0; i < sizeof one_word / sizeof one_word[0]; i++) {
+		if (strcmp(verb, one_word[i].name) != 0)
+			continue;
+		if (ctl_args_one(argc, argv, one_word[i].verb, one_word[i].what, &word, err) < 0)
+			return -1;
+		return one_word[i].fn(c, word, err);
+	}
 	usage(stderr, err);
 	return ctl_usage_error(err, "taskdef: bad arguments");
 }

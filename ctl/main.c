@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "version.h"
 
@@ -55,43 +56,41 @@ static const struct {
     {"ca", cmd_ca},	      {"events", cmd_events},
 };
 
-/* Global options come before the verb; returns the verb's index in argv. */
-static int global_options(struct ctl *c, int argc, char **argv)
+static int output_format(void *ctx, const char *v, struct sk_err *err)
 {
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (ctl_is_help(a)) {
-			usage(stdout);
-			exit(0);
-		}
-		if (strcmp(a, "-o") == 0 && v && strcmp(v, "json") == 0)
-			c->json = 1;
-		else if (strcmp(a, "-o") == 0 && v && strcmp(v, "table") == 0)
-			c->json = 0;
-		else if (strcmp(a, "--endpoints") == 0 && v)
-			c->endpoints = v;
-		else if (strcmp(a, "--cluster") == 0 && v)
-			c->cluster = v;
-		else if (strcmp(a, "--config") == 0 && v)
-			c->config = v;
-		else if (strcmp(a, "--cacert") == 0 && v)
-			c->opts.ca_file = v;
-		else if (strcmp(a, "--cert") == 0 && v)
-			c->opts.cert_file = v;
-		else if (strcmp(a, "--key") == 0 && v)
-			c->opts.key_file = v;
-		else if (strcmp(a, "--user") == 0 && v)
-			c->opts.user = v;
-		else if (strcmp(a, "--api-cacert") == 0 && v)
-			c->api_ca = v;
-		else if (strcmp(a, "--api-cert") == 0 && v)
-			c->api_cert = v;
-		else if (strcmp(a, "--api-key") == 0 && v)
-			c->api_key = v;
-		else
-			return -1;
-		i++;
+	struct ctl *c = ctx;
+	if (strcmp(v, "json") != 0 && strcmp(v, "table") != 0)
+		return ctl_usage_error(err, "-o: expected json or table, got `%s`", v);
+	c->json = strcmp(v, "json") == 0;
+	return 0;
+}
+
+/* Global options come before the verb; returns the verb's index in argv
+ * (argc when there is none), or a usage error. */
+static int global_options(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	int help = 0;
+	const struct arg_opt opts[] = {
+	    {"-h", ARG_FLAG, &help, NULL},
+	    {"--help", ARG_FLAG, &help, NULL},
+	    {"-o", ARG_FN, NULL, output_format},
+	    {"--endpoints", ARG_STR, &c->endpoints, NULL},
+	    {"--cluster", ARG_STR, &c->cluster, NULL},
+	    {"--config", ARG_STR, &c->config, NULL},
+	    {"--cacert", ARG_STR, &c->opts.ca_file, NULL},
+	    {"--cert", ARG_STR, &c->opts.cert_file, NULL},
+	    {"--key", ARG_STR, &c->opts.key_file, NULL},
+	    {"--user", ARG_STR, &c->opts.user, NULL},
+	    {"--api-cacert", ARG_STR, &c->api_ca, NULL},
+	    {"--api-cert", ARG_STR, &c->api_cert, NULL},
+	    {"--api-key", ARG_STR, &c->api_key, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	int i = ctl_args_lead(argc, argv, 1, "options", opts, c, err);
+	/* help wins over anything after it, as it always did */
+	if (help) {
+		usage(stdout);
+		exit(0);
 	}
 	return i;
 }
@@ -105,10 +104,10 @@ int main(int argc, char **argv)
 		printf("skiffctl %s\n", SKIFF_VERSION);
 		return 0;
 	}
-	int i = global_options(&c, argc, argv);
+	int i = global_options(&c, argc, argv, &err);
 	if (i < 0 || i >= argc) {
 		if (i < 0)
-			sk_print_fatalf("bad option near `%s`\n", argv[argc > 1 ? 1 : 0]);
+			sk_print_fatalf("%s", err.msg);
 		usage(stderr);
 		return SK_EXIT_USAGE;
 	}

@@ -116,6 +116,16 @@ rc=$(rc_of ctl node drain n9); [ "$rc" = 3 ] && pass "drain unknown node exit 3"
 rc=$(rc_of "$CTL" service --help); [ "$rc" = 0 ] && grep -q "service create NAME" "$T_DIR/out" &&
 	pass "service --help" || fail "help" "rc=$rc"
 rc=$(rc_of "$CTL" frobnicate); [ "$rc" = 2 ] && pass "unknown command exit 2" || fail "unknown command" "rc=$rc"
+rc=$(rc_of "$CTL" --endpoints $E --bogus task ls); [ "$rc" = 2 ] && grep -q 'options: bad argument `--bogus`' "$T_DIR/err" &&
+	pass "bad global option named, exit 2" || fail "bad global option" "rc=$rc $(cat "$T_DIR/err")"
+rc=$(rc_of ctl -o xml task ls); [ "$rc" = 2 ] && grep -qe '-o: expected json or table, got `xml`' "$T_DIR/err" &&
+	pass "-o xml refused, exit 2" || fail "-o xml" "rc=$rc $(cat "$T_DIR/err")"
+rc=$(rc_of "$CTL" --help --bogus); [ "$rc" = 0 ] && grep -q "^usage: skiffctl" "$T_DIR/out" &&
+	pass "--help before a bad option still helps" || fail "--help --bogus" "rc=$rc"
+rc=$(rc_of ctl secret rm); [ "$rc" = 2 ] && grep -q 'secret rm: which secret?' "$T_DIR/err" &&
+	pass "secret rm without a name, exit 2" || fail "secret rm usage" "rc=$rc $(cat "$T_DIR/err")"
+rc=$(rc_of ctl taskdef describe web:1 extra); [ "$rc" = 2 ] && grep -q 'taskdef describe: bad argument `extra`' "$T_DIR/err" &&
+	pass "taskdef describe with an extra word, exit 2" || fail "taskdef extra word" "rc=$rc $(cat "$T_DIR/err")"
 rc=$(rc_of "$CTL" --endpoints http://127.0.0.1:1 task ls); [ "$rc" = 111 ] && pass "unreachable etcd exit 111" ||
 	fail "unreachable" "rc=$rc"
 [ "$(SKIFF_ENDPOINTS=$E SKIFF_CLUSTER=c1 "$CTL" -o json service ls | jq -r '.[0].name')" = web ] &&

@@ -65,9 +65,61 @@ TEST(bad_words_are_usage_errors_naming_the_word)
 	CHECK_STREQ(err.msg, "--fn: `bad` is bad");
 }
 
+TEST(a_lone_dash_is_a_positional_word)
+{
+	char *argv[] = {"x", "do", "-", "--flag"};
+	struct got g;
+	struct sk_err err;
+	CHECK(parse(4, argv, &g, 1, &err) == 0);
+	CHECK_STREQ(g.pos[0], "-");
+	CHECK(g.flag == 1);
+}
+
+static int lead(int argc, char **argv, struct got *g, struct sk_err *err)
+{
+	const struct arg_opt opts[] = {
+	    {"--str", ARG_STR, &g->str, NULL},
+	    {"--flag", ARG_FLAG, &g->flag, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	memset(g, 0, sizeof *g);
+	memset(err, 0, sizeof *err);
+	return ctl_args_lead(argc, argv, 1, "options", opts, g, err);
+}
+
+TEST(leading_options_stop_at_the_first_word)
+{
+	char *verb[] = {"x", "--str", "s", "--flag", "task", "--str", "t"};
+	char *none[] = {"x", "--flag"};
+	char *bad[] = {"x", "--flag", "--nope", "task"};
+	char *no_value[] = {"x", "--str"};
+	struct got g;
+	struct sk_err err;
+	CHECK(lead(7, verb, &g, &err) == 4);
+	CHECK_STREQ(g.str, "s");
+	CHECK(g.flag == 1);
+	CHECK(lead(2, none, &g, &err) == 2 && g.flag == 1);
+	CHECK(lead(4, bad, &g, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "options: bad argument `--nope`");
+	CHECK(g.flag == 1); /* what came before the bad word was taken */
+	CHECK(lead(2, no_value, &g, &err) == -1);
+	CHECK_STREQ(err.msg, "options: bad argument `--str`");
+}
+
+TEST(a_missing_positional_word_is_named)
+{
+	struct sk_err err = {0};
+	CHECK(ctl_args_need("x do", "thing", "t", &err) == 0);
+	CHECK(ctl_args_need("x do", "thing", NULL, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK_STREQ(err.msg, "x do: which thing?");
+}
+
 int main(void)
 {
 	RUN(options_in_any_order_among_positional_words);
 	RUN(bad_words_are_usage_errors_naming_the_word);
+	RUN(a_lone_dash_is_a_positional_word);
+	RUN(leading_options_stop_at_the_first_word);
+	RUN(a_missing_positional_word_is_named);
 	return check_summary();
 }
