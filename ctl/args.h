@@ -2,8 +2,7 @@
  * lists its options in a table; words not starting with '-' (and a lone
  * "-") are its positional arguments. Anything else is a usage error
  * naming the word and the verb. (-h/--help is seen by each verb before
- * parsing.) Still parsed by hand: the logs, exec, top, events and ca
- * verbs. */
+ * parsing; `task exec` hands the parser what comes before its "--".) */
 #ifndef SK_CTL_ARGS_H
 #define SK_CTL_ARGS_H
 

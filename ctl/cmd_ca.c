@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "ctl.h"
 #include "pki.h"
@@ -42,34 +43,45 @@ struct ca_args {
 	const char *role, *name;
 };
 
+static int take_ip(void *ctx, const char *v, struct sk_err *err)
+{
+	struct pki_names *n = &((struct ca_args *)ctx)->names;
+	if (n->nips >= X509_MAX_SANS)
+		return ctl_usage_error(err, "--ip: at most %d addresses", X509_MAX_SANS);
+	n->ips[n->nips++] = v;
+	return 0;
+}
+
+static int take_dns(void *ctx, const char *v, struct sk_err *err)
+{
+	struct pki_names *n = &((struct ca_args *)ctx)->names;
+	/* the node's name is the first DNS name */
+	if (n->ndns >= X509_MAX_SANS - 1)
+		return ctl_usage_error(err, "--dns: at most %d names", X509_MAX_SANS - 1);
+	n->dns[n->ndns++] = v;
+	return 0;
+}
+
 static int parse(struct ctl *c, int argc, char **argv, int issue, struct ca_args *a,
 		 struct sk_err *err)
 {
 	long days = -1;
+	const char *pos[2] = {NULL, NULL};
+	const struct arg_opt opts[] = {
+	    {"--force", ARG_FLAG, &a->o.force, NULL}, {"--dir", ARG_STR, &a->o.dir, NULL},
+	    {"--days", ARG_COUNT, &days, NULL},	      {"--ip", ARG_FN, NULL, take_ip},
+	    {"--dns", ARG_FN, NULL, take_dns},	      {NULL, ARG_FLAG, NULL, NULL},
+	};
 
 	a->o.dir = pki_dir(c);
 	a->o.cluster = c->cluster;
-	for (int i = 2; i < argc; i++) {
-		const char *arg = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(arg, "--force")) {
-			a->o.force = 1;
-		} else if (!strcmp(arg, "--dir") && v) {
-			a->o.dir = argv[++i];
-		} else if (!strcmp(arg, "--days") && v) {
-			if (ctl_parse_count("--days", argv[++i], &days, err) < 0 || days < 1)
-				return ctl_usage_error(err, "--days: expected 1..100000");
-		} else if (!strcmp(arg, "--ip") && v && a->names.nips < X509_MAX_SANS) {
-			a->names.ips[a->names.nips++] = argv[++i];
-		} else if (!strcmp(arg, "--dns") && v && a->names.ndns < X509_MAX_SANS - 1) {
-			a->names.dns[a->names.ndns++] = argv[++i];
-		} else if (arg[0] != '-' && !a->role && issue) {
-			a->role = arg;
-		} else if (arg[0] != '-' && !a->name && issue) {
-			a->name = arg;
-		} else {
-			return ctl_usage_error(err, "ca: bad argument `%s`", arg);
-		}
-	}
+	if (ctl_args(argc, argv, 2, issue ? "ca issue" : "ca init", opts, a, pos, issue ? 2 : 0,
+		     err) < 0)
+		return -1;
+	if (days == 0)
+		return ctl_usage_error(err, "--days: expected 1..100000");
+	a->role = pos[0];
+	a->name = pos[1];
 	a->o.days = days > 0 ? (int)days : issue ? 365 : 3650;
 	return 0;
 }

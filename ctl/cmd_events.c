@@ -4,10 +4,12 @@
  * to now and exits; with it, it goes on (reconnecting from the last
  * revision seen if the stream breaks). A start revision etcd compacted
  * away is moved up to the oldest one it has, with a note. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "cli.h"
 #include "ctl.h"
 #include "events.h"
@@ -79,19 +81,26 @@ static int on_message(void *ctx, const struct etcd_watch_resp *r, struct sk_err 
 	return !w->follow && w->next > w->until ? 1 : 0;
 }
 
+static int take_since(void *ctx, const char *v, struct sk_err *err)
+{
+	char *end;
+	errno = 0;
+	long long rev = strtoll(v, &end, 10);
+	if (errno || end == v || *end || rev <= 0)
+		return ctl_usage_error(err, "--since: expected a revision above 0, got `%s`", v);
+	*(int64_t *)ctx = rev;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct watch_ctx *w, int64_t *since, struct sk_err *err)
 {
-	for (int i = 1; i < argc; i++) {
-		char *end;
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
-			w->follow = 1;
-		else if (!strcmp(argv[i], "--since") && i + 1 < argc &&
-			 (*since = strtoll(argv[++i], &end, 10)) > 0 && !*end)
-			;
-		else
-			return ctl_usage_error(err, "events: bad argument `%s`", argv[i]);
-	}
-	return 0;
+	const struct arg_opt opts[] = {
+	    {"-f", ARG_FLAG, &w->follow, NULL},
+	    {"--follow", ARG_FLAG, &w->follow, NULL},
+	    {"--since", ARG_FN, NULL, take_since},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	return ctl_args(argc, argv, 1, "events", opts, since, NULL, 0, err);
 }
 
 static int64_t store_revision(struct ctl *c, struct sk_err *err)

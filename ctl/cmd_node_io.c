@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "napi.h"
 
@@ -25,31 +26,38 @@ static int print_chunk(void *ctx, const void *data, size_t len, struct sk_err *e
 }
 
 struct node_args {
-	const char *node, *addr;
+	const char *node, *addr, *tail;
+	int follow;
 	char query[64];
 };
 
+static int take_tail(void *ctx, const char *v, struct sk_err *err)
+{
+	if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) >= 8)
+		return ctl_usage_error(err, "--tail: expected a line count, got `%s`", v);
+	((struct node_args *)ctx)->tail = v;
+	return 0;
+}
+
 static int parse(int argc, char **argv, int stream, struct node_args *a, struct sk_err *err)
 {
-	size_t n = 0;
+	char verb[32];
+	const struct arg_opt stream_opts[] = {
+	    {"-f", ARG_FLAG, &a->follow, NULL},	 {"--follow", ARG_FLAG, &a->follow, NULL},
+	    {"--tail", ARG_FN, NULL, take_tail}, {"--addr", ARG_STR, &a->addr, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	const struct arg_opt *opts = stream ? stream_opts : stream_opts + 3;
 
-	for (int i = 2; i < argc; i++) {
-		const char *arg = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (stream && (!strcmp(arg, "-f") || !strcmp(arg, "--follow")))
-			n += (size_t)snprintf(a->query + n, sizeof a->query - n, "&follow=1");
-		else if (stream && !strcmp(arg, "--tail") && v && *v &&
-			 strspn(v, "0123456789") == strlen(v) && strlen(v) < 8)
-			n += (size_t)snprintf(a->query + n, sizeof a->query - n, "&tail=%s",
-					      argv[++i]);
-		else if (!strcmp(arg, "--addr") && v)
-			a->addr = argv[++i];
-		else if (arg[0] != '-' && !a->node)
-			a->node = arg;
-		else
-			return ctl_usage_error(err, "node %s: bad argument `%s`", argv[1], arg);
-	}
-	if (!a->node)
-		return ctl_usage_error(err, "node %s: which node?", argv[1]);
+	snprintf(verb, sizeof verb, "node %s", argv[1]);
+	if (ctl_args(argc, argv, 2, verb, opts, a, &a->node, 1, err) < 0 ||
+	    ctl_args_need(verb, "node", a->node, err) < 0)
+		return -1;
+	size_t n = 0;
+	if (a->follow)
+		n += (size_t)snprintf(a->query + n, sizeof a->query - n, "&follow=1");
+	if (a->tail)
+		n += (size_t)snprintf(a->query + n, sizeof a->query - n, "&tail=%s", a->tail);
 	if (n)
 		a->query[0] = '?';
 	return 0;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "crilog.h"
 #include "napi.h"
@@ -103,40 +104,65 @@ static int on_chunk(void *ctx, const void *data, size_t len, struct sk_err *err)
 	return 0;
 }
 
-static int logs_args(int argc, char **argv, char *target, size_t size, const char **task,
-		     const char **addr, int *timestamps, struct sk_err *err)
+struct logs_args {
+	const char *task, *addr, *tail, *container;
+	int follow, timestamps, has_since;
+	long long since;
+};
+
+static int take_tail(void *ctx, const char *v, struct sk_err *err)
 {
+	if (!*v || strspn(v, "0123456789") != strlen(v))
+		return ctl_usage_error(err, "--tail: expected a line count, got `%s`", v);
+	((struct logs_args *)ctx)->tail = v;
+	return 0;
+}
+
+static int take_since(void *ctx, const char *v, struct sk_err *err)
+{
+	struct logs_args *a = ctx;
+	a->has_since = 1;
+	return parse_since(v, &a->since, err);
+}
+
+static int take_container(void *ctx, const char *v, struct sk_err *err)
+{
+	if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+	    strlen(v))
+		return ctl_usage_error(err, "--container: `%s` is not a container name", v);
+	((struct logs_args *)ctx)->container = v;
+	return 0;
+}
+
+static int logs_args(int argc, char **argv, char *target, size_t size, struct logs_args *a,
+		     struct sk_err *err)
+{
+	const struct arg_opt opts[] = {
+	    {"-f", ARG_FLAG, &a->follow, NULL},
+	    {"--follow", ARG_FLAG, &a->follow, NULL},
+	    {"-t", ARG_FLAG, &a->timestamps, NULL},
+	    {"--timestamps", ARG_FLAG, &a->timestamps, NULL},
+	    {"--tail", ARG_FN, NULL, take_tail},
+	    {"--since", ARG_FN, NULL, take_since},
+	    {"--container", ARG_FN, NULL, take_container},
+	    {"--addr", ARG_STR, &a->addr, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
 	char q[600] = "";
 	size_t n = 0;
 
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		long long since = 0;
-		if (!strcmp(a, "-f") || !strcmp(a, "--follow"))
-			n += (size_t)snprintf(q + n, sizeof q - n, "&follow=1");
-		else if (!strcmp(a, "-t") || !strcmp(a, "--timestamps"))
-			*timestamps = 1;
-		else if (!strcmp(a, "--tail") && v && strspn(v, "0123456789") == strlen(v) && *v)
-			n += (size_t)snprintf(q + n, sizeof q - n, "&tail=%s", argv[++i]);
-		else if (!strcmp(a, "--since") && v) {
-			if (parse_since(argv[++i], &since, err) < 0)
-				return sk_class(err, SK_ERR_USAGE);
-			n += (size_t)snprintf(q + n, sizeof q - n, "&since=%lld", since);
-		} else if (!strcmp(a, "--container") && v &&
-			   strspn(v, "abcdefghijklmnopqrstuvwxyz"
-				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				     "0123456789-_") == strlen(v))
-			n += (size_t)snprintf(q + n, sizeof q - n, "&container=%s", argv[++i]);
-		else if (!strcmp(a, "--addr") && v)
-			*addr = argv[++i];
-		else if (a[0] != '-' && !*task)
-			*task = a;
-		else
-			return ctl_usage_error(err, "task logs: bad argument `%s`", a);
-	}
-	if (!*task)
-		return ctl_usage_error(err, "task logs: which task?");
-	snprintf(target, size, "/v1/tasks/%s/logs%s%s", *task, n ? "?" : "", n ? q + 1 : "");
+	if (ctl_args(argc, argv, 2, "task logs", opts, a, &a->task, 1, err) < 0 ||
+	    ctl_args_need("task logs", "task", a->task, err) < 0)
+		return -1;
+	if (a->follow)
+		n += (size_t)snprintf(q + n, sizeof q - n, "&follow=1");
+	if (a->tail)
+		n += (size_t)snprintf(q + n, sizeof q - n, "&tail=%s", a->tail);
+	if (a->has_since)
+		n += (size_t)snprintf(q + n, sizeof q - n, "&since=%lld", a->since);
+	if (a->container)
+		n += (size_t)snprintf(q + n, sizeof q - n, "&container=%s", a->container);
+	snprintf(target, size, "/v1/tasks/%s/logs%s%s", a->task, n ? "?" : "", n ? q + 1 : "");
 	return 0;
 }
 
@@ -146,7 +172,7 @@ int cmd_task_logs(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	struct http_response *resp = calloc(1, sizeof *resp);
 	struct napi_target t;
 	struct napi *n = NULL;
-	const char *task = NULL, *addr = NULL;
+	struct logs_args a = {0};
 	char target[900];
 	int rc;
 
@@ -156,17 +182,58 @@ int cmd_task_logs(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (!resp)
 		return -1;
 	p.at_line_start[0] = p.at_line_start[1] = 1;
-	if ((rc = logs_args(argc, argv, target, sizeof target, &task, &addr, &p.timestamps, err)) <
-		0 ||
-	    (rc = napi_target_task(c, task, addr, &t, err)) < 0 ||
+	if ((rc = logs_args(argc, argv, target, sizeof target, &a, err)) < 0 ||
+	    (rc = napi_target_task(c, a.task, a.addr, &t, err)) < 0 ||
 	    (rc = napi_open(c, &t, &n, err)) < 0 ||
 	    (rc = napi_request(n, "GET", target, NULL, NULL, resp, err)) < 0)
 		goto out;
+	p.timestamps = a.timestamps;
 	rc = resp->status == 200 ? napi_body(n, resp, on_chunk, &p, err) : napi_error(n, resp, err);
 out:
 	napi_close(n);
 	free(resp);
 	return rc;
+}
+
+static int take_env(void *ctx, const char *v, struct sk_err *err)
+{
+	struct napi_exec *x = ctx;
+	if (!strchr(v, '='))
+		return ctl_usage_error(err, "--env: expected NAME=VALUE, got `%s`", v);
+	if (x->nenv >= NAPI_EXEC_MAX_ENV)
+		return ctl_usage_error(err, "--env: at most %d", NAPI_EXEC_MAX_ENV);
+	x->env[x->nenv++] = v;
+	return 0;
+}
+
+/* ID and options before "--", then the command; returns the index of "--". */
+static int exec_args(int argc, char **argv, struct napi_exec *x, const char **task,
+		     const char **addr, struct sk_err *err)
+{
+	int it = 0, dd = 2;
+	const struct arg_opt opts[] = {
+	    {"-i", ARG_FLAG, &x->interactive, NULL},
+	    {"-t", ARG_FLAG, &x->tty, NULL},
+	    {"-it", ARG_FLAG, &it, NULL},
+	    {"-ti", ARG_FLAG, &it, NULL},
+	    {"--container", ARG_STR, &x->container, NULL},
+	    {"-e", ARG_FN, NULL, take_env},
+	    {"--env", ARG_FN, NULL, take_env},
+	    {"-u", ARG_STR, &x->user, NULL},
+	    {"--user", ARG_STR, &x->user, NULL},
+	    {"-w", ARG_STR, &x->workdir, NULL},
+	    {"--workdir", ARG_STR, &x->workdir, NULL},
+	    {"--addr", ARG_STR, addr, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+
+	while (dd < argc && strcmp(argv[dd], "--") != 0)
+		dd++;
+	if (ctl_args(dd, argv, 2, "task exec", opts, x, task, 1, err) < 0)
+		return -1;
+	x->interactive |= it;
+	x->tty |= it;
+	return dd;
 }
 
 int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err)
@@ -177,30 +244,11 @@ int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	const char *task = NULL, *addr = NULL;
 	int i, rc, status = 0;
 
-	for (i = 2; i < argc && strcmp(argv[i], "--"); i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (ctl_is_help(a))
+	for (i = 2; i < argc && strcmp(argv[i], "--"); i++)
+		if (ctl_is_help(argv[i]))
 			return usage_exec(stdout, err);
-		if (a[0] == '-' && a[1] != '-' && strspn(a + 1, "it") == strlen(a + 1) && a[1]) {
-			x.interactive |= strchr(a, 'i') != NULL;
-			x.tty |= strchr(a, 't') != NULL;
-		} else if (!strcmp(a, "--container") && v) {
-			x.container = argv[++i];
-		} else if ((!strcmp(a, "-e") || !strcmp(a, "--env")) && v && strchr(v, '=') &&
-			   x.nenv < NAPI_EXEC_MAX_ENV) {
-			x.env[x.nenv++] = argv[++i];
-		} else if ((!strcmp(a, "-u") || !strcmp(a, "--user")) && v) {
-			x.user = argv[++i];
-		} else if ((!strcmp(a, "-w") || !strcmp(a, "--workdir")) && v) {
-			x.workdir = argv[++i];
-		} else if (!strcmp(a, "--addr") && v) {
-			addr = argv[++i];
-		} else if (a[0] != '-' && !task) {
-			task = a;
-		} else {
-			return ctl_usage_error(err, "task exec: bad argument `%s`", a);
-		}
-	}
+	if ((i = exec_args(argc, argv, &x, &task, &addr, err)) < 0)
+		return -1;
 	if (!task || i + 1 >= argc) {
 		usage_exec(stderr, err);
 		return ctl_usage_error(err, "task exec: expected ID -- CMD [ARG...]");

@@ -126,6 +126,10 @@ rc=$(rc_of ctl secret rm); [ "$rc" = 2 ] && grep -q 'secret rm: which secret?' "
 	pass "secret rm without a name, exit 2" || fail "secret rm usage" "rc=$rc $(cat "$T_DIR/err")"
 rc=$(rc_of ctl taskdef describe web:1 extra); [ "$rc" = 2 ] && grep -q 'taskdef describe: bad argument `extra`' "$T_DIR/err" &&
 	pass "taskdef describe with an extra word, exit 2" || fail "taskdef extra word" "rc=$rc $(cat "$T_DIR/err")"
+rc=$(rc_of ctl task exec t1 -e FOO -- ls); [ "$rc" = 2 ] && grep -q 'expected NAME=VALUE, got `FOO`' "$T_DIR/err" &&
+	pass "task exec -e without =, exit 2" || fail "exec -e" "rc=$rc $(cat "$T_DIR/err")"
+rc=$(rc_of ctl events --since 0); [ "$rc" = 2 ] && grep -q -- '--since: expected a revision above 0' "$T_DIR/err" &&
+	pass "events --since 0 refused, exit 2" || fail "events --since 0" "rc=$rc $(cat "$T_DIR/err")"
 rc=$(rc_of "$CTL" --endpoints http://127.0.0.1:1 task ls); [ "$rc" = 111 ] && pass "unreachable etcd exit 111" ||
 	fail "unreachable" "rc=$rc"
 [ "$(SKIFF_ENDPOINTS=$E SKIFF_CLUSTER=c1 "$CTL" -o json service ls | jq -r '.[0].name')" = web ] &&
