@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "cleanup.h"
 #include "clock.h"
+#include "file.h"
 #include "api.h"
 
 static int setup_signals(struct agent *a, struct sk_err *err)
@@ -39,9 +41,24 @@ static int setup_signals(struct agent *a, struct sk_err *err)
 	return 0;
 }
 
+/* The first line of FILE (skiffctl node credentials writes one). */
+static int read_password(const char *file, char *buf, size_t size, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL;
+	size_t len;
+	if (sk_read_file(file, size - 1, &text, &len, err) < 0)
+		return sk_wrap(err, "etcd password");
+	len = strcspn(text, "\r\n");
+	if (len == 0)
+		return sk_fail(err, 0, "etcd password: %s is empty", file);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return 0;
+}
+
 static int open_etcd(struct agent *a, struct sk_err *err)
 {
-	char endpoints[AGENT_MAX_ENDPOINTS * 260] = "";
+	char endpoints[AGENT_MAX_ENDPOINTS * 260] = "", password[256];
 	struct etcd_opts o = {0};
 
 	for (size_t i = 0; i < a->cfg->n_endpoints; i++) {
@@ -53,6 +70,12 @@ static int open_etcd(struct agent *a, struct sk_err *err)
 	o.ca_file = a->cfg->ca_file[0] ? a->cfg->ca_file : NULL;
 	o.cert_file = a->cfg->cert_file[0] ? a->cfg->cert_file : NULL;
 	o.key_file = a->cfg->key_file[0] ? a->cfg->key_file : NULL;
+	if (a->cfg->password_file[0]) {
+		if (read_password(a->cfg->password_file, password, sizeof password, err) < 0)
+			return -1;
+		o.user = a->cfg->user;
+		o.password = password;
+	}
 	/* A request stuck on a frozen member must leave time to renew the
 	 * lease through another one: a quarter of the TTL, at most 3 s. */
 	o.timeout_ms = a->cfg->lease_ttl_s * 1000 / 4;

@@ -156,6 +156,13 @@ static int parse_tls(struct agent_config *cfg, const cJSON *c, const char *name,
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "key_file")) &&
 	    copy_str(cfg->key_file, sizeof cfg->key_file, v, name, "key_file", err) < 0)
 		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "user")) &&
+	    copy_str(cfg->user, sizeof cfg->user, v, name, "user", err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "password_file")) &&
+	    copy_str(cfg->password_file, sizeof cfg->password_file, v, name, "password_file", err) <
+		0)
+		return -1;
 	return 0;
 }
 
@@ -274,5 +281,11 @@ int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
 		return sk_fail(err, 0,
 			       "TLS client certificate: give both cert_file and key_file "
 			       "(--cert and --key)");
+	if (cfg->user[0] && !cfg->password_file[0])
+		return sk_fail(err, 0, "etcd user %s: give password_file (--password-file)",
+			       cfg->user);
+	if (cfg->password_file[0] && !cfg->user[0])
+		snprintf(cfg->user, sizeof cfg->user, "skiff:%s:node:%s", cfg->cluster,
+			 cfg->node_id);
 	return agent_config_finish_ops(cfg, err);
 }

@@ -47,6 +47,9 @@ struct agent_config {
 	char ca_file[256];   /* "": the system CA bundle */
 	char cert_file[256]; /* "": no TLS client certificate */
 	char key_file[256];
+	/* etcd password auth: the node's own user (docs/cluster.md) */
+	char user[256];		 /* "": skiff:<cluster>:node:<node_id> */
+	char password_file[256]; /* "": no password auth */
 	struct agent_label labels[AGENT_MAX_LABELS];
 	size_t n_labels;
 	char data_dir[256]; /* images, bundles (persistent) */

@@ -19,6 +19,8 @@ static void usage(FILE *f)
 	      "  --cacert FILE        CA bundle to verify https endpoints (default: the system's)\n"
 	      "  --cert FILE          TLS client certificate for etcd, PEM\n"
 	      "  --key FILE           its private key, PEM, RSA or EC\n"
+	      "  --password-file FILE password of the node's etcd user\n"
+	      "  --user NAME          that user (default skiff:CLUSTER:node:NODE-ID)\n"
 	      "  --node-id ID         node id (default: hostname-<boot id prefix>)\n"
 	      "  --labels K=V[,K=V]   node labels (repeatable)\n"
 	      "  --cpu UNITS          CPU units to offer (default 1024 per CPU)\n"
@@ -46,6 +48,8 @@ enum {
 	OPT_CACERT,
 	OPT_CERT,
 	OPT_KEY,
+	OPT_USER,
+	OPT_PASSWORD_FILE,
 	OPT_NODE_ID,
 	OPT_LABELS,
 	OPT_CPU,
@@ -71,6 +75,8 @@ static const struct option options[] = {
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
+    {"user", required_argument, NULL, OPT_USER},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
     {"node-id", required_argument, NULL, OPT_NODE_ID},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"cpu", required_argument, NULL, OPT_CPU},
@@ -135,6 +141,10 @@ static int apply(struct agent_config *cfg, int opt, const char *v, struct sk_err
 		return copy(cfg->cert_file, sizeof cfg->cert_file, v, "cert", err);
 	case OPT_KEY:
 		return copy(cfg->key_file, sizeof cfg->key_file, v, "key", err);
+	case OPT_USER:
+		return copy(cfg->user, sizeof cfg->user, v, "user", err);
+	case OPT_PASSWORD_FILE:
+		return copy(cfg->password_file, sizeof cfg->password_file, v, "password-file", err);
 	case OPT_NODE_ID:
 		return copy(cfg->node_id, sizeof cfg->node_id, v, "node-id", err);
 	case OPT_LABELS:

@@ -16,12 +16,15 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_ca(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_auth(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_events(struct ctl *c, int argc, char **argv, struct sk_err *err);
 /* cmd_task_io.c, cmd_node_io.c: the verbs that talk to a node's API */
 int cmd_task_logs(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_task_exec(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_logs(struct ctl *c, int argc, char **argv, int dmesg, struct sk_err *err);
 int cmd_node_top(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_node_credentials(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err);
 
 /* util.c */
 int ctl_is_help(const char *arg);

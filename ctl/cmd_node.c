@@ -1,4 +1,4 @@
-/* skiffctl node ls|describe|drain */
+/* skiffctl node ls|describe|drain (credentials and remove: cmd_auth.c) */
 #include <string.h>
 
 #include "args.h"
@@ -13,8 +13,14 @@ static int usage(FILE *f, struct sk_err *err)
 	      "       skiffctl node logs ID [-f] [--tail N]     the node's own log (init, agent)\n"
 	      "       skiffctl node dmesg ID [-f] [--tail N]    its kernel log\n"
 	      "       skiffctl node top ID                      live CPU, memory, disk, tasks\n"
+	      "       skiffctl node credentials ID [--out FILE] its own etcd user (new password)\n"
+	      "       skiffctl node remove ID                   delete its etcd user and record\n"
 	      "  drain: the scheduler places nothing new on the node and moves its service\n"
-	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n",
+	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n"
+	      "  credentials: creates (or renews) the node's etcd user and role, allowed only\n"
+	      "  its nodes/ID record, status/ID/ and reading assign/ID/; the password goes to\n"
+	      "  FILE (0600) or stdout. remove: deletes them (its etcd token stops working at\n"
+	      "  once) and its record, so its tasks move. Both need etcd's root user.\n",
 	      f);
 	return f == stdout ? 0 : ctl_usage_printed(err);
 }
@@ -137,6 +143,10 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	}
 	if (strcmp(verb, "drain") == 0)
 		return drain_args(c, argc, argv, err);
+	if (strcmp(verb, "credentials") == 0)
+		return cmd_node_credentials(c, argc, argv, err);
+	if (strcmp(verb, "remove") == 0)
+		return cmd_node_remove(c, argc, argv, err);
 	usage(stderr, err);
 	return ctl_usage_error(err, "node: bad arguments");
 }

@@ -23,10 +23,12 @@ static void usage(FILE *f)
 	    "          | update NAME [--desired-count N] [--taskdef F[:R]] | delete NAME | ls\n"
 	    "          | describe NAME\n"
 	    "  node ls | describe ID | drain ID [--undo] | logs ID [-f] | dmesg ID | top ID\n"
+	    "       | credentials ID [--out FILE] | remove ID\n"
 	    "  secret put NAME [--from-file FILE] | ls | rm NAME\n"
 	    "  events [--follow] [--since REV]\n"
 	    "  scheduler [--id ID] [--ttl SEC]\n"
 	    "  ca init | issue node|operator NAME\n"
+	    "  auth init --dir DIR\n"
 	    "\n"
 	    "options:\n"
 	    "  --endpoints URL,URL  etcd endpoints (env SKIFF_ENDPOINTS, config file)\n"
@@ -53,7 +55,7 @@ static const struct {
 } verbs[] = {
     {"taskdef", cmd_taskdef}, {"task", cmd_task},     {"service", cmd_service},
     {"node", cmd_node},	      {"secret", cmd_secret}, {"scheduler", cmd_scheduler},
-    {"ca", cmd_ca},	      {"events", cmd_events},
+    {"ca", cmd_ca},	      {"events", cmd_events}, {"auth", cmd_auth},
 };
 
 static int output_format(void *ctx, const char *v, struct sk_err *err)

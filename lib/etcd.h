@@ -263,6 +263,22 @@ struct etcd_sync_ops {
 int etcd_sync(struct etcd *e, const char *prefix, const struct etcd_sync_ops *ops, void *ctx,
 	      struct sk_err *err);
 
+/* ---- users and roles (etcd's RBAC; callers need the root role) ---- */
+
+enum etcd_perm { ETCD_PERM_READ, ETCD_PERM_WRITE, ETCD_PERM_READWRITE };
+
+int etcd_user_add(struct etcd *e, const char *user, const char *password, struct sk_err *err);
+int etcd_user_delete(struct etcd *e, const char *user, struct sk_err *err);
+int etcd_user_password(struct etcd *e, const char *user, const char *password, struct sk_err *err);
+int etcd_user_grant_role(struct etcd *e, const char *user, const char *role, struct sk_err *err);
+int etcd_role_add(struct etcd *e, const char *role, struct sk_err *err);
+int etcd_role_delete(struct etcd *e, const char *role, struct sk_err *err);
+/* Grants PERM on KEY, or on every key under it when prefix. */
+int etcd_role_grant(struct etcd *e, const char *role, enum etcd_perm perm, const char *key,
+		    int prefix, struct sk_err *err);
+/* Turns auth on (a root user with the root role must exist). */
+int etcd_auth_enable(struct etcd *e, struct sk_err *err);
+
 /* ---- helpers (pure) ---- */
 
 /* The range end of a prefix: the prefix with its last byte below 0xff

@@ -207,6 +207,12 @@ int etcd_error_from_json(const char *body, int status, struct sk_err *err)
 		cls = SK_ERR_NET;
 	if (cJSON_IsString(msg))
 		sk_failc(err, cls, 0, "etcd: %s", msg->valuestring);
+	else if (body && strstr(body, "CommonName of client"))
+		/* etcd 3.4's gateway, with auth on, refuses any client
+		 * certificate that has a common name (it could not pass it on). */
+		sk_failc(err, cls, 0,
+			 "etcd refuses a client certificate with a common name when auth is on: "
+			 "issue it with a subject that has no CN");
 	else
 		sk_failc(err, cls, 0, "etcd: HTTP status %d", status);
 	cJSON_Delete(j);

@@ -68,10 +68,34 @@ TEST(bad_input_names_the_key)
 	CHECK(agent_config_finish(&c, &err) < 0);
 }
 
+/* The node's own etcd user: named after the cluster and node unless given. */
+TEST(etcd_user_and_password_file)
+{
+	struct agent_config c;
+	struct sk_err err = {0};
+
+	agent_config_defaults(&c);
+	CHECK(agent_config_parse(&c, "node.json",
+				 "{\"cluster\":{\"name\":\"demo\",\"node_id\":\"n-1\","
+				 "\"password_file\":\"/var/lib/skiff/etcd.password\"}}",
+				 &err) == 0);
+	CHECK(agent_config_finish(&c, &err) == 0);
+	CHECK_STREQ(c.user, "skiff:demo:node:n-1");
+	CHECK_STREQ(c.password_file, "/var/lib/skiff/etcd.password");
+	agent_config_defaults(&c);
+	CHECK(agent_config_parse(&c, "node.json", "{\"cluster\":{\"user\":\"ops\"}}", &err) == 0);
+	snprintf(c.node_id, sizeof c.node_id, "n-1");
+	CHECK(agent_config_finish(&c, &err) < 0);
+	CHECK(strstr(err.msg, "etcd user ops: give password_file") != NULL);
+	CHECK(agent_config_parse(&c, "f.json", "{\"cluster\":{\"password_file\":7}}", &err) < 0);
+	CHECK(strstr(err.msg, "f.json: cluster.password_file") != NULL);
+}
+
 int main(void)
 {
 	RUN(cluster_object_of_node_json);
 	RUN(defaults_and_overrides);
 	RUN(bad_input_names_the_key);
+	RUN(etcd_user_and_password_file);
 	return check_summary();
 }

@@ -1,0 +1,123 @@
+/* skiffctl auth init: etcd's access control for a cluster (root, the
+ * scheduler's user), and skiffctl node credentials|remove: a node's own
+ * etcd user. Passwords are made here and written to files (0600), never
+ * taken on the command line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cli.h"
+#include "file.h"
+#include "identity.h"
+
+static int usage(FILE *f, struct sk_err *err)
+{
+	fputs("usage: skiffctl auth init --dir DIR\n"
+	      "  Creates etcd's root user and the scheduler's user of this cluster, with new\n"
+	      "  random passwords written to DIR/root.password and DIR/scheduler.password\n"
+	      "  (0600), and turns etcd auth on. The scheduler's role reads and writes the\n"
+	      "  cluster's prefix; operators use root (only root may manage etcd users).\n"
+	      "  Then: skiffctl --user root (password in SKIFF_ETCD_PASSWORD or the config\n"
+	      "  file), and skiffctl node credentials NODE for each node.\n",
+	      f);
+	return f == stdout ? 0 : ctl_usage_printed(err);
+}
+
+/* Writes TEXT to PATH, readable by its owner only; never replaces a file. */
+static int write_secret(const char *path, const char *text, struct sk_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return sk_failc(err, SK_ERR_SYS, errno, "create %s", path);
+	int rc = sk_write_all(fd, text, strlen(text)) < 0 || sk_write_all(fd, "\n", 1) < 0;
+	if (close(fd) < 0 || rc)
+		return sk_failc(err, SK_ERR_SYS, errno, "write %s", path);
+	return 0;
+}
+
+static int auth_init(struct ctl *c, const char *dir, struct sk_err *err)
+{
+	char root[IDENTITY_SECRET_SZ], sched[IDENTITY_SECRET_SZ];
+	char root_path[PATH_MAX], sched_path[PATH_MAX];
+	snprintf(root_path, sizeof root_path, "%s/root.password", dir);
+	snprintf(sched_path, sizeof sched_path, "%s/scheduler.password", dir);
+	if (access(root_path, F_OK) == 0 || access(sched_path, F_OK) == 0)
+		return ctl_usage_error(err, "auth init: %s already holds passwords", dir);
+	if (identity_secret(root, err) < 0 || identity_secret(sched, err) < 0 ||
+	    write_secret(root_path, root, err) < 0 || write_secret(sched_path, sched, err) < 0)
+		return -1;
+	if (identity_auth_init(c, root, sched, err) < 0) {
+		unlink(root_path);
+		unlink(sched_path);
+		return -1;
+	}
+	char user[IDENTITY_NAME_MAX];
+	identity_scheduler_user(c, user, sizeof user);
+	printf("etcd auth on; root: %s; %s: %s\n", root_path, user, sched_path);
+	return 0;
+}
+
+int cmd_auth(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *verb = argc > 1 ? argv[1] : "", *dir = NULL;
+	const struct arg_opt opts[] = {{"--dir", ARG_STR, &dir, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	for (int i = 1; i < argc; i++)
+		if (ctl_is_help(argv[i]))
+			return usage(stdout, err);
+	if (strcmp(verb, "init") != 0) {
+		usage(stderr, err);
+		return ctl_usage_error(err, "auth: bad arguments");
+	}
+	if (ctl_args(argc, argv, 2, "auth init", opts, NULL, NULL, 0, err) < 0 ||
+	    ctl_args_need("auth init", "--dir", dir, err) < 0)
+		return -1;
+	return auth_init(c, dir, err);
+}
+
+static int credentials(struct ctl *c, const char *id, const char *out, struct sk_err *err)
+{
+	char pw[IDENTITY_SECRET_SZ], user[IDENTITY_NAME_MAX];
+	if (identity_node_user(c, id, user, sizeof user, err) < 0 || identity_secret(pw, err) < 0)
+		return -1;
+	if (out && write_secret(out, pw, err) < 0)
+		return -1;
+	if (identity_node_create(c, id, pw, err) < 0) {
+		if (out)
+			unlink(out);
+		return -1;
+	}
+	if (out)
+		printf("%s: etcd user %s, password in %s\n", id, user, out);
+	else
+		printf("%s\n", pw);
+	return 0;
+}
+
+int cmd_node_credentials(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *id = NULL, *out = NULL;
+	const struct arg_opt opts[] = {{"--out", ARG_STR, &out, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	if (ctl_args(argc, argv, 2, "node credentials", opts, NULL, &id, 1, err) < 0 ||
+	    ctl_args_need("node credentials", "node", id, err) < 0)
+		return -1;
+	return credentials(c, id, out, err);
+}
+
+int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err)
+{
+	const char *id = NULL;
+	char key[KEY_MAX];
+	if (ctl_args_one(argc, argv, "node remove", "node", &id, err) < 0 ||
+	    identity_node_delete(c, id, err) < 0)
+		return -1;
+	/* Without its record the node is down: the scheduler moves its tasks. */
+	if (etcd_delete(c->etcd, ctl_key(c, key, "nodes/%s", id), 0, NULL, NULL, err) < 0)
+		return -1;
+	printf("%s: removed (etcd user and role deleted)\n", id);
+	return 0;
+}

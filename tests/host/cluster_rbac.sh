@@ -1,0 +1,237 @@
+#!/bin/bash
+# Least privilege in etcd, with real etcd (TLS, --client-cert-auth, auth
+# on): skiffctl auth init makes root and the scheduler's user; each node
+# gets its own user (skiffctl node credentials) whose role allows only its
+# nodes/<id> record, its status/<id>/ and reading its assign/<id>/. The
+# agents run on those users alone (register, watch, report), the
+# scheduler on its own (places a task with a secret). Then the permission
+# matrix: every operation of a node on another's keys or on the cluster's
+# definitions and secrets is tried with that node's token, must be refused
+# (403, permission denied) and must change nothing (read back as root).
+# node remove: the node's token stops working at once.
+. "$(dirname "$0")/../lib.sh"
+CTL=$SKIFF_BIN/skiffctl
+AGENT=$SKIFF_BIN/skiff-agent
+PORT=23890
+E=https://127.0.0.1:$PORT
+C=rbac
+P=/skiff/$C
+for tool in etcd openssl curl jq; do
+	command -v $tool >/dev/null || { echo "FAIL: setup: $tool is not installed"; exit 1; }
+done
+cd "$T_DIR" || exit 1
+
+# etcd 3.4's JSON gateway refuses any client certificate with a common
+# name once auth is on: the transport certificates have none (O= only).
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+		-out ca.pem -days 2 -subj /CN=rbac-ca &&
+		for n in server client cnclient; do
+			subj=/O=skiff-$n
+			[ $n = cnclient ] && subj=/CN=node-a
+			ext='extendedKeyUsage=clientAuth'
+			[ $n = server ] && ext='subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth,clientAuth'
+			openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key \
+				-out $n.csr -subj "$subj" &&
+				openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+					-out $n.pem -extfile <(printf '%s\n' "$ext") || exit 1
+		done
+} >openssl.log 2>&1 || { echo "FAIL: setup: openssl: $(tail -3 openssl.log)"; exit 1; }
+
+etcd --name rbac --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
+	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem \
+	--listen-peer-urls http://127.0.0.1:$((PORT + 1)) \
+	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
+	--initial-cluster rbac=http://127.0.0.1:$((PORT + 1)) >etcd.log 2>&1 &
+T_PIDS+=($!)
+TLS=(--cacert ca.pem --cert client.pem --key client.key)
+ecurl() { curl -s -m 5 "${TLS[@]}" "$@"; }
+until_true 10 ecurl -f $E/health
+ecurl -f $E/health >/dev/null || { echo "FAIL: setup: etcd did not start: $(tail -3 etcd.log)"; exit 1; }
+
+ctl() { "$CTL" --endpoints $E --cluster $C "${TLS[@]}" "$@"; }
+root() { SKIFF_ETCD_PASSWORD=$(cat auth/root.password) ctl --user root "$@"; }
+rc_of() { "$@" >out 2>err; echo $?; }
+
+# --- auth init, node credentials
+mkdir -m 700 auth
+out=$(ctl auth init --dir auth 2>&1)
+[ "$(stat -c %a auth/root.password auth/scheduler.password | sort -u)" = 600 ] &&
+	grep -q "etcd auth on" <<<"$out" && pass "auth init: root and scheduler passwords written 0600" ||
+	fail "auth init" "$out"
+rc=$(rc_of ctl taskdef ls)
+[ "$rc" = 1 ] && grep -q "etcdserver: permission denied" err && pass "auth on: a client without a user is refused" ||
+	fail "no user refused" "rc=$rc $(cat err)"
+rc=$(rc_of ctl auth init --dir auth)
+[ "$rc" = 2 ] && grep -q "auth init: auth already holds passwords" err &&
+	pass "auth init twice: refused, files kept" || fail "auth init twice" "rc=$rc $(cat err)"
+rc=$(rc_of ctl node credentials node-a)
+[ "$rc" = 1 ] && grep -q "add etcd role skiff:rbac:node:node-a: etcd: etcdserver: user name is empty" err &&
+	pass "node credentials without root: refused, named" || fail "credentials need root" "rc=$rc $(cat err)"
+for n in node-a node-b; do
+	root node credentials $n --out $n.password >>cred.out 2>&1 ||
+		{ echo "FAIL: setup: credentials $n: $(cat cred.out)"; exit 1; }
+done
+[ "$(stat -c %a node-a.password node-b.password | sort -u)" = 600 ] &&
+	grep -qx "node-b: etcd user skiff:rbac:node:node-b, password in node-b.password" cred.out &&
+	pass "node credentials: a password file per node, 0600" || fail "credentials" "$(cat cred.out)"
+rc=$(rc_of "$CTL" --endpoints $E --cluster $C --cacert ca.pem --cert cnclient.pem --key cnclient.key \
+	--user root taskdef ls)
+[ "$rc" = 1 ] && grep -q "etcd refuses a client certificate with a common name when auth is on" err &&
+	pass "a client certificate with a CN: etcd's refusal explained" || fail "CN certificate" "rc=$rc $(cat err)"
+
+# --- the agents on their own users, the scheduler on its own
+start_agent() {
+	local n=$1
+	"$AGENT" --node-id $n --data "$T_DIR/$n/data" --run "$T_DIR/$n/run" --cpu 1024 --memory 512 \
+		--lease-ttl 3 --bridge skrbac0 --bridge-subnet 172.30.23.1/24 --endpoints $E --cluster $C \
+		"${TLS[@]}" --password-file $n.password >>"$T_DIR/$n.log" 2>&1 &
+	T_PIDS+=($!)
+}
+start_agent node-a
+start_agent node-b
+nodes() { root -o json node ls 2>/dev/null | jq -r '[.[] | select(.status=="ACTIVE") | .id] | sort | join(" ")'; }
+until_true 15 '[ "$(nodes)" = "node-a node-b" ]'
+[ "$(nodes)" = "node-a node-b" ] && pass "agents register with their own etcd users" ||
+	fail "agents register" "nodes='$(nodes)' $(tail -n3 node-a.log node-b.log)"
+SCHED_USER=skiff:$C:scheduler
+SKIFF_ETCD_PASSWORD=$(cat auth/scheduler.password) "$CTL" --endpoints $E --cluster $C "${TLS[@]}" \
+	--user $SCHED_USER scheduler --ttl 3 >sched.log 2>&1 &
+T_PIDS+=($!)
+# A registry that accepts and never answers: the task stays PULLING, its
+# assignment (with the secret) stays in place while the matrix runs.
+socat TCP-LISTEN:$((PORT + 7)),bind=127.0.0.1,fork,reuseaddr SYSTEM:'sleep 120' >/dev/null 2>&1 &
+T_PIDS+=($!)
+cat >sec.json <<EOT
+{"family":"sec","containerDefinitions":[{"name":"main","image":"127.0.0.1:$((PORT + 7))/none:1","memory":32,
+ "secrets":[{"name":"DB_PASS","valueFrom":"db-pass"}]}]}
+EOT
+printf 'correct-horse-battery' | root secret put db-pass >/dev/null &&
+	root taskdef register sec.json >/dev/null || { echo "FAIL: setup: register"; exit 1; }
+task=$(root task run sec 2>&1)
+placed() { root -o json task describe "$task" 2>/dev/null | jq -er '.node // empty'; }
+until_true 20 placed
+HOLDER=$(placed)
+case $HOLDER in node-a) OTHER=node-b ;; node-b) OTHER=node-a ;; *) OTHER="" ;; esac
+[ -n "$OTHER" ] && pass "the scheduler places a task on its own etcd user" ||
+	fail "scheduler places" "task=$task holder=$HOLDER $(tail -n3 sched.log)"
+b64() { printf %s "$1" | base64 -w0; }
+get() { # KEY: the value as root reads it
+	ecurl -X POST -H "Authorization: $ROOT_TOKEN" $E/v3/kv/range -d "{\"key\":\"$(b64 "$1")\"}" |
+		jq -r '.kvs[0].value // empty' | base64 -d
+}
+token() { ecurl -X POST $E/v3/auth/authenticate -d "{\"name\":\"$1\",\"password\":\"$(cat "$2")\"}" | jq -r '.token // empty'; }
+ROOT_TOKEN=$(token root auth/root.password)
+status_of() { get $P/status/$HOLDER/$task | jq -r .status 2>/dev/null; }
+until_true 30 '[ -n "$(status_of)" ]'
+[ -n "$(status_of)" ] && pass "the holder read its assignment and reported its status" ||
+	fail "holder reports" "'$(get $P/status/$HOLDER/$task)' $(tail -n3 $HOLDER.log)"
+[ "$(get $P/assign/$HOLDER/$task | jq -r '.secrets["db-pass"]')" = correct-horse-battery ] &&
+	pass "the secret is in the holder's assignment (and only there)" ||
+	fail "secret in assignment" "$(get $P/assign/$HOLDER/$task | head -c 300)"
+
+# --- the permission matrix
+# try WHO TOKEN OP KEY EXPECT: OP is read, write, delete or watch (a
+# prefix ends in /); EXPECT allowed or denied. A denied write or delete
+# must leave the key (or prefix) as root saw it before.
+MATRIX=()
+snapshot() { # KEY: every key and value under it, as root sees it
+	local k=$1 end
+	end=$(printf %s "$k" | python3 -c 'import sys;s=sys.stdin.read();print(s[:-1]+chr(ord(s[-1])+1))')
+	ecurl -X POST -H "Authorization: $ROOT_TOKEN" $E/v3/kv/range \
+		-d "{\"key\":\"$(b64 "$k")\",\"range_end\":\"$(b64 "$end")\"}" | jq -c '[.kvs[]? | [.key, .value]]'
+}
+request() { # TOKEN OP KEY -> http code on stdout, body in reply
+	local tok=$1 op=$2 k=$3 range
+	range="\"key\":\"$(b64 "$k")\""
+	[ "${k: -1}" = / ] && range+=",\"range_end\":\"$(b64 "${k%/}0")\""
+	case $op in
+	read) ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $tok" $E/v3/kv/range -d "{$range}" ;;
+	write) ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $tok" $E/v3/kv/put \
+		-d "{\"key\":\"$(b64 "$k")\",\"value\":\"$(b64 '{"status":"FORGED"}')\"}" ;;
+	delete) ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $tok" $E/v3/kv/deleterange -d "{$range}" ;;
+	watch)
+		timeout 3 curl -s -N "${TLS[@]}" -X POST -H "Authorization: $tok" $E/v3/watch \
+			-d "{\"create_request\":{$range}}" >reply
+		if grep -q '"canceled":true' reply; then echo 403; else echo 200; fi
+		;;
+	esac
+}
+try() {
+	local who=$1 tok=$2 op=$3 k=$4 want=$5 before after code got
+	before=$(snapshot "$k")
+	code=$(request "$tok" "$op" "$k")
+	after=$(snapshot "$k")
+	got=allowed
+	if [ "$code" != 200 ]; then
+		got="denied ($code$(grep -q 'permission denied' reply && echo ', permission denied'))"
+	fi
+	local name="$who $op ${k#$P/}: $want"
+	if [ "$want" = allowed ] && [ "$code" = 200 ]; then
+		pass "$name"
+	elif [ "$want" = denied ] && [ "$code" = 403 ] && grep -q 'permission denied' reply; then
+		if [ "$op" = read ] || [ "$op" = watch ] || [ "$before" = "$after" ]; then pass "$name, nothing changed"
+		else fail "$name" "refused but changed: $before -> $after"; fi
+	else
+		fail "$name" "HTTP $code: $(head -c 200 reply)"
+	fi
+	MATRIX+=("| $who | $op | \`${k#$P/}\` | $want | $got |")
+}
+H=$(token skiff:$C:node:$HOLDER $HOLDER.password)
+O=$(token skiff:$C:node:$OTHER $OTHER.password)
+S=$(token $SCHED_USER auth/scheduler.password)
+[ -n "$H" ] && [ -n "$O" ] && [ -n "$S" ] || { echo "FAIL: setup: tokens"; exit 1; }
+h="node $HOLDER" o="node $OTHER"
+try "$h" "$H" read "$P/assign/$HOLDER/" allowed
+try "$h" "$H" write "$P/status/$HOLDER/probe" allowed
+try "$h" "$H" write "$P/nodes/$HOLDER" allowed
+try "$h" "$H" write "$P/assign/$HOLDER/$task" denied
+try "$h" "$H" read "$P/taskdefs/" denied
+try "$h" "$H" read "$P/secrets/" denied
+try "$h" "$H" read "$P/tasks/" denied
+try "$h" "$H" read "$P/services/" denied
+try "$h" "$H" write "$P/tasks/$task" denied
+try "$h" "$H" write "$P/nodemeta/$HOLDER" denied
+try "$o" "$O" read "$P/assign/$HOLDER/" denied
+try "$o" "$O" watch "$P/assign/$HOLDER/" denied
+try "$o" "$O" read "$P/status/$HOLDER/" denied
+try "$o" "$O" write "$P/status/$HOLDER/$task" denied
+try "$o" "$O" delete "$P/status/$HOLDER/" denied
+try "$o" "$O" write "$P/nodes/$HOLDER" denied
+try "$o" "$O" delete "$P/nodes/$HOLDER" denied
+try "$o" "$O" write "$P/assign/$OTHER/forged" denied
+try "$o" "$O" read "$P/secrets/db-pass" denied
+try "$o" "$O" read "$P/taskdefs/" denied
+try "$o" "$O" write "$P/leader/scheduler" denied
+try scheduler "$S" read "$P/secrets/" allowed
+try scheduler "$S" write "$P/assign/$OTHER/probe" allowed
+try scheduler "$S" write "/skiff/other-cluster/tasks/x" denied
+code=$(ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $O" $E/v3/auth/user/add -d '{"name":"evil","password":"x"}')
+[ "$code" = 403 ] && pass "a node cannot add etcd users" || fail "node user add" "HTTP $code $(cat reply)"
+MATRIX+=("| node $OTHER | add an etcd user | — | denied | $([ "$code" = 403 ] && echo "denied ($code)" || echo "HTTP $code") |")
+code=$(ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $S" $E/v3/auth/role/grant -d "{\"name\":\"$SCHED_USER\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"AA==\",\"range_end\":\"AA==\"}}")
+[ "$code" = 403 ] && pass "the scheduler cannot widen its own role" || fail "scheduler grant" "HTTP $code $(cat reply)"
+MATRIX+=("| scheduler | grant itself more | — | denied | $([ "$code" = 403 ] && echo "denied ($code)" || echo "HTTP $code") |")
+
+# --- node remove: the node's token and password stop working at once
+out=$(root node remove $OTHER 2>&1)
+[ "$out" = "$OTHER: removed (etcd user and role deleted)" ] && pass "node remove" || fail "node remove" "$out"
+before=$(snapshot "$P/status/$OTHER/")
+code=$(request "$O" write "$P/status/$OTHER/after-remove")
+[ "$code" != 200 ] && grep -q "invalid auth token" reply && [ "$(snapshot "$P/status/$OTHER/")" = "$before" ] &&
+	pass "a removed node's token cannot write its own status" || fail "removed node writes" "HTTP $code $(cat reply)"
+MATRIX+=("| removed node $OTHER | write | \`status/$OTHER/…\` | denied | $([ "$code" != 200 ] && echo "denied ($code, invalid auth token)" || echo allowed) |")
+[ -z "$(token skiff:$C:node:$OTHER $OTHER.password)" ] && pass "a removed node's password no longer authenticates" ||
+	fail "removed password" "token issued"
+until_true 15 '! grep -q "^$OTHER$" <(root -o json node ls | jq -r ".[] | select(.status==\"ACTIVE\") | .id")'
+root -o json node ls | jq -e ".[] | select(.id==\"$OTHER\" and .status==\"ACTIVE\")" >/dev/null &&
+	fail "removed node down" "$(root node ls)" || pass "a removed node is down (its record gone, not rewritten)"
+rc=$(rc_of root node remove $OTHER)
+[ "$rc" = 3 ] && grep -q "node $OTHER: no etcd user nor role" err && pass "node remove of an unknown node: exit 3" ||
+	fail "remove unknown" "rc=$rc $(cat err)"
+
+echo "permission matrix (etcd $(etcd --version | awk 'NR==1{print $3}'), each row a test above):"
+echo "| identity | operation | key under /skiff/$C/ | expected | got |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${MATRIX[@]}"
