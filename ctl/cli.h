@@ -25,6 +25,7 @@ int cmd_node_logs(struct ctl *c, int argc, char **argv, int dmesg, struct sk_err
 int cmd_node_top(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_credentials(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_node_token(struct ctl *c, int argc, char **argv, struct sk_err *err);
 
 /* util.c */
 int ctl_is_help(const char *arg);

@@ -1,4 +1,5 @@
-/* skiffctl node ls|describe|drain (credentials and remove: cmd_auth.c) */
+/* skiffctl node ls|describe|drain (credentials and remove: cmd_auth.c;
+ * token: cmd_token.c) */
 #include <string.h>
 
 #include "args.h"
@@ -15,6 +16,7 @@ static int usage(FILE *f, struct sk_err *err)
 	      "       skiffctl node top ID                      live CPU, memory, disk, tasks\n"
 	      "       skiffctl node credentials ID [--out FILE] its own etcd user (new password)\n"
 	      "       skiffctl node remove ID                   delete its etcd user and record\n"
+	      "       skiffctl node token create|ls|revoke|verify  bootstrap tokens (--help)\n"
 	      "  drain: the scheduler places nothing new on the node and moves its service\n"
 	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n"
 	      "  credentials: creates (or renews) the node's etcd user and role, allowed only\n"
@@ -132,6 +134,8 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return cmd_node_logs(c, argc, argv, strcmp(verb, "dmesg") == 0, err);
 	if (strcmp(verb, "top") == 0)
 		return cmd_node_top(c, argc, argv, err);
+	if (strcmp(verb, "token") == 0)
+		return cmd_node_token(c, argc, argv, err);
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0)

@@ -8,7 +8,9 @@
 # matrix: every operation of a node on another's keys or on the cluster's
 # definitions and secrets is tried with that node's token, must be refused
 # (403, permission denied) and must change nothing (read back as root).
-# node remove: the node's token stops working at once.
+# Bootstrap tokens: create, ls, verify, expiry, revoke, and what the
+# join-only user of a token may touch. node remove: the node's token
+# stops working at once.
 . "$(dirname "$0")/../lib.sh"
 CTL=$SKIFF_BIN/skiffctl
 AGENT=$SKIFF_BIN/skiff-agent
@@ -213,6 +215,67 @@ MATRIX+=("| node $OTHER | add an etcd user | — | denied | $([ "$code" = 403 ] 
 code=$(ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $S" $E/v3/auth/role/grant -d "{\"name\":\"$SCHED_USER\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"AA==\",\"range_end\":\"AA==\"}}")
 [ "$code" = 403 ] && pass "the scheduler cannot widen its own role" || fail "scheduler grant" "HTTP $code $(cat reply)"
 MATRIX+=("| scheduler | grant itself more | — | denied | $([ "$code" = 403 ] && echo "denied ($code)" || echo "HTTP $code") |")
+
+# --- bootstrap tokens
+tok=$(root node token create --ttl 1h --labels zone=a,tier=web --description "rack 4" 2>&1)
+[[ $tok =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] && pass "node token create: ID.SECRET" || fail "token create" "$tok"
+TID=${tok%%.*} TSECRET=${tok#*.}
+row=$(root node token ls | awk -v id=$TID '$1 == id')
+[[ $row =~ ^$TID\ +(59m|1h)[0-9s]*\ +[0-9T:-]+Z\ +zone=a,tier=web\ +rack\ 4$ ]] && pass "node token ls: id, ttl, expiry, labels, description" ||
+	fail "token ls" "$(root node token ls)"
+sha=$(printf %s "$TSECRET" | sha256sum | cut -d' ' -f1)
+[ "$(root -o json node token ls | jq -r ".[] | select(.id==\"$TID\") | .secretSha256")" = "$sha" ] &&
+	pass "etcd keeps the secret's SHA-256" || fail "token hash" "$(root -o json node token ls)"
+all=$(ecurl -X POST -H "Authorization: $ROOT_TOKEN" $E/v3/kv/range -d "{\"key\":\"AA==\",\"range_end\":\"AA==\"}" |
+	jq -r '.kvs[] | .key, .value' | base64 -d 2>/dev/null)
+grep -q "$TSECRET" <<<"$all" && fail "secret stored" "the secret is in etcd's keys" ||
+	pass "the secret itself is nowhere in etcd's keys or values"
+out=$(root node token verify "$tok" 2>&1)
+[ "$out" = "token $TID: valid" ] && pass "node token verify: valid" || fail "verify" "$out"
+rc=$(rc_of root node token verify "$TID.0000000000000000")
+[ "$rc" = 1 ] && grep -q "token $TID: wrong secret" err && ! grep -q 0000000000000000 err &&
+	pass "a wrong secret: refused, not echoed" || fail "wrong secret" "rc=$rc $(cat err)"
+rc=$(rc_of root node token verify "$TID.short")
+[ "$rc" = 2 ] && grep -q "token: expected ID.SECRET" err && pass "a malformed token: usage error" ||
+	fail "malformed token" "rc=$rc $(cat err)"
+rc=$(rc_of root node token create --ttl 3w)
+[ "$rc" = 2 ] && grep -q -- "--ttl 3w: expected a duration such as 90s, 30m, 24h or 7d" err &&
+	pass "bad --ttl: named" || fail "bad ttl" "rc=$rc $(cat err)"
+rc=$(rc_of root node token create --labels "zone=a,oops")
+[ "$rc" = 2 ] && grep -q -- "--labels: \`oops\`: expected KEY=VALUE" err && pass "bad --labels entry: named" ||
+	fail "bad labels" "rc=$rc $(cat err)"
+rc=$(rc_of ctl node token create)
+[ "$rc" = 1 ] && grep -q "permission denied\|user name is empty" err && pass "node token create needs root" ||
+	fail "token create without root" "rc=$rc $(cat err)"
+# The token's join-only etcd user: its own join/<id>/ and nothing else.
+J=$(token skiff:$C:join:$TID <(printf %s "$TSECRET"))
+[ -n "$J" ] && pass "the token's secret authenticates its join user" || fail "join user" "no etcd token"
+try "join $TID" "$J" write "$P/join/$TID/request" allowed
+try "join $TID" "$J" read "$P/join/$TID/" allowed
+try "join $TID" "$J" write "$P/join/zzzzzz/request" denied
+try "join $TID" "$J" read "$P/tokens/" denied
+try "join $TID" "$J" read "$P/nodes/" denied
+try "join $TID" "$J" read "$P/assign/$HOLDER/" denied
+try "join $TID" "$J" write "$P/status/$HOLDER/x" denied
+short=$(root node token create --ttl 1s)
+sleep 2
+rc=$(rc_of root node token verify "$short")
+[ "$rc" = 1 ] && grep -q "token ${short%%.*}: expired at " err && pass "an expired token is refused" ||
+	fail "expired token" "rc=$rc $(cat err)"
+root node token ls | grep -q "^${short%%.*} \+<expired>" && pass "node token ls marks it expired" ||
+	fail "ls expired" "$(root node token ls)"
+out=$(root node token revoke $TID 2>&1)
+[ "$out" = "token $TID: revoked" ] && ! root node token ls | grep -q "^$TID " &&
+	pass "node token revoke" || fail "revoke" "$out $(root node token ls)"
+rc=$(rc_of root node token verify "$tok")
+[ "$rc" = 3 ] && grep -q "token $TID: unknown" err && pass "a revoked token is refused" ||
+	fail "revoked token" "rc=$rc $(cat err)"
+code=$(request "$J" write "$P/join/$TID/again")
+[ "$code" != 200 ] && [ -z "$(token skiff:$C:join:$TID <(printf %s "$TSECRET"))" ] &&
+	pass "a revoked token's join user is gone (token and secret)" || fail "revoked join user" "HTTP $code"
+MATRIX+=("| join user of a revoked token | write | \`join/$TID/…\` | denied | $([ "$code" != 200 ] && echo "denied ($code)" || echo allowed) |")
+rc=$(rc_of root node token revoke $TID)
+[ "$rc" = 3 ] && grep -q "token $TID: not found" err && pass "revoke twice: exit 3" || fail "revoke twice" "rc=$rc $(cat err)"
 
 # --- node remove: the node's token and password stop working at once
 out=$(root node remove $OTHER 2>&1)
