@@ -159,6 +159,9 @@ static int parse_tls(struct agent_config *cfg, const cJSON *c, const char *name,
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "user")) &&
 	    copy_str(cfg->user, sizeof cfg->user, v, name, "user", err) < 0)
 		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "join_token")) &&
+	    copy_str(cfg->join_token, sizeof cfg->join_token, v, name, "join_token", err) < 0)
+		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "password_file")) &&
 	    copy_str(cfg->password_file, sizeof cfg->password_file, v, name, "password_file", err) <
 		0)

@@ -50,6 +50,7 @@ struct agent_config {
 	/* etcd password auth: the node's own user (docs/cluster.md) */
 	char user[256];		 /* "": skiff:<cluster>:node:<node_id> */
 	char password_file[256]; /* "": no password auth */
+	char join_token[64];	 /* bootstrap token: join at first start */
 	struct agent_label labels[AGENT_MAX_LABELS];
 	size_t n_labels;
 	char data_dir[256]; /* images, bundles (persistent) */
@@ -70,6 +71,9 @@ struct agent_config {
 };
 
 void agent_config_defaults(struct agent_config *cfg);
+/* Joins with cfg->join_token unless <data>/identity/ holds an identity
+ * already; then points cfg at it (etcd user and password, node API). */
+int agent_join(struct agent_config *cfg, struct sk_err *err);
 /* Reads the "cluster" object of node.json at PATH; a missing file is an
  * error only when `required`. Errors name the file and the key. */
 int agent_config_load(struct agent_config *cfg, const char *path, int required, struct sk_err *err);

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 	      "  --key FILE           its private key, PEM, RSA or EC\n"
 	      "  --password-file FILE password of the node's etcd user\n"
 	      "  --user NAME          that user (default skiff:CLUSTER:node:NODE-ID)\n"
+	      "  --join-token TOKEN   join with this bootstrap token (skiffctl node token)\n"
 	      "  --node-id ID         node id (default: hostname-<boot id prefix>)\n"
 	      "  --labels K=V[,K=V]   node labels (repeatable)\n"
 	      "  --cpu UNITS          CPU units to offer (default 1024 per CPU)\n"
@@ -50,6 +51,7 @@ enum {
 	OPT_KEY,
 	OPT_USER,
 	OPT_PASSWORD_FILE,
+	OPT_JOIN_TOKEN,
 	OPT_NODE_ID,
 	OPT_LABELS,
 	OPT_CPU,
@@ -77,6 +79,7 @@ static const struct option options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"user", required_argument, NULL, OPT_USER},
     {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"join-token", required_argument, NULL, OPT_JOIN_TOKEN},
     {"node-id", required_argument, NULL, OPT_NODE_ID},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"cpu", required_argument, NULL, OPT_CPU},
@@ -143,6 +146,8 @@ static int apply(struct agent_config *cfg, int opt, const char *v, struct sk_err
 		return copy(cfg->key_file, sizeof cfg->key_file, v, "key", err);
 	case OPT_USER:
 		return copy(cfg->user, sizeof cfg->user, v, "user", err);
+	case OPT_JOIN_TOKEN:
+		return copy(cfg->join_token, sizeof cfg->join_token, v, "join-token", err);
 	case OPT_PASSWORD_FILE:
 		return copy(cfg->password_file, sizeof cfg->password_file, v, "password-file", err);
 	case OPT_NODE_ID:
@@ -232,6 +237,8 @@ int main(int argc, char **argv)
 			sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
 	if (agent_config_finish(&cfg, &err) < 0)
 		sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
+	if (cfg.join_token[0] && !cfg.password_file[0] && agent_join(&cfg, &err) < 0)
+		sk_fatal(&err);
 	/* The agent ends only when the node, etcd or a system call fails it. */
 	if (agent_run(&cfg, &err) < 0)
 		sk_class(&err, SK_ERR_SYS), sk_fatal(&err);

@@ -26,6 +26,10 @@ int cmd_node_top(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_credentials(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_token(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_node_approve(struct ctl *c, int argc, char **argv, struct sk_err *err);
+int cmd_node_requests(struct ctl *c, int argc, char **argv, struct sk_err *err);
+/* The cluster CA's directory: $SKIFF_PKI or ~/.config/skiff/pki/CLUSTER. */
+const char *ctl_pki_dir(const struct ctl *c);
 
 /* util.c */
 int ctl_is_help(const char *arg);

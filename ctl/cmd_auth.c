@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "file.h"
 #include "identity.h"
+#include "join.h"
 
 static int usage(FILE *f, struct sk_err *err)
 {
@@ -113,11 +114,11 @@ int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	const char *id = NULL;
 	char key[KEY_MAX];
 	if (ctl_args_one(argc, argv, "node remove", "node", &id, err) < 0 ||
-	    identity_node_delete(c, id, err) < 0)
+	    identity_node_delete(c, id, err) < 0 || join_revoke_identity(c, id, err) < 0)
 		return -1;
 	/* Without its record the node is down: the scheduler moves its tasks. */
 	if (etcd_delete(c->etcd, ctl_key(c, key, "nodes/%s", id), 0, NULL, NULL, err) < 0)
 		return -1;
-	printf("%s: removed (etcd user and role deleted)\n", id);
+	printf("%s: removed (etcd user and role deleted, certificate recorded revoked)\n", id);
 	return 0;
 }

@@ -26,7 +26,7 @@ static int usage(FILE *f, struct sk_err *err)
 
 static char default_dir[PATH_MAX];
 
-static const char *pki_dir(const struct ctl *c)
+const char *ctl_pki_dir(const struct ctl *c)
 {
 	const char *env = getenv("SKIFF_PKI"), *home = getenv("HOME");
 
@@ -73,7 +73,7 @@ static int parse(struct ctl *c, int argc, char **argv, int issue, struct ca_args
 	    {"--dns", ARG_FN, NULL, take_dns},	      {NULL, ARG_FLAG, NULL, NULL},
 	};
 
-	a->o.dir = pki_dir(c);
+	a->o.dir = ctl_pki_dir(c);
 	a->o.cluster = c->cluster;
 	if (ctl_args(argc, argv, 2, issue ? "ca issue" : "ca init", opts, a, pos, issue ? 2 : 0,
 		     err) < 0)

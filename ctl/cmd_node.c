@@ -17,6 +17,8 @@ static int usage(FILE *f, struct sk_err *err)
 	      "       skiffctl node credentials ID [--out FILE] its own etcd user (new password)\n"
 	      "       skiffctl node remove ID                   delete its etcd user and record\n"
 	      "       skiffctl node token create|ls|revoke|verify  bootstrap tokens (--help)\n"
+	      "       skiffctl node requests                    pending join requests\n"
+	      "       skiffctl node approve ID|--all [--follow] [--dir CA-DIR]  answer them\n"
 	      "  drain: the scheduler places nothing new on the node and moves its service\n"
 	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n"
 	      "  credentials: creates (or renews) the node's etcd user and role, allowed only\n"
@@ -136,6 +138,10 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return cmd_node_top(c, argc, argv, err);
 	if (strcmp(verb, "token") == 0)
 		return cmd_node_token(c, argc, argv, err);
+	if (strcmp(verb, "approve") == 0)
+		return cmd_node_approve(c, argc, argv, err);
+	if (strcmp(verb, "requests") == 0)
+		return cmd_node_requests(c, argc, argv, err);
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0)

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 	    "  node ls | describe ID | drain ID [--undo] | logs ID [-f] | dmesg ID | top ID\n"
 	    "       | credentials ID [--out FILE] | remove ID\n"
 	    "       | token create [--ttl D] [--labels K=V,...] | token ls | token revoke ID\n"
+	    "       | requests | approve ID|--all [--follow]\n"
 	    "  secret put NAME [--from-file FILE] | ls | rm NAME\n"
 	    "  events [--follow] [--since REV]\n"
 	    "  scheduler [--id ID] [--ttl SEC]\n"

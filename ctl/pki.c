@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
+#include "hex.h"
 #include "mkdir_p.h"
 #include "tls_files.h"
 #include "x509_subject.h"
@@ -172,4 +174,42 @@ int pki_issue(const struct pki_opts *o, int node, const char *name, const struct
 	explicit_bzero(&key, sizeof key);
 	tls_identity_free(ca);
 	return rc;
+}
+
+int pki_issue_for_key(const struct pki_opts *o, const char *name, const unsigned char pub[65],
+		      char **cert_pem, char **ca_pem, char sha256[65], struct sk_err *err)
+{
+	struct x509_request r = {.kind = X509_SERVER_CLIENT, .cn = name, .o = X509_ROLE_NODE};
+	struct x509_key key = {0};
+	struct tls_identity *ca = NULL;
+	SK_AUTOFREE unsigned char *der = NULL;
+	char path[PATH_MAX];
+	size_t len, calen;
+	unsigned char d[32];
+	br_sha256_context h;
+
+	if (!valid_name(name))
+		return sk_fail(err, 0, "node name %s: use 1-64 letters, digits, '-', '_' and '.'",
+			       name);
+	memcpy(key.q, pub, 65);
+	key.pk = (br_ec_public_key){.curve = BR_EC_secp256r1, .q = key.q, .qlen = 65};
+	r.dns[r.ndns++] = name;
+	r.subject_key = &key;
+	validity(&r, o->days);
+	if (load_ca(o->dir, &ca, err) < 0)
+		return -1;
+	int rc = x509_issue(&r, ca, &der, &len, err);
+	tls_identity_free(ca);
+	if (rc == 0)
+		rc = x509_cert_pem(der, len, cert_pem, err);
+	if (rc == 0 && (rc = pki_path(o->dir, "ca", "crt", path, err)) == 0 &&
+	    (rc = sk_read_file(path, 1 << 20, ca_pem, &calen, err)) < 0)
+		free(*cert_pem);
+	if (rc < 0)
+		return -1;
+	br_sha256_init(&h);
+	br_sha256_update(&h, der, len);
+	br_sha256_out(&h, d);
+	sk_hex(d, sizeof d, sha256);
+	return 0;
 }

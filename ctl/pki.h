@@ -30,6 +30,13 @@ struct pki_names {
 int pki_issue(const struct pki_opts *o, int node, const char *name, const struct pki_names *n,
 	      struct sk_err *err);
 
+/* A node's API certificate for a public key it holds (an uncompressed
+ * P-256 point: the node keeps its private key), signed by the CA in DIR:
+ * *cert_pem, the CA's certificate *ca_pem (both malloc'd), and the
+ * certificate's SHA-256 in hex (the revocation record names it). */
+int pki_issue_for_key(const struct pki_opts *o, const char *name, const unsigned char pub[65],
+		      char **cert_pem, char **ca_pem, char sha256[65], struct sk_err *err);
+
 /* "DIR/NAME.EXT" into buf (PATH_MAX); fails when too long. */
 int pki_path(const char *dir, const char *name, const char *ext, char *buf, struct sk_err *err);
 

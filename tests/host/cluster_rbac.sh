@@ -10,7 +10,9 @@
 # (403, permission denied) and must change nothing (read back as root).
 # Bootstrap tokens: create, ls, verify, expiry, revoke, and what the
 # join-only user of a token may touch. node remove: the node's token
-# stops working at once.
+# stops working at once. Joining: an agent with a token makes its key,
+# asks, is approved, runs on its own user; replays, a second machine,
+# expired and revoked tokens get nothing.
 . "$(dirname "$0")/../lib.sh"
 CTL=$SKIFF_BIN/skiffctl
 AGENT=$SKIFF_BIN/skiff-agent
@@ -279,7 +281,7 @@ rc=$(rc_of root node token revoke $TID)
 
 # --- node remove: the node's token and password stop working at once
 out=$(root node remove $OTHER 2>&1)
-[ "$out" = "$OTHER: removed (etcd user and role deleted)" ] && pass "node remove" || fail "node remove" "$out"
+[ "$out" = "$OTHER: removed (etcd user and role deleted, certificate recorded revoked)" ] && pass "node remove" || fail "node remove" "$out"
 before=$(snapshot "$P/status/$OTHER/")
 code=$(request "$O" write "$P/status/$OTHER/after-remove")
 [ "$code" != 200 ] && grep -q "invalid auth token" reply && [ "$(snapshot "$P/status/$OTHER/")" = "$before" ] &&
@@ -293,6 +295,115 @@ root -o json node ls | jq -e ".[] | select(.id==\"$OTHER\" and .status==\"ACTIVE
 rc=$(rc_of root node remove $OTHER)
 [ "$rc" = 3 ] && grep -q "node $OTHER: no etcd user nor role" err && pass "node remove of an unknown node: exit 3" ||
 	fail "remove unknown" "rc=$rc $(cat err)"
+
+# --- join with a bootstrap token
+root ca init --dir pki >/dev/null 2>&1 || { echo "FAIL: setup: ca init"; exit 1; }
+jtok=$(root node token create --ttl 1h --labels zone=j)
+JT=${jtok%%.*}
+API_PORT=$((PORT + 10))
+start_joiner() { # NODE-ID DATA-NAME TOKEN (its node API on a port of its own)
+	API_PORT=$((API_PORT + 1))
+	"$AGENT" --node-id $1 --data "$T_DIR/$2/data" --run "$T_DIR/$2/run" --cpu 1024 --memory 512 \
+		--lease-ttl 3 --bridge skrbac0 --bridge-subnet 172.30.23.1/24 --endpoints $E --cluster $C \
+		"${TLS[@]}" --api-port $API_PORT --join-token "$3" >>"$T_DIR/$2.log" 2>&1 &
+	T_PIDS+=($!)
+	eval "PID_${2//-/_}=$!"
+}
+start_joiner node-j node-j "$jtok"
+requested() { root node requests | grep -q "^node-j \+$JT "; }
+until_true 15 requested
+requested && pass "a node with a token asks to join (node requests)" || fail "join request" "$(root node requests) $(tail -n3 node-j.log)"
+REQ=$(get $P/join/$JT/node-j/request)
+[ "$(jq -r .node <<<"$REQ")" = node-j ] && [ "$(jq -r .publicKey <<<"$REQ" | base64 -d | wc -c)" = 65 ] &&
+	pass "the request carries the node's P-256 public key" || fail "request shape" "$REQ"
+[ "$(stat -c %a node-j/data/identity node-j/data/identity/node.key)" = "700
+600" ] && pass "the node's key is made on its data partition, owner-only" ||
+	fail "node key" "$(ls -la node-j/data/identity)"
+t0=$(date +%s%N)
+out=$(root node approve node-j --dir pki 2>&1)
+[ "$(tail -n1 <<<"$out")" = "node-j: approved" ] && pass "node approve" || fail "approve" "$out"
+joined() { root -o json node ls | jq -e '.[] | select(.id=="node-j" and .status=="ACTIVE")' >/dev/null; }
+until_true 15 joined
+joined && pass "the node joins and registers on its own etcd user" || fail "joined" "$(tail -n5 node-j.log)"
+echo "  approve to registered: $((($(date +%s%N) - t0) / 1000000)) ms"
+[ "$(root -o json node describe node-j | jq -r .labels.zone)" = j ] && pass "the token's labels are the node's" ||
+	fail "labels" "$(root -o json node describe node-j)"
+grep -q "join: joined as node-j (etcd user skiff:rbac:node:node-j)" node-j.log && pass "joined line" ||
+	fail "joined line" "$(tail -n3 node-j.log)"
+ID=node-j/data/identity
+openssl verify -CAfile pki/ca.crt $ID/node.crt >/dev/null 2>&1 &&
+	[ "$(openssl x509 -in $ID/node.crt -noout -pubkey)" = "$(openssl ec -in $ID/node.key -pubout 2>/dev/null)" ] &&
+	openssl x509 -in $ID/node.crt -noout -subject | grep -q "CN = node-j" &&
+	pass "its node API certificate: from the cluster CA, for the key it made" ||
+	fail "node certificate" "$(openssl x509 -in $ID/node.crt -noout -subject -issuer 2>&1)"
+[ "$(stat -c %a $ID/etcd.password $ID/node.crt | sort -u)" = 600 ] && pass "identity files owner-only" ||
+	fail "identity modes" "$(ls -la $ID)"
+sha=$(openssl x509 -in $ID/node.crt -outform DER | sha256sum | cut -d' ' -f1)
+[ "$(get $P/identities/node-j | jq -r .certSha256)" = "$sha" ] && pass "identities/node-j records the certificate's hash" ||
+	fail "identity record" "$(get $P/identities/node-j)"
+[ -z "$(root node requests | tail -n +2)" ] && pass "the node cleared its request and answer" || fail "cleared" "$(root node requests)"
+# A replayed request (copied from etcd) while the node runs: refused, in clear, no credentials.
+JU=$(token skiff:$C:join:$JT <(printf %s "${jtok#*.}"))
+ecurl -X POST -H "Authorization: $JU" $E/v3/kv/put -d "{\"key\":\"$(b64 $P/join/$JT/node-j/request)\",\"value\":\"$(b64 "$REQ")\"}" >/dev/null
+pw_before=$(cat $ID/etcd.password)
+rc=$(rc_of root node approve node-j --dir pki)
+ans=$(get $P/join/$JT/node-j/answer)
+[ "$rc" = 1 ] && [ "$(jq -r .refused <<<"$ans")" = "node node-j is running (joined at $(get $P/identities/node-j | jq -r .joinedAt))" ] &&
+	! grep -q "password\|BEGIN" <<<"$ans" && pass "a replayed join request gets a refusal and nothing usable" ||
+	fail "replay" "rc=$rc $ans $(cat err)"
+[ -n "$(token skiff:$C:node:node-j <(echo "$pw_before"))" ] && pass "and the running node's password still works" ||
+	fail "replay changed the password" ""
+# Another machine claiming the name with another token, while node-j is down: refused.
+kill $PID_node_j; wait $PID_node_j 2>/dev/null
+until_true 10 '! joined'
+ttok=$(root node token create)
+start_joiner node-j thief "$ttok"
+until_true 15 'root node requests | grep -q "^node-j "'
+root node approve --all --dir pki >approve.out 2>&1
+until_true 15 '! kill -0 $PID_thief 2>/dev/null'
+grep -q "join refused: node node-j is another machine's (another key and token)" thief.log &&
+	[ "$(get $P/identities/node-j | jq -r .certSha256)" = "$sha" ] &&
+	pass "another machine cannot take a node's name (another key, another token)" ||
+	fail "takeover" "$(cat approve.out) $(tail -n2 thief.log)"
+# The node that restarts with its identity files does not ask again.
+start_joiner node-j node-j "$jtok"
+until_true 15 joined
+joined && [ "$(grep -c "asking to join" node-j.log)" = 1 ] &&
+	pass "a node with its identity restarts without joining again (keeps its identity)" ||
+	fail "restart joined" "$(tail -n3 node-j.log)"
+# A diskless node (key in RAM) reboots with a new key and its token: let back in.
+kill $PID_node_j; wait $PID_node_j 2>/dev/null
+until_true 10 '! joined'
+start_joiner node-j diskless "$jtok"
+until_true 15 'root node requests | grep -q "^node-j "'
+root node approve --all --dir pki >approve.out 2>&1
+until_true 15 joined
+joined && grep -q "joined as node-j" diskless.log && pass "a diskless node rejoins under its name with a new key and its token" ||
+	fail "diskless rejoin" "$(cat approve.out) $(tail -n2 diskless.log)"
+ID=diskless/data/identity
+# Expired and revoked tokens cannot join.
+etok=$(root node token create --ttl 1s)
+sleep 2
+start_joiner node-e node-e "$etok"
+until_true 15 'root node requests | grep -q "^node-e "'
+root node approve --all --dir pki >approve.out 2>&1
+until_true 15 '! kill -0 $PID_node_e 2>/dev/null'
+grep -q "join refused: token ${etok%%.*} expired at" node-e.log && ! joined_e=$(root node ls | grep node-e) &&
+	pass "an expired token cannot join (refused, the agent says why)" || fail "expired join" "$(tail -n2 node-e.log)"
+rtok=$(root node token create)
+root node token revoke ${rtok%%.*} >/dev/null
+start_joiner node-r node-r "$rtok"
+until_true 15 '! kill -0 $PID_node_r 2>/dev/null'
+grep -q "authenticate as skiff:rbac:join:${rtok%%.*}: etcd: etcdserver: authentication failed" node-r.log &&
+	[ -z "$(root node requests | grep node-r)" ] && pass "a revoked token cannot even ask" || fail "revoked join" "$(tail -n2 node-r.log)"
+# node remove: the joined node can write nothing more; its certificate is recorded revoked.
+root node remove node-j >/dev/null
+[ -n "$(get $P/identities/node-j | jq -r '.revokedAt // empty')" ] && pass "node remove records its certificate revoked" ||
+	fail "revoked record" "$(get $P/identities/node-j)"
+NJ=$(token skiff:$C:node:node-j $ID/etcd.password)
+code=$(request "$NJ" write "$P/status/node-j/x")
+[ -z "$NJ" ] && [ "$code" != 200 ] && pass "a removed joined node cannot write anything" || fail "removed joined" "HTTP $code"
+MATRIX+=("| removed joined node node-j | write | \`status/node-j/…\` | denied | $([ "$code" != 200 ] && echo "denied ($code)" || echo allowed) |")
 
 echo "permission matrix (etcd $(etcd --version | awk 'NR==1{print $3}'), each row a test above):"
 echo "| identity | operation | key under /skiff/$C/ | expected | got |"

@@ -1,0 +1,249 @@
+/* Approving join requests (see join.h). */
+#include "join.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "clock.h"
+#include "identity.h"
+#include "join_seal.h"
+#include "pki.h"
+#include "token.h"
+
+struct request {
+	char token[TOKEN_ID_LEN + 1];
+	char node[128];
+	cJSON *json;
+	unsigned char pub[JOIN_PUBKEY_LEN];
+};
+
+/* join/<tid>/<node>/request → tid and node; 0 if the key is not one. */
+static int request_key(const struct ctl *c, const char *key, struct request *r)
+{
+	const char *p = key + strlen(c->prefix) + strlen("join/");
+	const char *slash = strchr(p, '/'), *end = strrchr(p, '/');
+	if (!slash || slash - p != TOKEN_ID_LEN || end == slash || strcmp(end, "/request") != 0 ||
+	    (size_t)(end - slash - 1) >= sizeof r->node)
+		return 0;
+	memcpy(r->token, p, TOKEN_ID_LEN);
+	r->token[TOKEN_ID_LEN] = '\0';
+	snprintf(r->node, sizeof r->node, "%.*s", (int)(end - slash - 1), slash + 1);
+	return 1;
+}
+
+int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
+{
+	char key[KEY_MAX];
+	struct etcd_range_req req = {.key = ctl_key(c, key, "join/"), .prefix = 1};
+	struct etcd_range_resp resp = {0};
+	if (ctl_connect(c, err) < 0 || etcd_range(c->etcd, &req, &resp, err) < 0)
+		return -1;
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < resp.nkvs; i++) {
+		struct request r;
+		cJSON *j;
+		if (!request_key(c, resp.kvs[i].key, &r) || !(j = cJSON_Parse(resp.kvs[i].value)))
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "token", r.token);
+		cJSON_AddStringToObject(o, "node", r.node);
+		cJSON_AddStringToObject(o, "publicKey", json_record_str(j, "publicKey"));
+		cJSON_AddStringToObject(o, "requestedAt", json_record_str(j, "requestedAt"));
+		cJSON_AddItemToArray(arr, o);
+		cJSON_Delete(j);
+	}
+	etcd_range_resp_free(&resp);
+	*out = arr;
+	return 0;
+}
+
+static int put_answer(struct ctl *c, const struct request *r, const char *text, struct sk_err *err)
+{
+	char key[KEY_MAX];
+	ctl_key(c, key, "join/%s/%s/answer", r->token, r->node);
+	return etcd_put(c->etcd, key, text, strlen(text), 0, NULL, NULL, err);
+}
+
+static int refuse(struct ctl *c, const struct request *r, const char *why, struct sk_err *err)
+{
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "refused", why);
+	SK_AUTOFREE char *text = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	fprintf(stderr, "skiffctl: join of %s (token %s) refused: %s\n", r->node, r->token, why);
+	return text ? put_answer(c, r, text, err) : -1;
+}
+
+/* Why the request may not be approved ("" if it may): the token, and who
+ * holds the name. A known name may join again only while it is not
+ * running, with its own key or (a diskless node rebooted with a new key)
+ * with the token it joined with; else someone else claims the name. */
+static int check(struct ctl *c, struct request *r, const cJSON *token, const cJSON *identity,
+		 char *why, size_t size, struct sk_err *err)
+{
+	char key[KEY_MAX];
+	struct etcd_kv kv = {0};
+	why[0] = '\0';
+	if (strcmp(json_record_str(r->json, "node"), r->node) != 0)
+		snprintf(why, size, "the request names another node");
+	else if (join_pubkey_decode(json_record_str(r->json, "publicKey"), r->pub, err) < 0)
+		snprintf(why, size, "%.200s", err->msg);
+	else if (!token)
+		snprintf(why, size, "token %s unknown (revoked?)", r->token);
+	else if (token_expired(token, time(NULL)))
+		snprintf(why, size, "token %s expired at %s", r->token,
+			 json_record_str(token, "expiresAt"));
+	if (why[0] || !identity || *json_record_str(identity, "revokedAt"))
+		return 0;
+	int live = etcd_get(c->etcd, ctl_key(c, key, "nodes/%s", r->node), &kv, NULL, err);
+	etcd_kv_clear(&kv);
+	if (live < 0)
+		return -1;
+	/* A running node has what it needs: a request for its name (a replay,
+	 * or another machine) would only change its password. */
+	int same =
+	    !strcmp(json_record_str(identity, "publicKey"), json_record_str(r->json, "publicKey"));
+	if (live)
+		snprintf(why, size, "node %s is running (joined at %s)", r->node,
+			 json_record_str(identity, "joinedAt"));
+	else if (!same && strcmp(json_record_str(identity, "token"), r->token) != 0)
+		snprintf(why, size, "node %s is another machine's (another key and token)",
+			 r->node);
+	return 0;
+}
+
+static char *answer_text(const char *user, const char *password, const char *cert, const char *ca,
+			 const cJSON *token)
+{
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "user", user);
+	cJSON_AddStringToObject(a, "password", password);
+	cJSON_AddStringToObject(a, "cert", cert);
+	cJSON_AddStringToObject(a, "ca", ca);
+	cJSON *l = cJSON_GetObjectItemCaseSensitive(token, "labels");
+	cJSON_AddItemToObject(a, "labels", l ? cJSON_Duplicate(l, 1) : cJSON_CreateObject());
+	char *text = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	return text;
+}
+
+static int record_identity(struct ctl *c, const struct request *r, const char *sha,
+			   const cJSON *token, struct sk_err *err)
+{
+	char key[KEY_MAX], now[SK_RFC3339_MAX];
+	sk_now_rfc3339(now, sizeof now, 0);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "node", r->node);
+	cJSON_AddStringToObject(j, "publicKey", json_record_str(r->json, "publicKey"));
+	cJSON_AddStringToObject(j, "token", r->token);
+	cJSON_AddStringToObject(j, "certSha256", sha);
+	cJSON_AddStringToObject(j, "joinedAt", now);
+	cJSON *l = cJSON_GetObjectItemCaseSensitive(token, "labels");
+	cJSON_AddItemToObject(j, "labels", l ? cJSON_Duplicate(l, 1) : cJSON_CreateObject());
+	int rc = ctl_put_json(c, ctl_key(c, key, "identities/%s", r->node), j, err);
+	cJSON_Delete(j);
+	return rc;
+}
+
+static int issue(struct ctl *c, const struct request *r, const char *ca_dir, const cJSON *token,
+		 struct sk_err *err)
+{
+	char pw[IDENTITY_SECRET_SZ], user[IDENTITY_NAME_MAX], sha[65], aad[200];
+	SK_AUTOFREE char *cert = NULL, *ca = NULL, *text = NULL, *sealed = NULL;
+	struct pki_opts o = {.dir = ca_dir, .cluster = c->cluster, .days = 365};
+	if (identity_node_user(c, r->node, user, sizeof user, err) < 0 ||
+	    identity_secret(pw, err) < 0 ||
+	    pki_issue_for_key(&o, r->node, r->pub, &cert, &ca, sha, err) < 0 ||
+	    identity_node_create(c, r->node, pw, err) < 0)
+		return -1;
+	snprintf(aad, sizeof aad, "%s/%s", r->token, r->node);
+	if (!(text = answer_text(user, pw, cert, ca, token)) ||
+	    join_seal(r->pub, aad, text, strlen(text), &sealed, err) < 0)
+		return sk_fail(err, 0, "seal the answer");
+	explicit_bzero(pw, sizeof pw);
+	explicit_bzero(text, strlen(text));
+	if (record_identity(c, r, sha, token, err) < 0 || put_answer(c, r, sealed, err) < 0)
+		return -1;
+	fprintf(stderr, "skiffctl: %s joined (token %s, etcd user %s)\n", r->node, r->token, user);
+	return 0;
+}
+
+/* 1 approved, 0 refused, -1 error. */
+static int approve_one(struct ctl *c, struct request *r, const char *ca_dir, struct sk_err *err)
+{
+	char key[KEY_MAX], why[300];
+	cJSON *token = NULL, *identity = NULL;
+	int rc = ctl_get_json(c, ctl_key(c, key, "tokens/%s", r->token), &token, NULL, err);
+	if (rc >= 0)
+		rc = ctl_get_json(c, ctl_key(c, key, "identities/%s", r->node), &identity, NULL,
+				  err);
+	if (rc >= 0)
+		rc = check(c, r, token, identity, why, sizeof why, err);
+	if (rc >= 0)
+		rc = why[0] ? refuse(c, r, why, err) : issue(c, r, ca_dir, token, err);
+	if (rc == 0)
+		rc = why[0] ? 0 : 1;
+	cJSON_Delete(token);
+	cJSON_Delete(identity);
+	return rc;
+}
+
+/* A request already answered waits for its node to collect the answer. */
+static int answered(const struct etcd_range_resp *resp, const char *request_key)
+{
+	size_t n = strlen(request_key) - strlen("request");
+	for (size_t i = 0; i < resp->nkvs; i++)
+		if (!strncmp(resp->kvs[i].key, request_key, n) &&
+		    !strcmp(resp->kvs[i].key + n, "answer"))
+			return 1;
+	return 0;
+}
+
+int join_approve(struct ctl *c, const char *node, const char *ca_dir, int *refused,
+		 struct sk_err *err)
+{
+	char key[KEY_MAX];
+	struct etcd_range_req req = {.key = ctl_key(c, key, "join/"), .prefix = 1};
+	struct etcd_range_resp resp = {0};
+	int approved = 0, seen = 0, rc = 0;
+	if (ctl_connect(c, err) < 0 || etcd_range(c->etcd, &req, &resp, err) < 0)
+		return -1;
+	for (size_t i = 0; i < resp.nkvs && rc >= 0; i++) {
+		struct request r = {0};
+		if (!request_key(c, resp.kvs[i].key, &r) || (node && strcmp(node, r.node)) ||
+		    answered(&resp, resp.kvs[i].key))
+			continue;
+		seen++;
+		if (!(r.json = cJSON_Parse(resp.kvs[i].value)))
+			r.json = cJSON_CreateObject();
+		rc = approve_one(c, &r, ca_dir, err);
+		cJSON_Delete(r.json);
+		if (rc > 0)
+			approved++;
+		else if (rc == 0 && refused)
+			(*refused)++;
+	}
+	etcd_range_resp_free(&resp);
+	if (rc < 0)
+		return -1;
+	if (node && !seen)
+		return sk_failc(err, SK_ERR_NOTFOUND, 0, "node %s: no pending join request", node);
+	return approved;
+}
+
+int join_revoke_identity(struct ctl *c, const char *node, struct sk_err *err)
+{
+	char key[KEY_MAX], now[SK_RFC3339_MAX];
+	cJSON *j = NULL;
+	int rc = ctl_get_json(c, ctl_key(c, key, "identities/%s", node), &j, NULL, err);
+	if (rc <= 0)
+		return rc;
+	sk_now_rfc3339(now, sizeof now, 0);
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "revokedAt");
+	cJSON_AddStringToObject(j, "revokedAt", now);
+	rc = ctl_put_json(c, key, j, err);
+	cJSON_Delete(j);
+	return rc < 0 ? -1 : 1;
+}
