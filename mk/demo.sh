@@ -1,9 +1,10 @@
 #!/bin/bash
 # The main job, end to end on one machine: build a node image, start a
-# local cluster (etcd, a docker-registry holding a sample image, the
-# scheduler), boot the node under QEMU, watch it register, run a sample
-# service on it, fetch its web page through a port forward, and show it
-# all with skiffctl. Everything runs in a network namespace of its own
+# local cluster (etcd over TLS with client certificates and auth on, a
+# docker-registry holding a sample image, the scheduler on its own etcd
+# user), boot the node under QEMU with a bootstrap token, watch it join and
+# register, run a sample service on it, fetch its web page through a port
+# forward, and show it all with skiffctl. Everything runs in a network namespace of its own
 # that holds only loopback; the guest reaches it through QEMU's user-mode
 # network (10.0.2.2).
 set -euo pipefail
@@ -17,8 +18,7 @@ out=$top/build/demo
 rm -rf "$out"
 mkdir -p "$out"
 bin=$top/build/bin
-ETCD=http://127.0.0.1:2379
-export SKIFF_ENDPOINTS=$ETCD SKIFF_CLUSTER=demo
+ETCD=https://127.0.0.1:2379
 pids=()
 cleanup() {
 	local p
@@ -30,26 +30,32 @@ step() { printf '\n== %s\n' "$*"; }
 SKIFF_LIB_HELPERS_ONLY=1 . "$top/tests/lib.sh" # until_true
 stamp() { tr -d '\r' <"$1" | grep -E -m1 -- "$2" | sed -nE 's/^\[ *([0-9]+\.[0-9]{3})\].*/\1/p'; }
 
-step "the cluster's CA, the node's and an operator's certificate (skiffctl ca)"
-export SKIFF_PKI=$out/pki
-"$bin/skiffctl" ca init
-"$bin/skiffctl" ca issue node node
-"$bin/skiffctl" ca issue operator demo
-export SKIFF_API_CACERT=$SKIFF_PKI/ca.crt SKIFF_API_CERT=$SKIFF_PKI/demo.crt SKIFF_API_KEY=$SKIFF_PKI/demo.key
+step "etcd's certificates (openssl): the server's for 127.0.0.1 and 10.0.2.2, one for clients"
+# etcd 3.4 refuses client certificates with a CN on its JSON gateway when
+# auth is on: the client certificate proves cluster membership, the etcd
+# user says who asks (docs/cluster.md).
+tls=$out/etcd-tls
+mkdir -p "$tls"
+(
+	cd "$tls"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+		-days 30 -subj /CN=demo-etcd-ca
+	for n in server client; do
+		ext='extendedKeyUsage=clientAuth'
+		[ $n = server ] && ext='subjectAltName=IP:127.0.0.1,IP:10.0.2.2
+extendedKeyUsage=serverAuth,clientAuth'
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key \
+			-out $n.csr -subj /O=skiff-demo-$n
+		openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+			-out $n.pem -extfile <(printf '%s\n' "$ext")
+	done
+) >"$out/openssl.log" 2>&1
+echo "   $tls/{ca,server,client}.pem"
 
-step "building the node image (examples/node.yaml with the node API on)"
-api='  api: {port: 7443, ca_file: /etc/skiff/pki/ca.crt, cert_file: /etc/skiff/pki/node.crt, key_file: /etc/skiff/pki/node.key}'
-awk -v api="$api" '{print} /^  labels: /{print api}' examples/node.yaml >"$out/node.yaml"
-cat >>"$out/node.yaml" <<SPEC
-files:
-  - {path: /etc/skiff/pki/ca.crt, source: pki/ca.crt}
-  - {path: /etc/skiff/pki/node.crt, source: pki/node.crt}
-  - {path: /etc/skiff/pki/node.key, source: pki/node.key, mode: "0600"}
-SPEC
-"$bin/skiff-imagegen" build "$out/node.yaml" -o "$out/node"
-
-step "starting etcd, a registry and the scheduler (127.0.0.1, this namespace only)"
+step "starting etcd (TLS, --client-cert-auth) and a registry (127.0.0.1, this namespace only)"
 etcd --name demo --data-dir "$out/etcd" --listen-client-urls $ETCD --advertise-client-urls $ETCD \
+	--cert-file "$tls/server.pem" --key-file "$tls/server.key" --client-cert-auth \
+	--trusted-ca-file "$tls/ca.pem" \
 	--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
 	--initial-cluster demo=http://127.0.0.1:2380 >"$out/etcd.log" 2>&1 &
 pids+=($!)
@@ -57,10 +63,55 @@ printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 1
 	"$out/registry" >"$out/registry.yml"
 docker-registry serve "$out/registry.yml" >"$out/registry.log" 2>&1 &
 pids+=($!)
-until_true 30 curl -sf $ETCD/health || { echo "demo: etcd did not start: $(tail -3 "$out/etcd.log")" >&2; exit 1; }
+ecurl() { curl -sf --cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key" "$@"; }
+until_true 30 ecurl $ETCD/health || { echo "demo: etcd did not start: $(tail -3 "$out/etcd.log")" >&2; exit 1; }
 until_true 30 curl -sf http://127.0.0.1:5000/v2/ || { echo "demo: registry did not start" >&2; exit 1; }
-"$bin/skiffctl" scheduler --id demo-scheduler >"$out/scheduler.log" 2>&1 &
+
+step "etcd auth on, with root and the scheduler's own user (skiffctl auth init)"
+mkdir -m 700 "$out/auth"
+ctl_opts=(--endpoints $ETCD --cluster demo --cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key")
+"$bin/skiffctl" "${ctl_opts[@]}" auth init --dir "$out/auth"
+# skiffctl as the operator from here on: a config file (0600) with root.
+(umask 077 && jq -n --arg e $ETCD --arg ca "$tls/ca.pem" --arg c "$tls/client.pem" --arg k "$tls/client.key" \
+	--arg pw "$(cat "$out/auth/root.password")" \
+	'{endpoints:[$e],cluster:"demo",cacert:$ca,cert:$c,key:$k,user:"root",password:$pw}' >"$out/skiffctl.json")
+export HOME=$out/home
+mkdir -p "$HOME/.config/skiff"
+cp "$out/skiffctl.json" "$HOME/.config/skiff/skiffctl.json"
+SKIFF_ETCD_PASSWORD=$(cat "$out/auth/scheduler.password") \
+	"$bin/skiffctl" --user skiff:demo:scheduler scheduler --id demo-scheduler >"$out/scheduler.log" 2>&1 &
 pids+=($!)
+
+step "the cluster's CA (skiffctl ca) and the operator's certificate for the node API"
+export SKIFF_PKI=$out/pki
+"$bin/skiffctl" ca init
+"$bin/skiffctl" ca issue operator demo
+export SKIFF_API_CACERT=$SKIFF_PKI/ca.crt SKIFF_API_CERT=$SKIFF_PKI/demo.crt SKIFF_API_KEY=$SKIFF_PKI/demo.key
+
+step "a bootstrap token for the node (skiffctl node token create)"
+token=$("$bin/skiffctl" node token create --ttl 1h --description "make demo")
+echo "   $token"
+"$bin/skiffctl" node token ls | sed 's/^/   /'
+# The auto-approver: answers every join request (it holds root and the CA key).
+"$bin/skiffctl" node approve --all --follow >"$out/approver.log" 2>&1 &
+pids+=($!)
+
+step "building the node image (examples/node.yaml with etcd over TLS and the token)"
+awk -v tok="$token" '
+	/^  endpoints: /{print "  endpoints: [\"https://10.0.2.2:2379\"]"
+		print "  ca_file: /etc/skiff/etcd/ca.pem"
+		print "  cert_file: /etc/skiff/etcd/client.pem"
+		print "  key_file: /etc/skiff/etcd/client.key"
+		print "  join_token: " tok; next}
+	{print}' examples/node.yaml >"$out/node.yaml"
+cat >>"$out/node.yaml" <<SPEC
+files:
+  - {path: /etc/skiff/etcd/ca.pem, source: etcd-tls/ca.pem}
+  - {path: /etc/skiff/etcd/client.pem, source: etcd-tls/client.pem}
+  - {path: /etc/skiff/etcd/client.key, source: etcd-tls/client.key, mode: "0600"}
+SPEC
+grep -A9 '^cluster:' "$out/node.yaml" | sed 's/^/   /'
+"$bin/skiff-imagegen" build "$out/node.yaml" -o "$out/node"
 
 step "making the sample image demo/web (busybox httpd) and pushing it"
 img=$out/image
@@ -80,8 +131,9 @@ qemu/run --log "$out/console.log" --monitor "$out/mon.sock" --mem 512 --fwd 8080
 qemu=$!
 pids+=($qemu)
 qemu/wait-for "$out/console.log" 'init: ready' 120 >/dev/null
-qemu/wait-for "$out/console.log" 'agent: registered as' 120 >/dev/null
-tr -d '\r' <"$out/console.log" | grep -E 'init: (ready|network up)|agent: registered' | sed 's/^/   /'
+qemu/wait-for "$out/console.log" 'agent: registered as' 180 >/dev/null
+tr -d '\r' <"$out/console.log" | grep -E 'init: (ready|network up)|join: |agent: registered' | sed 's/^/   /'
+sed 's/^/   /' "$out/approver.log"
 
 step "skiffctl node ls"
 "$bin/skiffctl" node ls
@@ -119,7 +171,9 @@ echo "   \$ skiffctl events"
 
 step "timings (kernel start = 0, from the console)"
 echo "   init: ready          $(stamp "$out/console.log" 'init: ready') s"
-echo "   agent: registered    $(stamp "$out/console.log" 'agent: registered as') s"
+echo "   join: asking         $(stamp "$out/console.log" 'join: asking to join') s"
+echo "   join: joined         $(stamp "$out/console.log" 'join: joined as') s"
+echo "   agent: registered    $(stamp "$out/console.log" 'agent: registered as') s (TLS, its own etcd user)"
 echo "   first task RUNNING   $(stamp "$out/console.log" 'agent: task .* RUNNING') s"
 
 step "shutting the node down (ACPI power button): the agent stops its task and leaves the cluster"
