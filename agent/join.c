@@ -19,6 +19,7 @@
 #include "base64.h"
 #include "cleanup.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "etcd.h"
 #include "file.h"
 #include "json_get.h"
@@ -280,4 +281,17 @@ int agent_join(struct agent_config *cfg, struct sk_err *err)
 	etcd_free(j.etcd);
 	explicit_bzero(&j.key, sizeof j.key);
 	return rc < 0 ? sk_wrap(err, "join") : 0;
+}
+
+void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path)
+{
+	SK_AUTOFREE char *text = NULL;
+	struct cmdline_arg args[64];
+	size_t len;
+	if (cfg->join_token[0] || sk_read_file(path, 4096, &text, &len, &(struct sk_err){0}) < 0)
+		return;
+	size_t n = cmdline_parse(text, args, 64);
+	const char *t = cmdline_get(args, n < 64 ? n : 64, "skiff.join_token");
+	if (t)
+		snprintf(cfg->join_token, sizeof cfg->join_token, "%s", t);
 }

@@ -21,7 +21,8 @@ static void usage(FILE *f)
 	      "  --key FILE           its private key, PEM, RSA or EC\n"
 	      "  --password-file FILE password of the node's etcd user\n"
 	      "  --user NAME          that user (default skiff:CLUSTER:node:NODE-ID)\n"
-	      "  --join-token TOKEN   join with this bootstrap token (skiffctl node token)\n"
+	      "  --join-token TOKEN   join with this bootstrap token (skiffctl node token;\n"
+	      "                       else skiff.join_token= on the kernel command line)\n"
 	      "  --node-id ID         node id (default: hostname-<boot id prefix>)\n"
 	      "  --labels K=V[,K=V]   node labels (repeatable)\n"
 	      "  --cpu UNITS          CPU units to offer (default 1024 per CPU)\n"
@@ -237,6 +238,8 @@ int main(int argc, char **argv)
 			sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
 	if (agent_config_finish(&cfg, &err) < 0)
 		sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
+	if (!cfg.password_file[0])
+		agent_join_token_from_cmdline(&cfg, "/proc/cmdline");
 	if (cfg.join_token[0] && !cfg.password_file[0] && agent_join(&cfg, &err) < 0)
 		sk_fatal(&err);
 	/* The agent ends only when the node, etcd or a system call fails it. */

@@ -5,6 +5,7 @@
 # the auto-approver. Each node makes its own key, joins, registers on its
 # own etcd user; a service of two tasks runs; one node is removed (node
 # remove): it can write nothing more and its task moves to the other.
+# The token comes on the kernel command line (skiff.join_token=).
 # Prints the join time from kernel start (console timestamps).
 . "$(dirname "$0")/../lib.sh"
 ETCD_PORT=23479 REG_PORT=25600 C=join TTL=5
@@ -87,7 +88,6 @@ cluster:
   ca_file: /etc/skiff/etcd/ca.pem
   cert_file: /etc/skiff/etcd/client.pem
   key_file: /etc/skiff/etcd/client.key
-  join_token: $token
   insecure_registries: ["10.0.2.2:$REG_PORT"]
   lease_ttl_s: $TTL
 files:
@@ -99,7 +99,8 @@ shutdown:
 SPEC
 build_image spec.yaml img
 
-ip_arg() { echo "ip=10.0.2.15::10.0.2.2:255.255.255.0:$1:eth0:off skiff.hostname=$1"; }
+# The token on the kernel command line (the image itself holds none).
+ip_arg() { echo "ip=10.0.2.15::10.0.2.2:255.255.255.0:$1:eth0:off skiff.hostname=$1 skiff.join_token=$token"; }
 log1=$T_DIR/node1.log log2=$T_DIR/node2.log
 boot img "$log1" --mem 512 --pidfile q1.pid --append "$(ip_arg node1)"
 boot img "$log2" --mem 512 --pidfile q2.pid --append "$(ip_arg node2)"

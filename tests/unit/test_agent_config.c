@@ -1,7 +1,9 @@
 /* Agent settings from node.json and options. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../agent/agent_config.h"
 #include "check.h"
@@ -91,11 +93,37 @@ TEST(etcd_user_and_password_file)
 	CHECK(strstr(err.msg, "f.json: cluster.password_file") != NULL);
 }
 
+TEST(join_token_from_config_and_cmdline)
+{
+	struct agent_config c;
+	struct sk_err err = {0};
+	char path[] = "/tmp/skiff-cmdline-XXXXXX";
+	int fd = mkstemp(path);
+	static const char line[] = "console=ttyS0 skiff.join_token=abcdef.0123456789abcdef quiet\n";
+
+	CHECK(fd >= 0 && write(fd, line, sizeof line - 1) == (ssize_t)sizeof line - 1);
+	close(fd);
+	agent_config_defaults(&c);
+	agent_join_token_from_cmdline(&c, path);
+	CHECK_STREQ(c.join_token, "abcdef.0123456789abcdef");
+	/* node.json's wins */
+	agent_config_defaults(&c);
+	CHECK(agent_config_parse(&c, "node.json", "{\"cluster\":{\"join_token\":\"zzzzzz.0\"}}",
+				 &err) == 0);
+	agent_join_token_from_cmdline(&c, path);
+	CHECK_STREQ(c.join_token, "zzzzzz.0");
+	unlink(path);
+	agent_config_defaults(&c);
+	agent_join_token_from_cmdline(&c, path); /* gone: nothing */
+	CHECK_STREQ(c.join_token, "");
+}
+
 int main(void)
 {
 	RUN(cluster_object_of_node_json);
 	RUN(defaults_and_overrides);
 	RUN(bad_input_names_the_key);
 	RUN(etcd_user_and_password_file);
+	RUN(join_token_from_config_and_cmdline);
 	return check_summary();
 }
