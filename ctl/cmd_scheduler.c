@@ -17,7 +17,11 @@ static int usage(FILE *f, struct sk_err *err)
 	      "                   long a watch on a frozen etcd member goes unnoticed\n"
 	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n"
 	      "  --writers N      parallel write connections to etcd (default 2)\n"
-	      "  --pass-max N     changes per pass, at most (default 4096)\n",
+	      "  --pass-max N     changes per pass, at most (default 4096)\n"
+	      "  --approve-joins  the leader approves join requests (skiffctl node approve);\n"
+	      "                   needs etcd's root user (only root may make a node's user)\n"
+	      "  --ca-dir DIR     the cluster CA for that (default $SKIFF_PKI or\n"
+	      "                   ~/.config/skiff/pki/CLUSTER)\n",
 	      f);
 	return f == stdout ? 0 : ctl_usage_printed(err);
 }
@@ -26,8 +30,11 @@ static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err
 {
 	long ttl = 5, retention = 3600, writers = SCHED_DEFAULT_WRITERS,
 	     pass_max = SCHED_DEFAULT_PASS_MAX;
-	const char *id = NULL;
+	const char *id = NULL, *ca_dir = NULL;
+	int approve = 0;
 	const struct arg_opt opts[] = {
+	    {"--approve-joins", ARG_FLAG, &approve, NULL},
+	    {"--ca-dir", ARG_STR, &ca_dir, NULL},
 	    {"--id", ARG_STR, &id, NULL},
 	    {"--ttl", ARG_COUNT, &ttl, NULL},
 	    {"--retention", ARG_COUNT, &retention, NULL},
@@ -50,6 +57,10 @@ static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err
 	s->retention_ms = retention * 1000;
 	s->writers = (int)writers;
 	s->pass_max = (size_t)pass_max;
+	if (ca_dir && !approve)
+		return ctl_usage_error(err, "--ca-dir goes with --approve-joins");
+	if (approve)
+		s->approve_ca_dir = ca_dir ? ca_dir : ctl_pki_dir(s->ctl);
 	return 0;
 }
 
@@ -59,6 +70,7 @@ int cmd_scheduler(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	char host[64] = "scheduler";
 	gethostname(host, sizeof host - 1);
 	snprintf(s.id, sizeof s.id, "%s-%d", host, (int)getpid());
+	s.ctl = c;
 	int rc = parse_args(&s, argc, argv, err);
 	if (rc)
 		return rc > 0 ? 0 : rc;

@@ -14,6 +14,7 @@
 
 #include "scheduler.h"
 #include "clock.h"
+#include "join.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -192,6 +193,19 @@ static void catch_up(struct sched *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The leader answers join requests, once a second at most. Outside the
+ * lock: it talks to etcd on the replica's own connection. */
+static void approve_joins(struct sched *s)
+{
+	struct sk_err err = {0};
+	int refused = 0;
+	if (!s->approve_ca_dir || !election_fence(s) || sk_now_ms() - s->approved_ms < 1000)
+		return;
+	s->approved_ms = sk_now_ms();
+	if (join_approve(s->ctl, NULL, s->approve_ca_dir, &refused, &err) < 0)
+		sched_log(s, "join approval: %s", err.msg);
+}
+
 static int run(struct sched *s, struct sk_err *err)
 {
 	struct watcher w = {.s = s};
@@ -209,6 +223,7 @@ static int run(struct sched *s, struct sk_err *err)
 		wait_change(s, 250);
 		int ran = step(s);
 		pthread_mutex_unlock(&s->lock);
+		approve_joins(s);
 		if (!ran)
 			continue;
 		batcher_end(&s->batch); /* the watch goes on meanwhile */

@@ -51,6 +51,9 @@ struct sched {
 	struct hmap backoff; /* service name → struct svc_backoff */
 	int64_t last_placement_log_ms;
 	struct batcher batch;
+	/* auto-approval of join requests by the leader (needs etcd's root) */
+	const char *approve_ca_dir; /* NULL: off */
+	int64_t approved_ms;
 };
 
 /* Runs the replica S (its options set: id, ttl_s, retention_ms, writers,

@@ -405,6 +405,22 @@ code=$(request "$NJ" write "$P/status/node-j/x")
 [ -z "$NJ" ] && [ "$code" != 200 ] && pass "a removed joined node cannot write anything" || fail "removed joined" "HTTP $code"
 MATRIX+=("| removed joined node node-j | write | \`status/node-j/…\` | denied | $([ "$code" != 200 ] && echo "denied ($code)" || echo allowed) |")
 
+# The scheduler's leader as auto-approver (it then runs as root), in a
+# second cluster of the same etcd.
+root2() { SKIFF_ETCD_PASSWORD=$(cat auth/root.password) "$CTL" --endpoints $E --cluster rbac2 "${TLS[@]}" --user root "$@"; }
+SKIFF_ETCD_PASSWORD=$(cat auth/root.password) "$CTL" --endpoints $E --cluster rbac2 "${TLS[@]}" --user root \
+	scheduler --ttl 3 --approve-joins --ca-dir pki >sched2.log 2>&1 &
+T_PIDS+=($!)
+atok=$(root2 node token create)
+"$AGENT" --node-id node-s --data "$T_DIR/node-s/data" --run "$T_DIR/node-s/run" --cpu 1024 --memory 512 \
+	--lease-ttl 3 --bridge skrbac0 --bridge-subnet 172.30.23.1/24 --endpoints $E --cluster rbac2 \
+	"${TLS[@]}" --api-port $((API_PORT + 1)) --join-token "$atok" >>"$T_DIR/node-s.log" 2>&1 &
+T_PIDS+=($!)
+until_true 20 'root2 -o json node ls | jq -e ".[] | select(.id==\"node-s\" and .status==\"ACTIVE\")"'
+root2 -o json node ls | jq -e '.[] | select(.id=="node-s" and .status=="ACTIVE")' >/dev/null &&
+	grep -q "node-s joined (token ${atok%%.*}" sched2.log && pass "scheduler --approve-joins: the leader approves, the node joins" ||
+	fail "scheduler approves" "$(tail -n3 sched2.log node-s.log)"
+
 echo "permission matrix (etcd $(etcd --version | awk 'NR==1{print $3}'), each row a test above):"
 echo "| identity | operation | key under /skiff/$C/ | expected | got |"
 echo "|---|---|---|---|---|"
