@@ -13,12 +13,14 @@ static int usage(FILE *f, struct sk_err *err)
 	      "       skiffctl node token ls\n"
 	      "       skiffctl node token revoke ID\n"
 	      "       skiffctl node token verify TOKEN\n"
+	      "       skiffctl node token prune\n"
 	      "  A bootstrap token (ID.SECRET, as Kubernetes shapes them) lets a new node ask\n"
 	      "  to join. create prints it once; etcd keeps only the secret's SHA-256 (and a\n"
 	      "  join-only etcd user that may write nothing but join/ID/). --ttl: 90s, 30m,\n"
 	      "  24h (the default), 7d, or 0 for a token that never expires. --labels: the\n"
 	      "  labels of the nodes that join with it. revoke deletes it (nodes that joined\n"
 	      "  with it stay). verify: exit 0 if TOKEN would be accepted now, else 1 and why.\n"
+	      "  prune revokes every expired token (its join user lasts until then).\n"
 	      "  Needs etcd's root user.\n",
 	      f);
 	return f == stdout ? 0 : ctl_usage_printed(err);
@@ -122,6 +124,15 @@ int cmd_node_token(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return ctl_args(argc, argv, 3, "node token ls", no_options, NULL, NULL, 0, err) < 0
 			   ? -1
 			   : do_ls(c, err);
+	if (!strcmp(verb, "prune")) {
+		int n;
+		if (ctl_args(argc, argv, 3, "node token prune", no_options, NULL, NULL, 0, err) <
+			0 ||
+		    (n = token_prune(c, time(NULL), err)) < 0)
+			return -1;
+		printf("%d expired token%s revoked\n", n, n == 1 ? "" : "s");
+		return 0;
+	}
 	if (!strcmp(verb, "revoke") || !strcmp(verb, "verify")) {
 		char what[32];
 		snprintf(what, sizeof what, "node token %s", verb);

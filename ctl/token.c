@@ -296,3 +296,23 @@ int token_revoke(struct ctl *c, const char *id, struct sk_err *err)
 		return sk_failc(err, SK_ERR_NOTFOUND, 0, "token %s: not found", id);
 	return 0;
 }
+
+int token_prune(struct ctl *c, time_t now, struct sk_err *err)
+{
+	cJSON *arr, *rec;
+	int n = 0;
+	if (token_list(c, &arr, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(rec, arr)
+	{
+		if (!token_expired(rec, now))
+			continue;
+		if (token_revoke(c, json_record_str(rec, "id"), err) < 0) {
+			cJSON_Delete(arr);
+			return -1;
+		}
+		n++;
+	}
+	cJSON_Delete(arr);
+	return n;
+}

@@ -48,5 +48,8 @@ int token_expired(const cJSON *rec, time_t now);
 int token_verify(struct ctl *c, const char *token, time_t now, cJSON **rec, struct sk_err *err);
 /* Deletes a token's record, join user and role (SK_ERR_NOTFOUND if none). */
 int token_revoke(struct ctl *c, const char *id, struct sk_err *err);
+/* Revokes every token expired at NOW (etcd has no expiring users: an
+ * expired token's join user lasts until this). Returns how many. */
+int token_prune(struct ctl *c, time_t now, struct sk_err *err);
 
 #endif

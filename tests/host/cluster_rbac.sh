@@ -266,6 +266,10 @@ rc=$(rc_of root node token verify "$short")
 	fail "expired token" "rc=$rc $(cat err)"
 root node token ls | grep -q "^${short%%.*} \+<expired>" && pass "node token ls marks it expired" ||
 	fail "ls expired" "$(root node token ls)"
+out=$(root node token prune 2>&1)
+[ "$out" = "1 expired token revoked" ] && ! root node token ls | grep -q "^${short%%.*} " &&
+	[ -z "$(token skiff:$C:join:${short%%.*} <(printf %s "${short#*.}"))" ] && root node token ls | grep -q "^$TID " &&
+	pass "node token prune: the expired token and its join user go, the others stay" || fail "prune" "$out $(root node token ls)"
 out=$(root node token revoke $TID 2>&1)
 [ "$out" = "token $TID: revoked" ] && ! root node token ls | grep -q "^$TID " &&
 	pass "node token revoke" || fail "revoke" "$out $(root node token ls)"
