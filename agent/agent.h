@@ -10,6 +10,14 @@
  * a fatal error. */
 int agent_run(const struct agent_config *cfg, struct sk_err *err);
 
+/* join.c: joins with cfg->join_token unless <data>/identity/ holds an
+ * identity already; then points cfg at it (etcd user and password, node
+ * API). */
+int agent_join(struct agent_config *cfg, struct sk_err *err);
+/* Takes skiff.join_token=TOKEN from the kernel command line at PATH
+ * when the configuration gives none. */
+void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path);
+
 /* The init of a container with initProcessEnabled (argv[0] is
  * skiff-init-process): runs argv[1..] (after an optional "--") and exits
  * as it does. */

@@ -71,12 +71,6 @@ struct agent_config {
 };
 
 void agent_config_defaults(struct agent_config *cfg);
-/* Joins with cfg->join_token unless <data>/identity/ holds an identity
- * already; then points cfg at it (etcd user and password, node API). */
-int agent_join(struct agent_config *cfg, struct sk_err *err);
-/* Takes skiff.join_token=TOKEN from the kernel command line at PATH
- * when the configuration gives none. */
-void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path);
 /* Reads the "cluster" object of node.json at PATH; a missing file is an
  * error only when `required`. Errors name the file and the key. */
 int agent_config_load(struct agent_config *cfg, const char *path, int required, struct sk_err *err);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../agent/agent.h"
 #include "../../agent/agent_config.h"
 #include "check.h"
 
