@@ -105,13 +105,17 @@ static int put_request(struct joiner *j, struct sk_err *err)
 	cJSON_AddStringToObject(r, "requestedAt", now);
 	SK_AUTOFREE char *text = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);
-	snprintf(key, sizeof key, "%sanswer", j->prefix);
-	/* an answer to an earlier request was sealed to an earlier key */
-	if (etcd_delete(j->etcd, key, 0, NULL, NULL, err) < 0)
-		return -1;
+	if (!text)
+		return sk_fail(err, ENOMEM, "join request");
+	/* At once: an answer to an earlier request (sealed to an earlier key)
+	 * goes as this one comes, so the approver never sees the earlier
+	 * request unanswered nor this one answered. */
+	char answer[600];
+	snprintf(answer, sizeof answer, "%sanswer", j->prefix);
 	snprintf(key, sizeof key, "%srequest", j->prefix);
-	return text ? etcd_put(j->etcd, key, text, strlen(text), 0, NULL, NULL, err)
-		    : sk_fail(err, ENOMEM, "join request");
+	struct etcd_op ops[] = {{.type = ETCD_OP_DELETE, .key = answer},
+				{.type = ETCD_OP_PUT, .key = key, .value = text}};
+	return etcd_txn(j->etcd, NULL, 0, ops, 2, NULL, 0, NULL, err) < 0 ? -1 : 0;
 }
 
 /* Waits for the answer; returns it (malloc'd) or NULL with err set. */

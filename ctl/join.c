@@ -33,6 +33,17 @@ static int request_key(const struct ctl *c, const char *key, struct request *r)
 	return 1;
 }
 
+/* A request already answered waits for its node to collect the answer. */
+static int answered(const struct etcd_range_resp *resp, const char *request_key)
+{
+	size_t n = strlen(request_key) - strlen("request");
+	for (size_t i = 0; i < resp->nkvs; i++)
+		if (!strncmp(resp->kvs[i].key, request_key, n) &&
+		    !strcmp(resp->kvs[i].key + n, "answer"))
+			return 1;
+	return 0;
+}
+
 int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 {
 	char key[KEY_MAX];
@@ -44,7 +55,8 @@ int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 	for (size_t i = 0; i < resp.nkvs; i++) {
 		struct request r;
 		cJSON *j;
-		if (!request_key(c, resp.kvs[i].key, &r) || !(j = cJSON_Parse(resp.kvs[i].value)))
+		if (!request_key(c, resp.kvs[i].key, &r) || answered(&resp, resp.kvs[i].key) ||
+		    !(j = cJSON_Parse(resp.kvs[i].value)))
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "token", r.token);
@@ -188,17 +200,6 @@ static int approve_one(struct ctl *c, struct request *r, const char *ca_dir, str
 	cJSON_Delete(token);
 	cJSON_Delete(identity);
 	return rc;
-}
-
-/* A request already answered waits for its node to collect the answer. */
-static int answered(const struct etcd_range_resp *resp, const char *request_key)
-{
-	size_t n = strlen(request_key) - strlen("request");
-	for (size_t i = 0; i < resp->nkvs; i++)
-		if (!strncmp(resp->kvs[i].key, request_key, n) &&
-		    !strcmp(resp->kvs[i].key + n, "answer"))
-			return 1;
-	return 0;
 }
 
 int join_approve(struct ctl *c, const char *node, const char *ca_dir, int *refused,

@@ -11,7 +11,7 @@
 
 #include "ctl.h"
 
-/* The pending requests: [{"token","node","publicKey","requestedAt"}]. */
+/* The requests not answered yet: [{"token","node","publicKey","requestedAt"}]. */
 int join_pending(struct ctl *c, cJSON **out, struct sk_err *err);
 /* Answers node's pending request(s) (NULL: every pending one). Returns the
  * number approved; refusals are answered and reported on stderr (and
