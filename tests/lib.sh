@@ -109,6 +109,14 @@ rm -rf "$T_DIR"
 mkdir -p "$T_DIR"
 T_PIDS=()
 
+# A name for `ip netns add`. Named namespaces live in the host's /run/netns
+# whatever namespace the test runs in, and $$ is 1 under tests/run's pid
+# namespace: a fixed or pid-based name collides with a concurrent run (or a
+# leftover of a killed one).
+t_netns_name() {
+	echo "$1$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+}
+
 t_cleanup() {
 	local p
 	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done

@@ -5,7 +5,7 @@
 # owner, and detach/down leaving no link, address or rule behind.
 . "$(dirname "$0")/../lib.sh"
 NC=$SKIFF_BIN/skiff-netcfg
-c1=ncb1$$ c2=ncb2$$ ext=ncbx$$ ST=$T_DIR/state
+c1=$(t_netns_name ncb1) c2=$(t_netns_name ncb2) ext=$(t_netns_name ncbx) ST=$T_DIR/state
 cleanup() {
 	"$NC" bridge down --state "$ST" >/dev/null 2>&1
 	for n in $c1 $c2 $ext; do ip netns del "$n" 2>/dev/null; done

@@ -6,7 +6,7 @@
 # Then `skiff-netcfg up` with "dhcp": true forks udhcpc itself.
 . "$(dirname "$0")/../lib.sh"
 NC=$SKIFF_BIN/skiff-netcfg
-srv=ncd$$ LEASE=20 # udhcpc treats leases under 16 s as 16 s
+srv=$(t_netns_name ncd) LEASE=20 # udhcpc treats leases under 16 s as 16 s
 export SKIFF_NETCFG_RESOLV=$T_DIR/resolv.conf SKIFF_NETCFG_STATE=$T_DIR/state
 cleanup() {
 	[ -f "$T_DIR/state/udhcpc.d0.pid" ] && kill "$(cat "$T_DIR/state/udhcpc.d0.pid")" 2>/dev/null

@@ -5,7 +5,7 @@
 # network namespace; the peers live in a namespace created here.
 . "$(dirname "$0")/../lib.sh"
 NC=$SKIFF_BIN/skiff-netcfg
-peer=ncs$$
+peer=$(t_netns_name ncs)
 cleanup() { ip netns del "$peer" 2>/dev/null; ip link del n0 2>/dev/null; ip link del n1 2>/dev/null; ip link del n2 2>/dev/null; t_cleanup; }
 trap cleanup EXIT
 ip netns add "$peer"
