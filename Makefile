@@ -1,6 +1,7 @@
 # Skiff build. `make` builds every binary into build/bin/ (node binaries
-# static against musl and stripped); `make test` runs every test.
-# `make asan` builds the unit tests with gcc + ASan + UBSan.
+# static against musl and stripped, busybox's udhcpc and debug builds);
+# `make test` runs every test. `make asan` builds the unit tests with gcc +
+# ASan + UBSan.
 
 BUILD   ?= build
 B       := $(abspath $(BUILD))
@@ -10,11 +11,11 @@ BIN     := $(B)/bin
 # Debian packages the build needs; mk/deps.sh installs the missing ones.
 DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libyaml-dev zlib1g-dev libcjson-dev libext2fs-dev cpio \
-	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
+	squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
 # The formatter (`make format`, and the format check of `make test`).
 DEPS_FORMAT := clang-format-14
-DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
+DEPS_TEST := busybox-static qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
 	runc crun rsyslog rsyslog-gnutls $(DEPS_FORMAT)
 
@@ -67,9 +68,15 @@ ifneq ($(BUILD),$(B))
 $(BUILD)/%: $(B)/% ;
 endif
 
+# busybox from Debian's source against musl, one build per configuration
+# in mk/busybox/: udhcpc alone (networked images), and the debug set.
+BUSYBOXES := udhcpc busybox
+udhcpc_BUSYBOX := udhcpc
+busybox_BUSYBOX := debug
+
 .SECONDARY:
 .PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps
-all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
+all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS) $(BUSYBOXES))
 	@$(MAKE) -s --no-print-directory sizes
 
 deps:
@@ -80,6 +87,12 @@ $(SYSROOT)/.built-%: | deps
 	@mkdir -p $(B) && BUILD=$(B) mk/thirdparty.sh $*
 thirdparty: $(THIRDPARTY_STAMPS)
 $(SYSROOT)/.built-libarchive: $(SYSROOT)/.built-zlib
+
+define busybox_bin
+$(BIN)/$(1): mk/busybox/$($(1)_BUSYBOX).config mk/busybox.sh mk/debsrc.sh | deps
+	@BUILD=$(B) nice mk/busybox.sh $($(1)_BUSYBOX) $$@
+endef
+$(foreach b,$(BUSYBOXES),$(eval $(call busybox_bin,$(b))))
 
 # Objects, one tree per configuration.
 $(B)/musl/%.o: %.c $(THIRDPARTY_STAMPS)
@@ -122,10 +135,15 @@ $(B)/bench/skiff-scale-sim: $(call objs,host,bench/scale_sim.c ctl/hmap.c) $(cal
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ -lcjson -lbearssl -lpthread
 
+# A cluster node's image packs the node binaries and udhcpc; its manifest
+# has the exact userland (every initramfs file but the kernel modules).
+NODE_USERLAND := $(NODE_BINS) udhcpc
 sizes:
-	@for f in $(addprefix $(BIN)/,$(NODE_BINS)); do \
+	@for f in $(addprefix $(BIN)/,$(NODE_BINS) $(BUSYBOXES)); do \
 		printf '%-22s %8d bytes  %s\n' "$${f##*/}" "$$(stat -c %s $$f)" \
 			"$$(file -b $$f | grep -o 'statically linked' || echo 'NOT STATIC')"; done
+	@printf '%-22s %8d bytes  (%s)\n' "node userland" \
+		"$$(cat $(addprefix $(BIN)/,$(NODE_USERLAND)) | wc -c)" "$(NODE_USERLAND)"
 	@for f in $(addprefix $(BIN)/,$(HOST_BINS)); do \
 		printf '%-22s %8d bytes  (host tool)\n' "$${f##*/}" "$$(stat -c %s $$f)"; done
 

@@ -79,8 +79,8 @@ static int write_cmdline(const char *dir, const struct spec *spec, struct sk_err
 	return fs_write_file(path, line, (size_t)len, err);
 }
 
-static int write_manifest(const char *dir, const struct kernel *k, uint32_t epoch,
-			  struct sk_err *err)
+static int write_manifest(const char *dir, const struct kernel *k, const struct rootfs *fs,
+			  uint32_t epoch, struct sk_err *err)
 {
 	char names[KERNEL_MAX_MODULES][MODULE_NAME_MAX];
 	const char *list[KERNEL_MAX_MODULES];
@@ -89,7 +89,7 @@ static int write_manifest(const char *dir, const struct kernel *k, uint32_t epoc
 		moddep_name(k->paths[i], names[i], sizeof names[i]);
 		list[i] = names[i];
 	}
-	return manifest_write(dir, k->version, list, k->n_paths, epoch, err);
+	return manifest_write(dir, k->version, list, k->n_paths, fs, epoch, err);
 }
 
 static int write_disk(const char *dir, const struct spec *spec, const struct kernel *k,
@@ -125,7 +125,7 @@ static int write_outputs(const char *dir, const struct spec *spec, const struct 
 		return -1;
 	if (spec->disk.enabled && write_disk(dir, spec, k, fs, epoch, err) < 0)
 		return -1;
-	return write_manifest(dir, k, epoch, err);
+	return write_manifest(dir, k, fs, epoch, err);
 }
 
 int image_build(const struct image_opts *opts, struct image_summary *summary, struct sk_err *err)

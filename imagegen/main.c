@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "busybox.h"
 #include "err.h"
 #include "imagegen.h"
 #include "manifest.h"
@@ -35,8 +34,9 @@ static const char build_help[] =
     "\n"
     "options:\n"
     "  -o, --output DIR  the image directory to write\n"
-    "  --bin DIR         where skiff-init and the other node binaries are\n"
-    "                    (default: the directory of skiff-imagegen)\n"
+    "  --bin DIR         where skiff-init, the other node binaries and busybox\n"
+    "                    are (default: the directory of skiff-imagegen)\n"
+
     "  --rootfs DIR      the root filesystem skeleton (default: rootfs/ of the\n"
     "                    source tree skiff-imagegen was built in)\n"
     "  -q, --quiet       print nothing on success\n"
@@ -96,8 +96,7 @@ static int cmd_build(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	static char dir[PATH_MAX], rootfs[PATH_MAX + 16];
-	struct image_opts o = {
-	    .busybox = BUSYBOX_HOST_PATH, .boot_dir = "/boot", .modules_dir = "/lib/modules"};
+	struct image_opts o = {.boot_dir = "/boot", .modules_dir = "/lib/modules"};
 	struct image_summary summary = {0};
 	struct sk_err err = {0};
 	int quiet = 0, c;
