@@ -4,11 +4,12 @@
 #
 # A configuration lists only what it turns on (and, in kconfig's
 # "# CONFIG_X is not set" form, the default of a choice it turns off).
-# This script starts from `make allnoconfig`, sets the listed lines and
-# lets kconfig give the options they make visible their defaults; then,
-# unless the configuration says SKIFF_UNLISTED=default, it turns every
-# option it does not list back off until nothing changes, so nothing
-# comes along unasked. It fails if a listed line did not take.
+# This script starts from `make defconfig` (busybox's defaults, so numbers
+# and strings are sensible), sets the listed lines, and turns every option
+# it does not list off until nothing changes, so nothing comes along
+# unasked. With SKIFF_UNLISTED=default it turns off only the applets it
+# does not list, and their options keep busybox's defaults. It fails if a
+# listed line did not take.
 #
 # usage: busybox.sh NAME OUT   (NAME: udhcpc | debug)
 set -eu
@@ -34,20 +35,27 @@ bbmake() { make -s -C "$src" O="$obj" CC=musl-gcc HOSTCC=gcc "$@"; }
 put() {
 	sed -n 's/^\(# \)\{0,1\}\(CONFIG_[A-Z0-9_]*\)[= ].*/^(# )?\2[= ]/p' "$1" >"$obj/.names"
 	grep -vE -f "$obj/.names" "$obj/.config" >"$obj/.config.new" || true
-	grep -E '^(# )?CONFIG_' "$1" >>"$obj/.config.new"
+	grep -E '^(# )?CONFIG_' "$1" >>"$obj/.config.new" || true
 	mv "$obj/.config.new" "$obj/.config"
+}
+
+# The applets' options: the IF_X( of the sources' "//applet:" lines.
+applet_options() {
+	grep -rh '^//applet:' "$src" --include='*.c' | grep -oE 'IF_[A-Z0-9_]+\(' | grep -v '^IF_NOT_' |
+		sed 's/^IF_\(.*\)($/^CONFIG_\1=y$/' | sort -u
 }
 
 configure() {
 	grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" >"$obj/.want"
-	bbmake allnoconfig >/dev/null
-	put "$fragment"
 	unlisted=$(sed -n 's/^SKIFF_UNLISTED=//p' "$fragment")
+	[ "$unlisted" = default ] && applet_options >"$obj/.applets" || echo '^CONFIG_' >"$obj/.applets"
+	bbmake defconfig >/dev/null
+	put "$fragment"
 	prev=""
 	for _ in 1 2 3 4 5 6 7 8; do
 		yes "" | bbmake oldconfig >/dev/null
-		[ "$unlisted" = default ] && break
-		extra=$(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$obj/.config" | grep -vxF -f "$obj/.want" || true)
+		extra=$(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$obj/.config" | grep -E -f "$obj/.applets" |
+			grep -vxF -f "$obj/.want" || true)
 		# Unchanged: what is left on is selected by a wanted option.
 		[ "$extra" = "$prev" ] && break
 		prev=$extra
@@ -64,7 +72,12 @@ configure() {
 
 echo "$prog: building busybox ($name) against musl" >&2
 configure
-bbmake -j"$(nproc)" EXTRA_CFLAGS="-isystem $kinc" busybox >&2
+# Debian's busybox warns a lot under gcc 12: keep the log, show it on failure.
+if ! bbmake -j"$(nproc)" EXTRA_CFLAGS="-isystem $kinc" busybox >"$obj/build.log" 2>&1; then
+	tail -n 30 "$obj/build.log" >&2
+	echo "$prog: fatal: building busybox ($name) failed; log: $obj/build.log" >&2
+	exit 1
+fi
 mkdir -p "$(dirname "$out")"
 cp "$obj/busybox" "$out.tmp"
 mv "$out.tmp" "$out"
