@@ -1,7 +1,7 @@
 # Skiff build. `make` builds every binary into build/bin/ (node binaries
 # static against musl and stripped, busybox's udhcpc and debug builds);
 # `make test` runs every test. `make asan` builds the unit tests with gcc +
-# ASan + UBSan.
+# ASan + UBSan; `make kernel` the micro kernel (kernel.profile: micro).
 
 BUILD   ?= build
 B       := $(abspath $(BUILD))
@@ -15,6 +15,8 @@ DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
 # The formatter (`make format`, and the format check of `make test`).
 DEPS_FORMAT := clang-format-14
+# The micro kernel: Debian's kernel source and what building it needs.
+DEPS_KERNEL := linux-source-6.1 bc flex bison libelf-dev xz-utils
 DEPS_TEST := busybox-static qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
 	runc crun rsyslog rsyslog-gnutls $(DEPS_FORMAT)
@@ -75,7 +77,7 @@ udhcpc_BUSYBOX := udhcpc
 busybox_BUSYBOX := debug
 
 .SECONDARY:
-.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps
+.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps kernel
 all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS) $(BUSYBOXES))
 	@$(MAKE) -s --no-print-directory sizes
 
@@ -93,6 +95,13 @@ $(BIN)/$(1): mk/busybox/$($(1)_BUSYBOX).config mk/busybox.sh mk/debsrc.sh | deps
 	@BUILD=$(B) nice mk/busybox.sh $($(1)_BUSYBOX) $$@
 endef
 $(foreach b,$(BUSYBOXES),$(eval $(call busybox_bin,$(b))))
+
+# The micro kernel, built once into build/kernel/micro (mk/kernel.sh).
+KERNEL_STAMP := $(B)/kernel/micro/.built
+kernel: $(KERNEL_STAMP)
+$(KERNEL_STAMP): mk/kernel/micro.config mk/kernel.sh
+	@mk/deps.sh $(DEPS_KERNEL)
+	@BUILD=$(B) nice mk/kernel.sh micro
 
 # Objects, one tree per configuration.
 $(B)/musl/%.o: %.c $(THIRDPARTY_STAMPS)
@@ -218,7 +227,7 @@ fuzz: fuzz-build
 
 # The format check takes a second and runs first; an unformatted file fails
 # the run only once the tests have run, so one stray space hides nothing.
-test: all asan fuzz-build $(B)/bench/skiff-scale-sim
+test: all asan fuzz-build $(B)/bench/skiff-scale-sim kernel
 	@mk/deps.sh $(DEPS_TEST)
 	@fmt=0; mk/format.sh --check || fmt=1; tests/run && exit $$fmt; exit 1
 
@@ -235,7 +244,7 @@ demo: all
 	@mk/deps.sh $(DEPS_TEST)
 	mk/demo.sh
 
-bench: all $(B)/bench/skiff-scale-sim
+bench: all kernel $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST) crun runc gnuplot-nox
 	bench/boot.sh
 	bench/runtime_run.sh
