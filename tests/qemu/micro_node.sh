@@ -84,3 +84,29 @@ monitor "$T_DIR/mon.sock" system_powerdown
 if wait_exit "$QEMU_PID" 60; then pass "powers off on the ACPI power button"
 else fail "powers off on the ACPI power button" "$(tail -3 "$log")"; fi
 check "the task was stopped and reported on the way down" until_true 10 task_is "$id" STOPPED
+
+# A UEFI disk image on the micro kernel: its EFI stub in the UKI, the root
+# squashfs under dm-verity, the ext4 data partition grown at boot.
+cat >"$T_DIR/disk.yaml" <<'SPEC'
+hostname: micro-disk
+debug: true
+kernel:
+  profile: micro
+services:
+  - name: report
+    exec: ["/bin/sh", "-c", "echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3); echo DATA=$(grep ' /var/lib/skiff ' /proc/mounts | cut -d' ' -f3)"]
+    restart: never
+disk:
+  size_mib: 512
+SPEC
+build_image "$T_DIR/disk.yaml" "$T_DIR/disk"
+boot "$T_DIR/disk" "$T_DIR/disk.log" --disk --net none --mem 128 --monitor "$T_DIR/disk.sock"
+if wait_line "$T_DIR/disk.log" 'DATA=' 300 >/dev/null; then
+	check "UEFI boot: root is the verified squashfs" has_line "$T_DIR/disk.log" 'ROOT=/dev/dm-0 squashfs'
+	check "UEFI boot: data partition is ext4, grown" bash -c \
+		"tr -d '\r' <'$T_DIR/disk.log' | grep -q 'DATA=ext4' && tr -d '\r' <'$T_DIR/disk.log' | grep -q 'init: data: grew'"
+else
+	fail "UEFI boot of a micro-kernel disk image" "$(tail -5 "$T_DIR/disk.log")"
+fi
+monitor "$T_DIR/disk.sock" system_powerdown
+wait_exit "$QEMU_PID" 60 >/dev/null
