@@ -246,7 +246,10 @@ demo: all
 
 bench: all kernel $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST) crun runc gnuplot-nox
+	bench/sizes.sh
 	bench/boot.sh
+	bench/timeline.sh
+	bench/memory.sh
 	bench/runtime_run.sh
 	bench/runtime_run_guest.sh
 	bench/pull.sh

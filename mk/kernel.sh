@@ -31,12 +31,14 @@ tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
 	exit 1
 }
 out=$BUILD/kernel/$profile
-key=$(cat "$fragment" "$0" | sha256sum | cut -d' ' -f1)-$(basename "$tarball")
+# The package's version: an update ships a new tarball under the same name.
+pkgver=$(dpkg-query -W -f='${Version}' "$(basename "$tarball" .tar.xz)" 2>/dev/null || stat -c %Y "$tarball")
+key=$(cat "$fragment" "$0" | sha256sum | cut -d' ' -f1)-$(basename "$tarball")-$pkgver
 [ "$(cat "$out/.built" 2>/dev/null)" = "$key" ] && exit 0
 
 start=$(date +%s)
 src=$BUILD/kernel/src/$(basename "$tarball" .tar.xz)
-if [ ! -f "$src/.unpacked" ]; then
+if [ "$(cat "$src/.unpacked" 2>/dev/null)" != "$pkgver" ]; then
 	echo "$prog: unpacking $tarball" >&2
 	rm -rf "$src"
 	mkdir -p "$BUILD/kernel/src"
@@ -44,7 +46,7 @@ if [ ! -f "$src/.unpacked" ]; then
 	# An empty .scmversion keeps setlocalversion from asking git (the build
 	# tree sits inside Skiff's own repository).
 	: >"$src/.scmversion"
-	touch "$src/.unpacked"
+	echo "$pkgver" >"$src/.unpacked"
 fi
 
 obj=$BUILD/kernel/obj-$profile
