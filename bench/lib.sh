@@ -87,7 +87,7 @@ GP
 
 # bench_cluster: etcd, a registry with a busybox image and the scheduler
 # (tests/fixtures/cluster_env.sh) for ETCD_PORT, REG_PORT and CLUSTER; the
-# demo's web task registered as family demo-web, its image from there.
+# demo's web task definition, its image from there, in $T_DIR/web.json.
 bench_cluster() {
 	export SKIFF_TOP=$PWD SKIFF_BIN=$PWD/build/bin SKIFF_TEST_OUT=$PWD/build/bench
 	. tests/lib.sh
@@ -96,14 +96,27 @@ bench_cluster() {
 	start_scheduler
 	jq --arg i "10.0.2.2:$REG_PORT/busybox:latest" '.containerDefinitions[0].image = $i' \
 		examples/taskdefs/demo-web.json >"$T_DIR/web.json"
-	$CTL taskdef register "$T_DIR/web.json" >/dev/null
 }
 
-# bench_node_image PROFILE DIR CLUSTER ETCD_PORT REG_PORT: examples/node.yaml
-# on kernel PROFILE, pointed at the bench's cluster.
+# bench_trial_task TRIAL: runs the web task on the node labelled
+# trial=TRIAL only (a family per trial, placed by memberOf), so a trial's
+# task can never go to the previous trial's node while its lease lasts;
+# prints the task id.
+bench_trial_task() {
+	jq --arg t "$1" '.family = "web-\($t)"
+		| .placementConstraints = [{type: "memberOf", expression: "attribute:trial == \($t)"}]' \
+		"$T_DIR/web.json" >"$T_DIR/web-$1.json"
+	$CTL taskdef register "$T_DIR/web-$1.json" >/dev/null && $CTL task run "web-$1"
+}
+
+# bench_node_image PROFILE DIR CLUSTER ETCD_PORT REG_PORT TRIAL:
+# examples/node.yaml on kernel PROFILE, pointed at the bench's cluster,
+# with the label trial=TRIAL.
 bench_node_image() {
 	sed -e "s/^kernel:/kernel:\n  profile: $1/" -e "s/^  name: demo$/  name: $3/" \
 		-e "s|10.0.2.2:2379|10.0.2.2:$4|" -e "s|10.0.2.2:5000|10.0.2.2:$5|" \
+		-e "s/^  labels: {zone: local}$/  labels: {zone: local, trial: $6}/" \
 		examples/node.yaml >"$2.yaml"
+	grep -q "trial: $6}" "$2.yaml" || { echo "bench: examples/node.yaml: no 'labels: {zone: local}' line" >&2; exit 1; }
 	build/bin/skiff-imagegen build --quiet "$2.yaml" -o "$2"
 }

@@ -6,7 +6,9 @@
 # reservation (measured by the agent), so the node must boot, register,
 # offer at least 32 MiB, pull the image, and report the task RUNNING.
 # Bisects between 32 and 512 MiB; prints each trial (what failed, or what
-# the node offered) and, per kernel, the answer.
+# the node offered) and, per kernel, the answer. Each trial boots its own
+# image, labelled with the trial, and its task may only go to that label:
+# the last trial's node, whose lease outlives it, can never serve it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -20,11 +22,13 @@ bench_cluster
 set -e
 out=$T_DIR
 
-# trial IMAGE MIB: 0 if the web task runs; prints why not otherwise.
+# trial PROFILE MIB: 0 if the web task runs; prints why not otherwise.
 trial() {
-	local log=$out/$(basename "$1").$2.log id node offered rc=1 why=""
-	id=$($CTL task run demo-web)
-	qemu/run --accel tcg --mem "$2" --log "$log" --timeout 300 --monitor "$log.sock" "$1" >"$log.qemu" 2>&1 &
+	local t=$1-$2 img=$out/node-$1-$2 log id node offered rc=1 why=""
+	log=$img.log
+	bench_node_image $1 "$img" $CLUSTER $ETCD_PORT $REG_PORT $t
+	id=$(bench_trial_task $t)
+	qemu/run --accel tcg --mem "$2" --log "$log" --timeout 300 --monitor "$log.sock" "$img" >"$log.qemu" 2>&1 &
 	local q=$!
 	if ! qemu/wait-for "$log" 'agent: registered as|Kernel panic|init: fatal|too small' 180 >/dev/null 2>&1; then
 		why="no registration: $(tr -d '\r' <"$log" | grep -E 'panic|Out of memory|fatal' | head -n1)"
@@ -41,16 +45,12 @@ trial() {
 			why="offers $offered MiB, task not RUNNING: $(tr -d '\r' <"$log" | grep -E 'agent: task|Out of memory|oom' | tail -n1)"
 		fi
 	fi
-	printf '  %-6s %4d MiB: %s\n' "${1##*-}" "$2" "$why" >&2
+	printf '  %-6s %4d MiB: %s\n' "$1" "$2" "$why" >&2
 	printf 'system_powerdown\n' | socat - "unix-connect:$log.sock" >/dev/null 2>&1 || true
 	wait_or_kill $q
 	$CTL task stop "$id" >/dev/null 2>&1 || true
-	# The next trial's task must not go to this node while its lease lasts.
-	until_true 30 no_nodes || true
 	return $rc
 }
-
-no_nodes() { [ "$($CTL -o json node ls | jq length)" = 0 ]; }
 
 wait_or_kill() { # PID: up to 30 s for an orderly power-off
 	local end=$((SECONDS + 30))
@@ -61,14 +61,13 @@ wait_or_kill() { # PID: up to 30 s for an orderly power-off
 
 bench_load
 for profile in ${BENCH_KERNELS:-cloud micro}; do
-	img=$out/node-$profile
-	bench_node_image $profile "$img" $CLUSTER $ETCD_PORT $REG_PORT
 	lo=32 hi=512
-	trial "$img" $hi || { echo "$profile: the task does not run even in $hi MiB" >&2; continue; }
+	trial $profile $hi || { echo "$profile: the task does not run even in $hi MiB" >&2; continue; }
 	while [ $((hi - lo)) -gt "$step" ]; do
 		mid=$(((lo + hi) / 2 / step * step))
-		if trial "$img" $mid; then hi=$mid; else lo=$mid; fi
+		if trial $profile $mid; then hi=$mid; else lo=$mid; fi
 	done
-	echo "$profile $hi" >>"$out/result"
+	echo "$profile $hi $lo" >>"$out/result"
 	printf '%-6s smallest memory that runs the web task: %d MiB (%d MiB fails)\n' $profile $hi $lo
 done
+bench_load
