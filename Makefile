@@ -91,7 +91,7 @@ thirdparty: $(THIRDPARTY_STAMPS)
 $(SYSROOT)/.built-libarchive: $(SYSROOT)/.built-zlib
 
 define busybox_bin
-$(BIN)/$(1): mk/busybox/$($(1)_BUSYBOX).config mk/busybox.sh mk/debsrc.sh | deps
+$(BIN)/$(1): mk/busybox/$($(1)_BUSYBOX).config mk/busybox.sh mk/debsrc.sh $(wildcard mk/busybox/patches/*.patch) | deps
 	@BUILD=$(B) nice mk/busybox.sh $($(1)_BUSYBOX) $$@
 endef
 $(foreach b,$(BUSYBOXES),$(eval $(call busybox_bin,$(b))))

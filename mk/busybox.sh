@@ -26,6 +26,14 @@ fragment=$here/busybox/$name.config
 . "$here/debsrc.sh"
 kinc=$(kernel_headers)
 src=$(fetch busybox)
+# Skiff's patches (mk/busybox/patches/*.patch), each behind a macro that only
+# the configuration wanting it defines, so one source tree serves all.
+for p in "$here"/busybox/patches/*.patch; do
+	[ -f "$p" ] || continue
+	if ! patch -d "$src" -p1 -R -s -f --dry-run <"$p" >/dev/null 2>&1; then
+		patch -d "$src" -p1 -s -f <"$p" >&2 || { echo "$prog: fatal: $p does not apply to $src" >&2; exit 1; }
+	fi
+done
 obj=$BUILD/busybox/$name
 mkdir -p "$obj"
 bbmake() { make -s -C "$src" O="$obj" CC=musl-gcc HOSTCC=gcc "$@"; }
