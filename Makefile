@@ -249,6 +249,7 @@ bench: all kernel $(B)/bench/skiff-scale-sim
 	bench/sizes.sh
 	bench/boot.sh
 	bench/timeline.sh
+	BENCH_ICOUNT=1 bench/timeline.sh 1
 	bench/memory.sh
 	bench/runtime_run.sh
 	bench/runtime_run_guest.sh

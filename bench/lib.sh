@@ -57,9 +57,9 @@ bench_floor_image() {
 	cp "$1" "$2/vmlinuz"
 }
 
-# bench_plot_timeline DAT PNG: horizontal stacked bars, one pair (node,
-# floor) per kernel. DAT rows: kernel, the 7 cumulative stage ends, the
-# floor's kernel start and line (bench/timeline.sh).
+# bench_plot_timeline DAT PNG [XLABEL]: horizontal stacked bars, one pair
+# (node, floor) per kernel. DAT rows: kernel, the 7 cumulative stage ends,
+# the floor's kernel start and line (bench/timeline.sh).
 bench_plot_timeline() {
 	local seg=${2%.png}.segments
 	awk '{y = 2 * (NR_TOTAL - NR) + 1
@@ -74,7 +74,7 @@ bench_plot_timeline() {
 set terminal pngcairo size 1100,$((140 + 90 * $(wc -l <"$1"))) font "sans,10"
 set output "$2"
 set title "Skiff node boot under QEMU TCG: a cluster node (DHCP, agent, the demo's web task) beside a trivial init (the floor)"
-set xlabel "ms since QEMU started"
+set xlabel "${3:-ms since QEMU started}"
 set ytics ($tics)
 set yrange [0:$((2 * $(wc -l <"$1") + 1))]
 set key outside bottom horizontal

@@ -17,7 +17,14 @@
 # scheduler (tests/fixtures/cluster_env.sh); each boot's image carries its
 # own label and its task may only go there (bench_trial_task), so the last
 # boot's node, whose lease outlives it, cannot take it. Medians of N boots
-# (default 3); the picture is build/bench/timeline/timeline.png (gnuplot).
+# (default 3); the picture is build/bench/timeline.png (gnuplot).
+#
+# BENCH_ICOUNT=1 boots with qemu/run --icount: the guest's clock counts
+# its instructions, so the figures are the guest's own work whatever the
+# host's load (the firmware stage is then left out, 0, and the picture is
+# build/bench/timeline-guest.png). Stages that wait on the host (DHCP's replies, etcd,
+# the image pull) are not meaningful in that mode, the kernel and init
+# stages are.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -31,6 +38,10 @@ bench_cluster
 set -e
 out=$T_DIR
 
+icount=() suffix="" xlabel="ms since QEMU started"
+if [ "${BENCH_ICOUNT:-}" = 1 ]; then
+	icount=(--icount) suffix=-guest xlabel="guest ms since kernel start (qemu/run --icount: instructions, 1 ns each)"
+fi
 bench_load
 stages="firmware kernel init network services registered task"
 # One boot: prints the cumulative ms (from QEMU's start) at the end of each
@@ -39,13 +50,14 @@ node_boot() { # PROFILE RUN LOG
 	local img=$out/node-$1-$2 id fw p t line
 	bench_node_image $1 "$img" $CLUSTER $ETCD_PORT $REG_PORT $1-$2
 	id=$(bench_trial_task $1-$2)
-	bench_qemu_timed "$3" --mem 256 --monitor "$3.sock" "$img" &
+	bench_qemu_timed "$3" "${icount[@]}" --mem 256 --monitor "$3.sock" "$img" &
 	local q=$!
 	qemu/wait-for "$3" 'agent: task .* RUNNING' 240 >/dev/null || true
 	printf 'system_powerdown\n' | socat - "unix-connect:$3.sock" >/dev/null 2>&1 || true
 	wait $q || true
 	$CTL task stop "$id" >/dev/null 2>&1 || true
-	fw=$(bench_firmware_ms "$3")
+	fw=0
+	[ ${#icount[@]} -gt 0 ] || fw=$(bench_firmware_ms "$3")
 	line=$fw
 	for p in 'init: skiff-init starting' 'init: loopback up' 'init: network up' 'init: ready$' \
 		'agent: registered as' 'agent: task .* RUNNING'; do
@@ -58,13 +70,14 @@ node_boot() { # PROFILE RUN LOG
 floor_boot() { # KERNEL LOG: cumulative ms at kernel start and at the floor's line
 	local fw t
 	bench_floor_image "$1" "$out/floor"
-	bench_qemu_timed "$2" "$out/floor" || true
-	fw=$(bench_firmware_ms "$2")
+	bench_qemu_timed "$2" "${icount[@]}" "$out/floor" || true
+	fw=0
+	[ ${#icount[@]} -gt 0 ] || fw=$(bench_firmware_ms "$2")
 	t=$(bench_console_ms "$2" 'floor: started') || { echo "  $2: no floor line" >&2; return 0; }
 	echo "$fw $((t + fw))"
 }
 
-: >"$out/timeline.dat"
+: >"$out/timeline$suffix.dat"
 printf '%-8s %-7s' kernel run
 for s in $stages; do printf ' %10s' "$s"; done
 printf ' %10s\n' floor
@@ -89,15 +102,23 @@ for profile in ${BENCH_KERNELS:-cloud micro}; do
 	printf '%-8s %-7s' $profile median
 	for v in $med; do printf ' %10s' "$v"; done
 	printf ' %10s\n' "$(echo $fmed | cut -d' ' -f2)"
-	echo "$profile $med $fmed" >>"$out/timeline.dat"
+	echo "$profile $med $fmed" >>"$out/timeline$suffix.dat"
 done
 
 bench_load
 echo
 echo "stage lengths (median ms):"
 awk '{printf "  %-6s firmware %5d  kernel %5d  init %4d  network %4d  services %4d  registered %4d  task %5d  | floor: kernel %5d\n",
-	$1, $2, $3-$2, $4-$3, $5-$4, $6-$5, $7-$6, $8-$7, $10-$9}' "$out/timeline.dat"
+	$1, $2, $3-$2, $4-$3, $5-$4, $6-$5, $7-$6, $8-$7, $10-$9}' "$out/timeline$suffix.dat"
 awk '{printf "  %-6s kernel start to init: ready %d ms (floor %d ms), to registered %d ms, to task RUNNING %d ms\n",
-	$1, $6-$2, $10-$9, $7-$2, $8-$2}' "$out/timeline.dat"
-bench_plot_timeline "$out/timeline.dat" "$out/timeline.png"
-echo "picture: $out/timeline.png"
+	$1, $6-$2, $10-$9, $7-$2, $8-$2}' "$out/timeline$suffix.dat"
+# Outside the run's directory, which the next run starts afresh. In guest
+# time the picture ends at init: ready (what follows waits on the host).
+plot=$out/timeline$suffix.dat
+if [ ${#icount[@]} -gt 0 ]; then
+	awk '{$7 = $8 = $6; print}' "$plot" >"$out/plot.dat"
+	plot=$out/plot.dat
+fi
+bench_plot_timeline "$plot" "$top/build/bench/timeline$suffix.png" "$xlabel"
+cp "$out/timeline$suffix.dat" "$top/build/bench/"
+echo "picture: build/bench/timeline$suffix.png"
