@@ -317,7 +317,8 @@ static int parse_top_key(struct node_config *cfg, const cJSON *v, struct sk_err 
 		cfg->grace_ms = (unsigned)d;
 		return 0;
 	}
-	if (strcmp(k, "cluster") != 0)
+	/* Read by the agent and by netcfg, not by init. */
+	if (strcmp(k, "cluster") != 0 && strcmp(k, "network") != 0)
 		logwarn("config: %s: unknown key ignored", k);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "tls_alert.h"
 #include "x509_subject.h"
 
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -183,32 +184,6 @@ static int sock_write(void *ctx, const unsigned char *buf, size_t len)
 	}
 }
 
-static const char *alert_name(int alert)
-{
-	switch (alert) {
-	case 40:
-		return "handshake_failure";
-	case 42:
-		return "bad_certificate";
-	case 43:
-		return "unsupported_certificate";
-	case 44:
-		return "certificate_revoked";
-	case 45:
-		return "certificate_expired";
-	case 46:
-		return "certificate_unknown";
-	case 48:
-		return "unknown_ca";
-	case 70:
-		return "protocol_version";
-	case 116:
-		return "certificate_required";
-	default:
-		return "alert";
-	}
-}
-
 /* A fatal alert from the server; the certificate ones during a handshake
  * mean it wants (another) client certificate. */
 static void describe_alert(const struct http_client *c, int alert, char *buf, size_t size)
@@ -218,14 +193,14 @@ static void describe_alert(const struct http_client *c, int alert, char *buf, si
 		snprintf(buf, size,
 			 "handshake failed: the server requires a client certificate "
 			 "(alert %d %s)",
-			 alert, alert_name(alert));
+			 alert, tls_alert_name(alert));
 	else if (about_cert)
 		snprintf(buf, size,
 			 "handshake failed: the server rejected the client certificate "
 			 "(alert %d %s)",
-			 alert, alert_name(alert));
+			 alert, tls_alert_name(alert));
 	else
-		snprintf(buf, size, "the server sent alert %d %s", alert, alert_name(alert));
+		snprintf(buf, size, "the server sent alert %d %s", alert, tls_alert_name(alert));
 }
 
 static void describe_tls_error(const struct http_client *c, int e, char *buf, size_t size)

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "tls_alert.h"
+
 #define MAX_LEAF (16 << 10)
 
 struct leaf_check {
@@ -471,28 +473,6 @@ int tls_conn_wait_flush(struct tls_conn *c, int64_t deadline, struct sk_err *err
 
 /* ---- messages ---- */
 
-static const char *alert_name(int alert)
-{
-	switch (alert) {
-	case 40:
-		return "handshake_failure";
-	case 42:
-		return "bad_certificate";
-	case 45:
-		return "certificate_expired";
-	case 46:
-		return "certificate_unknown";
-	case 48:
-		return "unknown_ca";
-	case 70:
-		return "protocol_version";
-	case 116:
-		return "certificate_required";
-	default:
-		return "alert";
-	}
-}
-
 void tls_conn_describe(const struct tls_conn *c, char *buf, size_t size)
 {
 	int e = br_ssl_engine_last_error(c->eng);
@@ -501,7 +481,7 @@ void tls_conn_describe(const struct tls_conn *c, char *buf, size_t size)
 		snprintf(buf, size, "%s", c->check.reason);
 	else if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT)
 		snprintf(buf, size, "the peer refused the connection (alert %d %s)",
-			 e - BR_ERR_RECV_FATAL_ALERT, alert_name(e - BR_ERR_RECV_FATAL_ALERT));
+			 e - BR_ERR_RECV_FATAL_ALERT, tls_alert_name(e - BR_ERR_RECV_FATAL_ALERT));
 	else if (e == BR_ERR_NO_CLIENT_AUTH)
 		snprintf(buf, size, "the client sent no certificate");
 	else if (e == BR_ERR_X509_NOT_TRUSTED)

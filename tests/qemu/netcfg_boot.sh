@@ -34,6 +34,7 @@ check "dhcp: lease 10.0.2.15 from QEMU" has_line "$log" 'bound lease 10.0.2.15/2
 check "dhcp: show lists the leased address" has_line "$log" '^eth0 +inet +10.0.2.15/24 +valid [0-9]+s'
 check "dhcp: default route via 10.0.2.2" has_line "$log" '^default +via 10.0.2.2 +dev eth0 +proto dhcp'
 check "dhcp: resolv.conf from the lease" has_line "$log" 'RESOLV: nameserver 10.0.2.3'
+check "dhcp: init does not call the network key unknown" bash -c "! grep -q 'network: unknown key' '$log'"
 echo "  network up at $(console_ms "$log" 'init: network up') ms, ready at $(console_ms "$log" 'init: ready$') ms"
 kill "$QEMU_PID" 2>/dev/null; wait "$QEMU_PID" 2>/dev/null
 
