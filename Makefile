@@ -1,6 +1,7 @@
 # Skiff build. `make` builds every binary into build/bin/ (node binaries
-# static against musl and stripped); `make test` runs every test.
-# `make asan` builds the unit tests with gcc + ASan + UBSan.
+# static against musl and stripped, busybox's udhcpc and debug builds);
+# `make test` runs every test. `make asan` builds the unit tests with gcc +
+# ASan + UBSan; `make kernel` the micro kernel (kernel.profile: micro).
 
 BUILD   ?= build
 B       := $(abspath $(BUILD))
@@ -10,11 +11,13 @@ BIN     := $(B)/bin
 # Debian packages the build needs; mk/deps.sh installs the missing ones.
 DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 	libyaml-dev zlib1g-dev libcjson-dev libext2fs-dev cpio \
-	busybox-static squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
+	squashfs-tools e2fsprogs linux-image-cloud-amd64 systemd-boot-efi qemu-utils \
 	libarchive-dev libseccomp-dev libbearssl-dev libnl-3-dev libnl-route-3-dev
 # The formatter (`make format`, and the format check of `make test`).
 DEPS_FORMAT := clang-format-14
-DEPS_TEST := qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
+# The micro kernel: Debian's kernel source and what building it needs.
+DEPS_KERNEL := linux-source-6.1 bc flex bison libelf-dev xz-utils
+DEPS_TEST := busybox-static qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
 	runc crun rsyslog rsyslog-gnutls $(DEPS_FORMAT)
 
@@ -67,9 +70,15 @@ ifneq ($(BUILD),$(B))
 $(BUILD)/%: $(B)/% ;
 endif
 
+# busybox from Debian's source against musl, one build per configuration
+# in mk/busybox/: udhcpc alone (networked images), and the debug set.
+BUSYBOXES := udhcpc busybox
+udhcpc_BUSYBOX := udhcpc
+busybox_BUSYBOX := debug
+
 .SECONDARY:
-.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps
-all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS))
+.PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps kernel
+all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS) $(BUSYBOXES))
 	@$(MAKE) -s --no-print-directory sizes
 
 deps:
@@ -80,6 +89,19 @@ $(SYSROOT)/.built-%: | deps
 	@mkdir -p $(B) && BUILD=$(B) mk/thirdparty.sh $*
 thirdparty: $(THIRDPARTY_STAMPS)
 $(SYSROOT)/.built-libarchive: $(SYSROOT)/.built-zlib
+
+define busybox_bin
+$(BIN)/$(1): mk/busybox/$($(1)_BUSYBOX).config mk/busybox.sh mk/debsrc.sh $(wildcard mk/busybox/patches/*.patch) | deps
+	@BUILD=$(B) nice mk/busybox.sh $($(1)_BUSYBOX) $$@
+endef
+$(foreach b,$(BUSYBOXES),$(eval $(call busybox_bin,$(b))))
+
+# The micro kernel, built once into build/kernel/micro (mk/kernel.sh).
+KERNEL_STAMP := $(B)/kernel/micro/.built
+kernel: $(KERNEL_STAMP)
+$(KERNEL_STAMP): mk/kernel/micro.config mk/kernel.sh
+	@mk/deps.sh $(DEPS_KERNEL)
+	@BUILD=$(B) nice mk/kernel.sh micro
 
 # Objects, one tree per configuration.
 $(B)/musl/%.o: %.c $(THIRDPARTY_STAMPS)
@@ -122,10 +144,15 @@ $(B)/bench/skiff-scale-sim: $(call objs,host,bench/scale_sim.c ctl/hmap.c) $(cal
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ -lcjson -lbearssl -lpthread
 
+# A cluster node's image packs the node binaries and udhcpc; its manifest
+# has the exact userland (every initramfs file but the kernel modules).
+NODE_USERLAND := $(NODE_BINS) udhcpc
 sizes:
-	@for f in $(addprefix $(BIN)/,$(NODE_BINS)); do \
+	@for f in $(addprefix $(BIN)/,$(NODE_BINS) $(BUSYBOXES)); do \
 		printf '%-22s %8d bytes  %s\n' "$${f##*/}" "$$(stat -c %s $$f)" \
 			"$$(file -b $$f | grep -o 'statically linked' || echo 'NOT STATIC')"; done
+	@printf '%-22s %8d bytes  (%s)\n' "node userland" \
+		"$$(cat $(addprefix $(BIN)/,$(NODE_USERLAND)) | wc -c)" "$(NODE_USERLAND)"
 	@for f in $(addprefix $(BIN)/,$(HOST_BINS)); do \
 		printf '%-22s %8d bytes  (host tool)\n' "$${f##*/}" "$$(stat -c %s $$f)"; done
 
@@ -200,7 +227,7 @@ fuzz: fuzz-build
 
 # The format check takes a second and runs first; an unformatted file fails
 # the run only once the tests have run, so one stray space hides nothing.
-test: all asan fuzz-build $(B)/bench/skiff-scale-sim
+test: all asan fuzz-build $(B)/bench/skiff-scale-sim kernel
 	@mk/deps.sh $(DEPS_TEST)
 	@fmt=0; mk/format.sh --check || fmt=1; tests/run && exit $$fmt; exit 1
 
@@ -217,9 +244,13 @@ demo: all
 	@mk/deps.sh $(DEPS_TEST)
 	mk/demo.sh
 
-bench: all $(B)/bench/skiff-scale-sim
+bench: all kernel $(B)/bench/skiff-scale-sim
 	@mk/deps.sh $(DEPS_TEST) crun runc gnuplot-nox
+	bench/sizes.sh
 	bench/boot.sh
+	bench/timeline.sh
+	BENCH_ICOUNT=1 bench/timeline.sh 1
+	bench/memory.sh
 	bench/runtime_run.sh
 	bench/runtime_run_guest.sh
 	bench/pull.sh

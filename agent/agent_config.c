@@ -23,7 +23,7 @@ void agent_config_defaults(struct agent_config *cfg)
 	cfg->n_endpoints = 1;
 	snprintf(cfg->data_dir, sizeof cfg->data_dir, "/var/lib/skiff");
 	snprintf(cfg->run_dir, sizeof cfg->run_dir, "/run/skiff");
-	cfg->reserved_memory_mib = 64;
+	cfg->reserved_memory_mib = -1; /* measured at start (nodeinfo.c) */
 	cfg->lease_ttl_s = 10;
 	cfg->stop_timeout_s = 30;
 	cfg->reconcile_ms = 1000;

@@ -55,6 +55,7 @@ struct agent_config {
 	size_t n_labels;
 	char data_dir[256]; /* images, bundles (persistent) */
 	char run_dir[256];  /* runtime state, agent state (tmpfs on a node) */
+	/* -1: what the node uses, measured when the agent starts (nodeinfo.c) */
 	int reserved_memory_mib;
 	int lease_ttl_s;
 	int cpu_units;	    /* 0: 1024 per online CPU */

@@ -29,16 +29,46 @@ int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
 	return 0;
 }
 
+/* A /proc/meminfo field ("MemTotal:") in MiB, or -1. */
+static long meminfo_mib(const char *text, const char *field)
+{
+	const char *p = strstr(text, field);
+
+	return p ? strtol(p + strlen(field), NULL, 10) / 1024 : -1;
+}
+
 int nodeinfo_mem_total_mib(long *out, struct sk_err *err)
 {
 	SK_AUTOFREE char *text = NULL;
-	const char *p;
 
 	if (sk_read_file("/proc/meminfo", 64 * 1024, &text, NULL, err) < 0)
 		return -1;
-	if (!(p = strstr(text, "MemTotal:")))
+	if ((*out = meminfo_mib(text, "MemTotal:")) < 0)
 		return sk_fail(err, 0, "/proc/meminfo: no MemTotal");
-	*out = strtol(p + 9, NULL, 10) / 1024;
+	return 0;
+}
+
+/* What the node itself uses, measured: MemTotal less MemAvailable, less
+ * what the tasks' cgroups hold (an agent restarting finds its tasks
+ * running), plus room for what tasks cost outside their cgroups (image
+ * layers on the node's file system, veths, the runtime's processes). */
+static int measure_reservation(long *out, struct sk_err *err)
+{
+	SK_AUTOFREE char *text = NULL, *tasks = NULL;
+	long total, avail, in_tasks = 0;
+	struct sk_err ignored;
+
+	if (sk_read_file("/proc/meminfo", 64 * 1024, &text, NULL, err) < 0)
+		return -1;
+	total = meminfo_mib(text, "MemTotal:");
+	avail = meminfo_mib(text, "MemAvailable:");
+	if (total < 0 || avail < 0)
+		return sk_fail(err, 0, "/proc/meminfo: no MemTotal or MemAvailable");
+	if (sk_read_file("/sys/fs/cgroup/skiff/memory.current", 64, &tasks, NULL, &ignored) == 0)
+		in_tasks = strtol(tasks, NULL, 10) >> 20;
+	*out = total - avail - in_tasks + RESERVE_HEADROOM_MIB;
+	if (*out < RESERVE_HEADROOM_MIB)
+		*out = RESERVE_HEADROOM_MIB;
 	return 0;
 }
 
@@ -95,9 +125,16 @@ static int resources(const struct agent_config *cfg, int *cpu, long *mem, struct
 		*mem = cfg->memory_mib;
 		return 0;
 	}
+	/* Measured once, so that the offer stays put while tasks come and go. */
+	static long measured = -1;
+	long reserved = cfg->reserved_memory_mib;
+	if (reserved < 0 && measured < 0 && measure_reservation(&measured, err) < 0)
+		return -1;
+	if (reserved < 0)
+		reserved = measured;
 	if (nodeinfo_mem_total_mib(mem, err) < 0)
 		return -1;
-	*mem -= cfg->reserved_memory_mib;
+	*mem -= reserved;
 	if (*mem < 0)
 		*mem = 0;
 	return 0;

@@ -10,6 +10,10 @@
 
 #include "version.h"
 
+/* Added to what the node is measured to use when reserved_memory_mib is
+ * not set: image layers and per-task costs outside the tasks' cgroups. */
+#define RESERVE_HEADROOM_MIB 4
+
 /* /proc/sys/kernel/random/boot_id without the newline. */
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err);
 /* MemTotal in MiB. */

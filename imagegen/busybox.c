@@ -1,4 +1,4 @@
-/* The host busybox's applet list (see busybox.h). */
+/* busybox's applet list (see busybox.h). */
 #define _GNU_SOURCE
 #include "busybox.h"
 

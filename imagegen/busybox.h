@@ -1,4 +1,5 @@
-/* The host's static busybox: its applet list, for debug images. */
+/* Skiff's busybox builds (mk/busybox.sh, into build/bin beside the node
+ * binaries): the debug one's applet list. */
 #ifndef SK_IMAGEGEN_BUSYBOX_H
 #define SK_IMAGEGEN_BUSYBOX_H
 
@@ -6,7 +7,8 @@
 
 #include "err.h"
 
-#define BUSYBOX_HOST_PATH "/bin/busybox"
+#define BUSYBOX_DEBUG  "busybox" /* the usual applets and a shell */
+#define BUSYBOX_UDHCPC "udhcpc"	 /* udhcpc alone */
 
 /* Runs "BUSYBOX --list-full": paths such as "usr/bin/awk", sorted,
  * NULL-terminated. Free with busybox_applets_free. */

@@ -148,14 +148,27 @@ static int add_spec_file(struct rootfs *fs, const struct spec *spec, size_t i, s
 	return rootfs_add_host_file(fs, f->path, f->mode, host, origin, err);
 }
 
-static int add_busybox(struct rootfs *fs, const char *busybox, struct sk_err *err)
+/* Skiff's busybox builds (mk/busybox.sh) live beside the node binaries. */
+static int busybox_path(const char *bin, const char *name, char *out, size_t cap,
+			struct sk_err *err)
 {
+	snprintf(out, cap, "%s/%s", bin, name);
+	if (!fs_exists(out))
+		return sk_fail(err, 0, "no %s in %s (build it with make, or give --bin DIR)", name,
+			       bin);
+	return elf_check_static(out, err);
+}
+
+static int add_busybox(struct rootfs *fs, const char *bin, struct sk_err *err)
+{
+	char busybox[PATH_MAX];
 	char **applets = NULL;
 	size_t n = 0;
 	int rc = 0;
 
-	if (elf_check_static(busybox, err) < 0 || busybox_applets(busybox, &applets, &n, err) < 0)
-		return sk_wrap(err, "debug image needs a static busybox (package busybox-static)");
+	if (busybox_path(bin, BUSYBOX_DEBUG, busybox, sizeof busybox, err) < 0 ||
+	    busybox_applets(busybox, &applets, &n, err) < 0)
+		return sk_wrap(err, "debug: true needs busybox");
 	if (rootfs_add_host_file(fs, "/bin/busybox", 0755, busybox, "busybox", err) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -165,16 +178,15 @@ static int add_busybox(struct rootfs *fs, const char *busybox, struct sk_err *er
 	return rc;
 }
 
-/* A networked image gets busybox for udhcpc only (DHCP, also when the
- * kernel command line asks for it with ip=dhcp), not its other applets. */
-static int add_udhcpc(struct rootfs *fs, const char *busybox, struct sk_err *err)
+/* A networked image gets busybox built with udhcpc alone (DHCP, also when
+ * the kernel command line asks for it with ip=dhcp), as /bin/udhcpc. */
+static int add_udhcpc(struct rootfs *fs, const char *bin, struct sk_err *err)
 {
-	if (elf_check_static(busybox, err) < 0)
-		return sk_wrap(err,
-			       "network: udhcpc needs a static busybox (package busybox-static)");
-	if (rootfs_add_host_file(fs, "/bin/busybox", 0755, busybox, "busybox", err) < 0)
-		return -1;
-	return rootfs_add_symlink(fs, "/bin/udhcpc", "/bin/busybox", "busybox", err);
+	char udhcpc[PATH_MAX];
+
+	if (busybox_path(bin, BUSYBOX_UDHCPC, udhcpc, sizeof udhcpc, err) < 0)
+		return sk_wrap(err, "network: needs udhcpc");
+	return rootfs_add_host_file(fs, "/bin/udhcpc", 0755, udhcpc, "busybox", err);
 }
 
 /* Follows symbolic links inside the image; NULL if PATH leads nowhere. */
@@ -237,9 +249,9 @@ int image_rootfs(const struct spec *spec, const struct kernel *k, const struct i
 	for (size_t i = 0; i < spec->n_files; i++)
 		if (add_spec_file(fs, spec, i, err) < 0)
 			return sk_class(err, SK_ERR_USAGE);
-	if (spec->debug && add_busybox(fs, opts->busybox, err) < 0)
+	if (spec->debug && add_busybox(fs, opts->bin_dir, err) < 0)
 		return -1;
-	if (!spec->debug && spec->network && add_udhcpc(fs, opts->busybox, err) < 0)
+	if (!spec->debug && spec->network && add_udhcpc(fs, opts->bin_dir, err) < 0)
 		return -1;
 	if (rootfs_finish(fs, err) < 0 || check_services(fs, spec, err) < 0)
 		return sk_class(err, SK_ERR_USAGE);

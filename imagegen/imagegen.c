@@ -42,14 +42,30 @@ static void outdir_cleanup(struct outdir *o)
 	outdir_abort(o);
 }
 
+/* The cloud profile is Debian's kernel as installed on the build host;
+ * the micro profile is the one `make kernel` builds under build/kernel. */
 static int open_kernel(const struct spec *spec, const struct image_opts *opts, struct kernel *k,
 		       struct sk_err *err)
 {
-	if (kernel_open(opts->boot_dir, opts->modules_dir, spec->kernel_version, k, err) == 0)
+	char boot[PATH_MAX], modules[PATH_MAX];
+	struct kernel_place place = {opts->boot_dir, opts->modules_dir, "-cloud-amd64",
+				     "install linux-image-cloud-amd64 or set kernel.version"};
+
+	if (spec->kernel_profile == SPEC_KERNEL_MICRO) {
+		snprintf(boot, sizeof boot, "%s/micro/boot", opts->kernels_dir);
+		snprintf(modules, sizeof modules, "%s/micro/lib/modules", opts->kernels_dir);
+		place =
+		    (struct kernel_place){boot, modules, "-skiff-micro",
+					  "build it with `make kernel` (or give --kernels DIR)"};
+	}
+	if (kernel_open(&place, spec->kernel_version, k, err) == 0)
 		return 0;
-	if (!spec->kernel_version)
+	if (spec->kernel_version)
+		sk_wrap(err, "%s:%d: kernel.version", spec->name, spec->kernel_version_line);
+	else if (spec->kernel_profile != SPEC_KERNEL_CLOUD)
+		sk_wrap(err, "%s:%d: kernel.profile", spec->name, spec->kernel_profile_line);
+	else
 		return -1;
-	sk_wrap(err, "%s:%d: kernel.version", spec->name, spec->kernel_version_line);
 	return sk_class(err, SK_ERR_USAGE);
 }
 
@@ -79,8 +95,8 @@ static int write_cmdline(const char *dir, const struct spec *spec, struct sk_err
 	return fs_write_file(path, line, (size_t)len, err);
 }
 
-static int write_manifest(const char *dir, const struct kernel *k, uint32_t epoch,
-			  struct sk_err *err)
+static int write_manifest(const char *dir, const struct kernel *k, const struct rootfs *fs,
+			  uint32_t epoch, struct sk_err *err)
 {
 	char names[KERNEL_MAX_MODULES][MODULE_NAME_MAX];
 	const char *list[KERNEL_MAX_MODULES];
@@ -89,7 +105,7 @@ static int write_manifest(const char *dir, const struct kernel *k, uint32_t epoc
 		moddep_name(k->paths[i], names[i], sizeof names[i]);
 		list[i] = names[i];
 	}
-	return manifest_write(dir, k->version, list, k->n_paths, epoch, err);
+	return manifest_write(dir, k->version, list, k->n_paths, fs, epoch, err);
 }
 
 static int write_disk(const char *dir, const struct spec *spec, const struct kernel *k,
@@ -125,7 +141,7 @@ static int write_outputs(const char *dir, const struct spec *spec, const struct 
 		return -1;
 	if (spec->disk.enabled && write_disk(dir, spec, k, fs, epoch, err) < 0)
 		return -1;
-	return write_manifest(dir, k, epoch, err);
+	return write_manifest(dir, k, fs, epoch, err);
 }
 
 int image_build(const struct image_opts *opts, struct image_summary *summary, struct sk_err *err)

@@ -13,9 +13,9 @@ struct image_opts {
 	const char *out_dir;
 	const char *bin_dir;	 /* skiff-init and the other node binaries */
 	const char *rootfs_dir;	 /* the skeleton (rootfs/) */
-	const char *busybox;	 /* host busybox for debug images */
-	const char *boot_dir;	 /* "/boot" */
+	const char *boot_dir;	 /* "/boot": the cloud kernels */
 	const char *modules_dir; /* "/lib/modules" */
+	const char *kernels_dir; /* Skiff's own kernels: PROFILE/boot, PROFILE/lib/modules */
 	uint32_t epoch;		 /* SOURCE_DATE_EPOCH */
 };
 

@@ -15,8 +15,7 @@
 
 #define MODULES_DEP_MAX (64 << 20)
 
-static const char default_prefix[] = "vmlinuz-";
-static const char default_suffix[] = "-cloud-amd64";
+static const char image_prefix[] = "vmlinuz-";
 
 static int has_suffix(const char *s, const char *suffix)
 {
@@ -33,44 +32,40 @@ static int usable(const char *modules, const char *version)
 	return fs_exists(path);
 }
 
-static int find_default(const char *boot, const char *modules, char *out, size_t cap,
-			struct sk_err *err)
+static int find_default(const struct kernel_place *p, char *out, size_t cap, struct sk_err *err)
 {
-	DIR *d = opendir(boot);
+	DIR *d = opendir(p->boot);
 	struct dirent *e;
 
-	if (!d)
-		return sk_fail(err, errno, "open %s", boot);
 	out[0] = '\0';
-	while ((e = readdir(d))) {
-		const char *version = e->d_name + strlen(default_prefix);
-		if (strncmp(e->d_name, default_prefix, strlen(default_prefix)) != 0 ||
-		    !has_suffix(e->d_name, default_suffix) || strlen(version) >= cap ||
-		    !usable(modules, version))
+	while (d && (e = readdir(d))) {
+		const char *version = e->d_name + strlen(image_prefix);
+		if (strncmp(e->d_name, image_prefix, strlen(image_prefix)) != 0 ||
+		    !has_suffix(e->d_name, p->suffix) || strlen(version) >= cap ||
+		    !usable(p->modules, version))
 			continue;
 		if (!out[0] || strverscmp(version, out) > 0)
 			snprintf(out, cap, "%s", version);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	if (!out[0])
-		return sk_fail(
-		    err, 0,
-		    "no kernel found (%s/vmlinuz-*%s with %s/VERSION/modules.dep); install "
-		    "linux-image-cloud-amd64 or set kernel.version",
-		    boot, default_suffix, modules);
+		return sk_fail(err, 0,
+			       "no kernel found (%s/vmlinuz-*%s with %s/VERSION/modules.dep); %s",
+			       p->boot, p->suffix, p->modules, p->hint);
 	return 0;
 }
 
-int kernel_open(const char *boot, const char *modules, const char *version, struct kernel *k,
+int kernel_open(const struct kernel_place *place, const char *version, struct kernel *k,
 		struct sk_err *err)
 {
 	memset(k, 0, sizeof *k);
-	if (!version && find_default(boot, modules, k->version, sizeof k->version, err) < 0)
+	if (!version && find_default(place, k->version, sizeof k->version, err) < 0)
 		return -1;
 	if (version)
 		snprintf(k->version, sizeof k->version, "%s", version);
-	snprintf(k->image, sizeof k->image, "%s/vmlinuz-%s", boot, k->version);
-	snprintf(k->modules, sizeof k->modules, "%s/%s", modules, k->version);
+	snprintf(k->image, sizeof k->image, "%s/vmlinuz-%s", place->boot, k->version);
+	snprintf(k->modules, sizeof k->modules, "%s/%s", place->modules, k->version);
 	if (!fs_exists(k->image))
 		return sk_fail(err, 0, "kernel %s is not installed (no %s)", k->version, k->image);
 	if (!fs_is_dir(k->modules))

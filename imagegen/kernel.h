@@ -24,9 +24,19 @@ struct kernel {
 	size_t n_paths;
 };
 
-/* Opens VERSION, or when it is NULL the newest BOOT/vmlinuz-*-cloud-amd64
- * that has MODULES/VERSION/modules.dep. */
-int kernel_open(const char *boot, const char *modules, const char *version, struct kernel *k,
+/* Where the kernels of one profile are: laid out as Debian installs them
+ * (BOOT/vmlinuz-VERSION, MODULES/VERSION/modules.dep), each VERSION
+ * ending in SUFFIX. HINT says how to get one when there is none. */
+struct kernel_place {
+	const char *boot;
+	const char *modules;
+	const char *suffix;
+	const char *hint;
+};
+
+/* Opens VERSION in PLACE, or when it is NULL the newest that has its
+ * modules.dep. */
+int kernel_open(const struct kernel_place *place, const char *version, struct kernel *k,
 		struct sk_err *err);
 void kernel_close(struct kernel *k);
 

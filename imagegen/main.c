@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "busybox.h"
 #include "err.h"
 #include "imagegen.h"
 #include "manifest.h"
@@ -22,11 +21,13 @@
 #endif
 
 static const char usage_text[] =
-    "usage: skiff-imagegen build SPEC.yaml -o DIR [--bin DIR] [--rootfs DIR] [--quiet]\n"
+    "usage: skiff-imagegen build SPEC.yaml -o DIR [--bin DIR] [--kernels DIR] [--rootfs DIR]\n"
+    "                            [--quiet]\n"
     "       skiff-imagegen --help | --version\n";
 
 static const char build_help[] =
-    "usage: skiff-imagegen build SPEC.yaml -o DIR [--bin DIR] [--rootfs DIR] [--quiet]\n"
+    "usage: skiff-imagegen build SPEC.yaml -o DIR [--bin DIR] [--kernels DIR] [--rootfs DIR]\n"
+    "                            [--quiet]\n"
     "\n"
     "Builds the image SPEC.yaml describes (docs/spec.md) into DIR: vmlinuz,\n"
     "initramfs.img, cmdline and manifest.json. DIR is replaced only when the\n"
@@ -35,8 +36,10 @@ static const char build_help[] =
     "\n"
     "options:\n"
     "  -o, --output DIR  the image directory to write\n"
-    "  --bin DIR         where skiff-init and the other node binaries are\n"
-    "                    (default: the directory of skiff-imagegen)\n"
+    "  --bin DIR         where skiff-init, the other node binaries and busybox\n"
+    "                    are (default: the directory of skiff-imagegen)\n"
+    "  --kernels DIR     where Skiff's own kernels are (kernel.profile: micro is\n"
+    "                    DIR/micro; default: ../kernel from the --bin default)\n"
     "  --rootfs DIR      the root filesystem skeleton (default: rootfs/ of the\n"
     "                    source tree skiff-imagegen was built in)\n"
     "  -q, --quiet       print nothing on success\n"
@@ -91,13 +94,16 @@ static void print_summary(const struct image_opts *o, const struct image_summary
 static int cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'}, {"bin", required_argument, NULL, 'b'},
-	    {"rootfs", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"bin", required_argument, NULL, 'b'},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"kernels", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	static char dir[PATH_MAX], rootfs[PATH_MAX + 16];
-	struct image_opts o = {
-	    .busybox = BUSYBOX_HOST_PATH, .boot_dir = "/boot", .modules_dir = "/lib/modules"};
+	static char dir[PATH_MAX], rootfs[PATH_MAX + 16], kernels[PATH_MAX + 16];
+	struct image_opts o = {.boot_dir = "/boot", .modules_dir = "/lib/modules"};
 	struct image_summary summary = {0};
 	struct sk_err err = {0};
 	int quiet = 0, c;
@@ -113,6 +119,9 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'r':
 			o.rootfs_dir = optarg;
+			break;
+		case 'k':
+			o.kernels_dir = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -132,8 +141,10 @@ static int cmd_build(int argc, char **argv)
 	o.epoch = source_date_epoch();
 	exe_dir(dir);
 	snprintf(rootfs, sizeof rootfs, "%s/../../rootfs", dir);
+	snprintf(kernels, sizeof kernels, "%s/../kernel", dir);
 	o.bin_dir = o.bin_dir ? o.bin_dir : dir;
 	o.rootfs_dir = o.rootfs_dir ? o.rootfs_dir : rootfs;
+	o.kernels_dir = o.kernels_dir ? o.kernels_dir : kernels;
 	if (image_build(&o, &summary, &err) < 0)
 		sk_fatal(&err);
 	if (!quiet)

@@ -30,6 +30,16 @@ const char *spec_restart_name(enum spec_restart r)
 	return restart_names[r];
 }
 
+static const char *const profile_names[] = {
+    [SPEC_KERNEL_CLOUD] = "cloud",
+    [SPEC_KERNEL_MICRO] = "micro",
+};
+
+const char *spec_kernel_profile_name(enum spec_kernel_profile p)
+{
+	return profile_names[p];
+}
+
 static int only_chars(const char *s, size_t max, const char *extra)
 {
 	size_t n = strlen(s);
@@ -83,6 +93,22 @@ static int parse_version(struct yw *y, yaml_node_t *n, const char *path, void *t
 		return yw_fail(y, n, path, "invalid kernel version \"%s\"", spec->kernel_version);
 	spec->kernel_version_line = yw_line(n);
 	return 0;
+}
+
+static int parse_profile(struct yw *y, yaml_node_t *n, const char *path, void *target)
+{
+	struct spec *spec = target;
+	SK_AUTOFREE char *s = NULL;
+
+	if (yw_string(y, n, path, &s) < 0)
+		return -1;
+	spec->kernel_profile_line = yw_line(n);
+	for (size_t i = 0; i < ARRAY_LEN(profile_names); i++)
+		if (strcmp(s, profile_names[i]) == 0) {
+			spec->kernel_profile = (enum spec_kernel_profile)i;
+			return 0;
+		}
+	return yw_fail(y, n, path, "expected cloud or micro, got \"%s\"", s);
 }
 
 static int parse_module(struct yw *y, yaml_node_t *n, const char *path, struct spec *spec)
@@ -139,6 +165,7 @@ static int parse_cmdline(struct yw *y, yaml_node_t *n, const char *path, void *t
 }
 
 static const struct yw_field kernel_fields[] = {
+    {"profile", parse_profile},
     {"version", parse_version},
     {"modules", parse_modules},
     {"cmdline", parse_cmdline},

@@ -29,6 +29,10 @@ struct cJSON;
 
 enum spec_restart { SPEC_RESTART_ALWAYS, SPEC_RESTART_ON_FAILURE, SPEC_RESTART_NEVER };
 
+/* Where the kernel comes from: Debian's cloud kernel installed on the
+ * build host, or Skiff's micro kernel built by `make kernel`. */
+enum spec_kernel_profile { SPEC_KERNEL_CLOUD, SPEC_KERNEL_MICRO };
+
 struct spec_module {
 	char *name;
 	int line;
@@ -59,7 +63,9 @@ struct spec {
 	char *dir;  /* directory that file sources are relative to */
 	char *hostname;
 	int debug;
-	char *kernel_version; /* NULL: pick the newest installed */
+	enum spec_kernel_profile kernel_profile;
+	int kernel_profile_line;
+	char *kernel_version; /* NULL: pick the newest of the profile */
 	int kernel_version_line;
 	struct spec_module *modules;
 	size_t n_modules;
@@ -84,5 +90,6 @@ int spec_load(const char *path, struct spec *out, struct sk_err *err);
 void spec_free(struct spec *spec);
 
 const char *spec_restart_name(enum spec_restart r);
+const char *spec_kernel_profile_name(enum spec_kernel_profile p);
 
 #endif

@@ -41,7 +41,7 @@ TEST(defaults_and_overrides)
 	agent_config_defaults(&c);
 	CHECK(agent_config_parse(&c, "node.json", "{\"hostname\":\"x\"}", &err) == 0);
 	CHECK_STREQ(c.endpoints[0], "http://127.0.0.1:2379");
-	CHECK(c.lease_ttl_s == 10 && c.reserved_memory_mib == 64);
+	CHECK(c.lease_ttl_s == 10 && c.reserved_memory_mib == -1);
 	CHECK(agent_config_set_endpoints(&c, "http://a:1,http://b:2", &err) == 0);
 	CHECK(c.n_endpoints == 2);
 	CHECK(agent_config_add_label(&c, "zone=b", &err) == 0);

@@ -97,6 +97,7 @@ TEST(empty_spec_gives_defaults)
 	CHECK_STREQ(s.hostname, SPEC_DEFAULT_HOSTNAME);
 	CHECK_STREQ(s.cmdline, "console=ttyS0 quiet panic=-1");
 	CHECK(s.kernel_version == NULL);
+	CHECK(s.kernel_profile == SPEC_KERNEL_CLOUD);
 	CHECK(s.debug == 0);
 	CHECK(s.n_modules == 0 && s.n_services == 0 && s.n_files == 0);
 	CHECK(s.cluster == NULL);
@@ -191,11 +192,26 @@ TEST(bad_files)
 		    "spec.yaml:4: files[1].path: duplicate path \"/a\" (first on line 2)");
 }
 
+TEST(kernel_profile)
+{
+	struct sk_err err = {0};
+	struct spec s;
+	const char *text = "hostname: a\nkernel:\n  profile: micro\n  modules: [virtio_net]\n";
+
+	CHECK(spec_parse("micro.yaml", text, strlen(text), &s, &err) == 0);
+	CHECK(s.kernel_profile == SPEC_KERNEL_MICRO);
+	CHECK(s.kernel_profile_line == 3);
+	CHECK_STREQ(spec_kernel_profile_name(s.kernel_profile), "micro");
+	spec_free(&s);
+}
+
 TEST(bad_values)
 {
 	check_error("hostname: -bad\n",
 		    "spec.yaml:1: hostname: invalid hostname \"-bad\" (letters, digits, '-' and "
 		    "'.', at most 64)");
+	check_error("kernel:\n  profile: tiny\n",
+		    "spec.yaml:2: kernel.profile: expected cloud or micro, got \"tiny\"");
 	check_error("kernel:\n  version: ../../etc\n",
 		    "spec.yaml:2: kernel.version: invalid kernel version \"../../etc\"");
 	check_error("kernel:\n  modules: [bridge, virtio-net, virtio_net]\n",
@@ -227,6 +243,7 @@ int main(void)
 	RUN(bad_restart);
 	RUN(bad_services);
 	RUN(bad_files);
+	RUN(kernel_profile);
 	RUN(bad_values);
 	RUN(yaml_syntax_error);
 	return check_summary();

@@ -104,6 +104,24 @@ TEST(builtin_adds_nothing_unknown_fails)
 	moddep_free(md);
 }
 
+/* The micro kernel has no loadable modules: an empty modules.dep and
+ * everything in modules.builtin. */
+TEST(kernel_without_modules)
+{
+	struct sk_err err = {0};
+	struct moddep *md;
+	const char *paths[4];
+	size_t n = 0;
+	CHECK(moddep_parse("", "kernel/drivers/net/virtio_net.ko\nkernel/net/bridge/bridge.ko\n",
+			   &md, &err) == 0);
+	CHECK(moddep_is_builtin(md, "virtio-net"));
+	CHECK(moddep_resolve(md, "bridge", paths, &n, 4, &err) == 0);
+	CHECK(n == 0);
+	CHECK(moddep_resolve(md, "veth", paths, &n, 4, &err) == -1);
+	CHECK_STREQ(err.msg, "no module \"veth\"");
+	moddep_free(md);
+}
+
 TEST(capacity_and_malformed)
 {
 	struct sk_err err = {0};
@@ -155,6 +173,7 @@ int main(void)
 	RUN(shared_dependencies_are_not_repeated);
 	RUN(dash_and_underscore_are_equal);
 	RUN(builtin_adds_nothing_unknown_fails);
+	RUN(kernel_without_modules);
 	RUN(capacity_and_malformed);
 	RUN(cycle_is_an_error);
 	if (getenv("SKIFF_TEST_MODULES")) /* tests/run sets it to the image kernel's */
