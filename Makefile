@@ -42,28 +42,25 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 part_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 LIB_SRCS  := $(wildcard lib/*.c)
 
-# Every binary: its part (folder) and link flags. A binary is built once
-# its part has a main.c.
-skiff-init_PART := init
-skiff-init_LIBS := -lnl-route-3 -lnl-3 -lcjson
-skiff-init_EXTRA := netcfg
-skiff-runtime_PART := runtime
-skiff-runtime_LIBS := -larchive -lz -lbearssl -lseccomp -lcjson
-skiff-netcfg_PART := netcfg
-skiff-netcfg_LIBS := -lnl-route-3 -lnl-3 -lcjson
-skiff-agent_PART := agent
-skiff-agent_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson -lpthread
-# Other parts whose libraries (their *.c but main.c) a binary links in.
-skiff-agent_EXTRA := runtime netcfg
+# The node binary `skiff` links every role's part (init, agent, runtime,
+# netcfg: each folder's *.c, main.c the role's entry point) and node/, the
+# table that picks the role by the name it runs as. build/bin/skiff-ROLE
+# are symlinks to it, as the images have them.
+NODE_PARTS := node init agent runtime netcfg
+NODE_ROLES := init agent runtime netcfg
+skiff_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson -lpthread
+NODE_BINS  := skiff
+NODE_LINKS := $(addprefix skiff-,$(NODE_ROLES))
+# The other parts whose libraries (their *.c but main.c) a part's unit
+# tests link in: the agent drives the runtime and netcfg, init netcfg.
+agent_EXTRA := runtime netcfg
+init_EXTRA := netcfg
+# Host tools: their part (folder) and link flags.
 skiff-imagegen_PART := imagegen
 skiff-imagegen_LIBS := -lyaml -lz -lcjson -lext2fs -lcom_err -lbearssl
 skiffctl_PART := ctl
 skiffctl_LIBS := -lcjson -lbearssl -lpthread
-present = $(foreach b,$(1),$(if $(wildcard $($(b)_PART)/main.c),$(b)))
-bin_srcs = $(call part_srcs,$($(1)_PART)) $(foreach p,$($(1)_EXTRA),$(call part_srcs,$(p)))
-part_bin = $(firstword $(foreach b,skiff-init skiff-runtime skiff-netcfg skiff-agent skiff-imagegen skiffctl,$(if $(filter $(1),$($(b)_PART)),$(b))))
-NODE_BINS := $(call present,skiff-init skiff-runtime skiff-netcfg skiff-agent)
-HOST_BINS := $(call present,skiff-imagegen skiffctl)
+HOST_BINS := skiff-imagegen skiffctl
 
 # Targets are absolute paths; let `make build/bin/skiff-init` name them too.
 ifneq ($(BUILD),$(B))
@@ -78,7 +75,7 @@ busybox_BUSYBOX := debug
 
 .SECONDARY:
 .PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps kernel
-all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS) $(BUSYBOXES))
+all: $(addprefix $(BIN)/,$(NODE_BINS) $(NODE_LINKS) $(HOST_BINS) $(BUSYBOXES))
 	@$(MAKE) -s --no-print-directory sizes
 
 deps:
@@ -126,17 +123,16 @@ $(B)/$(1)/libskiff.a: $(call objs,$(1),$(LIB_SRCS))
 endef
 $(foreach c,musl host asan,$(eval $(call lib_archive,$(c))))
 
-define node_bin
-$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call bin_srcs,$(1))) $(call libskiff,musl)
+$(BIN)/skiff: $(call objs,musl,$(foreach p,$(NODE_PARTS),$(wildcard $(p)/*.c))) $(call libskiff,musl)
 	@mkdir -p $(BIN)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
-endef
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $^ $(skiff_LIBS)
+$(addprefix $(BIN)/,$(NODE_LINKS)): $(BIN)/skiff
+	ln -sfn skiff $@
 define host_bin
 $(BIN)/$(1): $(call objs,host,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART))) $(call libskiff,host)
 	@mkdir -p $(BIN)
 	$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
 endef
-$(foreach b,$(NODE_BINS),$(eval $(call node_bin,$(b))))
 $(foreach b,$(HOST_BINS),$(eval $(call host_bin,$(b))))
 
 # Benchmark helpers: host programs on lib/.
@@ -165,7 +161,7 @@ unit_part   = $(word 2,$(subst _, ,$(notdir $(1))))
 unit_libs   = -lcjson -lyaml -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lext2fs -lcom_err
 $(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,tests/unit/check.c) \
 		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*)) \
-		$$(foreach p,$$($$(call part_bin,$$(call unit_part,$$*))_EXTRA),$$(call part_srcs,$$(p))))) \
+		$$(foreach p,$$($$(call unit_part,$$*)_EXTRA),$$(call part_srcs,$$(p))))) \
 		$(call libskiff,asan)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)

@@ -10,9 +10,4 @@
  * a fatal error. */
 int agent_run(const struct agent_config *cfg, struct sk_err *err);
 
-/* The init of a container with initProcessEnabled (argv[0] is
- * skiff-init-process): runs argv[1..] (after an optional "--") and exits
- * as it does. */
-int container_init_main(int argc, char **argv);
-
 #endif

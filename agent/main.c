@@ -7,6 +7,7 @@
 #include "agent.h"
 #include "agent_config.h"
 #include "err.h"
+#include "node/roles.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -194,18 +195,12 @@ static int load_config(struct agent_config *cfg, int argc, char **argv, struct s
 	return agent_config_load(cfg, path, required, err);
 }
 
-int main(int argc, char **argv)
+int agent_main(int argc, char **argv)
 {
 	static struct agent_config cfg;
 	struct sk_err err = {0};
 	int opt;
 
-	const char *base = strrchr(argv[0], '/');
-
-	/* One binary, two roles: the agent, and the init it mounts into
-	 * containers with initProcessEnabled. */
-	if (!strcmp(base ? base + 1 : argv[0], "skiff-init-process"))
-		return container_init_main(argc, argv);
 	sk_progname = "skiff-agent";
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
 		printf("skiff-agent %s\n", SKIFF_VERSION);

@@ -36,7 +36,7 @@ static const char build_help[] =
     "\n"
     "options:\n"
     "  -o, --output DIR  the image directory to write\n"
-    "  --bin DIR         where skiff-init, the other node binaries and busybox\n"
+    "  --bin DIR         where skiff (the node binary) and the busybox builds\n"
     "                    are (default: the directory of skiff-imagegen)\n"
     "  --kernels DIR     where Skiff's own kernels are (kernel.profile: micro is\n"
     "                    DIR/micro; default: ../kernel from the --bin default)\n"

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "node/roles.h"
 #include "version.h"
 
 static struct node_config cfg;
@@ -34,7 +35,7 @@ static int not_pid1(int argc, char **argv)
 	return SK_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+int init_main(int argc, char **argv)
 {
 	struct sk_err err = {0};
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "netcfg.h"
+#include "node/roles.h"
 #include "version.h"
 
 #define MAX_MAPS 32
@@ -224,7 +225,7 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
-int main(int argc, char **argv)
+int netcfg_main(int argc, char **argv)
 {
 	struct sk_err err = {0};
 	const char *verb = argc > 1 ? argv[1] : "";

@@ -15,6 +15,7 @@
 
 #include "version.h"
 #include "clock.h"
+#include "node/roles.h"
 #define VERSION SKIFF_VERSION
 
 static const struct {
@@ -147,7 +148,7 @@ static int dispatch(const struct globals *o, int argc, char **argv, struct sk_er
 	return SK_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+int runtime_main(int argc, char **argv)
 {
 	struct globals o = {{0}, NULL, NULL};
 	struct sk_err err = {0};
