@@ -29,9 +29,14 @@ THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
 
 WARN        := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 MUSL_CC     := musl-gcc
-MUSL_CFLAGS := -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+# The node binary's size is a feature (README, "A lean node"): -Os, link-
+# time optimisation across all of Skiff's code, unused sections dropped,
+# no unwind tables (mk/node.ld), and no page of padding between the code
+# and the data (-z noseparate-code; a static binary maps no library).
+MUSL_CFLAGS := -Os -flto $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-isystem $(B)/kinc -I$(SYSROOT)/include -I$(SYSROOT)/include/libnl3 -Ilib -I.
-MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
+MUSL_LDFLAGS := -Os -flto=2 -static -s -Wl,--gc-sections -Wl,-z,noseparate-code \
+	-Wl,-T,mk/node.ld -L$(SYSROOT)/lib
 HOST_CC     := gcc
 HOST_CFLAGS := -O2 -g $(WARN) -Ilib -I.
 ASAN_CFLAGS := -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -116,16 +121,18 @@ objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 # lib/ is an archive per configuration: a binary takes from it only the
 # objects it uses (skiff-init no HTTP, skiff-imagegen no etcd client).
 libskiff = $(B)/$(1)/libskiff.a
+# (gcc-ar: the musl objects are LTO objects, whose symbols only GCC's
+# plugin can index.)
 define lib_archive
 $(B)/$(1)/libskiff.a: $(call objs,$(1),$(LIB_SRCS))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	gcc-ar rcs $$@ $$^
 endef
 $(foreach c,musl host asan,$(eval $(call lib_archive,$(c))))
 
-$(BIN)/skiff: $(call objs,musl,$(foreach p,$(NODE_PARTS),$(wildcard $(p)/*.c))) $(call libskiff,musl)
+$(BIN)/skiff: $(call objs,musl,$(foreach p,$(NODE_PARTS),$(wildcard $(p)/*.c))) $(call libskiff,musl) mk/node.ld
 	@mkdir -p $(BIN)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $^ $(skiff_LIBS)
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(skiff_LIBS)
 $(addprefix $(BIN)/,$(NODE_LINKS)): $(BIN)/skiff
 	ln -sfn skiff $@
 define host_bin
