@@ -69,18 +69,6 @@ int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err)
 	return 0;
 }
 
-int ctl_parse_count(const char *opt, const char *s, long *out, struct sk_err *err)
-{
-	char *end;
-	errno = 0;
-	long v = s ? strtol(s, &end, 10) : -1;
-	if (!s || errno || *end || v < 0 || v > 100000)
-		return ctl_usage_error(err, "%s: expected a count 0..100000, got `%s`", opt,
-				       s ? s : "");
-	*out = v;
-	return 0;
-}
-
 const char *ctl_key(const struct ctl *c, char *buf, const char *fmt, ...)
 {
 	va_list ap;
