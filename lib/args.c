@@ -47,8 +47,8 @@ static int count(const char *opt, const char *s, long *out, struct sk_err *err)
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (!*s || errno || *end || v < 0 || v > 100000)
-		return sk_failc(err, SK_ERR_USAGE, 0, "%s: expected a count 0..100000, got `%s`", opt,
-				s);
+		return sk_failc(err, SK_ERR_USAGE, 0, "%s: expected a count 0..100000, got `%s`",
+				opt, s);
 	*out = v;
 	return 0;
 }

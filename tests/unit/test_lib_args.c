@@ -150,7 +150,8 @@ TEST(double_dash_ends_the_options)
 {
 	const char *pos[2] = {NULL, NULL};
 	int flag = 0;
-	const struct arg_opt opts[] = {{"--flag", ARG_FLAG, &flag, NULL}, {NULL, ARG_FLAG, NULL, NULL}};
+	const struct arg_opt opts[] = {{"--flag", ARG_FLAG, &flag, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
 	char *argv[] = {"x", "--", "--flag", "-"};
 	struct sk_err err = {0};
 	CHECK(sk_args(4, argv, 1, "x", opts, NULL, pos, 2, &err) == 0);
