@@ -3,6 +3,7 @@
  * that keeps the leaf certificate (bounded) and, once the chain is valid,
  * checks the role and name in its subject. */
 #include "tls_conn.h"
+#include "clock.h"
 #include "tls_profile.h"
 
 #include <arpa/inet.h>
@@ -44,14 +45,6 @@ struct tls_conn {
 	int ready; /* the handshake completed once */
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
-
-int64_t tls_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the peer's certificate ---- */
 
@@ -410,7 +403,7 @@ static int wait_state(struct tls_conn *c, unsigned want, int64_t deadline, const
 		unsigned st = br_ssl_engine_current_state(c->eng);
 		if (st & want)
 			return 0;
-		int64_t left = deadline - tls_now_ms();
+		int64_t left = deadline - sk_now_ms();
 		if (left <= 0)
 			return sk_fail(err, 0, "%s: timed out", what);
 		struct pollfd p = {.fd = c->fd, .events = tls_conn_events(c)};
@@ -462,7 +455,7 @@ int tls_conn_wait_flush(struct tls_conn *c, int64_t deadline, struct sk_err *err
 			return fail(c, "write", err);
 		if (!tls_conn_pending_out(c))
 			break;
-		int64_t left = deadline - tls_now_ms();
+		int64_t left = deadline - sk_now_ms();
 		if (left <= 0)
 			return sk_fail(err, 0, "write: timed out");
 		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
