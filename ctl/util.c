@@ -30,6 +30,17 @@ void ctl_random_id(char *buf, size_t size)
 	snprintf(buf, size, "%s", hex);
 }
 
+int ctl_name_chars_ok(const char *s, size_t max)
+{
+	if (!*s || strlen(s) > max)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+	return 1;
+}
+
 int ctl_is_help(const char *arg)
 {
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
