@@ -29,9 +29,14 @@ THIRDPARTY := libnl cjson zlib bearssl libarchive libseccomp
 
 WARN        := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 MUSL_CC     := musl-gcc
-MUSL_CFLAGS := -Os $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+# The node binary's size is a feature (README, "A lean node"): -Os, link-
+# time optimisation across all of Skiff's code, unused sections dropped,
+# no unwind tables (mk/node.ld), and no page of padding between the code
+# and the data (-z noseparate-code; a static binary maps no library).
+MUSL_CFLAGS := -Os -flto $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-isystem $(B)/kinc -I$(SYSROOT)/include -I$(SYSROOT)/include/libnl3 -Ilib -I.
-MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
+MUSL_LDFLAGS := -Os -flto=2 -static -s -Wl,--gc-sections -Wl,-z,noseparate-code \
+	-Wl,-T,mk/node.ld -L$(SYSROOT)/lib
 HOST_CC     := gcc
 HOST_CFLAGS := -O2 -g $(WARN) -Ilib -I.
 ASAN_CFLAGS := -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -42,28 +47,25 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 part_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 LIB_SRCS  := $(wildcard lib/*.c)
 
-# Every binary: its part (folder) and link flags. A binary is built once
-# its part has a main.c.
-skiff-init_PART := init
-skiff-init_LIBS := -lnl-route-3 -lnl-3 -lcjson
-skiff-init_EXTRA := netcfg
-skiff-runtime_PART := runtime
-skiff-runtime_LIBS := -larchive -lz -lbearssl -lseccomp -lcjson
-skiff-netcfg_PART := netcfg
-skiff-netcfg_LIBS := -lnl-route-3 -lnl-3 -lcjson
-skiff-agent_PART := agent
-skiff-agent_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson -lpthread
-# Other parts whose libraries (their *.c but main.c) a binary links in.
-skiff-agent_EXTRA := runtime netcfg
+# The node binary `skiff` links every role's part (init, agent, runtime,
+# netcfg: each folder's *.c, main.c the role's entry point) and node/, the
+# table that picks the role by the name it runs as. build/bin/skiff-ROLE
+# are symlinks to it, as the images have them.
+NODE_PARTS := node init agent runtime netcfg
+NODE_ROLES := init agent runtime netcfg
+skiff_LIBS := -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lcjson -lpthread
+NODE_BINS  := skiff
+NODE_LINKS := $(addprefix skiff-,$(NODE_ROLES))
+# The other parts whose libraries (their *.c but main.c) a part's unit
+# tests link in: the agent drives the runtime and netcfg, init netcfg.
+agent_EXTRA := runtime netcfg
+init_EXTRA := netcfg
+# Host tools: their part (folder) and link flags.
 skiff-imagegen_PART := imagegen
 skiff-imagegen_LIBS := -lyaml -lz -lcjson -lext2fs -lcom_err -lbearssl
 skiffctl_PART := ctl
 skiffctl_LIBS := -lcjson -lbearssl -lpthread
-present = $(foreach b,$(1),$(if $(wildcard $($(b)_PART)/main.c),$(b)))
-bin_srcs = $(call part_srcs,$($(1)_PART)) $(foreach p,$($(1)_EXTRA),$(call part_srcs,$(p)))
-part_bin = $(firstword $(foreach b,skiff-init skiff-runtime skiff-netcfg skiff-agent skiff-imagegen skiffctl,$(if $(filter $(1),$($(b)_PART)),$(b))))
-NODE_BINS := $(call present,skiff-init skiff-runtime skiff-netcfg skiff-agent)
-HOST_BINS := $(call present,skiff-imagegen skiffctl)
+HOST_BINS := skiff-imagegen skiffctl
 
 # Targets are absolute paths; let `make build/bin/skiff-init` name them too.
 ifneq ($(BUILD),$(B))
@@ -78,7 +80,7 @@ busybox_BUSYBOX := debug
 
 .SECONDARY:
 .PHONY: all deps thirdparty asan test demo bench clean sizes format format-check fuzz fuzz-build fuzz-deps kernel
-all: $(addprefix $(BIN)/,$(NODE_BINS) $(HOST_BINS) $(BUSYBOXES))
+all: $(addprefix $(BIN)/,$(NODE_BINS) $(NODE_LINKS) $(HOST_BINS) $(BUSYBOXES))
 	@$(MAKE) -s --no-print-directory sizes
 
 deps:
@@ -119,24 +121,25 @@ objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 # lib/ is an archive per configuration: a binary takes from it only the
 # objects it uses (skiff-init no HTTP, skiff-imagegen no etcd client).
 libskiff = $(B)/$(1)/libskiff.a
+# (gcc-ar: the musl objects are LTO objects, whose symbols only GCC's
+# plugin can index.)
 define lib_archive
 $(B)/$(1)/libskiff.a: $(call objs,$(1),$(LIB_SRCS))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	gcc-ar rcs $$@ $$^
 endef
 $(foreach c,musl host asan,$(eval $(call lib_archive,$(c))))
 
-define node_bin
-$(BIN)/$(1): $(call objs,musl,$($(1)_PART)/main.c $(call bin_srcs,$(1))) $(call libskiff,musl)
+$(BIN)/skiff: $(call objs,musl,$(foreach p,$(NODE_PARTS),$(wildcard $(p)/*.c))) $(call libskiff,musl) mk/node.ld
 	@mkdir -p $(BIN)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
-endef
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(skiff_LIBS)
+$(addprefix $(BIN)/,$(NODE_LINKS)): $(BIN)/skiff
+	ln -sfn skiff $@
 define host_bin
 $(BIN)/$(1): $(call objs,host,$($(1)_PART)/main.c $(call part_srcs,$($(1)_PART))) $(call libskiff,host)
 	@mkdir -p $(BIN)
 	$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
 endef
-$(foreach b,$(NODE_BINS),$(eval $(call node_bin,$(b))))
 $(foreach b,$(HOST_BINS),$(eval $(call host_bin,$(b))))
 
 # Benchmark helpers: host programs on lib/.
@@ -165,7 +168,7 @@ unit_part   = $(word 2,$(subst _, ,$(notdir $(1))))
 unit_libs   = -lcjson -lyaml -larchive -lz -lbearssl -lseccomp -lnl-route-3 -lnl-3 -lext2fs -lcom_err
 $(B)/unit/%: $(B)/asan/tests/unit/%.o $(call objs,asan,tests/unit/check.c) \
 		$$(call objs,asan,$$(if $$(filter lib,$$(call unit_part,$$*)),,$$(call part_srcs,$$(call unit_part,$$*)) \
-		$$(foreach p,$$($$(call part_bin,$$(call unit_part,$$*))_EXTRA),$$(call part_srcs,$$(p))))) \
+		$$(foreach p,$$($$(call unit_part,$$*)_EXTRA),$$(call part_srcs,$$(p))))) \
 		$(call libskiff,asan)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(ASAN_LDFLAGS) -o $@ $^ $(unit_libs)

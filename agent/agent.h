@@ -18,9 +18,4 @@ int agent_join(struct agent_config *cfg, struct sk_err *err);
  * when the configuration gives none. */
 void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path);
 
-/* The init of a container with initProcessEnabled (argv[0] is
- * skiff-init-process): runs argv[1..] (after an optional "--") and exits
- * as it does. */
-int container_init_main(int argc, char **argv);
-
 #endif

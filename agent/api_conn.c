@@ -14,6 +14,7 @@
 #include "agent_internal.h"
 #include "api_internal.h"
 #include "assign.h"
+#include "clock.h"
 #include "x509_subject.h"
 
 static int read_head(struct api_conn *c, int64_t deadline, int *status, struct sk_err *err)
@@ -118,7 +119,7 @@ static void request_line(const struct api_conn *c, char *buf, size_t size)
 static int serve(struct api_conn *c)
 {
 	struct sk_err err = {0};
-	int64_t deadline = tls_now_ms() + API_HANDSHAKE_MS;
+	int64_t deadline = sk_now_ms() + API_HANDSHAKE_MS;
 	int status = 0;
 	char line[400];
 
@@ -157,7 +158,7 @@ void api_conn_main(const struct api_server *s, int fd, const char *peer)
 	int rc = serve(c);
 	if (rc == 0) {
 		tls_conn_close(c->tls);
-		tls_conn_wait_flush(c->tls, tls_now_ms() + 1000, &err);
+		tls_conn_wait_flush(c->tls, sk_now_ms() + 1000, &err);
 	}
 	_exit(rc < 0);
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "api_internal.h"
+#include "clock.h"
 #include "driver.h"
 #include "nodeapi.h"
 #include "taskdef.h"
@@ -412,15 +413,15 @@ static int relay(struct session *s)
 		if (!s->exited)
 			continue;
 		if (!drain_until)
-			drain_until = tls_now_ms() + DRAIN_MS;
-		if ((s->out_fd < 0 && s->err_fd < 0) || tls_now_ms() >= drain_until)
+			drain_until = sk_now_ms() + DRAIN_MS;
+		if ((s->out_fd < 0 && s->err_fd < 0) || sk_now_ms() >= drain_until)
 			break;
 	}
 	finish(s);
 	struct sk_err err = {0};
 	while (s->outq_len)
 		if (push_out(s) < 0 ||
-		    tls_conn_wait_flush(s->c->tls, tls_now_ms() + API_WRITE_MS, &err) < 0)
+		    tls_conn_wait_flush(s->c->tls, sk_now_ms() + API_WRITE_MS, &err) < 0)
 			return -1;
 	return 0;
 }
@@ -457,9 +458,9 @@ static int session_run(struct api_conn *c, const char *id, const struct exec_req
 	if (s.sig_fd < 0 || start(&s, id, x) < 0)
 		return api_reply_error(c, 500, "exec: cannot start: %s", strerror(errno));
 	struct sk_err err = {0};
-	if (tls_conn_wait_write(c->tls, reply, sizeof reply - 1, tls_now_ms() + API_WRITE_MS,
-				&err) < 0 ||
-	    tls_conn_wait_flush(c->tls, tls_now_ms() + API_WRITE_MS, &err) < 0 ||
+	if (tls_conn_wait_write(c->tls, reply, sizeof reply - 1, sk_now_ms() + API_WRITE_MS, &err) <
+		0 ||
+	    tls_conn_wait_flush(c->tls, sk_now_ms() + API_WRITE_MS, &err) < 0 ||
 	    frame_feed(&s.parser, c->early, c->early_len, on_frame, &s, &err) < 0 ||
 	    relay(&s) < 0) {
 		hang_up(&s);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "clock.h"
 
 static const char *reason(int status)
 {
@@ -53,14 +54,14 @@ static int send_all(struct api_conn *c, const void *data, size_t len)
 {
 	struct sk_err err = {0};
 
-	return tls_conn_wait_write(c->tls, data, len, tls_now_ms() + API_WRITE_MS, &err);
+	return tls_conn_wait_write(c->tls, data, len, sk_now_ms() + API_WRITE_MS, &err);
 }
 
 static int flush(struct api_conn *c)
 {
 	struct sk_err err = {0};
 
-	return tls_conn_wait_flush(c->tls, tls_now_ms() + API_WRITE_MS, &err);
+	return tls_conn_wait_flush(c->tls, sk_now_ms() + API_WRITE_MS, &err);
 }
 
 int api_reply(struct api_conn *c, int status, const char *type, const char *body, size_t len)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "node/roles.h"
 
 static int exit_status(int wstatus)
 {

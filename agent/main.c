@@ -1,12 +1,13 @@
-/* skiff-agent: parses its options and runs the agent library. */
-#include <getopt.h>
+/* skiff-agent: parses its options (lib/args.c) and runs the agent library. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
 #include "agent_config.h"
+#include "args.h"
 #include "err.h"
+#include "node/roles.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -43,69 +44,55 @@ static void usage(FILE *f)
 	      f);
 }
 
-enum {
-	OPT_CONFIG = 256,
-	OPT_CLUSTER,
-	OPT_ENDPOINTS,
-	OPT_CACERT,
-	OPT_CERT,
-	OPT_KEY,
-	OPT_USER,
-	OPT_PASSWORD_FILE,
-	OPT_JOIN_TOKEN,
-	OPT_NODE_ID,
-	OPT_LABELS,
-	OPT_CPU,
-	OPT_MEMORY,
-	OPT_DATA,
-	OPT_RUN,
-	OPT_TTL,
-	OPT_STOP,
-	OPT_LOG_RETENTION,
-	OPT_INSECURE,
-	OPT_BRIDGE,
-	OPT_SUBNET,
-	OPT_API_PORT,
-	OPT_API_CA,
-	OPT_API_CERT,
-	OPT_API_KEY,
+/* The options as given: each applied to the configuration after the
+ * config file, so that every option overrides it. */
+struct args {
+	const char *config, *cluster, *endpoints, *cacert, *cert, *key, *user, *password_file,
+	    *join_token, *node_id, **labels, *cpu, *memory, *data, *run, *lease_ttl, *stop_timeout,
+	    *log_retention, **insecure, *bridge, *subnet, *api_port, *api_ca, *api_cert, *api_key;
 };
 
-static const struct option options[] = {
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"cluster", required_argument, NULL, OPT_CLUSTER},
-    {"endpoints", required_argument, NULL, OPT_ENDPOINTS},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"cert", required_argument, NULL, OPT_CERT},
-    {"key", required_argument, NULL, OPT_KEY},
-    {"user", required_argument, NULL, OPT_USER},
-    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
-    {"join-token", required_argument, NULL, OPT_JOIN_TOKEN},
-    {"node-id", required_argument, NULL, OPT_NODE_ID},
-    {"labels", required_argument, NULL, OPT_LABELS},
-    {"cpu", required_argument, NULL, OPT_CPU},
-    {"memory", required_argument, NULL, OPT_MEMORY},
-    {"data", required_argument, NULL, OPT_DATA},
-    {"run", required_argument, NULL, OPT_RUN},
-    {"lease-ttl", required_argument, NULL, OPT_TTL},
-    {"stop-timeout", required_argument, NULL, OPT_STOP},
-    {"log-retention", required_argument, NULL, OPT_LOG_RETENTION},
-    {"insecure-registry", required_argument, NULL, OPT_INSECURE},
-    {"bridge", required_argument, NULL, OPT_BRIDGE},
-    {"bridge-subnet", required_argument, NULL, OPT_SUBNET},
-    {"api-port", required_argument, NULL, OPT_API_PORT},
-    {"api-cacert", required_argument, NULL, OPT_API_CA},
-    {"api-cert", required_argument, NULL, OPT_API_CERT},
-    {"api-key", required_argument, NULL, OPT_API_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {0},
-};
+static int parse(int argc, char **argv, struct args *a, struct sk_err *err)
+{
+	const struct arg_opt opts[] = {
+	    {"--config", ARG_STR, &a->config, NULL},
+	    {"--cluster", ARG_STR, &a->cluster, NULL},
+	    {"--endpoints", ARG_STR, &a->endpoints, NULL},
+	    {"--cacert", ARG_STR, &a->cacert, NULL},
+	    {"--cert", ARG_STR, &a->cert, NULL},
+	    {"--key", ARG_STR, &a->key, NULL},
+	    {"--user", ARG_STR, &a->user, NULL},
+	    {"--password-file", ARG_STR, &a->password_file, NULL},
+	    {"--join-token", ARG_STR, &a->join_token, NULL},
+	    {"--node-id", ARG_STR, &a->node_id, NULL},
+	    {"--labels", ARG_LIST, &a->labels, NULL},
+	    {"--cpu", ARG_STR, &a->cpu, NULL},
+	    {"--memory", ARG_STR, &a->memory, NULL},
+	    {"--data", ARG_STR, &a->data, NULL},
+	    {"--run", ARG_STR, &a->run, NULL},
+	    {"--lease-ttl", ARG_STR, &a->lease_ttl, NULL},
+	    {"--stop-timeout", ARG_STR, &a->stop_timeout, NULL},
+	    {"--log-retention", ARG_STR, &a->log_retention, NULL},
+	    {"--insecure-registry", ARG_LIST, &a->insecure, NULL},
+	    {"--bridge", ARG_STR, &a->bridge, NULL},
+	    {"--bridge-subnet", ARG_STR, &a->subnet, NULL},
+	    {"--api-port", ARG_STR, &a->api_port, NULL},
+	    {"--api-cacert", ARG_STR, &a->api_ca, NULL},
+	    {"--api-cert", ARG_STR, &a->api_cert, NULL},
+	    {"--api-key", ARG_STR, &a->api_key, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	return sk_args(argc, argv, 1, "options", opts, NULL, NULL, 0, err);
+}
 
 static int number(const char *s, int min, int max, int *out, const char *opt, struct sk_err *err)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 
+	if (!s)
+		return 0;
+	v = strtol(s, &end, 10);
 	if (!*s || *end || v < min || v > max)
 		return sk_fail(err, 0, "--%s %s: expected a number in %d..%d", opt, s, min, max);
 	*out = (int)v;
@@ -114,6 +101,8 @@ static int number(const char *s, int min, int max, int *out, const char *opt, st
 
 static int copy(char *dst, size_t size, const char *s, const char *opt, struct sk_err *err)
 {
+	if (!s)
+		return 0;
 	if (strlen(s) >= size)
 		return sk_fail(err, 0, "--%s: too long", opt);
 	memcpy(dst, s, strlen(s) + 1);
@@ -132,111 +121,76 @@ static int labels(struct agent_config *cfg, const char *list, struct sk_err *err
 	return 0;
 }
 
-static int apply(struct agent_config *cfg, int opt, const char *v, struct sk_err *err)
+static int lists(struct agent_config *cfg, const struct args *a, struct sk_err *err)
 {
-	switch (opt) {
-	case OPT_CLUSTER:
-		return copy(cfg->cluster, sizeof cfg->cluster, v, "cluster", err);
-	case OPT_ENDPOINTS:
-		return agent_config_set_endpoints(cfg, v, err);
-	case OPT_CACERT:
-		return copy(cfg->ca_file, sizeof cfg->ca_file, v, "cacert", err);
-	case OPT_CERT:
-		return copy(cfg->cert_file, sizeof cfg->cert_file, v, "cert", err);
-	case OPT_KEY:
-		return copy(cfg->key_file, sizeof cfg->key_file, v, "key", err);
-	case OPT_USER:
-		return copy(cfg->user, sizeof cfg->user, v, "user", err);
-	case OPT_JOIN_TOKEN:
-		return copy(cfg->join_token, sizeof cfg->join_token, v, "join-token", err);
-	case OPT_PASSWORD_FILE:
-		return copy(cfg->password_file, sizeof cfg->password_file, v, "password-file", err);
-	case OPT_NODE_ID:
-		return copy(cfg->node_id, sizeof cfg->node_id, v, "node-id", err);
-	case OPT_LABELS:
-		return labels(cfg, v, err);
-	case OPT_CPU:
-		return number(v, 1, 1 << 24, &cfg->cpu_units, "cpu", err);
-	case OPT_MEMORY:
-		return number(v, 1, 1 << 30, &cfg->memory_mib, "memory", err);
-	case OPT_DATA:
-		return copy(cfg->data_dir, sizeof cfg->data_dir, v, "data", err);
-	case OPT_RUN:
-		return copy(cfg->run_dir, sizeof cfg->run_dir, v, "run", err);
-	case OPT_TTL:
-		return number(v, 2, 3600, &cfg->lease_ttl_s, "lease-ttl", err);
-	case OPT_STOP:
-		return number(v, 0, 3600, &cfg->stop_timeout_s, "stop-timeout", err);
-	case OPT_LOG_RETENTION:
-		return number(v, 0, 365 * 86400, &cfg->log_retention_s, "log-retention", err);
-	case OPT_INSECURE:
-		return agent_config_add_registry(cfg, v, err);
-	case OPT_BRIDGE:
-		return copy(cfg->bridge_name, sizeof cfg->bridge_name, v, "bridge", err);
-	case OPT_SUBNET:
-		return copy(cfg->bridge_subnet, sizeof cfg->bridge_subnet, v, "bridge-subnet", err);
-	case OPT_API_PORT:
-		return number(v, 1, 65535, &cfg->api.port, "api-port", err);
-	case OPT_API_CA:
-		return copy(cfg->api.ca_file, sizeof cfg->api.ca_file, v, "api-cacert", err);
-	case OPT_API_CERT:
-		return copy(cfg->api.cert_file, sizeof cfg->api.cert_file, v, "api-cert", err);
-	case OPT_API_KEY:
-		return copy(cfg->api.key_file, sizeof cfg->api.key_file, v, "api-key", err);
-	}
+	for (size_t i = 0; a->labels && a->labels[i]; i++)
+		if (labels(cfg, a->labels[i], err) < 0)
+			return -1;
+	for (size_t i = 0; a->insecure && a->insecure[i]; i++)
+		if (agent_config_add_registry(cfg, a->insecure[i], err) < 0)
+			return -1;
 	return 0;
 }
 
-/* The config file first, so that every other option overrides it. */
-static int load_config(struct agent_config *cfg, int argc, char **argv, struct sk_err *err)
+/* Applies what the command line set over the configuration. */
+static int apply(struct agent_config *cfg, const struct args *a, struct sk_err *err)
 {
-	const char *path = "/etc/skiff/node.json";
-	int required = 0, opt;
-
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == OPT_CONFIG) {
-			path = optarg;
-			required = 1;
-		} else if (opt == 'h') {
-			usage(stdout);
-			exit(0);
-		} else if (opt == '?') {
-			usage(stderr);
-			exit(SK_EXIT_USAGE);
-		}
-	}
-	if (optind < argc)
-		return sk_fail(err, 0, "unexpected argument %s", argv[optind]);
-	return agent_config_load(cfg, path, required, err);
+	if (copy(cfg->cluster, sizeof cfg->cluster, a->cluster, "cluster", err) < 0 ||
+	    (a->endpoints && agent_config_set_endpoints(cfg, a->endpoints, err) < 0) ||
+	    copy(cfg->ca_file, sizeof cfg->ca_file, a->cacert, "cacert", err) < 0 ||
+	    copy(cfg->cert_file, sizeof cfg->cert_file, a->cert, "cert", err) < 0 ||
+	    copy(cfg->key_file, sizeof cfg->key_file, a->key, "key", err) < 0 ||
+	    copy(cfg->user, sizeof cfg->user, a->user, "user", err) < 0 ||
+	    copy(cfg->password_file, sizeof cfg->password_file, a->password_file, "password-file",
+		 err) < 0 ||
+	    copy(cfg->join_token, sizeof cfg->join_token, a->join_token, "join-token", err) < 0 ||
+	    copy(cfg->node_id, sizeof cfg->node_id, a->node_id, "node-id", err) < 0 ||
+	    number(a->cpu, 1, 1 << 24, &cfg->cpu_units, "cpu", err) < 0 ||
+	    number(a->memory, 1, 1 << 30, &cfg->memory_mib, "memory", err) < 0 ||
+	    copy(cfg->data_dir, sizeof cfg->data_dir, a->data, "data", err) < 0 ||
+	    copy(cfg->run_dir, sizeof cfg->run_dir, a->run, "run", err) < 0 ||
+	    number(a->lease_ttl, 2, 3600, &cfg->lease_ttl_s, "lease-ttl", err) < 0 ||
+	    number(a->stop_timeout, 0, 3600, &cfg->stop_timeout_s, "stop-timeout", err) < 0 ||
+	    number(a->log_retention, 0, 365 * 86400, &cfg->log_retention_s, "log-retention", err) <
+		0 ||
+	    copy(cfg->bridge_name, sizeof cfg->bridge_name, a->bridge, "bridge", err) < 0 ||
+	    copy(cfg->bridge_subnet, sizeof cfg->bridge_subnet, a->subnet, "bridge-subnet", err) <
+		0 ||
+	    number(a->api_port, 1, 65535, &cfg->api.port, "api-port", err) < 0 ||
+	    copy(cfg->api.ca_file, sizeof cfg->api.ca_file, a->api_ca, "api-cacert", err) < 0 ||
+	    copy(cfg->api.cert_file, sizeof cfg->api.cert_file, a->api_cert, "api-cert", err) < 0 ||
+	    copy(cfg->api.key_file, sizeof cfg->api.key_file, a->api_key, "api-key", err) < 0)
+		return -1;
+	return lists(cfg, a, err);
 }
 
-int main(int argc, char **argv)
+int agent_main(int argc, char **argv)
 {
 	static struct agent_config cfg;
+	struct args a = {0};
 	struct sk_err err = {0};
-	int opt;
 
-	const char *base = strrchr(argv[0], '/');
-
-	/* One binary, two roles: the agent, and the init it mounts into
-	 * containers with initProcessEnabled. */
-	if (!strcmp(base ? base + 1 : argv[0], "skiff-init-process"))
-		return container_init_main(argc, argv);
 	sk_progname = "skiff-agent";
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
 		printf("skiff-agent %s\n", SKIFF_VERSION);
 		return 0;
 	}
+	if (sk_args_help(argc, argv, 1, 0)) {
+		usage(stdout);
+		return 0;
+	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (parse(argc, argv, &a, &err) < 0) {
+		sk_print_fatal(&err);
+		usage(stderr);
+		return SK_EXIT_USAGE;
+	}
 	agent_config_defaults(&cfg);
-	/* The configuration is input: what is wrong with it is a usage error. */
-	if (load_config(&cfg, argc, argv, &err) < 0)
-		sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1)
-		if (apply(&cfg, opt, optarg, &err) < 0)
-			sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
-	if (agent_config_finish(&cfg, &err) < 0)
+	/* The configuration is input: what is wrong with it is a usage error.
+	 * The config file first, so that every option overrides it. */
+	if (agent_config_load(&cfg, a.config ? a.config : "/etc/skiff/node.json", !!a.config,
+			      &err) < 0 ||
+	    apply(&cfg, &a, &err) < 0 || agent_config_finish(&cfg, &err) < 0)
 		sk_class(&err, SK_ERR_USAGE), sk_fatal(&err);
 	if (!cfg.password_file[0])
 		agent_join_token_from_cmdline(&cfg, "/proc/cmdline");

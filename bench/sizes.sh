@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/sizes.sh: what a node carries. Each node binary and busybox build
+# bench/sizes.sh: what a node carries. The node binary and each busybox build
 # (beside Debian's busybox-static, which nodes used to pack for udhcpc
 # alone), then examples/node.yaml built on each kernel: the userland
 # (every initramfs file but the kernel modules, uncompressed, from the
@@ -12,7 +12,7 @@ rm -rf "$out" && mkdir -p "$out"
 bin=build/bin
 
 printf '%-28s %10s\n' file bytes
-for f in skiff-init skiff-runtime skiff-netcfg skiff-agent udhcpc busybox; do
+for f in skiff udhcpc busybox; do
 	printf '%-28s %10d\n' "$f" "$(stat -c %s $bin/$f)"
 done
 [ -x /bin/busybox ] && printf '%-28s %10d   (Debian busybox-static, for comparison)\n' "/bin/busybox" "$(stat -c %s /bin/busybox)"

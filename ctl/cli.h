@@ -37,8 +37,6 @@ int ctl_is_help(const char *arg);
 int ctl_usage_printed(struct sk_err *err);
 /* Reads a whole file (bounded) and parses it as JSON; names the file. */
 int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err);
-/* Parses a positive integer option value. */
-int ctl_parse_count(const char *opt, const char *s, long *out, struct sk_err *err);
 /* Prints a JSON document on stdout. */
 void ctl_print_json(const cJSON *j);
 

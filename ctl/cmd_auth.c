@@ -73,8 +73,8 @@ int cmd_auth(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		usage(stderr, err);
 		return ctl_usage_error(err, "auth: bad arguments");
 	}
-	if (ctl_args(argc, argv, 2, "auth init", opts, NULL, NULL, 0, err) < 0 ||
-	    ctl_args_need("auth init", "--dir", dir, err) < 0)
+	if (sk_args(argc, argv, 2, "auth init", opts, NULL, NULL, 0, err) < 0 ||
+	    sk_args_need("auth init", "--dir", dir, err) < 0)
 		return -1;
 	return auth_init(c, dir, err);
 }
@@ -103,8 +103,8 @@ int cmd_node_credentials(struct ctl *c, int argc, char **argv, struct sk_err *er
 	const char *id = NULL, *out = NULL;
 	const struct arg_opt opts[] = {{"--out", ARG_STR, &out, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
-	if (ctl_args(argc, argv, 2, "node credentials", opts, NULL, &id, 1, err) < 0 ||
-	    ctl_args_need("node credentials", "node", id, err) < 0)
+	if (sk_args(argc, argv, 2, "node credentials", opts, NULL, &id, 1, err) < 0 ||
+	    sk_args_need("node credentials", "node", id, err) < 0)
 		return -1;
 	return credentials(c, id, out, err);
 }
@@ -113,7 +113,7 @@ int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *id = NULL;
 	char key[KEY_MAX];
-	if (ctl_args_one(argc, argv, "node remove", "node", &id, err) < 0 ||
+	if (sk_args_one(argc, argv, "node remove", "node", &id, err) < 0 ||
 	    identity_node_delete(c, id, err) < 0 || join_revoke_identity(c, id, err) < 0)
 		return -1;
 	/* Without its record the node is down: the scheduler moves its tasks. */

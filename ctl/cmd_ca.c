@@ -75,8 +75,8 @@ static int parse(struct ctl *c, int argc, char **argv, int issue, struct ca_args
 
 	a->o.dir = ctl_pki_dir(c);
 	a->o.cluster = c->cluster;
-	if (ctl_args(argc, argv, 2, issue ? "ca issue" : "ca init", opts, a, pos, issue ? 2 : 0,
-		     err) < 0)
+	if (sk_args(argc, argv, 2, issue ? "ca issue" : "ca init", opts, a, pos, issue ? 2 : 0,
+		    err) < 0)
 		return -1;
 	if (days == 0)
 		return ctl_usage_error(err, "--days: expected 1..100000");

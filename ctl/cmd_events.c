@@ -100,7 +100,7 @@ static int parse(int argc, char **argv, struct watch_ctx *w, int64_t *since, str
 	    {"--since", ARG_FN, NULL, take_since},
 	    {NULL, ARG_FLAG, NULL, NULL},
 	};
-	return ctl_args(argc, argv, 1, "events", opts, since, NULL, 0, err);
+	return sk_args(argc, argv, 1, "events", opts, since, NULL, 0, err);
 }
 
 static int64_t store_revision(struct ctl *c, struct sk_err *err)

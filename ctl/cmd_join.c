@@ -25,7 +25,7 @@ int cmd_node_requests(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	static const char *const h[] = {"NODE", "TOKEN", "REQUESTED"};
 	cJSON *arr, *r;
-	if (ctl_args_none(argc, argv, "node requests", err) < 0 || join_pending(c, &arr, err) < 0)
+	if (sk_args_none(argc, argv, "node requests", err) < 0 || join_pending(c, &arr, err) < 0)
 		return -1;
 	struct table *t = table_new(3, h);
 	cJSON_ArrayForEach(r, arr)
@@ -46,7 +46,7 @@ int cmd_node_approve(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	for (int i = 2; i < argc; i++)
 		if (ctl_is_help(argv[i]))
 			return usage(stdout, err);
-	if (ctl_args(argc, argv, 2, "node approve", opts, NULL, &id, 1, err) < 0)
+	if (sk_args(argc, argv, 2, "node approve", opts, NULL, &id, 1, err) < 0)
 		return -1;
 	if (!id == !all)
 		return ctl_usage_error(err, "node approve: give a node or --all");

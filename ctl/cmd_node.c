@@ -123,8 +123,8 @@ static int drain_args(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	int undo = 0;
 	const struct arg_opt opts[] = {{"--undo", ARG_FLAG, &undo, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
-	if (ctl_args(argc, argv, 2, "node drain", opts, NULL, &id, 1, err) < 0 ||
-	    ctl_args_need("node drain", "node", id, err) < 0)
+	if (sk_args(argc, argv, 2, "node drain", opts, NULL, &id, 1, err) < 0 ||
+	    sk_args_need("node drain", "node", id, err) < 0)
 		return -1;
 	return do_drain(c, id, undo, err);
 }
@@ -145,9 +145,9 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0)
-		return ctl_args_none(argc, argv, "node ls", err) < 0 ? -1 : do_ls(c, err);
+		return sk_args_none(argc, argv, "node ls", err) < 0 ? -1 : do_ls(c, err);
 	if (strcmp(verb, "describe") == 0) {
-		if (ctl_args_one(argc, argv, "node describe", "node", &id, err) < 0)
+		if (sk_args_one(argc, argv, "node describe", "node", &id, err) < 0)
 			return -1;
 		return do_describe(c, id, err);
 	}

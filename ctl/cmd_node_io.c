@@ -50,8 +50,8 @@ static int parse(int argc, char **argv, int stream, struct node_args *a, struct 
 	const struct arg_opt *opts = stream ? stream_opts : stream_opts + 3;
 
 	snprintf(verb, sizeof verb, "node %s", argv[1]);
-	if (ctl_args(argc, argv, 2, verb, opts, a, &a->node, 1, err) < 0 ||
-	    ctl_args_need(verb, "node", a->node, err) < 0)
+	if (sk_args(argc, argv, 2, verb, opts, a, &a->node, 1, err) < 0 ||
+	    sk_args_need(verb, "node", a->node, err) < 0)
 		return -1;
 	size_t n = 0;
 	if (a->follow)

@@ -45,7 +45,7 @@ static int parse_args(struct sched *s, int argc, char **argv, struct sk_err *err
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
 			return usage(stdout, err), 1;
-	if (ctl_args(argc, argv, 1, "scheduler", opts, NULL, NULL, 0, err) < 0)
+	if (sk_args(argc, argv, 1, "scheduler", opts, NULL, NULL, 0, err) < 0)
 		return -1;
 	if (id)
 		snprintf(s->id, sizeof s->id, "%s", id);

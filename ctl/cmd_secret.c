@@ -129,8 +129,8 @@ static int do_put_args(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	const char *name = NULL, *file = NULL;
 	const struct arg_opt opts[] = {{"--from-file", ARG_STR, &file, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
-	if (ctl_args(argc, argv, 2, "secret put", opts, NULL, &name, 1, err) < 0 ||
-	    ctl_args_need("secret put", "secret", name, err) < 0)
+	if (sk_args(argc, argv, 2, "secret put", opts, NULL, &name, 1, err) < 0 ||
+	    sk_args_need("secret put", "secret", name, err) < 0)
 		return -1;
 	return do_put(c, name, file, err);
 }
@@ -145,9 +145,9 @@ int cmd_secret(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (!strcmp(verb, "put"))
 		return do_put_args(c, argc, argv, err);
 	if (!strcmp(verb, "ls"))
-		return ctl_args_none(argc, argv, "secret ls", err) < 0 ? -1 : do_ls(c, err);
+		return sk_args_none(argc, argv, "secret ls", err) < 0 ? -1 : do_ls(c, err);
 	if (!strcmp(verb, "rm")) {
-		if (ctl_args_one(argc, argv, "secret rm", "secret", &name, err) < 0)
+		if (sk_args_one(argc, argv, "secret rm", "secret", &name, err) < 0)
 			return -1;
 		return do_rm(c, name, err);
 	}

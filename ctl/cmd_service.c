@@ -54,7 +54,7 @@ static int parse_args(int argc, char **argv, struct svc_args *a, struct sk_err *
 	};
 	memset(a, 0, sizeof *a);
 	s->desired = -1;
-	if (ctl_args(argc, argv, 2, "service", opts, s, &s->name, 1, err) < 0)
+	if (sk_args(argc, argv, 2, "service", opts, s, &s->name, 1, err) < 0)
 		return -1;
 	s->has_desired = s->desired >= 0;
 	if (!s->name)

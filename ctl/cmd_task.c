@@ -28,7 +28,7 @@ static int do_run(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	const char *ref = NULL;
 	const struct arg_opt opts[] = {{"--count", ARG_COUNT, &count, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
-	if (ctl_args(argc, argv, 2, "task run", opts, NULL, &ref, 1, err) < 0)
+	if (sk_args(argc, argv, 2, "task run", opts, NULL, &ref, 1, err) < 0)
 		return -1;
 	if (!ref)
 		return ctl_usage_error(err, "task run: which task definition?");
@@ -58,7 +58,7 @@ static int do_stop(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	const char *id = NULL, *reason = "UserInitiated";
 	const struct arg_opt opts[] = {{"--reason", ARG_STR, &reason, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
-	if (ctl_args(argc, argv, 2, "task stop", opts, NULL, &id, 1, err) < 0)
+	if (sk_args(argc, argv, 2, "task stop", opts, NULL, &id, 1, err) < 0)
 		return -1;
 	if (!id)
 		return ctl_usage_error(err, "task stop: which task?");
@@ -130,7 +130,7 @@ static int do_ls(struct ctl *c, int argc, char **argv, struct sk_err *err)
 				       {"--node", ARG_STR, &node, NULL},
 				       {"--all", ARG_FLAG, &all, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
-	if (ctl_args(argc, argv, 2, "task ls", opts, NULL, NULL, 0, err) < 0)
+	if (sk_args(argc, argv, 2, "task ls", opts, NULL, NULL, 0, err) < 0)
 		return -1;
 	struct model m;
 	int rc = ctl_load_model(c, &m, err);
@@ -188,7 +188,7 @@ int cmd_task(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (strcmp(verb, "ls") == 0)
 		return do_ls(c, argc, argv, err);
 	if (strcmp(verb, "describe") == 0) {
-		if (ctl_args_one(argc, argv, "task describe", "task", &id, err) < 0)
+		if (sk_args_one(argc, argv, "task describe", "task", &id, err) < 0)
 			return -1;
 		return do_describe(c, id, err);
 	}

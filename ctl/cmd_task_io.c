@@ -151,8 +151,8 @@ static int logs_args(int argc, char **argv, char *target, size_t size, struct lo
 	char q[600] = "";
 	size_t n = 0;
 
-	if (ctl_args(argc, argv, 2, "task logs", opts, a, &a->task, 1, err) < 0 ||
-	    ctl_args_need("task logs", "task", a->task, err) < 0)
+	if (sk_args(argc, argv, 2, "task logs", opts, a, &a->task, 1, err) < 0 ||
+	    sk_args_need("task logs", "task", a->task, err) < 0)
 		return -1;
 	if (a->follow)
 		n += (size_t)snprintf(q + n, sizeof q - n, "&follow=1");
@@ -229,7 +229,7 @@ static int exec_args(int argc, char **argv, struct napi_exec *x, const char **ta
 
 	while (dd < argc && strcmp(argv[dd], "--") != 0)
 		dd++;
-	if (ctl_args(dd, argv, 2, "task exec", opts, x, task, 1, err) < 0)
+	if (sk_args(dd, argv, 2, "task exec", opts, x, task, 1, err) < 0)
 		return -1;
 	x->interactive |= it;
 	x->tty |= it;

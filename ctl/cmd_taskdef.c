@@ -211,11 +211,11 @@ int cmd_taskdef(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0)
-		return ctl_args_none(argc, argv, "taskdef ls", err) < 0 ? -1 : do_ls(c, err);
+		return sk_args_none(argc, argv, "taskdef ls", err) < 0 ? -1 : do_ls(c, err);
 	for (size_t i = 0; i < sizeof one_word / sizeof one_word[0]; i++) {
 		if (strcmp(verb, one_word[i].name) != 0)
 			continue;
-		if (ctl_args_one(argc, argv, one_word[i].verb, one_word[i].what, &word, err) < 0)
+		if (sk_args_one(argc, argv, one_word[i].verb, one_word[i].what, &word, err) < 0)
 			return -1;
 		return one_word[i].fn(c, word, err);
 	}

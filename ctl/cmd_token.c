@@ -41,7 +41,7 @@ static int do_create(struct ctl *c, int argc, char **argv, struct sk_err *err)
 				       {"--description", ARG_STR, &spec.description, NULL},
 				       {NULL, ARG_FLAG, NULL, NULL}};
 	char token[TOKEN_LEN + 1];
-	int rc = ctl_args(argc, argv, 3, "node token create", opts, labels, NULL, 0, err);
+	int rc = sk_args(argc, argv, 3, "node token create", opts, labels, NULL, 0, err);
 	if (rc == 0)
 		rc = token_parse_ttl(ttl, &spec.ttl_s, err);
 	spec.labels = labels;
@@ -121,12 +121,12 @@ int cmd_node_token(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (!strcmp(verb, "create"))
 		return do_create(c, argc, argv, err);
 	if (!strcmp(verb, "ls"))
-		return ctl_args(argc, argv, 3, "node token ls", no_options, NULL, NULL, 0, err) < 0
+		return sk_args(argc, argv, 3, "node token ls", no_options, NULL, NULL, 0, err) < 0
 			   ? -1
 			   : do_ls(c, err);
 	if (!strcmp(verb, "prune")) {
 		int n;
-		if (ctl_args(argc, argv, 3, "node token prune", no_options, NULL, NULL, 0, err) <
+		if (sk_args(argc, argv, 3, "node token prune", no_options, NULL, NULL, 0, err) <
 			0 ||
 		    (n = token_prune(c, time(NULL), err)) < 0)
 			return -1;
@@ -136,8 +136,8 @@ int cmd_node_token(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	if (!strcmp(verb, "revoke") || !strcmp(verb, "verify")) {
 		char what[32];
 		snprintf(what, sizeof what, "node token %s", verb);
-		if (ctl_args(argc, argv, 3, what, no_options, NULL, &arg, 1, err) < 0 ||
-		    ctl_args_need(what, verb[0] == 'r' ? "token id" : "token", arg, err) < 0)
+		if (sk_args(argc, argv, 3, what, no_options, NULL, &arg, 1, err) < 0 ||
+		    sk_args_need(what, verb[0] == 'r' ? "token id" : "token", arg, err) < 0)
 			return -1;
 		if (verb[0] == 'v')
 			return do_verify(c, arg, err);

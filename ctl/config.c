@@ -65,17 +65,6 @@ static int load_config(struct ctl *c, struct sk_err *err)
 	return 0;
 }
 
-static int valid_cluster(const char *s)
-{
-	if (!*s || strlen(s) > 100)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
-		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return 0;
-	return 1;
-}
-
 int ctl_configure(struct ctl *c, struct sk_err *err)
 {
 	if (!c->endpoints)
@@ -103,7 +92,7 @@ int ctl_configure(struct ctl *c, struct sk_err *err)
 		c->endpoints = "http://127.0.0.1:2379";
 	if (!c->cluster)
 		c->cluster = "default";
-	if (!valid_cluster(c->cluster))
+	if (!ctl_name_chars_ok(c->cluster, 100))
 		return ctl_usage_error(err, "--cluster: bad name `%s`", c->cluster);
 	snprintf(c->prefix, sizeof c->prefix, "/skiff/%s/", c->cluster);
 	return 0;

@@ -38,6 +38,9 @@ const char *ctl_key(const struct ctl *c, char *buf, const char *fmt, ...)
 
 /* util.c */
 void ctl_random_id(char *buf, size_t size); /* 32 hex digits */
+/* Whether S is a name of 1..MAX letters, digits, '-', '_' and '.' (a
+ * cluster, a certificate's file name): safe in a key and a path. */
+int ctl_name_chars_ok(const char *s, size_t max);
 /* A usage error (SK_ERR_USAGE) with this message. */
 int ctl_usage_error(struct sk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Gets key as JSON: 1 found (*out, *mod_rev set), 0 absent, < 0 error. */

@@ -19,10 +19,11 @@ int ctl_load_model(struct ctl *c, struct model *m, struct sk_err *err)
 	return rc;
 }
 
-static long latest_active(struct ctl *c, const char *family, struct sk_err *err)
+long ctl_taskdef_latest(struct ctl *c, const char *family, int active_only, struct sk_err *err)
 {
 	char key[KEY_MAX];
-	struct etcd_range_req req = {.key = ctl_key(c, key, "taskdefs/%s/", family), .prefix = 1};
+	struct etcd_range_req req = {
+	    .key = ctl_key(c, key, "taskdefs/%s/", family), .prefix = 1, .keys_only = !active_only};
 	struct etcd_range_resp r;
 	int rc = etcd_range(c->etcd, &req, &r, err);
 	if (rc < 0)
@@ -30,8 +31,10 @@ static long latest_active(struct ctl *c, const char *family, struct sk_err *err)
 	long best = 0;
 	for (size_t i = 0; i < r.nkvs; i++) {
 		long rev = strtol(r.kvs[i].key + strlen(key), NULL, 10);
-		cJSON *j = cJSON_Parse(r.kvs[i].value);
-		if (rev > best && strcmp(json_record_str(j, "status"), "INACTIVE") != 0)
+		if (rev <= best)
+			continue;
+		cJSON *j = active_only ? cJSON_Parse(r.kvs[i].value) : NULL;
+		if (!active_only || strcmp(json_record_str(j, "status"), "INACTIVE") != 0)
 			best = rev;
 		cJSON_Delete(j);
 	}
@@ -49,7 +52,7 @@ int ctl_resolve_taskdef(struct ctl *c, const char *ref, int allow_inactive, char
 		return sk_class(err, SK_ERR_USAGE);
 	if ((rc = ctl_connect(c, err)) < 0)
 		return rc;
-	if (!rev && (rev = latest_active(c, family, err)) < 0)
+	if (!rev && (rev = ctl_taskdef_latest(c, family, 1, err)) < 0)
 		return (int)rev;
 	if (!rev)
 		return sk_failc(err, SK_ERR_NOTFOUND, 0, "task definition %s: no active revision",

@@ -7,6 +7,9 @@
 #include "model.h"
 
 int ctl_load_model(struct ctl *c, struct model *m, struct sk_err *err);
+/* The highest revision of FAMILY (with ACTIVE_ONLY, the highest not
+ * INACTIVE); 0 when there is none. */
+long ctl_taskdef_latest(struct ctl *c, const char *family, int active_only, struct sk_err *err);
 /* FAMILY (latest ACTIVE revision) or FAMILY:REV → "family:rev" in ref_out
  * (FAMILY_MAX + 24 bytes) and the record (caller frees). SK_ERR_NOTFOUND
  * when absent; an INACTIVE revision is refused unless allow_inactive. */

@@ -90,7 +90,7 @@ static int global_options(struct ctl *c, int argc, char **argv, struct sk_err *e
 	    {"--api-key", ARG_STR, &c->api_key, NULL},
 	    {NULL, ARG_FLAG, NULL, NULL},
 	};
-	int i = ctl_args_lead(argc, argv, 1, "options", opts, c, err);
+	int i = sk_args_lead(argc, argv, 1, "options", opts, c, err);
 	/* help wins over anything after it, as it always did */
 	if (help) {
 		usage(stdout);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "napi_internal.h"
 #include "tls_conn.h"
 
@@ -158,7 +159,7 @@ int napi_open(struct ctl *c, const struct napi_target *t, struct napi **out, str
 	o.ca = &n->ca;
 	o.peer_cn = t->name[0] ? t->name : NULL;
 	if (tls_conn_client(n->fd, &o, &n->tls, err) < 0 ||
-	    tls_conn_wait_handshake(n->tls, tls_now_ms() + CONNECT_MS, err) < 0) {
+	    tls_conn_wait_handshake(n->tls, sk_now_ms() + CONNECT_MS, err) < 0) {
 		sk_wrap(err, "node %s (%s port %s)", t->node, t->host, t->port);
 		napi_close(n);
 		return -1;
@@ -186,7 +187,7 @@ int napi_request(struct napi *n, const char *method, const char *target, const c
 {
 	char head[2048];
 	size_t blen = body ? strlen(body) : 0;
-	int64_t deadline = tls_now_ms() + REPLY_MS;
+	int64_t deadline = sk_now_ms() + REPLY_MS;
 	int len = snprintf(head, sizeof head,
 			   "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: skiffctl\r\n%s"
 			   "Content-Length: %zu\r\n\r\n",
@@ -252,7 +253,7 @@ int napi_body(struct napi *n, const struct http_response *resp, http_body_fn fn,
 	while (!done && left != 0) {
 		ssize_t r = tls_conn_wait_read(
 		    n->tls, buf, left > 0 && left < (int64_t)sizeof buf ? (size_t)left : sizeof buf,
-		    tls_now_ms() + 24LL * 3600 * 1000, err);
+		    sk_now_ms() + 24LL * 3600 * 1000, err);
 		if (r == 0 && resp->framing == HTTP_BODY_CLOSE)
 			return 0;
 		if (r <= 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "ctl.h"
 #include "file.h"
 #include "hex.h"
 #include "mkdir_p.h"
@@ -130,13 +131,7 @@ static int load_ca(const char *dir, struct tls_identity **ca, struct sk_err *err
 /* File names must not climb out of the directory or hide. */
 static int valid_name(const char *s)
 {
-	if (!*s || *s == '.' || strlen(s) > 64 || strcmp(s, "ca") == 0)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
-		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return 0;
-	return 1;
+	return *s != '.' && strcmp(s, "ca") != 0 && ctl_name_chars_ok(s, 64);
 }
 
 int pki_issue(const struct pki_opts *o, int node, const char *name, const struct pki_names *n,

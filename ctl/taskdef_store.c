@@ -11,25 +11,6 @@
 
 #define REGISTER_TRIES 20
 
-/* Highest revision of the family, active or not. */
-static long highest(struct ctl *c, const char *family, struct sk_err *err)
-{
-	char key[KEY_MAX];
-	struct etcd_range_req req = {
-	    .key = ctl_key(c, key, "taskdefs/%s/", family), .prefix = 1, .keys_only = 1};
-	struct etcd_range_resp r;
-	int rc = etcd_range(c->etcd, &req, &r, err);
-	if (rc < 0)
-		return rc;
-	long best = 0;
-	for (size_t i = 0; i < r.nkvs; i++) {
-		long rev = strtol(r.kvs[i].key + strlen(key), NULL, 10);
-		best = rev > best ? rev : best;
-	}
-	etcd_range_resp_free(&r);
-	return best;
-}
-
 static void set_field(cJSON *o, const char *key, cJSON *v)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
@@ -70,7 +51,7 @@ int taskdef_store_register(struct ctl *c, cJSON *td, long *rev_out, struct sk_er
 		return rc;
 	stamp(c, td);
 	for (int attempt = 0; attempt < REGISTER_TRIES; attempt++) {
-		long rev = highest(c, family, err);
+		long rev = ctl_taskdef_latest(c, family, 0, err);
 		if (rev < 0)
 			return (int)rev;
 		if ((rc = store_as(c, td, family, rev + 1, err)) < 0)

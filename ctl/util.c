@@ -30,6 +30,17 @@ void ctl_random_id(char *buf, size_t size)
 	snprintf(buf, size, "%s", hex);
 }
 
+int ctl_name_chars_ok(const char *s, size_t max)
+{
+	if (!*s || strlen(s) > max)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+	return 1;
+}
+
 int ctl_is_help(const char *arg)
 {
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
@@ -66,18 +77,6 @@ int ctl_read_json_file(const char *path, cJSON **out, struct sk_err *err)
 		return ctl_usage_error(err, "%s:%d: not valid JSON", path, line);
 	}
 	*out = j;
-	return 0;
-}
-
-int ctl_parse_count(const char *opt, const char *s, long *out, struct sk_err *err)
-{
-	char *end;
-	errno = 0;
-	long v = s ? strtol(s, &end, 10) : -1;
-	if (!s || errno || *end || v < 0 || v > 100000)
-		return ctl_usage_error(err, "%s: expected a count 0..100000, got `%s`", opt,
-				       s ? s : "");
-	*out = v;
 	return 0;
 }
 

@@ -20,9 +20,14 @@
 #define GENERATED    "skiff-imagegen"
 #define SYMLINK_HOPS 8
 
-/* Node binaries packed into /usr/bin when --bin has them. */
-static const char *const node_binaries[] = {"skiff-runtime", "skiff-netcfg", "skiff-agent"};
-#define INIT_BINARY "skiff-init"
+/* The node binary (all of Skiff's node roles, node/main.c) and the links
+ * that pick its roles: /sbin/init always, /usr/bin/skiff-ROLE for the
+ * roles the image uses. Symlinks, because every writer here carries them
+ * (cpio, squashfs, ext4) and a hard link would need cpio's shared-inode
+ * rules; the binary picks the role from the name it is run as. */
+#define NODE_BINARY "skiff"
+#define NODE_PATH   "/usr/bin/skiff"
+static const char *const node_roles[] = {"skiff-runtime", "skiff-netcfg", "skiff-agent"};
 
 static const char *const directories[] = {
     "/proc",	 "/sys",       "/dev", "/dev/pts", "/dev/shm",	     "/run",  "/tmp",
@@ -72,21 +77,19 @@ static int add_binaries(struct rootfs *fs, const struct spec *spec, const char *
 {
 	char path[PATH_MAX], image[PATH_MAX];
 
-	snprintf(path, sizeof path, "%s/%s", bin, INIT_BINARY);
+	snprintf(path, sizeof path, "%s/%s", bin, NODE_BINARY);
 	if (!fs_exists(path))
 		return sk_fail(err, 0, "no %s in %s (build it with make, or give --bin DIR)",
-			       INIT_BINARY, bin);
+			       NODE_BINARY, bin);
 	if (elf_check_static(path, err) < 0 ||
-	    rootfs_add_host_file(fs, "/sbin/init", 0755, path, GENERATED, err) < 0 ||
+	    rootfs_add_host_file(fs, NODE_PATH, 0755, path, GENERATED, err) < 0 ||
+	    rootfs_add_symlink(fs, "/sbin/init", NODE_PATH, GENERATED, err) < 0 ||
 	    rootfs_add_symlink(fs, "/init", "sbin/init", GENERATED, err) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof node_binaries / sizeof node_binaries[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", bin, node_binaries[i]);
-		snprintf(image, sizeof image, "/usr/bin/%s", node_binaries[i]);
-		if (!wanted(spec, node_binaries[i]) || !fs_exists(path))
-			continue;
-		if (elf_check_static(path, err) < 0 ||
-		    rootfs_add_host_file(fs, image, 0755, path, GENERATED, err) < 0)
+	for (size_t i = 0; i < sizeof node_roles / sizeof node_roles[0]; i++) {
+		snprintf(image, sizeof image, "/usr/bin/%s", node_roles[i]);
+		if (wanted(spec, node_roles[i]) &&
+		    rootfs_add_symlink(fs, image, NODE_BINARY, GENERATED, err) < 0)
 			return -1;
 	}
 	return 0;

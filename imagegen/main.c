@@ -1,7 +1,6 @@
 /* skiff-imagegen: the command line. Parses arguments and the environment,
  * calls image_build, and turns its result into a summary or an exit. */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "err.h"
 #include "imagegen.h"
 #include "manifest.h"
@@ -36,7 +36,7 @@ static const char build_help[] =
     "\n"
     "options:\n"
     "  -o, --output DIR  the image directory to write\n"
-    "  --bin DIR         where skiff-init, the other node binaries and busybox\n"
+    "  --bin DIR         where skiff (the node binary) and the busybox builds\n"
     "                    are (default: the directory of skiff-imagegen)\n"
     "  --kernels DIR     where Skiff's own kernels are (kernel.profile: micro is\n"
     "                    DIR/micro; default: ../kernel from the --bin default)\n"
@@ -93,51 +93,32 @@ static void print_summary(const struct image_opts *o, const struct image_summary
 
 static int cmd_build(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"bin", required_argument, NULL, 'b'},
-	    {"rootfs", required_argument, NULL, 'r'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"kernels", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	static char dir[PATH_MAX], rootfs[PATH_MAX + 16], kernels[PATH_MAX + 16];
 	struct image_opts o = {.boot_dir = "/boot", .modules_dir = "/lib/modules"};
 	struct image_summary summary = {0};
 	struct sk_err err = {0};
-	int quiet = 0, c;
+	int quiet = 0;
+	const struct arg_opt opts[] = {
+	    {"-o", ARG_STR, &o.out_dir, NULL},
+	    {"--output", ARG_STR, &o.out_dir, NULL},
+	    {"--bin", ARG_STR, &o.bin_dir, NULL},
+	    {"--rootfs", ARG_STR, &o.rootfs_dir, NULL},
+	    {"--kernels", ARG_STR, &o.kernels_dir, NULL},
+	    {"-q", ARG_FLAG, &quiet, NULL},
+	    {"--quiet", ARG_FLAG, &quiet, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o.out_dir = optarg;
-			break;
-		case 'b':
-			o.bin_dir = optarg;
-			break;
-		case 'r':
-			o.rootfs_dir = optarg;
-			break;
-		case 'k':
-			o.kernels_dir = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(build_help, stdout);
-			return 0;
-		default:
-			sk_usage_fatal(usage_text, "build: bad option \"%s\"", argv[optind - 1]);
-		}
+	if (sk_args_help(argc, argv, 1, 0)) {
+		fputs(build_help, stdout);
+		return 0;
 	}
-	if (optind != argc - 1)
+	if (sk_args(argc, argv, 1, "build", opts, NULL, &o.spec_path, 1, &err) < 0)
+		sk_usage_fatal(usage_text, "%s", err.msg);
+	if (!o.spec_path)
 		sk_usage_fatal(usage_text, "build: expected one SPEC.yaml");
 	if (!o.out_dir)
 		sk_usage_fatal(usage_text, "build: -o DIR is required");
-	o.spec_path = argv[optind];
 	o.epoch = source_date_epoch();
 	exe_dir(dir);
 	snprintf(rootfs, sizeof rootfs, "%s/../../rootfs", dir);

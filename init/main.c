@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "boot.h"
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "node/roles.h"
 #include "version.h"
 
 static struct node_config cfg;
@@ -21,7 +23,7 @@ static int not_pid1(int argc, char **argv)
 		printf("skiff-init %s\n", SKIFF_VERSION);
 		return 0;
 	}
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (sk_args_help(argc, argv, 1, 0)) {
 		printf("usage: skiff-init   (as PID 1: /sbin/init of a Skiff image)\n"
 		       "Mounts the system, loads the image's modules, sets up the network,\n"
 		       "supervises the services in /etc/skiff/node.json and shuts down in\n"
@@ -34,7 +36,7 @@ static int not_pid1(int argc, char **argv)
 	return SK_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+int init_main(int argc, char **argv)
 {
 	struct sk_err err = {0};
 

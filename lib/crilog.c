@@ -1,20 +1,19 @@
 /* CRI log records (see crilog.h). */
 #include "crilog.h"
 
+#include "clock.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 size_t crilog_format(char *buf, size_t size, const struct crilog_rec *r)
 {
-	time_t t = (time_t)(r->ns / 1000000000);
-	struct tm tm;
 	size_t len = r->len;
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(buf + n, size - n, ".%09ldZ %s %c ", (long)(r->ns % 1000000000),
-			      r->err ? "stderr" : "stdout", r->partial ? 'P' : 'F');
+	size_t n =
+	    sk_rfc3339(buf, size, (time_t)(r->ns / 1000000000), (long)(r->ns % 1000000000), 9);
+	n += (size_t)snprintf(buf + n, size - n, " %s %c ", r->err ? "stderr" : "stdout",
+			      r->partial ? 'P' : 'F');
 	if (n + len + 1 > size)
 		len = size - n - 1;
 	memcpy(buf + n, r->text, len);

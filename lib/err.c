@@ -98,15 +98,22 @@ void sk_print_fatal(const struct sk_err *err)
 		fprintf(stderr, "%s: fatal: %s\n", sk_progname, err->msg);
 }
 
+/* What sk_print_fatalf, sk_usage_fatal and sk_fatalf share: the message
+ * made here, printed; the error kept for the exit status. */
+static void vprint_fatal(struct sk_err *err, enum sk_err_class cls, const char *fmt, va_list ap)
+{
+	vfail(err, cls, 0, fmt, ap);
+	sk_print_fatal(err);
+}
+
 void sk_print_fatalf(const char *fmt, ...)
 {
 	struct sk_err err = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(&err, SK_ERR_USAGE, 0, fmt, ap);
+	vprint_fatal(&err, SK_ERR_USAGE, fmt, ap);
 	va_end(ap);
-	sk_print_fatal(&err);
 }
 
 void sk_fatal(const struct sk_err *err)
@@ -121,9 +128,8 @@ void sk_usage_fatal(const char *usage, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(&err, SK_ERR_USAGE, 0, fmt, ap);
+	vprint_fatal(&err, SK_ERR_USAGE, fmt, ap);
 	va_end(ap);
-	sk_print_fatal(&err);
 	fputs(usage, stderr);
 	exit(sk_exit_status(&err));
 }
@@ -134,9 +140,9 @@ void sk_fatalf(enum sk_err_class cls, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(&err, cls, 0, fmt, ap);
+	vprint_fatal(&err, cls, fmt, ap);
 	va_end(ap);
-	sk_fatal(&err);
+	exit(sk_exit_status(&err));
 }
 
 void sk_warn(const char *fmt, ...)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tls_alert.h"
+#include "tls_profile.h"
 #include "x509_subject.h"
 
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -393,7 +394,7 @@ static int name_check(struct http_client *c, const char *host, const char **serv
 static int tls_start(struct http_client *c, const struct http_url *u, struct sk_err *err)
 {
 	const char *server_name;
-	br_ssl_client_init_full(&c->sc, &c->xc, c->anchors.v, c->anchors.n);
+	tls_profile_client(&c->sc, &c->xc, c->anchors.v, c->anchors.n);
 	br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
 	if (c->id)
 		identity_install(c);

@@ -1,6 +1,8 @@
 /* RFC 5424 messages, RFC 6587 framing, collector addresses (see syslog.h). */
 #include "syslog.h"
 
+#include "clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,14 +94,11 @@ static void put_field(struct out *o, const char *s, size_t max)
 
 static void put_time(struct out *o, int64_t us)
 {
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	char buf[48];
+	char buf[SK_RFC3339_MAX];
 
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof buf - n, ".%06dZ ", (int)(us % 1000000));
+	sk_rfc3339(buf, sizeof buf, (time_t)(us / 1000000), (long)(us % 1000000), 6);
 	puts_(o, buf);
+	put(o, " ", 1);
 }
 
 /* PARAM-VALUE: '"', '\' and ']' are escaped (RFC 5424 6.3.3). */

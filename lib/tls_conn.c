@@ -3,6 +3,8 @@
  * that keeps the leaf certificate (bounded) and, once the chain is valid,
  * checks the role and name in its subject. */
 #include "tls_conn.h"
+#include "clock.h"
+#include "tls_profile.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,14 +45,6 @@ struct tls_conn {
 	int ready; /* the handshake completed once */
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
-
-int64_t tls_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the peer's certificate ---- */
 
@@ -173,7 +167,7 @@ static struct tls_conn *conn_new(int fd, const struct tls_conn_opts *o, struct s
 	c->check.inner = &c->xc;
 	c->check.role = o->peer_role;
 	c->check.cn = o->peer_cn;
-	br_x509_minimal_init_full(&c->xc, o->ca->v, o->ca->n);
+	tls_profile_x509(&c->xc, o->ca->v, o->ca->n);
 	return c;
 }
 
@@ -187,11 +181,11 @@ int tls_conn_server(int fd, const struct tls_conn_opts *o, struct tls_conn **out
 		return -1;
 	br_ssl_server_context *s = &c->u.s;
 	if (br_skey_decoder_key_type(&id->key) == BR_KEYTYPE_EC)
-		br_ssl_server_init_full_ec(s, id->chain, id->chain_len, id->issuer_key_type,
-					   br_skey_decoder_get_ec(&id->key));
+		tls_profile_server_ec(s, id->chain, id->chain_len, id->issuer_key_type,
+				      br_skey_decoder_get_ec(&id->key));
 	else
-		br_ssl_server_init_full_rsa(s, id->chain, id->chain_len,
-					    br_skey_decoder_get_rsa(&id->key));
+		tls_profile_server_rsa(s, id->chain, id->chain_len,
+				       br_skey_decoder_get_rsa(&id->key));
 	c->eng = &s->eng;
 	restrict_suites(c->eng);
 	/* Client certificates: asked for, required, and verified. */
@@ -217,7 +211,7 @@ int tls_conn_client(int fd, const struct tls_conn_opts *o, struct tls_conn **out
 	if (!c)
 		return -1;
 	br_ssl_client_context *cc = &c->u.c;
-	br_ssl_client_init_full(cc, &c->xc, o->ca->v, o->ca->n);
+	tls_profile_client(cc, &c->xc, o->ca->v, o->ca->n);
 	c->eng = &cc->eng;
 	restrict_suites(c->eng);
 	br_ssl_engine_set_x509(c->eng, &c->check.vtable);
@@ -409,7 +403,7 @@ static int wait_state(struct tls_conn *c, unsigned want, int64_t deadline, const
 		unsigned st = br_ssl_engine_current_state(c->eng);
 		if (st & want)
 			return 0;
-		int64_t left = deadline - tls_now_ms();
+		int64_t left = deadline - sk_now_ms();
 		if (left <= 0)
 			return sk_fail(err, 0, "%s: timed out", what);
 		struct pollfd p = {.fd = c->fd, .events = tls_conn_events(c)};
@@ -461,7 +455,7 @@ int tls_conn_wait_flush(struct tls_conn *c, int64_t deadline, struct sk_err *err
 			return fail(c, "write", err);
 		if (!tls_conn_pending_out(c))
 			break;
-		int64_t left = deadline - tls_now_ms();
+		int64_t left = deadline - sk_now_ms();
 		if (left <= 0)
 			return sk_fail(err, 0, "write: timed out");
 		struct pollfd p = {.fd = c->fd, .events = POLLOUT};

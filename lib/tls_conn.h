@@ -73,6 +73,5 @@ const struct x509_subject *tls_conn_peer(const struct tls_conn *c);
 /* Why the connection failed, for people ("the peer's certificate is not
  * signed by the cluster CA", "alert 42 bad_certificate from the peer"). */
 void tls_conn_describe(const struct tls_conn *c, char *buf, size_t size);
-int64_t tls_now_ms(void);
 
 #endif

@@ -177,9 +177,18 @@ static void find_script(const struct netcfg_opts *opts, struct netcfg_dhcp_cmd *
 		snprintf(c->script, sizeof c->script, "%s", opts->dhcp_script);
 		return;
 	}
-	n = readlink("/proc/self/exe", c->script, sizeof c->script - 1);
-	c->script[n > 0 ? n : 0] = '\0';
-	if (n <= 0 || !strstr(c->script, "skiff-netcfg"))
+	/* udhcpc runs the script by its path, so it must be netcfg's link
+	 * (the multi-call binary picks its role by name): the one beside this
+	 * executable when there is one (a build tree), else the image's. */
+	char self[sizeof c->script];
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = '\0';
+	const char *slash = strrchr(self, '/');
+	int len = slash ? (int)(slash - self) : 0;
+	if (!slash ||
+	    snprintf(c->script, sizeof c->script, "%.*s/skiff-netcfg", len, self) >=
+		(int)sizeof c->script ||
+	    access(c->script, X_OK) < 0)
 		snprintf(c->script, sizeof c->script, "/usr/bin/skiff-netcfg");
 }
 

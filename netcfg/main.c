@@ -1,38 +1,17 @@
 /* skiff-netcfg: the command around netcfg.h. Each verb parses its
  * arguments and calls one library function; only main() exits.
  * Run as udhcpc's script (argv[1] is a DHCP event), it applies the lease. */
-#include <getopt.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "netcfg.h"
+#include "node/roles.h"
 #include "version.h"
 
 #define MAX_MAPS 32
-
-static void opt_common(struct netcfg_opts *o, int c, const char *arg)
-{
-	if (c == 'r')
-		o->resolv_path = arg;
-	else if (c == 's')
-		o->state_dir = arg;
-}
-
-static const struct option common_long[] = {{"resolv", required_argument, 0, 'r'},
-					    {"state", required_argument, 0, 's'},
-					    {"cmdline", required_argument, 0, 'c'},
-					    {"proc-cmdline", no_argument, 0, 'P'},
-					    {"no-dhcp", no_argument, 0, 'n'},
-					    {"output", required_argument, 0, 'o'},
-					    {"netns", required_argument, 0, 'N'},
-					    {"pid", required_argument, 0, 'p'},
-					    {"port", required_argument, 0, 'f'},
-					    {"subnet", required_argument, 0, 'S'},
-					    {"bridge", required_argument, 0, 'b'},
-					    {"help", no_argument, 0, 'h'},
-					    {0, 0, 0, 0}};
 
 static int usage_up(FILE *f, int status)
 {
@@ -59,79 +38,106 @@ static char *read_proc_cmdline(void)
 	return buf;
 }
 
+/* A usage error: what is wrong, then the verb's usage; exits 2. */
+static void usage_fatal(const struct sk_err *err, int (*usage_fn)(FILE *, int))
+{
+	sk_print_fatal(err);
+	exit(usage_fn(stderr, SK_EXIT_USAGE));
+}
+
+static int usage_show(FILE *f, int status)
+{
+	fprintf(f, "usage: skiff-netcfg show [-o table|json]\n"
+		   "Prints links, addresses (with lifetimes) and main-table routes.\n");
+	return status;
+}
+
+static int usage_dhcp(FILE *f, int status)
+{
+	fprintf(f, "usage: skiff-netcfg dhcp-event deconfig|bound|renew|leasefail|nak\n"
+		   "The udhcpc script (udhcpc -s /usr/bin/skiff-netcfg also works): applies\n"
+		   "the lease in the environment (interface, ip, mask, router, dns, domain,\n"
+		   "search, lease, mtu). Env SKIFF_NETCFG_RESOLV, SKIFF_NETCFG_STATE.\n");
+	return status;
+}
+
+static int usage_carrier(FILE *f, int status)
+{
+	fprintf(f, "usage: skiff-netcfg wait-carrier IFNAME [TIMEOUT_MS]\n");
+	return status;
+}
+
 static int cmd_up(int argc, char **argv, struct sk_err *err)
 {
 	struct netcfg_opts o = {0};
-	const char *cmdline = NULL;
-	int c;
+	const char *cmdline = NULL, *json = "/etc/skiff/node.json";
+	int proc = 0, no_dhcp = 0;
+	const struct arg_opt opts[] = {
+	    {"--cmdline", ARG_STR, &cmdline, NULL},	 {"--proc-cmdline", ARG_FLAG, &proc, NULL},
+	    {"--resolv", ARG_STR, &o.resolv_path, NULL}, {"--state", ARG_STR, &o.state_dir, NULL},
+	    {"--no-dhcp", ARG_FLAG, &no_dhcp, NULL},	 {NULL, ARG_FLAG, NULL, NULL},
+	};
 
-	while ((c = getopt_long(argc, argv, "h", common_long, NULL)) != -1) {
-		if (c == 'h')
-			exit(usage_up(stdout, 0));
-		else if (c == 'c')
-			cmdline = optarg;
-		else if (c == 'P')
-			cmdline = read_proc_cmdline();
-		else if (c == 'n')
-			o.no_dhcp = true;
-		else if (c == 'r' || c == 's')
-			opt_common(&o, c, optarg);
-		else
-			exit(usage_up(stderr, SK_EXIT_USAGE));
-	}
-	if (argc - optind > 1)
-		exit(usage_up(stderr, SK_EXIT_USAGE));
-	return netcfg_node_up(optind < argc ? argv[optind] : "/etc/skiff/node.json", cmdline, &o,
-			      err);
+	if (sk_args_help(argc, argv, 1, 0))
+		exit(usage_up(stdout, 0));
+	if (sk_args(argc, argv, 1, "up", opts, NULL, &json, 1, err) < 0)
+		usage_fatal(err, usage_up);
+	o.no_dhcp = no_dhcp;
+	return netcfg_node_up(json, proc ? read_proc_cmdline() : cmdline, &o, err);
 }
 
 static int cmd_show(int argc, char **argv, struct sk_err *err)
 {
-	bool json = false;
-	int c;
+	const char *format = "table";
+	const struct arg_opt opts[] = {
+	    {"-o", ARG_STR, &format, NULL},
+	    {"--output", ARG_STR, &format, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
 
-	while ((c = getopt_long(argc, argv, "ho:", common_long, NULL)) != -1) {
-		if (c == 'o' && !strcmp(optarg, "json"))
-			json = true;
-		else if (c != 'o' || strcmp(optarg, "table")) {
-			fprintf(
-			    c == 'h' ? stdout : stderr,
-			    "usage: skiff-netcfg show [-o table|json]\n"
-			    "Prints links, addresses (with lifetimes) and main-table routes.\n");
-			exit(c == 'h' ? 0 : SK_EXIT_USAGE);
-		}
+	if (sk_args_help(argc, argv, 1, 0))
+		exit(usage_show(stdout, 0));
+	if (sk_args(argc, argv, 1, "show", opts, NULL, NULL, 0, err) < 0)
+		usage_fatal(err, usage_show);
+	if (strcmp(format, "table") && strcmp(format, "json")) {
+		sk_failc(err, SK_ERR_USAGE, 0, "show: -o %s: expected table or json", format);
+		usage_fatal(err, usage_show);
 	}
-	return netcfg_show(stdout, json, err);
+	return netcfg_show(stdout, strcmp(format, "json") == 0, err);
 }
 
 static int cmd_dhcp(int argc, char **argv, struct sk_err *err)
 {
 	struct netcfg_opts o = {0};
+	const char *event = NULL;
+	static const struct arg_opt none[] = {{NULL, ARG_FLAG, NULL, NULL}};
 
-	if (argc != 2 || !netcfg_is_dhcp_event(argv[1])) {
-		bool help = argc == 2 && !strcmp(argv[1], "--help");
-		fprintf(help ? stdout : stderr,
-			"usage: skiff-netcfg dhcp-event deconfig|bound|renew|leasefail|nak\n"
-			"The udhcpc script (udhcpc -s /usr/bin/skiff-netcfg also works): applies\n"
-			"the lease in the environment (interface, ip, mask, router, dns, domain,\n"
-			"search, lease, mtu). Env SKIFF_NETCFG_RESOLV, SKIFF_NETCFG_STATE.\n");
-		exit(help ? 0 : SK_EXIT_USAGE);
+	if (sk_args_help(argc, argv, 1, 0))
+		exit(usage_dhcp(stdout, 0));
+	if (sk_args(argc, argv, 1, "dhcp-event", none, NULL, &event, 1, err) < 0)
+		usage_fatal(err, usage_dhcp);
+	if (!event || !netcfg_is_dhcp_event(event)) {
+		sk_failc(err, SK_ERR_USAGE, 0, "dhcp-event: `%s` is no DHCP event",
+			 event ? event : "");
+		usage_fatal(err, usage_dhcp);
 	}
-	return netcfg_dhcp_event(argv[1], &o, err);
+	return netcfg_dhcp_event(event, &o, err);
 }
 
 static int cmd_carrier(int argc, char **argv, struct sk_err *err)
 {
+	const char *pos[2] = {NULL, "5000"};
+	static const struct arg_opt none[] = {{NULL, ARG_FLAG, NULL, NULL}};
 	int ms;
 
-	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help")) {
-		fprintf(argc == 2 ? stdout : stderr,
-			"usage: skiff-netcfg wait-carrier IFNAME [TIMEOUT_MS]\n");
-		exit(argc == 2 ? 0 : SK_EXIT_USAGE);
-	}
-	if ((ms = netcfg_wait_carrier(argv[1], argc == 3 ? atoi(argv[2]) : 5000, err)) < 0)
+	if (sk_args_help(argc, argv, 1, 0))
+		exit(usage_carrier(stdout, 0));
+	if (sk_args(argc, argv, 1, "wait-carrier", none, NULL, pos, 2, err) < 0 ||
+	    sk_args_need("wait-carrier", "interface", pos[0], err) < 0)
+		usage_fatal(err, usage_carrier);
+	if ((ms = netcfg_wait_carrier(pos[0], atoi(pos[1]), err)) < 0)
 		return -1;
-	printf("%s: carrier after %d ms\n", argv[1], ms);
+	printf("%s: carrier after %d ms\n", pos[0], ms);
 	return 0;
 }
 
@@ -156,57 +162,69 @@ struct bridge_args {
 	const char *netns_path;
 };
 
-static int bridge_opts(int argc, char **argv, struct bridge_args *a, struct sk_err *err)
+static int take_pid(void *ctx, const char *v, struct sk_err *err)
 {
-	int c;
-
-	while ((c = getopt_long(argc, argv, "h", common_long, NULL)) != -1) {
-		if (c == 'h')
-			exit(usage_bridge(stdout, 0));
-		else if (c == 'b')
-			a->br.name = optarg;
-		else if (c == 's')
-			a->br.state_dir = optarg;
-		else if (c == 'r')
-			a->br.resolv_path = optarg;
-		else if (c == 'N')
-			a->netns_path = optarg;
-		else if (c == 'p')
-			a->netns_path =
-			    (snprintf(a->netns, sizeof a->netns, "/proc/%s/ns/net", optarg),
-			     a->netns);
-		else if (c == 'S' && netcfg_prefix_parse(optarg, true, &a->br.subnet) < 0)
-			return sk_fail(err, 0, "--subnet: malformed CIDR \"%s\"", optarg);
-		else if (c == 'f' &&
-			 (a->n_maps == MAX_MAPS ||
-			  netcfg_port_map_parse(optarg, &a->maps[a->n_maps++], err) < 0))
-			return sk_fail(err, 0, "--port %s: bad or too many mappings", optarg);
-		else if (c != 'S' && c != 'f')
-			exit(usage_bridge(stderr, SK_EXIT_USAGE));
-	}
+	struct bridge_args *a = ctx;
+	snprintf(a->netns, sizeof a->netns, "/proc/%s/ns/net", v);
+	a->netns_path = a->netns;
 	return 0;
+}
+
+static int take_subnet(void *ctx, const char *v, struct sk_err *err)
+{
+	struct bridge_args *a = ctx;
+	if (netcfg_prefix_parse(v, true, &a->br.subnet) < 0)
+		return sk_fail(err, 0, "--subnet: malformed CIDR \"%s\"", v);
+	return 0;
+}
+
+static int take_port(void *ctx, const char *v, struct sk_err *err)
+{
+	struct bridge_args *a = ctx;
+	if (a->n_maps == MAX_MAPS || netcfg_port_map_parse(v, &a->maps[a->n_maps++], err) < 0)
+		return sk_fail(err, 0, "--port %s: bad or too many mappings", v);
+	return 0;
+}
+
+/* "bridge VERB [options] [OWNER]": the options and OWNER after VERB. */
+static int bridge_opts(int argc, char **argv, struct bridge_args *a, const char **owner,
+		       struct sk_err *err)
+{
+	const struct arg_opt opts[] = {
+	    {"--bridge", ARG_STR, &a->br.name, NULL},
+	    {"--state", ARG_STR, &a->br.state_dir, NULL},
+	    {"--resolv", ARG_STR, &a->br.resolv_path, NULL},
+	    {"--netns", ARG_STR, &a->netns_path, NULL},
+	    {"--pid", ARG_FN, NULL, take_pid},
+	    {"--subnet", ARG_FN, NULL, take_subnet},
+	    {"--port", ARG_FN, NULL, take_port},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	return sk_args(argc, argv, 2, "bridge", opts, a, owner, 1, err);
 }
 
 static int cmd_bridge(int argc, char **argv, struct sk_err *err)
 {
 	struct bridge_args a = {0};
 	struct netcfg_attach out;
-	const char *verb = argc > 1 ? argv[1] : "";
+	const char *verb = argc > 1 ? argv[1] : "", *owner = NULL;
 
-	if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
+	if (sk_args_help(argc, argv, 1, 0))
 		exit(usage_bridge(stdout, 0));
-	if (bridge_opts(argc - 1, argv + 1, &a, err) < 0)
+	if (bridge_opts(argc, argv, &a, &owner, err) < 0) {
+		if (err->cls == SK_ERR_USAGE)
+			usage_fatal(err, usage_bridge);
 		return -1;
-	if (!strcmp(verb, "up") && optind + 1 == argc)
+	}
+	if (!strcmp(verb, "up") && !owner)
 		return netcfg_bridge_up(&a.br, err);
-	if (!strcmp(verb, "down") && optind + 1 == argc)
+	if (!strcmp(verb, "down") && !owner)
 		return netcfg_bridge_down(&a.br, err);
-	if (!strcmp(verb, "detach") && optind + 2 == argc)
-		return netcfg_bridge_detach(&a.br, argv[optind + 1], err);
-	if (strcmp(verb, "attach") || optind + 2 != argc || !a.netns_path)
+	if (!strcmp(verb, "detach") && owner)
+		return netcfg_bridge_detach(&a.br, owner, err);
+	if (strcmp(verb, "attach") || !owner || !a.netns_path)
 		exit(usage_bridge(stderr, SK_EXIT_USAGE));
-	if (netcfg_bridge_attach(&a.br, argv[optind + 1], a.netns_path, a.maps, a.n_maps, &out,
-				 err) < 0)
+	if (netcfg_bridge_attach(&a.br, owner, a.netns_path, a.maps, a.n_maps, &out, err) < 0)
 		return -1;
 	printf("host_ifname=%s\nifname=%s\naddress=%s\ngateway=%s\nresolv_conf=%s\n",
 	       out.host_ifname, out.ifname, out.address, out.gateway, out.resolv_path);
@@ -224,7 +242,7 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
-int main(int argc, char **argv)
+int netcfg_main(int argc, char **argv)
 {
 	struct sk_err err = {0};
 	const char *verb = argc > 1 ? argv[1] : "";

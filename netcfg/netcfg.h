@@ -59,8 +59,8 @@ struct netcfg_opts {
 	const char *resolv_path; /* /etc/resolv.conf (env SKIFF_NETCFG_RESOLV) */
 	const char *state_dir;	 /* /run/skiff/net (env SKIFF_NETCFG_STATE) */
 	const char *udhcpc;	 /* udhcpc to fork; NULL: search /bin, /sbin, busybox */
-	const char *dhcp_script; /* script for udhcpc; NULL: /proc/self/exe when it is netcfg,
-				    else /usr/bin/skiff-netcfg */
+	const char *dhcp_script; /* script for udhcpc; NULL: skiff-netcfg beside
+				    /proc/self/exe, else /usr/bin/skiff-netcfg */
 	bool no_dhcp;		 /* do not fork udhcpc (init supervises it itself) */
 	/* Called once per failed item (message names the key); NULL: stderr. */
 	void (*report)(void *ctx, const char *msg);

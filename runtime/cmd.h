@@ -4,21 +4,17 @@
 #ifndef RT_CMD_H
 #define RT_CMD_H
 
+#include "args.h"
 #include "runtime.h"
 
-struct cmd_opt {
-	const char *name;   /* long name without "--" */
-	char short_name;    /* 0 if none */
-	const char **value; /* takes an argument when set */
-	int *flag;	    /* set to 1 when present (or counted) */
-	const char ***list; /* repeatable argument (NULL-terminated, allocated) */
-};
-
-/* Parses options up to the first operand (or "--"). HELP is the verb's
- * help text: its first line is the usage line. Returns the index of the
- * first operand, -1 on a usage error (printed), -2 for --help (HELP
- * printed). */
-int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, const char *help);
+/* Parses the options that lead argv[1..] (lib/args.h, runc's rule:
+ * options before operands) for the verb argv[0]. HELP is the verb's help
+ * text: its first line is the usage line. Returns the index of the first
+ * operand, -1 on a usage error (printed with the usage line), -2 for -h or
+ * --help (HELP printed). */
+int cmd_parse(int argc, char **argv, const struct arg_opt *opts, const char *help);
+/* The same for the global options before the verb (argv[0] the program). */
+int cmd_parse_globals(int argc, char **argv, const struct arg_opt *opts, const char *help);
 /* Prints "usage: " and the first line of HELP to stderr. */
 void cmd_usage_line(const char *help);
 /* --preserve-fds N: a count, at most 1024. */

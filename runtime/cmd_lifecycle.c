@@ -35,15 +35,17 @@ static int parse_create(int argc, char **argv, const char *help, struct rt_creat
 {
 	const char *preserve = NULL;
 	int ignored = 0;
-	const struct cmd_opt opts[] = {
-	    {"bundle", 'b', &o->bundle, NULL, NULL},
-	    {"pid-file", 0, &o->pid_file, NULL, NULL},
-	    {"console-socket", 0, &o->console_socket, NULL, NULL},
-	    {"preserve-fds", 0, &preserve, NULL, NULL},
-	    {"no-new-keyring", 0, NULL, &ignored, NULL},
-	    {"no-pivot", 0, NULL, &ignored, NULL},
-	    {"detach", 'd', NULL, detach, NULL},
-	    {NULL, 0, NULL, NULL, NULL},
+	const struct arg_opt opts[] = {
+	    {"--bundle", ARG_STR, &o->bundle, NULL},
+	    {"-b", ARG_STR, &o->bundle, NULL},
+	    {"--pid-file", ARG_STR, &o->pid_file, NULL},
+	    {"--console-socket", ARG_STR, &o->console_socket, NULL},
+	    {"--preserve-fds", ARG_STR, &preserve, NULL},
+	    {"--no-new-keyring", ARG_FLAG, &ignored, NULL},
+	    {"--no-pivot", ARG_FLAG, &ignored, NULL},
+	    {"--detach", ARG_FLAG, detach, NULL},
+	    {"-d", ARG_FLAG, detach, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
 	};
 	*first = cmd_parse(argc, argv, opts, help);
 	if (*first < 0)
@@ -82,7 +84,7 @@ int cmd_run(const struct rt_global *g, int argc, char **argv, struct sk_err *err
 }
 
 /* Verbs of the form "VERB [flags] ID": returns the ID's index or an exit status. */
-static int one_id(int argc, char **argv, const struct cmd_opt *opts, const char *help, int *rc)
+static int one_id(int argc, char **argv, const struct arg_opt *opts, const char *help, int *rc)
 {
 	int first = cmd_parse(argc, argv, opts, help);
 
@@ -96,7 +98,7 @@ static int one_id(int argc, char **argv, const struct cmd_opt *opts, const char 
 	return first;
 }
 
-static const struct cmd_opt no_opts[] = {{NULL, 0, NULL, NULL, NULL}};
+static const struct arg_opt no_opts[] = {{NULL, ARG_FLAG, NULL, NULL}};
 
 int cmd_start(const struct rt_global *g, int argc, char **argv, struct sk_err *err)
 {
@@ -135,8 +137,9 @@ int cmd_delete(const struct rt_global *g, int argc, char **argv, struct sk_err *
 	    "  -f, --force   kill it first if it runs; a container that does not exist is\n"
 	    "                no error\n";
 	int force = 0, rc;
-	const struct cmd_opt opts[] = {{"force", 'f', NULL, &force, NULL},
-				       {NULL, 0, NULL, NULL, NULL}};
+	const struct arg_opt opts[] = {{"--force", ARG_FLAG, &force, NULL},
+				       {"-f", ARG_FLAG, &force, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
 	int i = one_id(argc, argv, opts, help, &rc);
 
 	return i < 0 ? rc : rt_delete(g, argv[i], force, err) < 0 ? -1 : 0;
@@ -150,7 +153,9 @@ int cmd_kill(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 	    "the container's process.\n"
 	    "  -a, --all   to every process in its cgroup (and the cgroups below)\n";
 	int all = 0, sig = SIGTERM;
-	const struct cmd_opt opts[] = {{"all", 'a', NULL, &all, NULL}, {NULL, 0, NULL, NULL, NULL}};
+	const struct arg_opt opts[] = {{"--all", ARG_FLAG, &all, NULL},
+				       {"-a", ARG_FLAG, &all, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
 	int first = cmd_parse(argc, argv, opts, help);
 
 	if (first < 0)

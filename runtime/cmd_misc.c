@@ -30,23 +30,30 @@ int cmd_exec(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 	struct rt_exec_opts o = {0};
 	const char **env = NULL, **gids = NULL, **caps = NULL, *preserve = NULL, *unused = NULL;
 	int status = 0, ignored = 0;
-	const struct cmd_opt opts[] = {
-	    {"process", 'p', &o.process_file, NULL, NULL},
-	    {"env", 'e', NULL, NULL, &env},
-	    {"cwd", 0, &o.cwd, NULL, NULL},
-	    {"user", 'u', &o.user, NULL, NULL},
-	    {"additional-gids", 'g', NULL, NULL, &gids},
-	    {"cap", 'c', NULL, NULL, &caps},
-	    {"no-new-privs", 0, NULL, &o.no_new_privs, NULL},
-	    {"tty", 't', NULL, &o.tty, NULL},
-	    {"console-socket", 0, &o.console_socket, NULL, NULL},
-	    {"detach", 'd', NULL, &o.detach, NULL},
-	    {"pid-file", 0, &o.pid_file, NULL, NULL},
-	    {"preserve-fds", 0, &preserve, NULL, NULL},
-	    {"process-label", 0, &unused, NULL, NULL},
-	    {"apparmor", 0, &unused, NULL, NULL},
-	    {"ignore-paused", 0, NULL, &ignored, NULL},
-	    {NULL, 0, NULL, NULL, NULL},
+	const struct arg_opt opts[] = {
+	    {"--process", ARG_STR, &o.process_file, NULL},
+	    {"-p", ARG_STR, &o.process_file, NULL},
+	    {"--env", ARG_LIST, &env, NULL},
+	    {"-e", ARG_LIST, &env, NULL},
+	    {"--cwd", ARG_STR, &o.cwd, NULL},
+	    {"--user", ARG_STR, &o.user, NULL},
+	    {"-u", ARG_STR, &o.user, NULL},
+	    {"--additional-gids", ARG_LIST, &gids, NULL},
+	    {"-g", ARG_LIST, &gids, NULL},
+	    {"--cap", ARG_LIST, &caps, NULL},
+	    {"-c", ARG_LIST, &caps, NULL},
+	    {"--no-new-privs", ARG_FLAG, &o.no_new_privs, NULL},
+	    {"--tty", ARG_FLAG, &o.tty, NULL},
+	    {"-t", ARG_FLAG, &o.tty, NULL},
+	    {"--console-socket", ARG_STR, &o.console_socket, NULL},
+	    {"--detach", ARG_FLAG, &o.detach, NULL},
+	    {"-d", ARG_FLAG, &o.detach, NULL},
+	    {"--pid-file", ARG_STR, &o.pid_file, NULL},
+	    {"--preserve-fds", ARG_STR, &preserve, NULL},
+	    {"--process-label", ARG_STR, &unused, NULL},
+	    {"--apparmor", ARG_STR, &unused, NULL},
+	    {"--ignore-paused", ARG_FLAG, &ignored, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
 	};
 	int first = cmd_parse(argc, argv, opts, exec_help), rc = SK_EXIT_USAGE;
 
@@ -82,9 +89,11 @@ int cmd_list(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 				   "  -f, --format F      table (default) or json (their states)\n";
 	const char *format = "table";
 	int quiet = 0;
-	const struct cmd_opt opts[] = {{"quiet", 'q', NULL, &quiet, NULL},
-				       {"format", 'f', &format, NULL, NULL},
-				       {NULL, 0, NULL, NULL, NULL}};
+	const struct arg_opt opts[] = {{"--quiet", ARG_FLAG, &quiet, NULL},
+				       {"-q", ARG_FLAG, &quiet, NULL},
+				       {"--format", ARG_STR, &format, NULL},
+				       {"-f", ARG_STR, &format, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
 	int first = cmd_parse(argc, argv, opts, help);
 
 	if (first == -2)
@@ -107,11 +116,12 @@ int cmd_spec(const struct rt_global *g, int argc, char **argv, struct sk_err *er
 	    "  --force               overwrite an existing config.json\n";
 	const char *bundle = ".";
 	int seccomp = 0, force = 0, rootless = 0;
-	const struct cmd_opt opts[] = {{"bundle", 'b', &bundle, NULL, NULL},
-				       {"seccomp-default", 0, NULL, &seccomp, NULL},
-				       {"force", 0, NULL, &force, NULL},
-				       {"rootless", 0, NULL, &rootless, NULL},
-				       {NULL, 0, NULL, NULL, NULL}};
+	const struct arg_opt opts[] = {{"--bundle", ARG_STR, &bundle, NULL},
+				       {"-b", ARG_STR, &bundle, NULL},
+				       {"--seccomp-default", ARG_FLAG, &seccomp, NULL},
+				       {"--force", ARG_FLAG, &force, NULL},
+				       {"--rootless", ARG_FLAG, &rootless, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
 	int first = cmd_parse(argc, argv, opts, help);
 
 	(void)g;

@@ -1,10 +1,10 @@
 /* Command line of the image verbs: each parses its arguments and calls
  * one library function; errors become messages and exit codes here. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "err.h"
 #include "image.h"
 #include "image_cli.h"
@@ -52,51 +52,6 @@ static const char usage_text[] =
     "  --workdir DIR, --user U[:G], --hostname NAME\n"
     "  --no-mount                 write config.json and the R/W layer, do not mount\n";
 
-enum {
-	OPT_DATA = 256,
-	OPT_CREDS,
-	OPT_AUTH_FILE,
-	OPT_INSECURE,
-	OPT_CA_FILE,
-	OPT_PLATFORM,
-	OPT_TIMEOUT,
-	OPT_ALLOW_DEVICES,
-	OPT_MAX_ENTRIES,
-	OPT_MAX_BYTES,
-	OPT_ENTRYPOINT,
-	OPT_ENV,
-	OPT_WORKDIR,
-	OPT_USER,
-	OPT_HOSTNAME,
-	OPT_NO_MOUNT,
-	OPT_REMOVE,
-	OPT_NAME,
-};
-
-static const struct option options[] = {
-    {"data", required_argument, 0, OPT_DATA},
-    {"creds", required_argument, 0, OPT_CREDS},
-    {"auth-file", required_argument, 0, OPT_AUTH_FILE},
-    {"insecure-registry", required_argument, 0, OPT_INSECURE},
-    {"ca-file", required_argument, 0, OPT_CA_FILE},
-    {"platform", required_argument, 0, OPT_PLATFORM},
-    {"timeout", required_argument, 0, OPT_TIMEOUT},
-    {"allow-devices", no_argument, 0, OPT_ALLOW_DEVICES},
-    {"max-layer-entries", required_argument, 0, OPT_MAX_ENTRIES},
-    {"max-layer-bytes", required_argument, 0, OPT_MAX_BYTES},
-    {"entrypoint", required_argument, 0, OPT_ENTRYPOINT},
-    {"env", required_argument, 0, OPT_ENV},
-    {"workdir", required_argument, 0, OPT_WORKDIR},
-    {"user", required_argument, 0, OPT_USER},
-    {"hostname", required_argument, 0, OPT_HOSTNAME},
-    {"no-mount", no_argument, 0, OPT_NO_MOUNT},
-    {"remove", no_argument, 0, OPT_REMOVE},
-    {"name", required_argument, 0, OPT_NAME},
-    {"quiet", no_argument, 0, 'q'},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
-};
-
 static int usage(int status)
 {
 	fputs(usage_text, status ? stderr : stdout);
@@ -122,81 +77,92 @@ static int number(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_opt(struct cli *c, int opt)
+/* The options that check or collect their values. */
+static int take_insecure(void *ctx, const char *v, struct sk_err *err)
 {
-	uint64_t v;
-	switch (opt) {
-	case OPT_DATA:
-		c->o.data_dir = optarg;
-		return 0;
-	case OPT_CREDS:
-		c->o.creds = optarg;
-		return 0;
-	case OPT_AUTH_FILE:
-		c->o.auth_file = optarg;
-		return 0;
-	case OPT_INSECURE:
-		return push(c->insecure, &c->ninsecure, optarg);
-	case OPT_CA_FILE:
-		c->o.ca_file = optarg;
-		return 0;
-	case OPT_PLATFORM:
-		c->o.platform = optarg;
-		return 0;
-	case OPT_TIMEOUT:
-		if (number(optarg, &v) < 0 || v == 0 || v > 3600)
-			return -1;
-		c->o.timeout_ms = (int)v * 1000;
-		return 0;
-	case OPT_ALLOW_DEVICES:
-		c->o.allow_devices = 1;
-		return 0;
-	case OPT_MAX_ENTRIES:
-		return number(optarg, &c->o.max_layer_entries);
-	case OPT_MAX_BYTES:
-		return number(optarg, &c->o.max_layer_bytes);
-	case OPT_ENTRYPOINT:
-		return push(c->entrypoint, &c->nentry, optarg);
-	case OPT_ENV:
-		return strchr(optarg, '=') ? push(c->env, &c->nenv, optarg) : -1;
-	case OPT_WORKDIR:
-		c->b.workdir = optarg;
-		return 0;
-	case OPT_USER:
-		c->b.user = optarg;
-		return 0;
-	case OPT_HOSTNAME:
-		c->b.hostname = optarg;
-		return 0;
-	case OPT_NO_MOUNT:
-		c->b.no_mount = 1;
-		return 0;
-	case OPT_REMOVE:
-		c->remove = 1;
-		return 0;
-	case OPT_NAME:
-		c->name = optarg;
-		return 0;
-	case 'q':
-		c->quiet = 1;
-		return 0;
-	}
-	return -1;
+	struct cli *c = ctx;
+	return push(c->insecure, &c->ninsecure, v) < 0
+		   ? sk_fail(err, 0, "--insecure-registry: at most %d", MAX_LIST)
+		   : 0;
 }
 
-/* Returns -1 on a usage error, 1 for --help, 0 otherwise. */
-static int parse(struct cli *c, int argc, char **argv)
+static int take_entrypoint(void *ctx, const char *v, struct sk_err *err)
 {
-	int opt;
+	struct cli *c = ctx;
+	return push(c->entrypoint, &c->nentry, v) < 0
+		   ? sk_fail(err, 0, "--entrypoint: at most %d words", MAX_LIST)
+		   : 0;
+}
+
+static int take_env(void *ctx, const char *v, struct sk_err *err)
+{
+	struct cli *c = ctx;
+	if (!strchr(v, '='))
+		return sk_fail(err, 0, "--env: expected K=V, got `%s`", v);
+	return push(c->env, &c->nenv, v) < 0 ? sk_fail(err, 0, "--env: at most %d", MAX_LIST) : 0;
+}
+
+static int take_timeout(void *ctx, const char *v, struct sk_err *err)
+{
+	struct cli *c = ctx;
+	uint64_t n;
+	if (number(v, &n) < 0 || n == 0 || n > 3600)
+		return sk_fail(err, 0, "--timeout: expected seconds 1..3600, got `%s`", v);
+	c->o.timeout_ms = (int)n * 1000;
+	return 0;
+}
+
+static int take_max_entries(void *ctx, const char *v, struct sk_err *err)
+{
+	struct cli *c = ctx;
+	return number(v, &c->o.max_layer_entries) < 0
+		   ? sk_fail(err, 0, "--max-layer-entries: expected a number, got `%s`", v)
+		   : 0;
+}
+
+static int take_max_bytes(void *ctx, const char *v, struct sk_err *err)
+{
+	struct cli *c = ctx;
+	return number(v, &c->o.max_layer_bytes) < 0
+		   ? sk_fail(err, 0, "--max-layer-bytes: expected a number, got `%s`", v)
+		   : 0;
+}
+
+/* Returns -1 on a usage error (printed), 1 for --help, 0 otherwise; the
+ * verb's first operand in *FIRST. */
+static int parse(struct cli *c, int argc, char **argv, int *first)
+{
+	struct sk_err err = {0};
 	memset(c, 0, sizeof *c);
 	c->o.data_dir = getenv("SKIFF_DATA");
-	optind = 1;
-	opterr = 1;
-	while ((opt = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
-		if (opt == 'h')
-			return 1;
-		if (opt == '?' || parse_opt(c, opt) < 0)
-			return -1;
+	const struct arg_opt opts[] = {
+	    {"--data", ARG_STR, &c->o.data_dir, NULL},
+	    {"--creds", ARG_STR, &c->o.creds, NULL},
+	    {"--auth-file", ARG_STR, &c->o.auth_file, NULL},
+	    {"--insecure-registry", ARG_FN, NULL, take_insecure},
+	    {"--ca-file", ARG_STR, &c->o.ca_file, NULL},
+	    {"--platform", ARG_STR, &c->o.platform, NULL},
+	    {"--timeout", ARG_FN, NULL, take_timeout},
+	    {"--allow-devices", ARG_FLAG, &c->o.allow_devices, NULL},
+	    {"--max-layer-entries", ARG_FN, NULL, take_max_entries},
+	    {"--max-layer-bytes", ARG_FN, NULL, take_max_bytes},
+	    {"--entrypoint", ARG_FN, NULL, take_entrypoint},
+	    {"--env", ARG_FN, NULL, take_env},
+	    {"--workdir", ARG_STR, &c->b.workdir, NULL},
+	    {"--user", ARG_STR, &c->b.user, NULL},
+	    {"--hostname", ARG_STR, &c->b.hostname, NULL},
+	    {"--no-mount", ARG_FLAG, &c->b.no_mount, NULL},
+	    {"--remove", ARG_FLAG, &c->remove, NULL},
+	    {"--name", ARG_STR, &c->name, NULL},
+	    {"--quiet", ARG_FLAG, &c->quiet, NULL},
+	    {"-q", ARG_FLAG, &c->quiet, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	if (sk_args_help(argc, argv, 1, 1))
+		return 1;
+	if ((*first = sk_args_lead(argc, argv, 1, argv[0], opts, c, &err)) < 0) {
+		sk_print_fatal(&err);
+		return -1;
 	}
 	c->o.insecure = c->insecure;
 	if (!c->quiet)
@@ -321,10 +287,10 @@ int image_cli(int argc, char **argv)
 	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
 		if (strcmp(argv[0], verbs[i].name) == 0)
 			v = &verbs[i];
-	int p = v ? parse(&c, argc, argv) : -1;
+	int first = 0, p = v ? parse(&c, argc, argv, &first) : -1;
 	if (p != 0)
 		return usage(p > 0 ? 0 : SK_EXIT_USAGE);
-	int r = v->fn(&c, argc - optind, argv + optind, &err);
+	int r = v->fn(&c, argc - first, argv + first, &err);
 	if (r < 0) {
 		sk_wrap(&err, "%s", v->name);
 		sk_print_fatal(&err);

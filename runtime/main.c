@@ -15,6 +15,7 @@
 
 #include "version.h"
 #include "clock.h"
+#include "node/roles.h"
 #define VERSION SKIFF_VERSION
 
 static const struct {
@@ -104,14 +105,20 @@ static int parse_globals(int argc, char **argv, struct globals *o)
 {
 	const char *manager = NULL, *unused = NULL, *log_format = NULL;
 	int debug = 0, no_cgroups = 0, help = 0, version = 0;
-	const struct cmd_opt opts[] = {
-	    {"root", 0, &o->g.root, NULL, NULL},	{"log", 0, &o->log, NULL, NULL},
-	    {"log-format", 0, &log_format, NULL, NULL}, {"cgroup-manager", 0, &manager, NULL, NULL},
-	    {"no-cgroups", 0, NULL, &no_cgroups, NULL}, {"debug", 0, NULL, &debug, NULL},
-	    {"systemd-cgroup", 0, NULL, &help, NULL},	{"rootless", 0, &unused, NULL, NULL},
-	    {"version", 'v', NULL, &version, NULL},	{NULL, 0, NULL, NULL, NULL},
+	const struct arg_opt opts[] = {
+	    {"--root", ARG_STR, &o->g.root, NULL},
+	    {"--log", ARG_STR, &o->log, NULL},
+	    {"--log-format", ARG_STR, &log_format, NULL},
+	    {"--cgroup-manager", ARG_STR, &manager, NULL},
+	    {"--no-cgroups", ARG_FLAG, &no_cgroups, NULL},
+	    {"--debug", ARG_FLAG, &debug, NULL},
+	    {"--systemd-cgroup", ARG_FLAG, &help, NULL},
+	    {"--rootless", ARG_STR, &unused, NULL},
+	    {"--version", ARG_FLAG, &version, NULL},
+	    {"-v", ARG_FLAG, &version, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
 	};
-	int first = cmd_parse(argc, argv, opts, help_text + 7);
+	int first = cmd_parse_globals(argc, argv, opts, help_text + 7);
 
 	if (first == -2 || version) {
 		if (version)
@@ -147,7 +154,7 @@ static int dispatch(const struct globals *o, int argc, char **argv, struct sk_er
 	return SK_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+int runtime_main(int argc, char **argv)
 {
 	struct globals o = {{0}, NULL, NULL};
 	struct sk_err err = {0};

@@ -27,9 +27,12 @@ check "vmlinuz is that kernel" cmp -s "$out/vmlinuz" "/boot/vmlinuz-$kver"
 # Contents: init, the modules with their dependencies, config, owners 0:0.
 listing=$T_DIR/listing
 zcat "$out/initramfs.img" | cpio -itv --quiet >"$listing" 2>/dev/null
-names=$(awk '{print $NF}' "$listing")
+names=$(zcat "$out/initramfs.img" | cpio -it --quiet 2>/dev/null)
 has() { grep -qx -- "$1" <<<"$names"; }
-check "initramfs has sbin/init" has sbin/init
+# "link PATH" prints PATH's symlink target (cpio -itv: "... PATH -> TARGET").
+link() { awk -v p="$1" '$1 ~ /^l/ && $(NF-2) == p {print $NF}' "$2"; }
+check "initramfs has sbin/init, a link to the node binary" test "$(link sbin/init "$listing")" = /usr/bin/skiff
+check "initramfs has /init, a link to sbin/init" test "$(link init "$listing")" = sbin/init
 check "initramfs has etc/skiff/node.json" has etc/skiff/node.json
 for m in $(jq -r '.modules[]' "$out/manifest.json"); do
 	path=$(grep -E "(^|/)${m//_/[-_]}\.ko:" "/lib/modules/$kver/modules.dep" | cut -d: -f1)
@@ -78,26 +81,33 @@ before=$(cat "$T_DIR/c"/* | sha256sum)
 "$IMAGEGEN" build examples/bad.yaml -o "$T_DIR/c" >/dev/null 2>&1
 check "a failed build keeps the previous image" test "$(cat "$T_DIR/c"/* | sha256sum)" = "$before"
 
-# An image carries only the node binaries it uses.
-check "minimal image has no agent, runtime or netcfg" bash -c \
-	"! grep -qE '^usr/bin/skiff-' <<<\"\$(awk '{print \$NF}' '$listing')\""
+# One node binary, and links for only the roles an image uses.
+roles() { grep -E '^usr/bin/skiff' <<<"$1" | sort | tr '\n' ' '; }
+check "minimal image: the node binary, no agent, runtime or netcfg link" \
+	test "$(roles "$names")" = "usr/bin/skiff "
+check "  the packed binary is build/bin/skiff" cmp -s \
+	<(zcat "$out/initramfs.img" | cpio -i --quiet --to-stdout usr/bin/skiff 2>/dev/null) "$SKIFF_BIN/skiff"
+printf 'hostname: net\nnetwork:\n  interfaces:\n    - match: {name: eth0}\n      dhcp: true\n' >"$T_DIR/net.yaml"
+build_image "$T_DIR/net.yaml" "$T_DIR/net"
+check "networked image without a cluster: only the netcfg link" \
+	test "$(roles "$(zcat "$T_DIR/net/initramfs.img" | cpio -it --quiet 2>/dev/null)")" = "usr/bin/skiff usr/bin/skiff-netcfg "
 build_image examples/node.yaml "$T_DIR/node"
 node_list=$(zcat "$T_DIR/node/initramfs.img" | cpio -it --quiet 2>/dev/null)
-for b in skiff-agent skiff-runtime skiff-netcfg; do
-	check "cluster node image has $b" grep -qx "usr/bin/$b" <<<"$node_list"
-done
+check "cluster node image: the node binary and the agent, netcfg, runtime links" \
+	test "$(roles "$node_list")" = "usr/bin/skiff usr/bin/skiff-agent usr/bin/skiff-netcfg usr/bin/skiff-runtime "
 
 # A normal node holds no busybox applet but udhcpc: its programs are
 # Skiff's and /bin/udhcpc, which is busybox built with udhcpc alone (it is
 # udhcpc under any name), and no link leads to a busybox.
 node_listing=$(zcat "$T_DIR/node/initramfs.img" | cpio -itv --quiet 2>/dev/null)
 programs=$(awk '$1 ~ /^-..x/ {print $NF}' <<<"$node_listing" | sort | tr '\n' ' ')
-want="bin/udhcpc sbin/init usr/bin/skiff-agent usr/bin/skiff-netcfg usr/bin/skiff-runtime "
+want="bin/udhcpc usr/bin/skiff "
 [ "$programs" = "$want" ] && pass "cluster node image's programs are Skiff's and udhcpc" ||
 	fail "cluster node image's programs" "got '$programs', want '$want'"
-links=$(awk '$1 ~ /^l/ {print $(NF-2) "->" $NF}' <<<"$node_listing" | tr '\n' ' ')
-[ "$links" = "init->sbin/init " ] && pass "cluster node image has no applet links" ||
-	fail "cluster node image has no applet links" "got '$links'"
+links=$(awk '$1 ~ /^l/ {print $(NF-2) "->" $NF}' <<<"$node_listing" | sort | tr '\n' ' ')
+want="init->sbin/init sbin/init->/usr/bin/skiff usr/bin/skiff-agent->skiff usr/bin/skiff-netcfg->skiff usr/bin/skiff-runtime->skiff "
+[ "$links" = "$want" ] && pass "cluster node image's links are the node roles, no applet" ||
+	fail "cluster node image's links are the node roles" "got '$links', want '$want'"
 zcat "$T_DIR/node/initramfs.img" | (cd "$T_DIR" && cpio -i --quiet --to-stdout bin/udhcpc >udhcpc-packed 2>/dev/null)
 check "node's /bin/udhcpc is the udhcpc build" cmp -s "$T_DIR/udhcpc-packed" "$SKIFF_BIN/udhcpc"
 cp "$SKIFF_BIN/udhcpc" "$T_DIR/ls" && chmod +x "$T_DIR/ls"
@@ -112,8 +122,8 @@ want_total=$(awk '$1 ~ /^-/ && $NF !~ /^lib\/modules\// {s += $5} END {print s}'
 got_total=$(jq -r .userland.size "$T_DIR/node/manifest.json")
 [ "$got_total" = "$want_total" ] && pass "manifest userland size is the initramfs files but modules ($got_total bytes)" ||
 	fail "manifest userland size" "manifest $got_total, initramfs $want_total"
-got_init=$(jq -r '.userland.programs["/sbin/init"]' "$T_DIR/node/manifest.json")
-check "manifest lists each program's size" test "$got_init" = "$(stat -c %s "$SKIFF_BIN/skiff-init")"
+got_node=$(jq -r '.userland.programs["/usr/bin/skiff"]' "$T_DIR/node/manifest.json")
+check "manifest lists each program's size" test "$got_node" = "$(stat -c %s "$SKIFF_BIN/skiff")"
 
 # kernel.profile: micro reads Skiff's kernels (--kernels, laid out like an
 # installed Debian kernel); its built-in modules are accepted and packed

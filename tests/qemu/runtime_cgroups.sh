@@ -58,7 +58,7 @@ files:
       b=/tmp/bundle
       mkdir -p \$b/rootfs/bin \$b/rootfs/proc \$b/rootfs/sys \$b/rootfs/dev \$b/rootfs/tmp
       cp /bin/busybox \$b/rootfs/bin/
-      for a in sh head tr seq sleep cat sed echo yes; do ln -s busybox \$b/rootfs/bin/\$a; done
+      for a in sh head tr seq sleep cat sed echo yes mknod; do ln -s busybox \$b/rootfs/bin/\$a; done
       rt=/usr/bin/skiff-runtime
       oneline() { tr -d '\n\t '; echo; }
       cp /etc/rt/oom.json \$b/config.json

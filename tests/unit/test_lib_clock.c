@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* "YYYY-MM-DDTHH:MM:SS" then FRAC digits after a dot (none if 0), then Z. */
@@ -58,10 +59,27 @@ TEST(monotonic_ms_advances)
 	CHECK(b - a >= 20 && b - a < 10000);
 }
 
+/* A given time, as the log formats write it (syslog: microseconds, CRI
+ * logs: nanoseconds); a short buffer truncates, never overruns. */
+TEST(rfc3339_of_a_time)
+{
+	char buf[SK_RFC3339_MAX];
+
+	CHECK(sk_rfc3339(buf, sizeof buf, 1700000000, 0, 0) == 20);
+	CHECK(strcmp(buf, "2023-11-14T22:13:20Z") == 0);
+	CHECK(sk_rfc3339(buf, sizeof buf, 1700000000, 42, 6) == 27);
+	CHECK(strcmp(buf, "2023-11-14T22:13:20.000042Z") == 0);
+	sk_rfc3339(buf, sizeof buf, 0, 123456789, 9);
+	CHECK(strcmp(buf, "1970-01-01T00:00:00.123456789Z") == 0);
+	CHECK(sk_rfc3339(buf, 8, 1700000000, 0, 0) == 7);
+	CHECK(strcmp(buf, "2023-11") == 0);
+}
+
 int main(void)
 {
 	RUN(rfc3339_whole_seconds);
 	RUN(rfc3339_nanoseconds);
 	RUN(monotonic_ms_advances);
+	RUN(rfc3339_of_a_time);
 	return check_summary();
 }

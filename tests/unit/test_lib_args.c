@@ -1,8 +1,9 @@
+/* lib/args.c: the one argument parser. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "check.h"
-#include "../../ctl/args.h"
-#include "../../ctl/cli.h"
 
 struct got {
 	const char *str, *pos[2];
@@ -28,7 +29,7 @@ static int parse(int argc, char **argv, struct got *g, int npos, struct sk_err *
 	};
 	memset(g, 0, sizeof *g);
 	memset(err, 0, sizeof *err);
-	return ctl_args(argc, argv, 2, "x do", opts, g, g->pos, npos, err);
+	return sk_args(argc, argv, 2, "x do", opts, g, g->pos, npos, err);
 }
 
 TEST(options_in_any_order_among_positional_words)
@@ -84,7 +85,7 @@ static int lead(int argc, char **argv, struct got *g, struct sk_err *err)
 	};
 	memset(g, 0, sizeof *g);
 	memset(err, 0, sizeof *err);
-	return ctl_args_lead(argc, argv, 1, "options", opts, g, err);
+	return sk_args_lead(argc, argv, 1, "options", opts, g, err);
 }
 
 TEST(leading_options_stop_at_the_first_word)
@@ -109,9 +110,67 @@ TEST(leading_options_stop_at_the_first_word)
 TEST(a_missing_positional_word_is_named)
 {
 	struct sk_err err = {0};
-	CHECK(ctl_args_need("x do", "thing", "t", &err) == 0);
-	CHECK(ctl_args_need("x do", "thing", NULL, &err) == -1 && err.cls == SK_ERR_USAGE);
+	CHECK(sk_args_need("x do", "thing", "t", &err) == 0);
+	CHECK(sk_args_need("x do", "thing", NULL, &err) == -1 && err.cls == SK_ERR_USAGE);
 	CHECK_STREQ(err.msg, "x do: which thing?");
+}
+
+TEST(values_after_equals_attached_or_next)
+{
+	const char *root = NULL, *bundle = NULL, **env = NULL, *pos[1] = {NULL};
+	int flag = 0;
+	const struct arg_opt opts[] = {
+	    {"--root", ARG_STR, &root, NULL}, {"--bundle", ARG_STR, &bundle, NULL},
+	    {"-b", ARG_STR, &bundle, NULL},   {"--env", ARG_LIST, &env, NULL},
+	    {"-e", ARG_LIST, &env, NULL},     {"-d", ARG_FLAG, &flag, NULL},
+	    {NULL, ARG_FLAG, NULL, NULL},
+	};
+	char *argv[] = {"rt", "--root=/r", "-bB", "--env", "A=1", "-eB=2", "--env=C=3", "-d", "id"};
+	struct sk_err err = {0};
+	CHECK(sk_args(9, argv, 1, "run", opts, NULL, pos, 1, &err) == 0);
+	CHECK_STREQ(root, "/r");
+	CHECK_STREQ(bundle, "B");
+	CHECK(env && env[3] == NULL);
+	CHECK_STREQ(env[0], "A=1");
+	CHECK_STREQ(env[1], "B=2");
+	CHECK_STREQ(env[2], "C=3");
+	CHECK(flag == 1);
+	CHECK_STREQ(pos[0], "id");
+	free(env);
+
+	char *flag_value[] = {"rt", "-d=1"};
+	CHECK(sk_args(2, flag_value, 1, "run", opts, NULL, pos, 1, &err) == -1);
+	CHECK_STREQ(err.msg, "run: bad argument `-d=1`");
+	char *combined[] = {"rt", "-dd"};
+	CHECK(sk_args(2, combined, 1, "run", opts, NULL, pos, 1, &err) == -1);
+	CHECK_STREQ(err.msg, "run: bad argument `-dd`");
+}
+
+TEST(double_dash_ends_the_options)
+{
+	const char *pos[2] = {NULL, NULL};
+	int flag = 0;
+	const struct arg_opt opts[] = {{"--flag", ARG_FLAG, &flag, NULL},
+				       {NULL, ARG_FLAG, NULL, NULL}};
+	char *argv[] = {"x", "--", "--flag", "-"};
+	struct sk_err err = {0};
+	CHECK(sk_args(4, argv, 1, "x", opts, NULL, pos, 2, &err) == 0);
+	CHECK(flag == 0);
+	CHECK_STREQ(pos[0], "--flag");
+	CHECK_STREQ(pos[1], "-");
+	char *lead[] = {"exec", "--flag", "--", "-x", "y"};
+	CHECK(sk_args_lead(5, lead, 1, "exec", opts, NULL, &err) == 3 && flag == 1);
+}
+
+TEST(help_is_found_before_the_operands)
+{
+	char *a[] = {"x", "--bogus", "--help"};
+	char *b[] = {"x", "id", "--help"};
+	char *c[] = {"x", "--", "-h"};
+	CHECK(sk_args_help(3, a, 1, 1));
+	CHECK(!sk_args_help(3, b, 1, 1));
+	CHECK(sk_args_help(3, b, 1, 0));
+	CHECK(!sk_args_help(3, c, 1, 0));
 }
 
 int main(void)
@@ -121,5 +180,8 @@ int main(void)
 	RUN(a_lone_dash_is_a_positional_word);
 	RUN(leading_options_stop_at_the_first_word);
 	RUN(a_missing_positional_word_is_named);
+	RUN(values_after_equals_attached_or_next);
+	RUN(double_dash_ends_the_options);
+	RUN(help_is_found_before_the_operands);
 	return check_summary();
 }
