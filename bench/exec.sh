@@ -15,6 +15,7 @@
 # its own holding only loopback (etcd, the registry and QEMU's forwards).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+SKIFF_LIB_HELPERS_ONLY=1 . "$top/tests/lib.sh" # the test image
 if [ -z "${SKIFF_BENCH_NETNS:-}" ]; then
 	exec unshare -n -- env SKIFF_BENCH_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
@@ -32,19 +33,10 @@ etcd --name b --data-dir "$out/etcd" --listen-client-urls $EP --advertise-client
 	--initial-cluster b=http://127.0.0.1:27380 >"$out/etcd.log" 2>&1 &
 pids+=($!)
 d=$out/img-src
-mkdir -p "$d/root/bin" "$d/registry"
-cp "$(command -v busybox)" "$d/root/bin/busybox"
-for a in sh sleep echo true; do ln -s busybox "$d/root/bin/$a"; done
-printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
-	"$d/registry" $REG >"$d/reg.yml"
-docker-registry serve "$d/reg.yml" >"$d/registry.log" 2>&1 &
+busybox_root "$d" sh sleep echo true
+registry_start "$d" $REG
 pids+=($!)
-(cd "$d" && umoci init --layout oci && umoci new --image oci:bb &&
-	umoci unpack --image oci:bb bundle && cp -a root/. bundle/rootfs/ &&
-	umoci repack --image oci:bb bundle &&
-	umoci config --image oci:bb --config.cmd=/bin/sh --config.env=PATH=/bin) >"$d/umoci.log" 2>&1
-sleep 2
-skopeo copy --dest-tls-verify=false oci:"$d/oci:bb" docker://127.0.0.1:$REG/busybox:latest >"$d/skopeo.log" 2>&1
+image_push "$d" 127.0.0.1:$REG/busybox:latest || { echo "exec.sh: test image: $(tail -3 "$d"/*.log)" >&2; exit 1; }
 
 PKI=$out/pki
 CTL="$BIN/skiffctl --endpoints $EP --cluster bench --api-cacert $PKI/ca.crt --api-cert $PKI/op.crt --api-key $PKI/op.key"

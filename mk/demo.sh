@@ -59,9 +59,7 @@ etcd --name demo --data-dir "$out/etcd" --listen-client-urls $ETCD --advertise-c
 	--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
 	--initial-cluster demo=http://127.0.0.1:2380 >"$out/etcd.log" 2>&1 &
 pids+=($!)
-printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:5000}\n' \
-	"$out/registry" >"$out/registry.yml"
-docker-registry serve "$out/registry.yml" >"$out/registry.log" 2>&1 &
+registry_start "$out" 5000
 pids+=($!)
 ecurl() { curl -sf --cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key" "$@"; }
 until_true 30 ecurl $ETCD/health || { echo "demo: etcd did not start: $(tail -3 "$out/etcd.log")" >&2; exit 1; }
@@ -115,15 +113,11 @@ grep -A9 '^cluster:' "$out/node.yaml" | sed 's/^/   /'
 
 step "making the sample image demo/web (busybox httpd) and pushing it"
 img=$out/image
-mkdir -p "$img/root/bin" "$img/root/www"
-cp "$(command -v busybox)" "$img/root/bin/busybox"
-for a in sh httpd sleep cat; do ln -s busybox "$img/root/bin/$a"; done
+busybox_root "$img" sh httpd sleep cat
+mkdir -p "$img/root/www"
 echo "hello from a Skiff node" >"$img/root/www/index.html"
-(cd "$img" && umoci init --layout oci && umoci new --image oci:web &&
-	umoci unpack --image oci:web bundle && cp -a root/. bundle/rootfs/ &&
-	umoci repack --image oci:web bundle &&
-	umoci config --image oci:web --config.cmd=/bin/sh --config.env=PATH=/bin) >"$out/umoci.log" 2>&1
-skopeo copy -q --dest-tls-verify=false "oci:$img/oci:web" docker://127.0.0.1:5000/demo/web:latest
+image_push "$img" 127.0.0.1:5000/demo/web:latest ||
+	{ echo "demo: pushing demo/web failed: $(tail -3 "$img"/*.log)" >&2; exit 1; }
 
 step "booting the node under QEMU (console: $out/console.log)"
 qemu/run --log "$out/console.log" --monitor "$out/mon.sock" --mem 512 --fwd 8080:8080 --fwd 7443:7443 \

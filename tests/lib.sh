@@ -99,6 +99,39 @@ in_order() {
 	done
 }
 
+# A container image for tests, the demo and benches, built with the real
+# tools: busybox_root DIR APPLET... puts busybox in DIR/root/bin with a link
+# per applet ("all": every one it has); the caller adds any other files to
+# DIR/root. registry_start DIR PORT serves a docker-registry on
+# 127.0.0.1:PORT from DIR/registry in the background ($! is its pid).
+# image_push DIR REF packs DIR/root as one layer (umoci; cmd /bin/sh,
+# PATH=/bin) and copies it to docker://REF (skopeo, plain HTTP) once the
+# registry answers (the OCI layout stays at DIR/oci, tag img). Each
+# tool's output goes to DIR/<tool>.log.
+busybox_root() {
+	local d=$1 a
+	shift
+	mkdir -p "$d/root/bin"
+	cp "$(command -v busybox)" "$d/root/bin/busybox"
+	[ "$*" = all ] && set -- $(busybox --list)
+	for a in "$@"; do [ "$a" = busybox ] || ln -sf busybox "$d/root/bin/$a"; done
+}
+registry_start() {
+	mkdir -p "$1/registry"
+	printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
+		"$1/registry" "$2" >"$1/reg.yml"
+	docker-registry serve "$1/reg.yml" >"$1/registry.log" 2>&1 &
+}
+image_push() {
+	local d=$1 ref=$2
+	(cd "$d" && rm -rf oci bundle && umoci init --layout oci && umoci new --image oci:img &&
+		umoci unpack --image oci:img bundle && cp -a root/. bundle/rootfs/ &&
+		umoci repack --image oci:img bundle &&
+		umoci config --image oci:img --config.cmd=/bin/sh --config.env=PATH=/bin) >"$d/umoci.log" 2>&1 &&
+		until_true 10 curl -sf "http://${ref%%/*}/v2/" &&
+		skopeo copy --dest-tls-verify=false "oci:$d/oci:img" "docker://$ref" >"$d/skopeo.log" 2>&1
+}
+
 [ -n "${SKIFF_LIB_HELPERS_ONLY:-}" ] && return 0
 
 : "${SKIFF_TOP:?run through tests/run}"

@@ -222,7 +222,7 @@ printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 1
 docker-registry serve "$T_DIR/authreg.yml" >"$T_DIR/authreg.log" 2>&1 &
 T_PIDS+=($!)
 until_true 10 curl -s -o /dev/null http://127.0.0.1:$AUTH_PORT/v2/
-skopeo copy -q --dest-tls-verify=false --dest-creds bob:pw oci:"$T_DIR/img/oci:bb" \
+skopeo copy -q --dest-tls-verify=false --dest-creds bob:pw oci:"$T_DIR/img/oci:img" \
 	docker://127.0.0.1:$AUTH_PORT/private/bb:1 >>"$T_DIR/authreg.log" 2>&1
 start_agent b --bridge skd1 --bridge-subnet 172.30.12.1/24 --log-retention 3600 \
 	--insecure-registry 127.0.0.1:$AUTH_PORT

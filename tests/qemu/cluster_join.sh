@@ -53,19 +53,10 @@ ctl node approve --all --follow --dir pki >approver.log 2>&1 &
 T_PIDS+=($!)
 
 d=$T_DIR/img-src
-mkdir -p "$d/root/bin" "$d/registry"
-cp "$(command -v busybox)" "$d/root/bin/busybox"
-for a in sh sleep; do ln -s busybox "$d/root/bin/$a"; done
-printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
-	"$d/registry" $REG_PORT >"$d/reg.yml"
-docker-registry serve "$d/reg.yml" >"$d/registry.log" 2>&1 &
+busybox_root "$d" sh sleep
+registry_start "$d" $REG_PORT
 T_PIDS+=($!)
-if ! (cd "$d" && umoci init --layout oci && umoci new --image oci:bb &&
-	umoci unpack --image oci:bb bundle && cp -a root/. bundle/rootfs/ &&
-	umoci repack --image oci:bb bundle &&
-	umoci config --image oci:bb --config.cmd=/bin/sh --config.env=PATH=/bin) >"$d/umoci.log" 2>&1 ||
-	! until_true 10 curl -sf http://127.0.0.1:$REG_PORT/v2/ ||
-	! skopeo copy --dest-tls-verify=false oci:"$d/oci:bb" docker://127.0.0.1:$REG_PORT/busybox:latest >"$d/skopeo.log" 2>&1; then
+if ! image_push "$d" 127.0.0.1:$REG_PORT/busybox:latest; then
 	echo "FAIL: setup: test image: $(tail -3 "$d"/*.log)"
 	exit 1
 fi
