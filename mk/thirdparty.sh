@@ -19,6 +19,28 @@ kinc=$(kernel_headers)
 CC_MUSL="musl-gcc"
 CFLAGS_MUSL="-Os -ffunction-sections -fdata-sections -isystem $kinc"
 
+# The node runs x86_64 containers only (and their i386/x32 syscalls), so
+# libseccomp keeps the x86 family: its syscall table loses the other twelve
+# architectures' columns (gperf regenerates the lookup from the cut CSV), and
+# arch.c no longer names their definitions, so they stay out of the link.
+# About 26 KB of the node binary. Runs once, before configure.
+seccomp_x86_only() {
+	dir=$1
+	[ -f "$dir/.skiff-x86-only" ] && return 0
+	cut -d, -f1-4 "$dir/syscalls.csv" >"$dir/syscalls.csv.x86"
+	mv "$dir/syscalls.csv.x86" "$dir/syscalls.csv"
+	rm -f "$dir/syscalls.perf" "$dir/syscalls.perf.c"
+	other="arm aarch64 mips mips64 mips64n32 parisc parisc64 ppc ppc64 riscv64 s390 s390x"
+	for a in $other; do
+		sed -i "/^\tint $a;\$/d" "$dir/syscalls.h"
+		echo "/* not built: Skiff keeps only libseccomp's x86 family */" >"$dir/arch-$a.c"
+	done
+	# Each lookup is "case/if ...arch_def_X..." followed by its return line.
+	sed -i -E '/(case SCMP_ARCH_|strcmp\(arch_name, ")(ARM|AARCH64|MIPS|PARISC|PPC|S390|RISCV|arm|aarch64|mips|parisc|ppc|s390|riscv)/{N;d}' \
+		"$dir/arch.c"
+	touch "$dir/.skiff-x86-only"
+}
+
 echo "thirdparty: building $name against musl" >&2
 case $name in
 libnl)
@@ -73,11 +95,12 @@ libarchive)
 libseccomp)
 	src=$(fetch libseccomp)
 	cd "$src"
+	seccomp_x86_only src
 	[ -f Makefile ] || CC=$CC_MUSL CFLAGS="$CFLAGS_MUSL" ./configure -q --prefix="$SYSROOT" \
 		--disable-shared --enable-static >&2
 	noauto="ACLOCAL=true AUTOCONF=true AUTOMAKE=true AUTOHEADER=true"
-	make -s -j"$(nproc)" $noauto -C src >&2
-	make -s $noauto -C src install >&2
+	make -s -j"$(nproc)" $noauto -C src libseccomp.la >&2
+	make -s $noauto -C src install-libLTLIBRARIES >&2
 	make -s $noauto -C include install >&2
 	;;
 *)

@@ -152,6 +152,23 @@ static int parse_syscall(scmp_filter_ctx ctx, uint32_t def, const cJSON *rule, c
 	return 0;
 }
 
+/* Architectures a profile may name for other hosts (libseccomp's names).
+ * The node runs x86_64 only and its libseccomp keeps only the x86 family
+ * (mk/thirdparty.sh), so these are accepted and skipped: an x86_64 kernel
+ * never reports them, so the filter behaves as if they had been added. */
+static const char *const foreign_arches[] = {
+    "arm",    "aarch64",  "mips", "mipsel", "mips64",  "mipsel64", "mips64n32", "mipsel64n32",
+    "parisc", "parisc64", "ppc",  "ppc64",  "ppc64le", "riscv64",  "s390",	"s390x",
+};
+
+static int foreign_arch(const char *name)
+{
+	for (size_t i = 0; i < sizeof foreign_arches / sizeof *foreign_arches; i++)
+		if (strcmp(name, foreign_arches[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int add_arches(scmp_filter_ctx ctx, const cJSON *sc, struct sk_err *err)
 {
 	cJSON *arr = NULL, *it;
@@ -169,6 +186,8 @@ static int add_arches(scmp_filter_ctx ctx, const cJSON *sc, struct sk_err *err)
 			name[i] = (char)tolower((unsigned char)a[10 + i]);
 		name[i] = '\0';
 		uint32_t arch = seccomp_arch_resolve_name(name);
+		if (!arch && foreign_arch(name))
+			continue;
 		if (!arch)
 			return sk_fail(err, 0, "linux.seccomp.architectures: unknown \"%s\"", a);
 		int rc = seccomp_arch_add(ctx, arch);

@@ -71,6 +71,16 @@ expect "seccomp lets the rest run" "after"
 config '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getppid"],"action":"SCMP_ACT_ERRNO","errnoRet":38,"args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]}]} | .process.args = ["sh","-c","echo ppid=$PPID"]'
 run_out seccompargs
 expect_rc "seccomp rule with args loads" 0
+# A profile written for several hosts names foreign architectures too: the
+# node's libseccomp has only the x86 family, so those are skipped, and the
+# x86_64 rules still apply.
+config '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32","SCMP_ARCH_AARCH64","SCMP_ARCH_ARM","SCMP_ARCH_S390X"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]} | .process.args = ["sh","-c","mkdir /tmp/d; echo after"]'
+run_out seccomparch
+expect "multi-arch profile: x86_64 rules apply" "Operation not permitted"
+expect "multi-arch profile: foreign architectures skipped" "after"
+config '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_VAX"]}'
+run_out seccomparchbad
+expect "unknown architecture named" 'linux.seccomp.architectures: unknown "SCMP_ARCH_VAX"'
 config '.annotations = {"run.skiff.seccomp":"default"} | .mounts += [{"destination":"/tmp","type":"tmpfs","source":"tmpfs"}] | .process.args = ["sh","-c","mkdir /tmp/ok && echo mkdir-ok; unshare -n true 2>&1; echo done"]'
 run_out seccompdef
 expect "default profile allows ordinary calls" "mkdir-ok"
