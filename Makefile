@@ -87,7 +87,7 @@ deps:
 	@mk/deps.sh $(DEPS_BUILD)
 
 THIRDPARTY_STAMPS := $(addprefix $(SYSROOT)/.built-,$(THIRDPARTY))
-$(SYSROOT)/.built-%: | deps
+$(SYSROOT)/.built-%: mk/thirdparty.sh mk/debsrc.sh | deps
 	@mkdir -p $(B) && BUILD=$(B) mk/thirdparty.sh $*
 thirdparty: $(THIRDPARTY_STAMPS)
 $(SYSROOT)/.built-libarchive: $(SYSROOT)/.built-zlib

@@ -23,6 +23,8 @@ fetch() { # srcpkg -> prints the extracted source directory
 	# private lists and fails instead of waiting, so take turns here.
 	exec 9>"$BUILD/apt/fetch.lock"
 	flock 9
+	# A caller rebuilding after a recipe change (rebuild=1) unpacks afresh.
+	[ -z "${rebuild:-}" ] || rm -rf "$BUILD/src/$pkg"-*/
 	dir=$(ls -d "$BUILD/src/$pkg"-*/ 2>/dev/null | head -n1)
 	if [ -z "$dir" ]; then
 		if [ ! -f "$BUILD/apt/sources.list" ]; then

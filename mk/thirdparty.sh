@@ -10,7 +10,15 @@ name=$1
 BUILD=$(cd "$BUILD" && pwd)
 SYSROOT=${SYSROOT:-$BUILD/sysroot}
 stamp=$SYSROOT/.built-$name
-[ -f "$stamp" ] && exit 0
+# The stamp holds a hash of the recipe (this script and debsrc.sh): after a
+# change to either, the library is built again from freshly unpacked source,
+# so a tree built before the change cannot keep a library the recipe no
+# longer makes (the Makefile reruns this script when either is newer).
+key=$(cat "$0" "$(dirname "$0")/debsrc.sh" | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ]; then
+	[ "$(cat "$stamp")" = "$key" ] && { touch "$stamp"; exit 0; }
+	rebuild=1
+fi
 mkdir -p "$SYSROOT/include" "$SYSROOT/lib"
 
 . "$(dirname "$0")/debsrc.sh"
@@ -108,4 +116,4 @@ libseccomp)
 	exit 2
 	;;
 esac
-touch "$stamp"
+echo "$key" >"$stamp"
