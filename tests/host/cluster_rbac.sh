@@ -364,12 +364,26 @@ until_true 10 '! joined'
 ttok=$(root node token create)
 start_joiner node-j thief "$ttok"
 until_true 15 'root node requests | grep -q "^node-j \+${ttok%%.*} "'
+# Beside it, a request any holder of that token can write, for a name no
+# node may have (a slash, a control character): sorted first, it must be
+# refused, not stop the approval of the requests after it.
+TU=$(token skiff:$C:join:${ttok%%.*} <(printf %s "${ttok#*.}"))
+BADREQ=$(jq -c '.node = "a/b"' <<<"$REQ")
+ecurl -X POST -H "Authorization: $TU" $E/v3/kv/put \
+	-d "{\"key\":\"$(b64 $P/join/${ttok%%.*}/a/b/request)\",\"value\":\"$(b64 "$BADREQ")\"}" >/dev/null
+ecurl -X POST -H "Authorization: $TU" $E/v3/kv/put \
+	-d "{\"key\":\"$(b64 $P/join/${ttok%%.*}/a$'\033'x/request)\",\"value\":\"$(b64 "$BADREQ")\"}" >/dev/null
 root node approve --all --dir pki >approve.out 2>&1
 until_true 15 '! kill -0 $PID_thief 2>/dev/null'
 grep -q "join refused: node node-j is another machine's (another key and token)" thief.log &&
 	[ "$(get $P/identities/node-j | jq -r .certSha256)" = "$sha" ] &&
 	pass "another machine cannot take a node's name (another key, another token)" ||
 	fail "takeover" "$(cat approve.out) $(tail -n2 thief.log)"
+[ "$(get $P/join/${ttok%%.*}/a/b/answer | jq -r .refused)" = "not a node name (of [A-Za-z0-9_.-], 127 at most)" ] &&
+	grep -q "join of a?x (token ${ttok%%.*}) refused: not a node name" approve.out &&
+	! grep -q $'\033' approve.out &&
+	pass "a request for a bad node name is refused (shown printable), the others still answered" ||
+	fail "bad name request" "$(cat -v approve.out) $(get $P/join/${ttok%%.*}/a/b/answer)"
 # The node that restarts with its identity files does not ask again.
 start_joiner node-j node-j "$jtok"
 until_true 15 joined
