@@ -394,6 +394,7 @@ joined && [ "$(grep -c "asking to join" node-j.log)" = 1 ] &&
 kill $PID_node_j; wait $PID_node_j 2>/dev/null
 until_true 10 '! joined'
 start_joiner node-j diskless "$jtok"
+DISKLESS_API=$API_PORT
 until_true 15 'root node requests | grep -q "^node-j \+$JT "'
 root node approve --all --dir pki >approve.out 2>&1
 until_true 15 joined
@@ -415,10 +416,24 @@ start_joiner node-r node-r "$rtok"
 until_true 15 '! kill -0 $PID_node_r 2>/dev/null'
 grep -q "authenticate as skiff:rbac:join:${rtok%%.*}: etcd: etcdserver: authentication failed" node-r.log &&
 	[ -z "$(root node requests | grep node-r)" ] && pass "a revoked token cannot even ask" || fail "revoked join" "$(tail -n2 node-r.log)"
+# The node API with an operator's certificate: served with the joined identity...
+root ca issue operator alice --dir pki >/dev/null 2>&1 || fail "operator certificate" ""
+api() { root --api-cacert pki/ca.crt --api-cert pki/alice.crt --api-key pki/alice.key "$@"; }
+rc=$(rc_of api node top node-j --addr 127.0.0.1:$DISKLESS_API)
+[ "$rc" = 0 ] && pass "node top through the joined node's API certificate" || fail "node top" "rc=$rc $(cat err)"
 # node remove: the joined node can write nothing more; its certificate is recorded revoked.
 root node remove node-j >/dev/null
 [ -n "$(get $P/identities/node-j | jq -r '.revokedAt // empty')" ] && pass "node remove records its certificate revoked" ||
 	fail "revoked record" "$(get $P/identities/node-j)"
+# ...and refused once revoked, though the CA signed it (the agent may still run).
+revoked_ok=1
+for cmd in "node top" "node logs" "node dmesg"; do
+	rc=$(rc_of api $cmd node-j --addr 127.0.0.1:$DISKLESS_API)
+	[ "$rc" = 1 ] && grep -q "node node-j: its identity was revoked at $(get $P/identities/node-j | jq -r .revokedAt) (skiffctl node remove); refusing its certificate" err ||
+		{ revoked_ok=0; echo "  $cmd: rc=$rc $(cat err)"; }
+done
+[ $revoked_ok = 1 ] && pass "node top/logs/dmesg refuse a removed node's certificate, saying it was revoked" ||
+	fail "revoked certificate" ""
 NJ=$(token skiff:$C:node:node-j $ID/etcd.password)
 code=$(request "$NJ" write "$P/status/node-j/x")
 [ -z "$NJ" ] && [ "$code" != 200 ] && pass "a removed joined node cannot write anything" || fail "removed joined" "HTTP $code"
