@@ -442,6 +442,8 @@ MATRIX+=("| removed joined node node-j | write | \`status/node-j/…\` | denied 
 # The scheduler's leader as auto-approver (it then runs as root), in a
 # second cluster of the same etcd.
 root2() { SKIFF_ETCD_PASSWORD=$(cat auth/root.password) "$CTL" --endpoints $E --cluster rbac2 "${TLS[@]}" --user root "$@"; }
+xtok=$(root2 node token create --ttl 1s) # expired by the time the leader looks
+sleep 1.5
 SKIFF_ETCD_PASSWORD=$(cat auth/root.password) "$CTL" --endpoints $E --cluster rbac2 "${TLS[@]}" --user root \
 	scheduler --ttl 3 --approve-joins --ca-dir pki >sched2.log 2>&1 &
 T_PIDS+=($!)
@@ -454,6 +456,11 @@ until_true 20 'root2 -o json node ls | jq -e ".[] | select(.id==\"node-s\" and .
 root2 -o json node ls | jq -e '.[] | select(.id=="node-s" and .status=="ACTIVE")' >/dev/null &&
 	grep -q "node-s joined (token ${atok%%.*}" sched2.log && pass "scheduler --approve-joins: the leader approves, the node joins" ||
 	fail "scheduler approves" "$(tail -n3 sched2.log node-s.log)"
+until_true 10 '! root2 node token ls | grep -q "^${xtok%%.*} "'
+! root2 node token ls | grep -q "^${xtok%%.*} " && grep -q "revoked 1 expired token (join users deleted)" sched2.log &&
+	[ -z "$(token skiff:rbac2:join:${xtok%%.*} <(printf %s "${xtok#*.}"))" ] &&
+	pass "scheduler --approve-joins: the leader revokes expired tokens and their join users" ||
+	fail "scheduler prunes" "$(root2 node token ls) $(tail -n3 sched2.log)"
 
 echo "permission matrix (etcd $(etcd --version | awk 'NR==1{print $3}'), each row a test above):"
 echo "| identity | operation | key under /skiff/$C/ | expected | got |"
