@@ -96,6 +96,25 @@ static void start_shutdown(struct agent *a)
 	tasks_step_all(a);
 }
 
+/* etcd refuses the node's user: node remove deleted it (or its password
+ * was changed). The node is no longer the cluster's, so its tasks stop as
+ * at shutdown (in order, with their grace periods) and the agent exits
+ * rather than retry: under init it is restarted with init's growing
+ * backoff, and it comes back only once an operator gives it credentials
+ * again. It never rejoins by itself with a token its image may hold: a
+ * removed node must stay removed. */
+void agent_credentials_refused(struct agent *a, const struct sk_err *err)
+{
+	if (a->revoked)
+		return;
+	a->revoked = 1;
+	agent_log("etcd refuses this node's credentials (user %s): %s", a->cfg->user, err->msg);
+	agent_log("node %s was removed from the cluster (skiffctl node remove)? "
+		  "stopping every task, then exiting",
+		  a->cfg->node_id);
+	start_shutdown(a);
+}
+
 static void reap(struct agent *a)
 {
 	struct worker_outcome o;
@@ -134,12 +153,15 @@ static void on_timers(struct agent *a)
 	int64_t now = sk_now_ms();
 	struct sk_err err = {0};
 
-	if (!a->registered && now >= a->next_register && register_node(a, &err) < 0) {
-		if (a->reachable)
+	if (!a->registered && !a->revoked && now >= a->next_register &&
+	    register_node(a, &err) < 0) {
+		if (err.cls == SK_ERR_AUTH)
+			agent_credentials_refused(a, &err);
+		else if (a->reachable)
 			agent_log("%s", err.msg);
 		a->next_register = now + 1000;
 	}
-	if (a->registered && now >= a->next_keepalive)
+	if (a->registered && !a->revoked && now >= a->next_keepalive)
 		register_keepalive(a);
 	if (now >= a->next_log_sweep) {
 		a->next_log_sweep = now + 60000;
@@ -161,9 +183,9 @@ static int next_timeout(const struct agent *a)
 
 	if (due < next)
 		next = due;
-	if (!a->registered && a->next_register < next)
+	if (!a->registered && !a->revoked && a->next_register < next)
 		next = a->next_register;
-	if (a->registered && a->next_keepalive < next)
+	if (a->registered && !a->revoked && a->next_keepalive < next)
 		next = a->next_keepalive;
 	next = helpers_next(a, next);
 	return next <= now ? 0 : (int)(next - now);
@@ -198,7 +220,11 @@ static int loop(struct agent *a, struct sk_err *err)
 		on_timers(a);
 		snapshot_update(a);
 		if (shutdown_done(a))
-			return 0;
+			return a->revoked ? sk_fail(err, 0,
+						    "etcd refused node %s's credentials: "
+						    "tasks stopped, not retrying",
+						    a->cfg->node_id)
+					  : 0;
 	}
 }
 

@@ -17,5 +17,7 @@ int agent_join(struct agent_config *cfg, struct sk_err *err);
 /* Takes skiff.join_token=TOKEN from the kernel command line at PATH
  * when the configuration gives none. */
 void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path);
+/* The same from the command line's text (cmdline_parse's syntax). */
+void agent_join_token_from_text(struct agent_config *cfg, const char *cmdline);
 
 #endif

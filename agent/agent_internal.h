@@ -49,6 +49,7 @@ struct agent {
 	int64_t next_keepalive, next_register, next_reconcile, next_log_sweep;
 	int synced;   /* the first assignment listing has been applied */
 	int stopping; /* shutdown requested */
+	int revoked;  /* etcd refused the node's credentials: stopping for good */
 	int64_t shutdown_deadline;
 	int sigfd;
 	/* watch thread -> main thread */
@@ -67,6 +68,8 @@ struct agent {
 int register_node(struct agent *a, struct sk_err *err);
 void register_keepalive(struct agent *a);
 void register_revoke(struct agent *a);
+/* agent.c: etcd refused the node's credentials; stops every task, then exits. */
+void agent_credentials_refused(struct agent *a, const struct sk_err *err);
 
 /* watch.c */
 int watch_start(struct agent *a, struct sk_err *err);

@@ -23,17 +23,17 @@
 #include "etcd.h"
 #include "file.h"
 #include "json_get.h"
+#include "join_answer.h"
 #include "join_seal.h"
+#include "join_token.h"
 #include "mkdir_p.h"
 #include <cjson/cJSON.h>
-
-#define TOKEN_ID_LEN 6
 
 struct joiner {
 	struct agent_config *cfg;
 	char dir[300];
 	char token_id[TOKEN_ID_LEN + 1];
-	const char *secret;
+	char secret[TOKEN_SECRET_LEN + 1];
 	struct x509_key key;
 	struct etcd *etcd;
 	char prefix[512]; /* /skiff/<cluster>/join/<tid>/<node>/ */
@@ -64,14 +64,8 @@ static int write_private(const struct joiner *j, const char *name, const char *d
 
 static int split_token(struct joiner *j, struct sk_err *err)
 {
-	const char *t = j->cfg->join_token;
-	size_t len = strlen(t);
-	if (len != 23 || t[TOKEN_ID_LEN] != '.')
-		return sk_failc(err, SK_ERR_USAGE, 0,
-				"join_token: expected ID.SECRET (6 and 16 of [a-z0-9])");
-	memcpy(j->token_id, t, TOKEN_ID_LEN);
-	j->token_id[TOKEN_ID_LEN] = '\0';
-	j->secret = t + TOKEN_ID_LEN + 1;
+	if (token_parse(j->cfg->join_token, j->token_id, j->secret, err) < 0)
+		return sk_wrap(err, "join_token");
 	return 0;
 }
 
@@ -144,51 +138,37 @@ static char *await_answer(struct joiner *j, struct sk_err *err)
 	}
 }
 
-static int keep(struct joiner *j, const cJSON *a, struct sk_err *err)
+static int keep(struct joiner *j, const struct join_answer *a, struct sk_err *err)
 {
-	const char *pw = json_record_str(a, "password"), *crt = json_record_str(a, "cert"),
-		   *ca = json_record_str(a, "ca"), *user = json_record_str(a, "user");
-	if (!*pw || !*crt || !*ca || !*user)
-		return sk_fail(err, 0, "join answer: password, user, cert and ca expected");
-	char line[300], labels[AGENT_MAX_LABELS * 200] = "";
-	const cJSON *l;
-	snprintf(line, sizeof line, "%s\n", pw);
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(a, "labels"))
-	{
+	char line[200], labels[AGENT_MAX_LABELS * 200] = "";
+	snprintf(line, sizeof line, "%s\n", a->password);
+	for (size_t i = 0; i < a->n_labels; i++) {
 		size_t n = strlen(labels);
-		if (cJSON_IsString(l))
-			snprintf(labels + n, sizeof labels - n, "%.63s=%.127s\n", l->string,
-				 l->valuestring);
+		snprintf(labels + n, sizeof labels - n, "%s=%s\n", a->labels[i].key,
+			 a->labels[i].value);
 	}
-	if (write_private(j, "node.crt", crt, err) < 0 || write_private(j, "ca.crt", ca, err) < 0 ||
-	    write_private(j, "etcd.user", user, err) < 0 ||
-	    write_private(j, "labels", labels, err) < 0 ||
-	    write_private(j, "etcd.password", line, err) < 0)
-		return -1;
-	snprintf(j->cfg->user, sizeof j->cfg->user, "%s", user);
-	return 0;
+	int rc = write_private(j, "node.crt", a->cert, err) < 0 ||
+			 write_private(j, "ca.crt", a->ca, err) < 0 ||
+			 write_private(j, "etcd.user", a->user, err) < 0 ||
+			 write_private(j, "labels", labels, err) < 0 ||
+			 write_private(j, "etcd.password", line, err) < 0
+		     ? -1
+		     : 0;
+	explicit_bzero(line, sizeof line);
+	if (rc == 0)
+		snprintf(j->cfg->user, sizeof j->cfg->user, "%s", a->user);
+	return rc;
 }
 
 static int take_answer(struct joiner *j, const char *answer, struct sk_err *err)
 {
-	char aad[300], *plain = NULL;
-	size_t len;
-	cJSON *a = cJSON_Parse(answer);
-	const char *refused = json_record_str(a, "refused");
-	if (*refused) {
-		sk_fail(err, 0, "join refused: %s", refused);
-		cJSON_Delete(a);
-		return -1;
-	}
-	cJSON_Delete(a);
+	char aad[300];
+	struct join_answer a;
 	snprintf(aad, sizeof aad, "%s/%s", j->token_id, j->cfg->node_id);
-	if (join_open(&j->key, aad, answer, &plain, &len, err) < 0)
+	if (join_answer_read(&j->key, aad, answer, &a, err) < 0)
 		return -1;
-	a = cJSON_Parse(plain);
-	explicit_bzero(plain, len);
-	free(plain);
-	int rc = keep(j, a, err);
-	cJSON_Delete(a);
+	int rc = keep(j, &a, err);
+	join_answer_clear(&a);
 	return rc;
 }
 
@@ -287,15 +267,23 @@ int agent_join(struct agent_config *cfg, struct sk_err *err)
 	return rc < 0 ? sk_wrap(err, "join") : 0;
 }
 
-void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path)
+void agent_join_token_from_text(struct agent_config *cfg, const char *cmdline)
 {
-	SK_AUTOFREE char *text = NULL;
 	struct cmdline_arg args[64];
-	size_t len;
-	if (cfg->join_token[0] || sk_read_file(path, 4096, &text, &len, &(struct sk_err){0}) < 0)
+	SK_AUTOFREE char *copy = strdup(cmdline);
+	if (!copy)
 		return;
-	size_t n = cmdline_parse(text, args, 64);
+	size_t n = cmdline_parse(copy, args, 64);
 	const char *t = cmdline_get(args, n < 64 ? n : 64, "skiff.join_token");
 	if (t)
 		snprintf(cfg->join_token, sizeof cfg->join_token, "%s", t);
+}
+
+void agent_join_token_from_cmdline(struct agent_config *cfg, const char *path)
+{
+	SK_AUTOFREE char *text = NULL;
+	size_t len;
+	if (cfg->join_token[0] || sk_read_file(path, 4096, &text, &len, &(struct sk_err){0}) < 0)
+		return;
+	agent_join_token_from_text(cfg, text);
 }

@@ -110,6 +110,8 @@ void register_keepalive(struct agent *a)
 	}
 	if (err.cls == SK_ERR_NET)
 		became_unreachable(a, &err);
+	else if (err.cls == SK_ERR_AUTH)
+		agent_credentials_refused(a, &err);
 	else
 		agent_log("keepalive: %s", err.msg);
 	a->next_keepalive = sk_now_ms() + 1000;

@@ -18,7 +18,8 @@ static int usage(FILE *f, struct sk_err *err)
 	      "  --retention SEC  stopped tasks are deleted after (default 3600)\n"
 	      "  --writers N      parallel write connections to etcd (default 2)\n"
 	      "  --pass-max N     changes per pass, at most (default 4096)\n"
-	      "  --approve-joins  the leader approves join requests (skiffctl node approve);\n"
+	      "  --approve-joins  the leader approves join requests (skiffctl node approve)\n"
+	      "                   and revokes expired tokens every 30 s (node token prune);\n"
 	      "                   needs etcd's root user (only root may make a node's user)\n"
 	      "  --ca-dir DIR     the cluster CA for that (default $SKIFF_PKI or\n"
 	      "                   ~/.config/skiff/pki/CLUSTER)\n",

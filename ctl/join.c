@@ -12,24 +12,54 @@
 #include "pki.h"
 #include "token.h"
 
-struct request {
-	char token[TOKEN_ID_LEN + 1];
-	char node[128];
-	cJSON *json;
-	unsigned char pub[JOIN_PUBKEY_LEN];
-};
-
-/* join/<tid>/<node>/request → tid and node; 0 if the key is not one. */
-static int request_key(const struct ctl *c, const char *key, struct request *r)
+/* A node's name as the agent accepts its node_id (agent_valid_id): it
+ * becomes etcd keys, a user name and a certificate's CN. LEN is the
+ * name's length in the key: a NUL inside would cut the copy short. */
+static int valid_node(const char *name, size_t len)
 {
-	const char *p = key + strlen(c->prefix) + strlen("join/");
-	const char *slash = strchr(p, '/'), *end = strrchr(p, '/');
-	if (!slash || slash - p != TOKEN_ID_LEN || end == slash || strcmp(end, "/request") != 0 ||
-	    (size_t)(end - slash - 1) >= sizeof r->node)
+	return strlen(name) == len && name[0] != '.' && ctl_name_chars_ok(name, JOIN_NODE_MAX - 1);
+}
+
+int join_request_read(const char *prefix, const char *key, const char *value,
+		      struct join_request *r)
+{
+	size_t plen = strlen(prefix);
+	memset(r, 0, sizeof *r);
+	if (strncmp(key, prefix, plen) != 0 || strncmp(key + plen, "join/", 5) != 0)
 		return 0;
+	const char *p = key + plen + 5, *slash = strchr(p, '/'), *end = strrchr(p, '/');
+	if (!slash || slash - p != TOKEN_ID_LEN || end == slash || strcmp(end, "/request") != 0)
+		return 0;
+	for (size_t i = 0; i < TOKEN_ID_LEN; i++)
+		if (!token_char(p[i]))
+			return 0;
 	memcpy(r->token, p, TOKEN_ID_LEN);
-	r->token[TOKEN_ID_LEN] = '\0';
-	snprintf(r->node, sizeof r->node, "%.*s", (int)(end - slash - 1), slash + 1);
+	size_t nlen = (size_t)(end - slash - 1);
+	if (nlen >= sizeof r->node) /* no answer key of ours would fit: left alone */
+		return 0;
+	/* A bad name is still answered (refused), so that it does not stop
+	 * the approval of the others nor wait forever. */
+	snprintf(r->node, sizeof r->node, "%.*s", (int)nlen, slash + 1);
+	for (size_t i = 0; i <= nlen; i++) /* the writer's bytes: not for a terminal */
+		r->shown[i] = r->node[i] && ((unsigned char)r->node[i] < 0x20 ||
+					     (unsigned char)r->node[i] >= 0x7f)
+				  ? '?'
+				  : r->node[i];
+	struct sk_err err = {0};
+	cJSON *j = cJSON_Parse(value);
+	const char *pub = json_record_str(j, "publicKey");
+	if (!valid_node(r->node, nlen))
+		snprintf(r->why, sizeof r->why, "not a node name (of [A-Za-z0-9_.-], %d at most)",
+			 JOIN_NODE_MAX - 1);
+	else if (!cJSON_IsObject(j))
+		snprintf(r->why, sizeof r->why, "the request is not a JSON object");
+	else if (strcmp(json_record_str(j, "node"), r->node) != 0)
+		snprintf(r->why, sizeof r->why, "the request names another node");
+	else if (join_pubkey_decode(pub, r->pub, &err) < 0)
+		snprintf(r->why, sizeof r->why, "%.200s", err.msg);
+	else
+		snprintf(r->public_key, sizeof r->public_key, "%s", pub);
+	cJSON_Delete(j);
 	return 1;
 }
 
@@ -53,15 +83,16 @@ int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 		return -1;
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < resp.nkvs; i++) {
-		struct request r;
+		struct join_request r;
 		cJSON *j;
-		if (!request_key(c, resp.kvs[i].key, &r) || answered(&resp, resp.kvs[i].key) ||
+		if (!join_request_read(c->prefix, resp.kvs[i].key, resp.kvs[i].value, &r) ||
+		    r.why[0] || answered(&resp, resp.kvs[i].key) ||
 		    !(j = cJSON_Parse(resp.kvs[i].value)))
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "token", r.token);
 		cJSON_AddStringToObject(o, "node", r.node);
-		cJSON_AddStringToObject(o, "publicKey", json_record_str(j, "publicKey"));
+		cJSON_AddStringToObject(o, "publicKey", r.public_key);
 		cJSON_AddStringToObject(o, "requestedAt", json_record_str(j, "requestedAt"));
 		cJSON_AddItemToArray(arr, o);
 		cJSON_Delete(j);
@@ -71,20 +102,20 @@ int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 	return 0;
 }
 
-static int put_answer(struct ctl *c, const struct request *r, const char *text, struct sk_err *err)
+static int put_answer(struct ctl *c, const struct join_request *r, const char *text, struct sk_err *err)
 {
 	char key[KEY_MAX];
 	ctl_key(c, key, "join/%s/%s/answer", r->token, r->node);
 	return etcd_put(c->etcd, key, text, strlen(text), 0, NULL, NULL, err);
 }
 
-static int refuse(struct ctl *c, const struct request *r, const char *why, struct sk_err *err)
+static int refuse(struct ctl *c, const struct join_request *r, const char *why, struct sk_err *err)
 {
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "refused", why);
 	SK_AUTOFREE char *text = cJSON_PrintUnformatted(a);
 	cJSON_Delete(a);
-	fprintf(stderr, "skiffctl: join of %s (token %s) refused: %s\n", r->node, r->token, why);
+	fprintf(stderr, "skiffctl: join of %s (token %s) refused: %s\n", r->shown, r->token, why);
 	return text ? put_answer(c, r, text, err) : -1;
 }
 
@@ -92,16 +123,14 @@ static int refuse(struct ctl *c, const struct request *r, const char *why, struc
  * holds the name. A known name may join again only while it is not
  * running, with its own key or (a diskless node rebooted with a new key)
  * with the token it joined with; else someone else claims the name. */
-static int check(struct ctl *c, struct request *r, const cJSON *token, const cJSON *identity,
+static int check(struct ctl *c, struct join_request *r, const cJSON *token, const cJSON *identity,
 		 char *why, size_t size, struct sk_err *err)
 {
 	char key[KEY_MAX];
 	struct etcd_kv kv = {0};
-	why[0] = '\0';
-	if (strcmp(json_record_str(r->json, "node"), r->node) != 0)
-		snprintf(why, size, "the request names another node");
-	else if (join_pubkey_decode(json_record_str(r->json, "publicKey"), r->pub, err) < 0)
-		snprintf(why, size, "%.200s", err->msg);
+	snprintf(why, size, "%s", r->why);
+	if (why[0])
+		;
 	else if (!token)
 		snprintf(why, size, "token %s unknown (revoked?)", r->token);
 	else if (token_expired(token, time(NULL)))
@@ -115,8 +144,7 @@ static int check(struct ctl *c, struct request *r, const cJSON *token, const cJS
 		return -1;
 	/* A running node has what it needs: a request for its name (a replay,
 	 * or another machine) would only change its password. */
-	int same =
-	    !strcmp(json_record_str(identity, "publicKey"), json_record_str(r->json, "publicKey"));
+	int same = !strcmp(json_record_str(identity, "publicKey"), r->public_key);
 	if (live)
 		snprintf(why, size, "node %s is running (joined at %s)", r->node,
 			 json_record_str(identity, "joinedAt"));
@@ -141,14 +169,14 @@ static char *answer_text(const char *user, const char *password, const char *cer
 	return text;
 }
 
-static int record_identity(struct ctl *c, const struct request *r, const char *sha,
+static int record_identity(struct ctl *c, const struct join_request *r, const char *sha,
 			   const cJSON *token, struct sk_err *err)
 {
 	char key[KEY_MAX], now[SK_RFC3339_MAX];
 	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "node", r->node);
-	cJSON_AddStringToObject(j, "publicKey", json_record_str(r->json, "publicKey"));
+	cJSON_AddStringToObject(j, "publicKey", r->public_key);
 	cJSON_AddStringToObject(j, "token", r->token);
 	cJSON_AddStringToObject(j, "certSha256", sha);
 	cJSON_AddStringToObject(j, "joinedAt", now);
@@ -159,7 +187,7 @@ static int record_identity(struct ctl *c, const struct request *r, const char *s
 	return rc;
 }
 
-static int issue(struct ctl *c, const struct request *r, const char *ca_dir, const cJSON *token,
+static int issue(struct ctl *c, const struct join_request *r, const char *ca_dir, const cJSON *token,
 		 struct sk_err *err)
 {
 	char pw[IDENTITY_SECRET_SZ], user[IDENTITY_NAME_MAX], sha[65], aad[200];
@@ -183,7 +211,7 @@ static int issue(struct ctl *c, const struct request *r, const char *ca_dir, con
 }
 
 /* 1 approved, 0 refused, -1 error. */
-static int approve_one(struct ctl *c, struct request *r, const char *ca_dir, struct sk_err *err)
+static int approve_one(struct ctl *c, struct join_request *r, const char *ca_dir, struct sk_err *err)
 {
 	char key[KEY_MAX], why[300];
 	cJSON *token = NULL, *identity = NULL;
@@ -212,15 +240,12 @@ int join_approve(struct ctl *c, const char *node, const char *ca_dir, int *refus
 	if (ctl_connect(c, err) < 0 || etcd_range(c->etcd, &req, &resp, err) < 0)
 		return -1;
 	for (size_t i = 0; i < resp.nkvs && rc >= 0; i++) {
-		struct request r = {0};
-		if (!request_key(c, resp.kvs[i].key, &r) || (node && strcmp(node, r.node)) ||
-		    answered(&resp, resp.kvs[i].key))
+		struct join_request r;
+		if (!join_request_read(c->prefix, resp.kvs[i].key, resp.kvs[i].value, &r) ||
+		    (node && strcmp(node, r.node)) || answered(&resp, resp.kvs[i].key))
 			continue;
 		seen++;
-		if (!(r.json = cJSON_Parse(resp.kvs[i].value)))
-			r.json = cJSON_CreateObject();
 		rc = approve_one(c, &r, ca_dir, err);
-		cJSON_Delete(r.json);
 		if (rc > 0)
 			approved++;
 		else if (rc == 0 && refused)

@@ -10,6 +10,28 @@
 #define SK_CTL_JOIN_H
 
 #include "ctl.h"
+#include "join_seal.h"
+#include "join_token.h"
+
+#define JOIN_NODE_MAX 128 /* with its NUL, as the agent's node_id */
+
+/* One request, as read from its key and value. */
+struct join_request {
+	char token[TOKEN_ID_LEN + 1];
+	char node[JOIN_NODE_MAX];  /* as in the key: a refused one may hold any byte */
+	char shown[JOIN_NODE_MAX]; /* node, printable (for messages) */
+	char public_key[128];	  /* base64, as the node wrote it */
+	unsigned char pub[JOIN_PUBKEY_LEN];
+	char why[256]; /* "": well formed; else why it is refused */
+};
+
+/* Reads KEY (PREFIX join/<tid>/<node>/request) and its VALUE, written
+ * by anyone holding the token: 0 when KEY is no request (or its name is
+ * too long to answer); 1 when it is,
+ * with R->why set when the request must be refused (a bad node name, not
+ * JSON, another node named inside, a bad public key). */
+int join_request_read(const char *prefix, const char *key, const char *value,
+		      struct join_request *r);
 
 /* The requests not answered yet: [{"token","node","publicKey","requestedAt"}]. */
 int join_pending(struct ctl *c, cJSON **out, struct sk_err *err);

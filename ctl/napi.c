@@ -39,6 +39,24 @@ static int split_addr(const char *addr, struct napi_target *t, struct sk_err *er
 	return 0;
 }
 
+/* A joined node's identity record: revoked by node remove, its certificate
+ * must not be trusted though the CA signed it (no CRL: the record is it). */
+static int read_identity(struct ctl *c, struct napi_target *t, struct sk_err *err)
+{
+	char key[KEY_MAX];
+	cJSON *rec = NULL;
+	int rc = ctl_get_json(c, ctl_key(c, key, "identities/%s", t->node), &rec, NULL, err);
+	if (rc <= 0)
+		return rc;
+	const char *at = json_record_str(rec, "revokedAt"), *sha = json_record_str(rec, "certSha256");
+	if (*at && strlen(sha) == 64) {
+		snprintf(t->revoked_at, sizeof t->revoked_at, "%s", at);
+		snprintf(t->revoked_sha, sizeof t->revoked_sha, "%s", sha);
+	}
+	cJSON_Delete(rec);
+	return 0;
+}
+
 int napi_target_node(struct ctl *c, const char *node, const char *addr, struct napi_target *t,
 		     struct sk_err *err)
 {
@@ -48,7 +66,7 @@ int napi_target_node(struct ctl *c, const char *node, const char *addr, struct n
 
 	memset(t, 0, sizeof *t);
 	snprintf(t->node, sizeof t->node, "%s", node);
-	if ((rc = ctl_connect(c, err)) < 0 ||
+	if ((rc = ctl_connect(c, err)) < 0 || (rc = read_identity(c, t, err)) < 0 ||
 	    (rc = ctl_get_json(c, ctl_key(c, key, "nodes/%s", node), &rec, NULL, err)) < 0)
 		return rc;
 	if (rc == 0 && !addr)
@@ -163,6 +181,15 @@ int napi_open(struct ctl *c, const struct napi_target *t, struct napi **out, str
 		sk_wrap(err, "node %s (%s port %s)", t->node, t->host, t->port);
 		napi_close(n);
 		return -1;
+	}
+	char sha[65];
+	tls_conn_peer_sha256(n->tls, sha);
+	if (t->revoked_sha[0] && !strcmp(sha, t->revoked_sha)) {
+		napi_close(n);
+		return sk_fail(err, 0,
+			       "node %s: its identity was revoked at %s (skiffctl node remove); "
+			       "refusing its certificate (sha256 %.12s…)",
+			       t->node, t->revoked_at, sha);
 	}
 	*out = n;
 	return 0;

@@ -14,10 +14,15 @@ struct napi_target {
 	char host[256];
 	char port[8];
 	char name[128]; /* the certificate's common name, "" when unknown */
+	/* identities/<node> marked revoked (node remove): its certificate's
+	 * SHA-256 (hex) and when; "" when not revoked */
+	char revoked_sha[65];
+	char revoked_at[40];
 };
 
-/* From the node record (and ADDR, may be NULL). SK_ERR_NOTFOUND if the node
- * has no record (down) and no ADDR was given. */
+/* From the node record (and ADDR, may be NULL) and its identity record
+ * (a certificate revoked by node remove is refused by napi_open).
+ * SK_ERR_NOTFOUND if the node has no record (down) and no ADDR was given. */
 int napi_target_node(struct ctl *c, const char *node, const char *addr, struct napi_target *t,
 		     struct sk_err *err);
 /* The node a task was placed on. */

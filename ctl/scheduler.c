@@ -15,6 +15,7 @@
 #include "scheduler.h"
 #include "clock.h"
 #include "join.h"
+#include "token.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -193,17 +194,31 @@ static void catch_up(struct sched *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The leader answers join requests, once a second at most. Outside the
- * lock: it talks to etcd on the replica's own connection. */
+#define PRUNE_EVERY_MS 30000
+
+/* The leader answers join requests, once a second at most, and revokes
+ * expired tokens every PRUNE_EVERY_MS (etcd has no expiring users: an
+ * expired token's join user would last until someone prunes it; the
+ * approver refuses its requests meanwhile). Outside the lock: it talks to
+ * etcd on the replica's own connection, as root. */
 static void approve_joins(struct sched *s)
 {
 	struct sk_err err = {0};
 	int refused = 0;
-	if (!s->approve_ca_dir || !election_fence(s) || sk_now_ms() - s->approved_ms < 1000)
+	int64_t now = sk_now_ms();
+	if (!s->approve_ca_dir || !election_fence(s) || now - s->approved_ms < 1000)
 		return;
-	s->approved_ms = sk_now_ms();
+	s->approved_ms = now;
 	if (join_approve(s->ctl, NULL, s->approve_ca_dir, &refused, &err) < 0)
 		sched_log(s, "join approval: %s", err.msg);
+	if (s->pruned_ms && now - s->pruned_ms < PRUNE_EVERY_MS)
+		return;
+	s->pruned_ms = now;
+	int n = token_prune(s->ctl, time(NULL), &err);
+	if (n < 0)
+		sched_log(s, "token prune: %s", err.msg);
+	else if (n > 0)
+		sched_log(s, "revoked %d expired token%s (join users deleted)", n, n == 1 ? "" : "s");
 }
 
 static int run(struct sched *s, struct sk_err *err)

@@ -54,6 +54,7 @@ struct sched {
 	/* auto-approval of join requests by the leader (needs etcd's root) */
 	const char *approve_ca_dir; /* NULL: off */
 	int64_t approved_ms;
+	int64_t pruned_ms; /* expired tokens last revoked (leader, with approval) */
 };
 
 /* Runs the replica S (its options set: id, ttl_s, retention_ms, writers,

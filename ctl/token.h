@@ -12,10 +12,8 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "join_token.h"
 
-#define TOKEN_ID_LEN	 6
-#define TOKEN_SECRET_LEN 16
-#define TOKEN_LEN	 (TOKEN_ID_LEN + 1 + TOKEN_SECRET_LEN)
 #define TOKEN_LABELS_MAX 16
 
 struct token_spec {
@@ -24,10 +22,6 @@ struct token_spec {
 	const char *description; /* or NULL */
 };
 
-/* Splits "id.secret"; 0 when well formed, else a usage error that says
- * what is wrong (never echoing the secret). */
-int token_parse(const char *token, char id[TOKEN_ID_LEN + 1], char secret[TOKEN_SECRET_LEN + 1],
-		struct sk_err *err);
 /* Adds "k=v,k2=v2" to the object LABELS; errors name the entry. */
 int token_parse_labels(cJSON *labels, const char *list, struct sk_err *err);
 /* Parses "90s", "30m", "24h", "7d", "0" (never) into seconds. */

@@ -18,6 +18,7 @@ enum sk_err_class {
 	SK_ERR_NET,	  /* no peer could be reached, or the connection broke (exit 111) */
 	SK_ERR_GONE,	  /* an etcd lease that expired or was revoked (exit 1) */
 	SK_ERR_COMPACTED, /* an etcd revision that was compacted away (exit 1) */
+	SK_ERR_AUTH,	  /* etcd refuses the user and password (exit 1) */
 };
 
 struct sk_err {

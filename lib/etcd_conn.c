@@ -299,7 +299,12 @@ static int authenticate(struct etcd *e, size_t ep, struct sk_err *err)
 	if (status < 0)
 		return -1;
 	if (status != 200) {
+		/* "authentication failed": no such user (node remove deleted
+		 * it) or another password. Not "auth not enabled" nor a 5xx:
+		 * neither says these credentials are refused. */
 		etcd_error_from_json(body, status, err);
+		if (err->cls == SK_ERR_FAIL && strstr(err->msg, "authentication failed"))
+			sk_class(err, SK_ERR_AUTH);
 		return sk_wrap(err, "authenticate as %s", e->opts.user);
 	}
 	cJSON *a = cJSON_Parse(body);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "hex.h"
 #include "tls_alert.h"
 
 #define MAX_LEAF (16 << 10)
@@ -381,6 +382,16 @@ int tls_conn_pending_out(const struct tls_conn *c)
 const struct x509_subject *tls_conn_peer(const struct tls_conn *c)
 {
 	return &c->check.subject;
+}
+
+void tls_conn_peer_sha256(const struct tls_conn *c, char hex[65])
+{
+	unsigned char d[32];
+	br_sha256_context h;
+	br_sha256_init(&h);
+	br_sha256_update(&h, c->check.leaf, c->check.leaf_len);
+	br_sha256_out(&h, d);
+	sk_hex(d, sizeof d, hex);
 }
 
 /* ---- blocking ---- */

@@ -70,6 +70,9 @@ int tls_conn_wait_flush(struct tls_conn *c, int64_t deadline, struct sk_err *err
 
 /* The peer's subject, valid once the handshake is done. */
 const struct x509_subject *tls_conn_peer(const struct tls_conn *c);
+/* The SHA-256 of the peer's certificate (DER) in hex, once the handshake
+ * is done: what identities/<node> records (docs/cluster.md). */
+void tls_conn_peer_sha256(const struct tls_conn *c, char hex[65]);
 /* Why the connection failed, for people ("the peer's certificate is not
  * signed by the cluster CA", "alert 42 bad_certificate from the peer"). */
 void tls_conn_describe(const struct tls_conn *c, char *buf, size_t size);

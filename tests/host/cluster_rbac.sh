@@ -364,12 +364,26 @@ until_true 10 '! joined'
 ttok=$(root node token create)
 start_joiner node-j thief "$ttok"
 until_true 15 'root node requests | grep -q "^node-j \+${ttok%%.*} "'
+# Beside it, a request any holder of that token can write, for a name no
+# node may have (a slash, a control character): sorted first, it must be
+# refused, not stop the approval of the requests after it.
+TU=$(token skiff:$C:join:${ttok%%.*} <(printf %s "${ttok#*.}"))
+BADREQ=$(jq -c '.node = "a/b"' <<<"$REQ")
+ecurl -X POST -H "Authorization: $TU" $E/v3/kv/put \
+	-d "{\"key\":\"$(b64 $P/join/${ttok%%.*}/a/b/request)\",\"value\":\"$(b64 "$BADREQ")\"}" >/dev/null
+ecurl -X POST -H "Authorization: $TU" $E/v3/kv/put \
+	-d "{\"key\":\"$(b64 $P/join/${ttok%%.*}/a$'\033'x/request)\",\"value\":\"$(b64 "$BADREQ")\"}" >/dev/null
 root node approve --all --dir pki >approve.out 2>&1
 until_true 15 '! kill -0 $PID_thief 2>/dev/null'
 grep -q "join refused: node node-j is another machine's (another key and token)" thief.log &&
 	[ "$(get $P/identities/node-j | jq -r .certSha256)" = "$sha" ] &&
 	pass "another machine cannot take a node's name (another key, another token)" ||
 	fail "takeover" "$(cat approve.out) $(tail -n2 thief.log)"
+[ "$(get $P/join/${ttok%%.*}/a/b/answer | jq -r .refused)" = "not a node name (of [A-Za-z0-9_.-], 127 at most)" ] &&
+	grep -q "join of a?x (token ${ttok%%.*}) refused: not a node name" approve.out &&
+	! grep -q $'\033' approve.out &&
+	pass "a request for a bad node name is refused (shown printable), the others still answered" ||
+	fail "bad name request" "$(cat -v approve.out) $(get $P/join/${ttok%%.*}/a/b/answer)"
 # The node that restarts with its identity files does not ask again.
 start_joiner node-j node-j "$jtok"
 until_true 15 joined
@@ -380,6 +394,7 @@ joined && [ "$(grep -c "asking to join" node-j.log)" = 1 ] &&
 kill $PID_node_j; wait $PID_node_j 2>/dev/null
 until_true 10 '! joined'
 start_joiner node-j diskless "$jtok"
+DISKLESS_API=$API_PORT
 until_true 15 'root node requests | grep -q "^node-j \+$JT "'
 root node approve --all --dir pki >approve.out 2>&1
 until_true 15 joined
@@ -401,10 +416,24 @@ start_joiner node-r node-r "$rtok"
 until_true 15 '! kill -0 $PID_node_r 2>/dev/null'
 grep -q "authenticate as skiff:rbac:join:${rtok%%.*}: etcd: etcdserver: authentication failed" node-r.log &&
 	[ -z "$(root node requests | grep node-r)" ] && pass "a revoked token cannot even ask" || fail "revoked join" "$(tail -n2 node-r.log)"
+# The node API with an operator's certificate: served with the joined identity...
+root ca issue operator alice --dir pki >/dev/null 2>&1 || fail "operator certificate" ""
+api() { root --api-cacert pki/ca.crt --api-cert pki/alice.crt --api-key pki/alice.key "$@"; }
+rc=$(rc_of api node top node-j --addr 127.0.0.1:$DISKLESS_API)
+[ "$rc" = 0 ] && pass "node top through the joined node's API certificate" || fail "node top" "rc=$rc $(cat err)"
 # node remove: the joined node can write nothing more; its certificate is recorded revoked.
 root node remove node-j >/dev/null
 [ -n "$(get $P/identities/node-j | jq -r '.revokedAt // empty')" ] && pass "node remove records its certificate revoked" ||
 	fail "revoked record" "$(get $P/identities/node-j)"
+# ...and refused once revoked, though the CA signed it (the agent may still run).
+revoked_ok=1
+for cmd in "node top" "node logs" "node dmesg"; do
+	rc=$(rc_of api $cmd node-j --addr 127.0.0.1:$DISKLESS_API)
+	[ "$rc" = 1 ] && grep -q "node node-j: its identity was revoked at $(get $P/identities/node-j | jq -r .revokedAt) (skiffctl node remove); refusing its certificate" err ||
+		{ revoked_ok=0; echo "  $cmd: rc=$rc $(cat err)"; }
+done
+[ $revoked_ok = 1 ] && pass "node top/logs/dmesg refuse a removed node's certificate, saying it was revoked" ||
+	fail "revoked certificate" ""
 NJ=$(token skiff:$C:node:node-j $ID/etcd.password)
 code=$(request "$NJ" write "$P/status/node-j/x")
 [ -z "$NJ" ] && [ "$code" != 200 ] && pass "a removed joined node cannot write anything" || fail "removed joined" "HTTP $code"
@@ -413,6 +442,8 @@ MATRIX+=("| removed joined node node-j | write | \`status/node-j/…\` | denied 
 # The scheduler's leader as auto-approver (it then runs as root), in a
 # second cluster of the same etcd.
 root2() { SKIFF_ETCD_PASSWORD=$(cat auth/root.password) "$CTL" --endpoints $E --cluster rbac2 "${TLS[@]}" --user root "$@"; }
+xtok=$(root2 node token create --ttl 1s) # expired by the time the leader looks
+sleep 1.5
 SKIFF_ETCD_PASSWORD=$(cat auth/root.password) "$CTL" --endpoints $E --cluster rbac2 "${TLS[@]}" --user root \
 	scheduler --ttl 3 --approve-joins --ca-dir pki >sched2.log 2>&1 &
 T_PIDS+=($!)
@@ -425,6 +456,11 @@ until_true 20 'root2 -o json node ls | jq -e ".[] | select(.id==\"node-s\" and .
 root2 -o json node ls | jq -e '.[] | select(.id=="node-s" and .status=="ACTIVE")' >/dev/null &&
 	grep -q "node-s joined (token ${atok%%.*}" sched2.log && pass "scheduler --approve-joins: the leader approves, the node joins" ||
 	fail "scheduler approves" "$(tail -n3 sched2.log node-s.log)"
+until_true 10 '! root2 node token ls | grep -q "^${xtok%%.*} "'
+! root2 node token ls | grep -q "^${xtok%%.*} " && grep -q "revoked 1 expired token (join users deleted)" sched2.log &&
+	[ -z "$(token skiff:rbac2:join:${xtok%%.*} <(printf %s "${xtok#*.}"))" ] &&
+	pass "scheduler --approve-joins: the leader revokes expired tokens and their join users" ||
+	fail "scheduler prunes" "$(root2 node token ls) $(tail -n3 sched2.log)"
 
 echo "permission matrix (etcd $(etcd --version | awk 'NR==1{print $3}'), each row a test above):"
 echo "| identity | operation | key under /skiff/$C/ | expected | got |"
