@@ -102,7 +102,8 @@ int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 	return 0;
 }
 
-static int put_answer(struct ctl *c, const struct join_request *r, const char *text, struct sk_err *err)
+static int put_answer(struct ctl *c, const struct join_request *r, const char *text,
+		      struct sk_err *err)
 {
 	char key[KEY_MAX];
 	ctl_key(c, key, "join/%s/%s/answer", r->token, r->node);
@@ -187,8 +188,8 @@ static int record_identity(struct ctl *c, const struct join_request *r, const ch
 	return rc;
 }
 
-static int issue(struct ctl *c, const struct join_request *r, const char *ca_dir, const cJSON *token,
-		 struct sk_err *err)
+static int issue(struct ctl *c, const struct join_request *r, const char *ca_dir,
+		 const cJSON *token, struct sk_err *err)
 {
 	char pw[IDENTITY_SECRET_SZ], user[IDENTITY_NAME_MAX], sha[65], aad[200];
 	SK_AUTOFREE char *cert = NULL, *ca = NULL, *text = NULL, *sealed = NULL;
@@ -211,7 +212,8 @@ static int issue(struct ctl *c, const struct join_request *r, const char *ca_dir
 }
 
 /* 1 approved, 0 refused, -1 error. */
-static int approve_one(struct ctl *c, struct join_request *r, const char *ca_dir, struct sk_err *err)
+static int approve_one(struct ctl *c, struct join_request *r, const char *ca_dir,
+		       struct sk_err *err)
 {
 	char key[KEY_MAX], why[300];
 	cJSON *token = NULL, *identity = NULL;

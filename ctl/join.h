@@ -20,7 +20,7 @@ struct join_request {
 	char token[TOKEN_ID_LEN + 1];
 	char node[JOIN_NODE_MAX];  /* as in the key: a refused one may hold any byte */
 	char shown[JOIN_NODE_MAX]; /* node, printable (for messages) */
-	char public_key[128];	  /* base64, as the node wrote it */
+	char public_key[128];	   /* base64, as the node wrote it */
 	unsigned char pub[JOIN_PUBKEY_LEN];
 	char why[256]; /* "": well formed; else why it is refused */
 };

@@ -48,7 +48,8 @@ static int read_identity(struct ctl *c, struct napi_target *t, struct sk_err *er
 	int rc = ctl_get_json(c, ctl_key(c, key, "identities/%s", t->node), &rec, NULL, err);
 	if (rc <= 0)
 		return rc;
-	const char *at = json_record_str(rec, "revokedAt"), *sha = json_record_str(rec, "certSha256");
+	const char *at = json_record_str(rec, "revokedAt"),
+		   *sha = json_record_str(rec, "certSha256");
 	if (*at && strlen(sha) == 64) {
 		snprintf(t->revoked_at, sizeof t->revoked_at, "%s", at);
 		snprintf(t->revoked_sha, sizeof t->revoked_sha, "%s", sha);

@@ -218,7 +218,8 @@ static void approve_joins(struct sched *s)
 	if (n < 0)
 		sched_log(s, "token prune: %s", err.msg);
 	else if (n > 0)
-		sched_log(s, "revoked %d expired token%s (join users deleted)", n, n == 1 ? "" : "s");
+		sched_log(s, "revoked %d expired token%s (join users deleted)", n,
+			  n == 1 ? "" : "s");
 }
 
 static int run(struct sched *s, struct sk_err *err)

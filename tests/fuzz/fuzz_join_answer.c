@@ -60,8 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (data[0] & 1) {
 		unsigned char pub[JOIN_PUBKEY_LEN];
 		memcpy(pub, k->pk.q, sizeof pub);
-		FUZZ_REQUIRE(join_seal(pub, AAD, text, strlen(text), &answer, &err) == 0, "seal: %s",
-			     err.msg);
+		FUZZ_REQUIRE(join_seal(pub, AAD, text, strlen(text), &answer, &err) == 0,
+			     "seal: %s", err.msg);
 		direct = join_answer_parse(text, &b, &err2);
 		FUZZ_REQUIRE_MESSAGE(direct, &err2);
 	}

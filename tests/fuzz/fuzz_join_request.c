@@ -23,7 +23,8 @@ static void check_accepted(const char *key, const struct join_request *r)
 {
 	static const char name_chars[] =
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
-	FUZZ_REQUIRE(strlen(r->token) == 6 && strspn(r->token, "abcdefghijklmnopqrstuvwxyz0123456789") == 6,
+	FUZZ_REQUIRE(strlen(r->token) == 6 &&
+			 strspn(r->token, "abcdefghijklmnopqrstuvwxyz0123456789") == 6,
 		     "token id \"%s\"", r->token);
 	size_t n = strlen(r->node);
 	FUZZ_REQUIRE(n > 0 && n < sizeof r->node && r->node[0] != '.' &&

@@ -76,8 +76,8 @@ TEST(refusal_is_printable)
 
 TEST(sealed_answer_opens)
 {
-	static const char plain[] = "{\"user\":\"u\",\"password\":\"p\",\"cert\":\"" PEM
-				    "\",\"ca\":\"" PEM "\"}";
+	static const char plain[] =
+	    "{\"user\":\"u\",\"password\":\"p\",\"cert\":\"" PEM "\",\"ca\":\"" PEM "\"}";
 	struct x509_key k;
 	struct join_answer a;
 	struct sk_err err = {0};
@@ -96,7 +96,8 @@ TEST(sealed_answer_opens)
 TEST(token_from_kernel_command_line)
 {
 	struct agent_config cfg = {0};
-	agent_join_token_from_text(&cfg, "console=ttyS0 skiff.join_token=abcdef.0123456789abcdef q");
+	agent_join_token_from_text(&cfg,
+				   "console=ttyS0 skiff.join_token=abcdef.0123456789abcdef q");
 	CHECK_STREQ(cfg.join_token, "abcdef.0123456789abcdef");
 	memset(&cfg, 0, sizeof cfg);
 	agent_join_token_from_text(&cfg, "console=ttyS0 quiet");

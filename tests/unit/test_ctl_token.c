@@ -80,12 +80,15 @@ TEST(expiry)
  * refused (answered), never an error that would stop the others' approval. */
 TEST(join_requests)
 {
-	static const char pub[] = "BAHVbZaTSh6xUd2C/O7aE1/4LsPonkTEUfWVE5KAd7T1v4xeEOCaa68M5jVKNfyPBT//JMiOTNZ+go3uz6QZwz8=";
+	static const char pub[] =
+	    "BAHVbZaTSh6xUd2C/O7aE1/4LsPonkTEUfWVE5KAd7T1v4xeEOCaa68M5jVKNfyPBT//"
+	    "JMiOTNZ+go3uz6QZwz8=";
 	char value[300];
 	struct join_request r;
 
 	snprintf(value, sizeof value, "{\"node\":\"node-1\",\"publicKey\":\"%s\"}", pub);
-	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-1/request", value, &r) == 1);
+	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-1/request", value, &r) ==
+	      1);
 	CHECK_STREQ(r.why, "");
 	CHECK_STREQ(r.token, "abcdef");
 	CHECK_STREQ(r.node, "node-1");
@@ -93,21 +96,26 @@ TEST(join_requests)
 	CHECK(r.pub[0] == 4);
 	/* not requests: answers, other prefixes, a token id of the wrong shape */
 	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-1/answer", value, &r) == 0);
-	CHECK(join_request_read("/skiff/c/", "/skiff/d/join/abcdef/node-1/request", value, &r) == 0);
-	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcDef/node-1/request", value, &r) == 0);
+	CHECK(join_request_read("/skiff/c/", "/skiff/d/join/abcdef/node-1/request", value, &r) ==
+	      0);
+	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcDef/node-1/request", value, &r) ==
+	      0);
 	/* a name with a slash, or one the agent would refuse: refused, said why */
 	snprintf(value, sizeof value, "{\"node\":\"a/b\",\"publicKey\":\"%s\"}", pub);
 	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/a/b/request", value, &r) == 1);
 	CHECK_STREQ(r.node, "a/b");
 	CHECK(strstr(r.why, "not a node name") != NULL);
-	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/a\033[2J/request", value, &r) == 1);
+	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/a\033[2J/request", value, &r) ==
+	      1);
 	CHECK(strstr(r.why, "not a node name") != NULL);
 	CHECK_STREQ(r.shown, "a?[2J"); /* the writer's bytes, printable for the log */
 	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/.x/request", value, &r) == 1);
 	CHECK(strstr(r.why, "not a node name") != NULL);
-	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-1/request", "[1]", &r) == 1);
+	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-1/request", "[1]", &r) ==
+	      1);
 	CHECK_STREQ(r.why, "the request is not a JSON object");
-	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-2/request", value, &r) == 1);
+	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-2/request", value, &r) ==
+	      1);
 	CHECK_STREQ(r.why, "the request names another node");
 	CHECK(join_request_read("/skiff/c/", "/skiff/c/join/abcdef/node-1/request",
 				"{\"node\":\"node-1\",\"publicKey\":\"BAAA\"}", &r) == 1);
