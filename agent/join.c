@@ -2,10 +2,12 @@
  * at first start the node makes its EC P-256 key in <data>/identity/
  * (RAM on a diskless image), connects to etcd as the token's join-only
  * user, writes join/<tid>/<node>/request with its public key, and waits
- * for join/<tid>/<node>/answer: its etcd password, its node API
- * certificate and the cluster CA, sealed to its key (lib/join_seal.h), or
- * a refusal in clear. It then keeps them in <data>/identity/ and runs on
- * its own etcd user; a node that has them does not join again. */
+ * for joinanswers/<tid>/<node> (which the join user may only read, so no
+ * other token holder can forge it) naming that key: its etcd password,
+ * its node API certificate and the cluster CA, sealed to its key
+ * (lib/join_seal.h), or a refusal in clear. It then keeps them in
+ * <data>/identity/ and runs on its own etcd user; a node that has them
+ * does not join again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +39,8 @@ struct joiner {
 	struct x509_key key;
 	struct etcd *etcd;
 	char prefix[512]; /* /skiff/<cluster>/join/<tid>/<node>/ */
+	char answer[512]; /* /skiff/<cluster>/joinanswers/<tid>/<node> */
+	char pub[BASE64_ENCODED_SIZE(JOIN_PUBKEY_LEN)];
 };
 
 /* DIR/NAME; the data directory's length is checked before (agent_join). */
@@ -90,40 +94,44 @@ static int open_join_etcd(struct joiner *j, struct sk_err *err)
 
 static int put_request(struct joiner *j, struct sk_err *err)
 {
-	char pub[BASE64_ENCODED_SIZE(JOIN_PUBKEY_LEN)], key[600], now[SK_RFC3339_MAX];
-	join_pubkey_encode(&j->key, pub);
+	char key[600], now[SK_RFC3339_MAX];
 	sk_now_rfc3339(now, sizeof now, 0);
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "node", j->cfg->node_id);
-	cJSON_AddStringToObject(r, "publicKey", pub);
+	cJSON_AddStringToObject(r, "publicKey", j->pub);
 	cJSON_AddStringToObject(r, "requestedAt", now);
 	SK_AUTOFREE char *text = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);
 	if (!text)
 		return sk_fail(err, ENOMEM, "join request");
-	/* At once: an answer to an earlier request (sealed to an earlier key)
-	 * goes as this one comes, so the approver never sees the earlier
-	 * request unanswered nor this one answered. */
-	char answer[600];
-	snprintf(answer, sizeof answer, "%sanswer", j->prefix);
+	/* An answer to an earlier request names an earlier key: neither the
+	 * approver nor await_answer takes it for this one. */
 	snprintf(key, sizeof key, "%srequest", j->prefix);
-	struct etcd_op ops[] = {{.type = ETCD_OP_DELETE, .key = answer},
-				{.type = ETCD_OP_PUT, .key = key, .value = text}};
-	return etcd_txn(j->etcd, NULL, 0, ops, 2, NULL, 0, NULL, err) < 0 ? -1 : 0;
+	return etcd_put(j->etcd, key, text, strlen(text), 0, NULL, NULL, err);
+}
+
+/* 1 if ANSWER names this request's key (else it answers an earlier one). */
+static int for_us(const struct joiner *j, const char *answer)
+{
+	cJSON *a = cJSON_Parse(answer);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "publicKey");
+	int ours = cJSON_IsString(v) && !strcmp(v->valuestring, j->pub);
+	cJSON_Delete(a);
+	return ours;
 }
 
 /* Waits for the answer; returns it (malloc'd) or NULL with err set. */
 static char *await_answer(struct joiner *j, struct sk_err *err)
 {
-	char key[600];
 	struct etcd_kv kv = {0};
 	int64_t said = 0;
-	snprintf(key, sizeof key, "%sanswer", j->prefix);
 	for (;;) {
-		int rc = etcd_get(j->etcd, key, &kv, NULL, err);
+		int rc = etcd_get(j->etcd, j->answer, &kv, NULL, err);
 		if (rc < 0 && err->cls != SK_ERR_NET)
 			return NULL;
-		if (rc == 1) {
+		if (rc == 1 && !for_us(j, kv.value))
+			etcd_kv_clear(&kv);
+		else if (rc == 1) {
 			char *v = kv.value;
 			kv.value = NULL;
 			etcd_kv_clear(&kv);
@@ -164,7 +172,7 @@ static int take_answer(struct joiner *j, const char *answer, struct sk_err *err)
 {
 	char aad[300];
 	struct join_answer a;
-	snprintf(aad, sizeof aad, "%s/%s", j->token_id, j->cfg->node_id);
+	join_aad(j->token_id, j->cfg->node_id, j->pub, aad, sizeof aad);
 	if (join_answer_read(&j->key, aad, answer, &a, err) < 0)
 		return -1;
 	int rc = keep(j, &a, err);
@@ -247,6 +255,9 @@ int agent_join(struct agent_config *cfg, struct sk_err *err)
 		return sk_wrap(err, "join");
 	snprintf(j.prefix, sizeof j.prefix, "/skiff/%s/join/%s/%s/", cfg->cluster, j.token_id,
 		 cfg->node_id);
+	snprintf(j.answer, sizeof j.answer, "/skiff/%s/joinanswers/%s/%s", cfg->cluster, j.token_id,
+		 cfg->node_id);
+	join_pubkey_encode(&j.key, j.pub);
 	int64_t t0 = sk_now_ms();
 	agent_log("join: asking to join as %s with token %s", cfg->node_id, j.token_id);
 	SK_AUTOFREE char *answer = NULL;
@@ -255,7 +266,7 @@ int agent_join(struct agent_config *cfg, struct sk_err *err)
 		rc = -1;
 	if (rc == 0)
 		rc = take_answer(&j, answer, err);
-	if (rc == 0) {
+	if (rc == 0) { /* the approver sweeps the answer once the request goes */
 		struct sk_err ignored;
 		etcd_delete(j.etcd, j.prefix, 1, NULL, NULL, &ignored);
 		use_identity(&j);

@@ -1,6 +1,7 @@
 /* Approving join requests (see join.h). */
 #include "join.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,14 +64,32 @@ int join_request_read(const char *prefix, const char *key, const char *value,
 	return 1;
 }
 
-/* A request already answered waits for its node to collect the answer. */
-static int answered(const struct etcd_range_resp *resp, const char *request_key)
+/* Answers live in joinanswers/<tid>/<node>, which the token's join user
+ * may read but not write (ctl/token.c): only the approver answers. Each
+ * answer names in clear the public key of the request it answers. */
+static int range_answers(struct ctl *c, struct etcd_range_resp *resp, struct sk_err *err)
 {
-	size_t n = strlen(request_key) - strlen("request");
-	for (size_t i = 0; i < resp->nkvs; i++)
-		if (!strncmp(resp->kvs[i].key, request_key, n) &&
-		    !strcmp(resp->kvs[i].key + n, "answer"))
-			return 1;
+	char key[KEY_MAX];
+	struct etcd_range_req req = {.key = ctl_key(c, key, "joinanswers/"), .prefix = 1};
+	return etcd_range(c->etcd, &req, resp, err);
+}
+
+/* A request already answered (for its key: an answer to an earlier
+ * request with another key does not count) waits for its node to
+ * collect the answer. */
+static int answered(struct ctl *c, const struct etcd_range_resp *answers,
+		    const struct join_request *r)
+{
+	char key[KEY_MAX];
+	ctl_key(c, key, "joinanswers/%s/%s", r->token, r->node);
+	for (size_t i = 0; i < answers->nkvs; i++) {
+		if (strcmp(answers->kvs[i].key, key) != 0)
+			continue;
+		cJSON *j = cJSON_Parse(answers->kvs[i].value);
+		int same = !strcmp(json_record_str(j, "publicKey"), r->public_key);
+		cJSON_Delete(j);
+		return same;
+	}
 	return 0;
 }
 
@@ -78,16 +97,19 @@ int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 {
 	char key[KEY_MAX];
 	struct etcd_range_req req = {.key = ctl_key(c, key, "join/"), .prefix = 1};
-	struct etcd_range_resp resp = {0};
+	struct etcd_range_resp resp = {0}, answers = {0};
 	if (ctl_connect(c, err) < 0 || etcd_range(c->etcd, &req, &resp, err) < 0)
 		return -1;
+	if (range_answers(c, &answers, err) < 0) {
+		etcd_range_resp_free(&resp);
+		return -1;
+	}
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < resp.nkvs; i++) {
 		struct join_request r;
 		cJSON *j;
 		if (!join_request_read(c->prefix, resp.kvs[i].key, resp.kvs[i].value, &r) ||
-		    r.why[0] || answered(&resp, resp.kvs[i].key) ||
-		    !(j = cJSON_Parse(resp.kvs[i].value)))
+		    r.why[0] || answered(c, &answers, &r) || !(j = cJSON_Parse(resp.kvs[i].value)))
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "token", r.token);
@@ -98,15 +120,22 @@ int join_pending(struct ctl *c, cJSON **out, struct sk_err *err)
 		cJSON_Delete(j);
 	}
 	etcd_range_resp_free(&resp);
+	etcd_range_resp_free(&answers);
 	*out = arr;
 	return 0;
 }
 
-static int put_answer(struct ctl *c, const struct join_request *r, const char *text,
-		      struct sk_err *err)
+/* Stores the answer A (consumed) naming the request's key, so that
+ * neither the approver nor the node takes it for a later request. */
+static int put_answer(struct ctl *c, const struct join_request *r, cJSON *a, struct sk_err *err)
 {
 	char key[KEY_MAX];
-	ctl_key(c, key, "join/%s/%s/answer", r->token, r->node);
+	cJSON_AddStringToObject(a, "publicKey", r->public_key);
+	SK_AUTOFREE char *text = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	if (!text)
+		return sk_fail(err, ENOMEM, "join answer");
+	ctl_key(c, key, "joinanswers/%s/%s", r->token, r->node);
 	return etcd_put(c->etcd, key, text, strlen(text), 0, NULL, NULL, err);
 }
 
@@ -114,10 +143,8 @@ static int refuse(struct ctl *c, const struct join_request *r, const char *why, 
 {
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "refused", why);
-	SK_AUTOFREE char *text = cJSON_PrintUnformatted(a);
-	cJSON_Delete(a);
 	fprintf(stderr, "skiffctl: join of %s (token %s) refused: %s\n", r->shown, r->token, why);
-	return text ? put_answer(c, r, text, err) : -1;
+	return put_answer(c, r, a, err);
 }
 
 /* Why the request may not be approved ("" if it may): the token, and who
@@ -191,7 +218,7 @@ static int record_identity(struct ctl *c, const struct join_request *r, const ch
 static int issue(struct ctl *c, const struct join_request *r, const char *ca_dir,
 		 const cJSON *token, struct sk_err *err)
 {
-	char pw[IDENTITY_SECRET_SZ], user[IDENTITY_NAME_MAX], sha[65], aad[200];
+	char pw[IDENTITY_SECRET_SZ], user[IDENTITY_NAME_MAX], sha[65], aad[300];
 	SK_AUTOFREE char *cert = NULL, *ca = NULL, *text = NULL, *sealed = NULL;
 	struct pki_opts o = {.dir = ca_dir, .cluster = c->cluster, .days = 365};
 	if (identity_node_user(c, r->node, user, sizeof user, err) < 0 ||
@@ -199,13 +226,20 @@ static int issue(struct ctl *c, const struct join_request *r, const char *ca_dir
 	    pki_issue_for_key(&o, r->node, r->pub, &cert, &ca, sha, err) < 0 ||
 	    identity_node_create(c, r->node, pw, err) < 0)
 		return -1;
-	snprintf(aad, sizeof aad, "%s/%s", r->token, r->node);
+	join_aad(r->token, r->node, r->public_key, aad, sizeof aad);
 	if (!(text = answer_text(user, pw, cert, ca, token)) ||
 	    join_seal(r->pub, aad, text, strlen(text), &sealed, err) < 0)
 		return sk_fail(err, 0, "seal the answer");
 	explicit_bzero(pw, sizeof pw);
 	explicit_bzero(text, strlen(text));
-	if (record_identity(c, r, sha, token, err) < 0 || put_answer(c, r, sealed, err) < 0)
+	cJSON *a = cJSON_Parse(sealed);
+	if (!a)
+		return sk_fail(err, 0, "the sealed answer");
+	if (record_identity(c, r, sha, token, err) < 0) {
+		cJSON_Delete(a);
+		return -1;
+	}
+	if (put_answer(c, r, a, err) < 0)
 		return -1;
 	fprintf(stderr, "skiffctl: %s joined (token %s, etcd user %s)\n", r->node, r->token, user);
 	return 0;
@@ -232,19 +266,45 @@ static int approve_one(struct ctl *c, struct join_request *r, const char *ca_dir
 	return rc;
 }
 
+/* An answer whose request is gone was collected (the node deletes its
+ * request once joined) or its token revoked: it goes. The join user may
+ * not delete it, so the approver does. */
+static int sweep_answers(struct ctl *c, const struct etcd_range_resp *requests,
+			 const struct etcd_range_resp *answers, struct sk_err *err)
+{
+	char want[KEY_MAX];
+	size_t plen = strlen(ctl_key(c, want, "joinanswers/"));
+	for (size_t i = 0; i < answers->nkvs; i++) {
+		const char *k = answers->kvs[i].key;
+		int found = 0;
+		ctl_key(c, want, "join/%s/request", k + plen);
+		for (size_t n = 0; n < requests->nkvs && !found; n++)
+			found = !strcmp(requests->kvs[n].key, want);
+		if (!found && etcd_delete(c->etcd, k, 0, NULL, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int join_approve(struct ctl *c, const char *node, const char *ca_dir, int *refused,
 		 struct sk_err *err)
 {
 	char key[KEY_MAX];
 	struct etcd_range_req req = {.key = ctl_key(c, key, "join/"), .prefix = 1};
-	struct etcd_range_resp resp = {0};
+	struct etcd_range_resp resp = {0}, answers = {0};
 	int approved = 0, seen = 0, rc = 0;
-	if (ctl_connect(c, err) < 0 || etcd_range(c->etcd, &req, &resp, err) < 0)
+	/* Answers first: each was written for a request that is then in the
+	 * requests' range unless it is gone, so the sweep spares new ones. */
+	if (ctl_connect(c, err) < 0 || range_answers(c, &answers, err) < 0)
 		return -1;
+	if (etcd_range(c->etcd, &req, &resp, err) < 0) {
+		etcd_range_resp_free(&answers);
+		return -1;
+	}
 	for (size_t i = 0; i < resp.nkvs && rc >= 0; i++) {
 		struct join_request r;
 		if (!join_request_read(c->prefix, resp.kvs[i].key, resp.kvs[i].value, &r) ||
-		    (node && strcmp(node, r.node)) || answered(&resp, resp.kvs[i].key))
+		    (node && strcmp(node, r.node)) || answered(c, &answers, &r))
 			continue;
 		seen++;
 		rc = approve_one(c, &r, ca_dir, err);
@@ -253,7 +313,10 @@ int join_approve(struct ctl *c, const char *node, const char *ca_dir, int *refus
 		else if (rc == 0 && refused)
 			(*refused)++;
 	}
+	if (rc >= 0)
+		rc = sweep_answers(c, &resp, &answers, err);
 	etcd_range_resp_free(&resp);
+	etcd_range_resp_free(&answers);
 	if (rc < 0)
 		return -1;
 	if (node && !seen)

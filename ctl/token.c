@@ -134,8 +134,11 @@ static cJSON *token_record(const char *id, const char *secret, const struct toke
 	return j;
 }
 
-/* The join user may write its request and read the answer under
- * join/<id>/, nothing else. */
+/* The join user may write requests under join/<id>/ and only read the
+ * answers under joinanswers/<id>/, nothing else: a node's public key is
+ * no secret and a sealed answer does not say who sealed it, so a token
+ * holder who could write answers could hand another pending node its
+ * own CA (and so run commands on it through the node API). */
 static int make_join_user(struct ctl *c, const char *id, const char *secret, struct sk_err *err)
 {
 	char user[IDENTITY_NAME_MAX], key[KEY_MAX];
@@ -143,6 +146,8 @@ static int make_join_user(struct ctl *c, const char *id, const char *secret, str
 	if (etcd_role_add(c->etcd, user, err) < 0 ||
 	    etcd_role_grant(c->etcd, user, ETCD_PERM_READWRITE, ctl_key(c, key, "join/%s/", id), 1,
 			    err) < 0 ||
+	    etcd_role_grant(c->etcd, user, ETCD_PERM_READ, ctl_key(c, key, "joinanswers/%s/", id),
+			    1, err) < 0 ||
 	    etcd_user_add(c->etcd, user, secret, err) < 0 ||
 	    etcd_user_grant_role(c->etcd, user, user, err) < 0)
 		return -1;
@@ -266,7 +271,8 @@ int token_revoke(struct ctl *c, const char *id, struct sk_err *err)
 	if (r < 0 && !strstr(err->msg, "not found"))
 		return -1;
 	/* What joined with it stays joined; pending requests go. */
-	if (etcd_delete(c->etcd, ctl_key(c, key, "join/%s/", id), 1, NULL, NULL, err) < 0)
+	if (etcd_delete(c->etcd, ctl_key(c, key, "join/%s/", id), 1, NULL, NULL, err) < 0 ||
+	    etcd_delete(c->etcd, ctl_key(c, key, "joinanswers/%s/", id), 1, NULL, NULL, err) < 0)
 		return -1;
 	if (!deleted && u < 0 && r < 0)
 		return sk_failc(err, SK_ERR_NOTFOUND, 0, "token %s: not found", id);

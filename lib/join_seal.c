@@ -4,6 +4,7 @@
 #include <bearssl.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -159,4 +160,9 @@ int join_open(const struct x509_key *k, const char *aad, const char *json, char 
 		free(buf);
 	}
 	return rc;
+}
+
+void join_aad(const char *tid, const char *node, const char *pub, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s/%s", tid, node, pub);
 }

@@ -1,6 +1,8 @@
 /* The answer to a join request as the agent reads it (agent/join_answer.c,
- * lib/join_seal.c): anyone holding the token may write it, in clear (a
- * refusal) or sealed to the node's public key, which is no secret. Byte
+ * lib/join_seal.c): only the approver may write joinanswers/ (the token's
+ * join user only reads it), but the agent still takes what it reads there
+ * as outside input: in clear (a refusal) or sealed to the node's public
+ * key, which is no secret. Byte
  * 0's low bit: 0, the rest is the answer as stored (envelope, refusal);
  * 1, the rest is an answer's plain JSON, which the harness seals to the
  * node's key as an approver would, so the fuzzer reaches the fields. What

@@ -2,8 +2,10 @@
  * anyone holding a bootstrap token may write any key below join/<tid>/
  * and any value there. Line 1 is the key below /skiff/demo/, the rest its
  * value. A request read as well formed must name a node the agent would
- * accept (so printable), hold a P-256 point, and give an answer key its
- * request key's "answered" check finds; a refused one says why in
+ * accept (so printable), hold a P-256 point, and give an answer key
+ * (joinanswers/<tid>/<node>, which only the approver writes) that leads
+ * back to its request key, as the approver's sweep of collected answers
+ * expects; a refused one says why in
  * printable text (its name may be any bytes: shown with '?' for them). */
 #include "ctl/join.h"
 #include "fuzz.h"
@@ -36,12 +38,13 @@ static void check_accepted(const char *key, const struct join_request *r)
 	FUZZ_REQUIRE(join_pubkey_decode(r->public_key, again, &err) == 0 &&
 			 !memcmp(again, r->pub, sizeof again),
 		     "public key \"%s\" does not read back", r->public_key);
-	/* where the approver answers: beside the request */
-	char answer[600];
-	snprintf(answer, sizeof answer, PREFIX "join/%s/%s/answer", r->token, r->node);
-	size_t stem = strlen(key) - strlen("request");
-	FUZZ_REQUIRE(!strncmp(answer, key, stem) && !strcmp(answer + stem, "answer"),
-		     "answer %s is not beside request %s", answer, key);
+	/* where the approver answers, and the request the sweep finds for it */
+	char answer[600], back[700];
+	snprintf(answer, sizeof answer, PREFIX "joinanswers/%s/%s", r->token, r->node);
+	snprintf(back, sizeof back, PREFIX "join/%s/request",
+		 answer + strlen(PREFIX "joinanswers/"));
+	FUZZ_REQUIRE(!strcmp(back, key), "answer %s leads to %s, not to request %s", answer, back,
+		     key);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
