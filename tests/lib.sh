@@ -132,6 +132,35 @@ image_push() {
 		skopeo copy --dest-tls-verify=false "oci:$d/oci:img" "docker://$ref" >"$d/skopeo.log" 2>&1
 }
 
+# etcd_certs DIR DAYS [NAME SUBJECT]...: etcd's TLS files, made with
+# openssl in DIR: ca.pem/ca.key, server.pem/key (for 127.0.0.1 and
+# 10.0.2.2, QEMU's host side) and client.pem/key, plus one client
+# certificate NAME.pem/key per NAME SUBJECT pair. The client certificate
+# has no common name: etcd 3.4's JSON gateway refuses one that has a CN
+# once auth is on, so it only proves membership and the etcd user says who
+# asks (docs/cluster.md). openssl's output goes to DIR/openssl.log.
+etcd_certs() {
+	local dir=$1 days=$2 n subj ext
+	shift 2
+	set -- server /O=skiff-server client /O=skiff-client "$@"
+	(
+		cd "$dir" &&
+			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+				-out ca.pem -days "$days" -subj /CN=skiff-etcd-ca &&
+			while [ $# -gt 0 ]; do
+				n=$1 subj=$2
+				shift 2
+				ext='extendedKeyUsage=clientAuth'
+				[ "$n" = server ] && ext='subjectAltName=IP:127.0.0.1,IP:10.0.2.2
+extendedKeyUsage=serverAuth,clientAuth'
+				openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$n.key" \
+					-out "$n.csr" -subj "$subj" &&
+					openssl x509 -req -in "$n.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+						-days "$days" -out "$n.pem" -extfile <(printf '%s\n' "$ext") || exit 1
+			done
+	) >"$dir/openssl.log" 2>&1
+}
+
 [ -n "${SKIFF_LIB_HELPERS_ONLY:-}" ] && return 0
 
 : "${SKIFF_TOP:?run through tests/run}"

@@ -17,19 +17,7 @@ for tool in etcd docker-registry skopeo umoci busybox curl jq openssl; do
 done
 cd "$T_DIR" || exit 1
 
-{
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-		-days 2 -subj /CN=join-etcd-ca &&
-		for n in server client; do
-			ext='extendedKeyUsage=clientAuth'
-			[ $n = server ] && ext='subjectAltName=IP:127.0.0.1,IP:10.0.2.2
-extendedKeyUsage=serverAuth,clientAuth'
-			openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key \
-				-out $n.csr -subj /O=skiff-$n &&
-				openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-					-out $n.pem -extfile <(printf '%s\n' "$ext") || exit 1
-		done
-} >openssl.log 2>&1 || { echo "FAIL: setup: openssl: $(tail -3 openssl.log)"; exit 1; }
+etcd_certs . 2 || { echo "FAIL: setup: openssl: $(tail -3 openssl.log)"; exit 1; }
 etcd --name j --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
 	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem \
 	--listen-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
