@@ -182,6 +182,7 @@ static int parse_root(struct td_walk *w, const cJSON *root, struct taskdef **out
 				    doc = merged;
 		}
 		w->doc = doc;
+		td_check_duplicates(w, root, "");
 		td_walk_object(w, &td_taskdef_shape, doc, path, td);
 		if (td->network_mode < 0) /* ECS writes the default out */
 			td->network_mode = TD_NET_BRIDGE;

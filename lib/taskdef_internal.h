@@ -100,6 +100,8 @@ void td_path_index(char out[TD_PATH_MAX], const char *path, size_t i);
 
 /* taskdef_walk.c */
 void td_shape_init(const struct td_shape *s, void *target);
+/* Reports every key named twice in one object, anywhere under V. */
+void td_check_duplicates(struct td_walk *w, const cJSON *v, const char *path);
 /* Reads object V (checked against S) into TARGET (NULL: check only). */
 void td_walk_object(struct td_walk *w, const struct td_shape *s, const cJSON *v, const char *path,
 		    void *target);

@@ -523,8 +523,8 @@ void td_walk_object(struct td_walk *w, const struct td_shape *s, const cJSON *v,
 		const struct td_field *f = field_of(s, it->string);
 		td_path_key(child, path, it->string);
 		if (given_before(v, it))
-			td_error(w, child, "given twice");
-		else if (!f)
+			continue; /* reported once, by td_check_duplicates */
+		if (!f)
 			unknown_field(w, s, it->string, child);
 		else if (!td_is_unset(it) && !is_empty_string(f, it))
 			read_field(w, f, it, child, target);
@@ -532,6 +532,31 @@ void td_walk_object(struct td_walk *w, const struct td_shape *s, const cJSON *v,
 	check_required(w, s, v, path);
 	if (s->finish && target)
 		s->finish(w, path, v, target);
+}
+
+/* ---- duplicate keys --------------------------------------------------------- */
+
+/* JSON leaves a key named twice in one object undefined (RFC 8259 4.):
+ * cJSON keeps both, a lookup sees the first, and a stored record would
+ * carry both. Refused wherever it appears, so no value is silently lost. */
+void td_check_duplicates(struct td_walk *w, const cJSON *v, const char *path)
+{
+	char child[TD_PATH_MAX];
+	size_t i = 0;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, v)
+	{
+		if (cJSON_IsObject(v)) {
+			td_path_key(child, path, e->string);
+			if (given_before(v, e))
+				td_error(w, child, "given twice");
+		} else {
+			td_path_index(child, path, i++);
+		}
+		if (cJSON_IsObject(e) || cJSON_IsArray(e))
+			td_check_duplicates(w, e, child);
+	}
 }
 
 /* ---- freeing and questions ------------------------------------------------ */
