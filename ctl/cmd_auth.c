@@ -109,15 +109,33 @@ int cmd_node_credentials(struct ctl *c, int argc, char **argv, struct sk_err *er
 	return credentials(c, id, out, err);
 }
 
+/* Ends the node's lease with its record. etcd checks no credentials on a
+ * lease keepalive, so a removed agent whose lease lived on would learn of
+ * its removal only at its next other request (an idle node: maybe never);
+ * with the lease gone, its next keepalive fails, it registers again, and
+ * that is refused. Without its record the node is down: the scheduler
+ * moves its tasks. */
+static int end_record(struct ctl *c, const char *id, struct sk_err *err)
+{
+	char key[KEY_MAX];
+	struct etcd_kv kv;
+	int rc = etcd_get(c->etcd, ctl_key(c, key, "nodes/%s", id), &kv, NULL, err);
+
+	if (rc < 0)
+		return -1;
+	int64_t lease = rc ? kv.lease : 0;
+	etcd_kv_clear(&kv);
+	if (lease && etcd_lease_revoke(c->etcd, lease, err) < 0 && err->cls != SK_ERR_GONE)
+		return -1;
+	return etcd_delete(c->etcd, key, 0, NULL, NULL, err) < 0 ? -1 : 0;
+}
+
 int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *id = NULL;
-	char key[KEY_MAX];
 	if (sk_args_one(argc, argv, "node remove", "node", &id, err) < 0 ||
-	    identity_node_delete(c, id, err) < 0 || join_revoke_identity(c, id, err) < 0)
-		return -1;
-	/* Without its record the node is down: the scheduler moves its tasks. */
-	if (etcd_delete(c->etcd, ctl_key(c, key, "nodes/%s", id), 0, NULL, NULL, err) < 0)
+	    identity_node_delete(c, id, err) < 0 || join_revoke_identity(c, id, err) < 0 ||
+	    end_record(c, id, err) < 0)
 		return -1;
 	printf("%s: removed (etcd user and role deleted, certificate recorded revoked)\n", id);
 	return 0;

@@ -292,10 +292,10 @@ root ca init --dir pki >/dev/null 2>&1 || { echo "FAIL: setup: ca init"; exit 1;
 jtok=$(root node token create --ttl 1h --labels zone=j)
 JT=${jtok%%.*}
 API_PORT=$((PORT + 10))
-start_joiner() { # NODE-ID DATA-NAME TOKEN (its node API on a port of its own)
+start_joiner() { # NODE-ID DATA-NAME TOKEN [ENDPOINT] (its node API on a port of its own)
 	API_PORT=$((API_PORT + 1))
 	"$AGENT" --node-id $1 --data "$T_DIR/$2/data" --run "$T_DIR/$2/run" --cpu 1024 --memory 512 \
-		--lease-ttl 3 --bridge skrbac0 --bridge-subnet 172.30.23.1/24 --endpoints $E --cluster $C \
+		--lease-ttl 3 --bridge skrbac0 --bridge-subnet 172.30.23.1/24 --endpoints ${4:-$E} --cluster $C \
 		"${TLS[@]}" --api-port $API_PORT --join-token "$3" >>"$T_DIR/$2.log" 2>&1 &
 	T_PIDS+=($!)
 	eval "PID_${2//-/_}=$!"
@@ -393,7 +393,13 @@ joined && [ "$(grep -c "asking to join" node-j.log)" = 1 ] &&
 # A diskless node (key in RAM) reboots with a new key and its token: let back in.
 kill $PID_node_j; wait $PID_node_j 2>/dev/null
 until_true 10 '! joined'
-start_joiner node-j diskless "$jtok"
+# (It reaches etcd through a relay, cut before node remove below.)
+PROXY_PORT=$((PORT + 5))
+socat TCP-LISTEN:$PROXY_PORT,fork,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:$PORT 2>/dev/null &
+T_PIDS+=($!)
+PID_relay=$!
+until_true 5 ecurl -f https://127.0.0.1:$PROXY_PORT/health
+start_joiner node-j diskless "$jtok" https://127.0.0.1:$PROXY_PORT
 DISKLESS_API=$API_PORT
 until_true 15 'root node requests | grep -q "^node-j \+$JT "'
 root node approve --all --dir pki >approve.out 2>&1
@@ -421,7 +427,11 @@ root ca issue operator alice --dir pki >/dev/null 2>&1 || fail "operator certifi
 api() { root --api-cacert pki/ca.crt --api-cert pki/alice.crt --api-key pki/alice.key "$@"; }
 rc=$(rc_of api node top node-j --addr 127.0.0.1:$DISKLESS_API)
 [ "$rc" = 0 ] && pass "node top through the joined node's API certificate" || fail "node top" "rc=$rc $(cat err)"
-# node remove: the joined node can write nothing more; its certificate is recorded revoked.
+# node remove: the joined node can write nothing more; its certificate is
+# recorded revoked. The node is cut off from etcd first, so that it still
+# serves its node API (a removed agent that reaches etcd exits: agent_removed.sh).
+kill $PID_relay; pkill -f "TCP-LISTEN:$PROXY_PORT" 2>/dev/null
+until_true 10 'grep -q "etcd unreachable" diskless.log'
 root node remove node-j >/dev/null
 [ -n "$(get $P/identities/node-j | jq -r '.revokedAt // empty')" ] && pass "node remove records its certificate revoked" ||
 	fail "revoked record" "$(get $P/identities/node-j)"
