@@ -17,7 +17,7 @@ DEPS_BUILD := gcc make file musl-tools dpkg-dev flex bison pkg-config gperf \
 DEPS_FORMAT := clang-format-14
 # The micro kernel: Debian's kernel source and what building it needs.
 DEPS_KERNEL := linux-source-6.1 bc flex bison libelf-dev xz-utils
-DEPS_TEST := busybox-static qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools cryptsetup-bin \
+DEPS_TEST := busybox-static qemu-system-x86 iproute2 util-linux socat jq ovmf qemu-utils fdisk gdisk mtools dosfstools cryptsetup-bin \
 	etcd-server docker-registry skopeo umoci curl python3 apache2-utils openssl nftables attr \
 	runc crun rsyslog rsyslog-gnutls $(DEPS_FORMAT)
 

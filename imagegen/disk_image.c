@@ -24,8 +24,10 @@
 #include "fat.h"
 #include "fsutil.h"
 #include "kernel.h"
+#include "os_release.h"
 #include "squashfs.h"
 #include "uki.h"
+#include "update_artifact.h"
 #include "verity_tree.h"
 
 #define MIB (1ull << 20)
@@ -34,15 +36,31 @@
 
 extern char **environ;
 
-static const char *const disk_modules[] = {"virtio_pci", "virtio_blk", "dm_verity", "squashfs"};
+/* What init needs to find and check the root (DISK_MODULES), and, on an
+ * image that takes updates, what the agent needs to mount the ESP: vfat
+ * with Debian's default codepage (437) and iocharset (ascii). */
+#define DISK_MODULES   "virtio_pci,virtio_blk,dm_verity,squashfs"
+#define UPDATE_MODULES "vfat,nls_cp437,nls_ascii"
 
-int disk_add_modules(struct kernel *k, struct sk_err *err)
+static int add_list(struct kernel *k, const char *list, struct sk_err *err)
 {
-	for (size_t i = 0; i < sizeof disk_modules / sizeof *disk_modules; i++)
-		if (kernel_has_module(k, disk_modules[i]) &&
-		    kernel_add_module(k, disk_modules[i], err) < 0)
+	char name[64];
+
+	for (const char *p = list; *p; p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		snprintf(name, sizeof name, "%.*s", (int)len, p);
+		p += len;
+		if (kernel_has_module(k, name) && kernel_add_module(k, name, err) < 0)
 			return sk_wrap(err, "disk modules");
+	}
 	return 0;
+}
+
+int disk_add_modules(struct kernel *k, int updates, struct sk_err *err)
+{
+	if (add_list(k, DISK_MODULES, err) < 0)
+		return -1;
+	return updates ? add_list(k, UPDATE_MODULES, err) : 0;
 }
 
 static int seed_from_spec(const char *path, uint8_t seed[32], struct sk_err *err)
@@ -91,20 +109,19 @@ static int build_uki(const struct disk_input *in, const struct disk_layout *l, u
 {
 	SK_AUTOFREE char *stub = NULL, *kernel = NULL, *initrd = NULL;
 	size_t stub_len, kernel_len, initrd_len;
-	char cmdline[DISK_CMDLINE_MAX], osrel[256];
+	char cmdline[DISK_CMDLINE_MAX], osrel[OS_RELEASE_MAX];
+	const char *modules = in->updates ? DISK_MODULES "," UPDATE_MODULES : DISK_MODULES;
 
 	if (sk_read_file(UKI_STUB_PATH, INPUT_MAX, &stub, &stub_len, err) < 0)
 		return sk_wrap(err, "EFI stub (apt-get install systemd-boot-efi)");
 	if (sk_read_file(in->kernel_path, INPUT_MAX, &kernel, &kernel_len, err) < 0 ||
 	    sk_read_file(in->initramfs_path, INPUT_MAX, &initrd, &initrd_len, err) < 0)
 		return -1;
-	if (disk_cmdline(l, in->cmdline, cmdline, sizeof cmdline, err) < 0)
+	if (disk_cmdline(l, in->cmdline, modules, cmdline, sizeof cmdline, err) < 0)
 		return -1;
-	int n = snprintf(osrel, sizeof osrel,
-			 "NAME=Skiff\nID=skiff\nPRETTY_NAME=\"Skiff\"\nVERSION_ID=%s\n",
-			 in->kernel_version);
+	size_t n = os_release_render(in->version, osrel);
 	struct uki_section s[] = {
-	    {".osrel", (const uint8_t *)osrel, (size_t)n},
+	    {".osrel", (const uint8_t *)osrel, n},
 	    {".cmdline", (const uint8_t *)cmdline, strlen(cmdline)},
 	    {".uname", (const uint8_t *)in->kernel_version, strlen(in->kernel_version)},
 	    {".initrd", (const uint8_t *)initrd, initrd_len},
@@ -114,11 +131,23 @@ static int build_uki(const struct disk_input *in, const struct disk_layout *l, u
 			 err);
 }
 
+/* systemd-boot on the removable-media path, no menu, and slot A's UKI as
+ * a type #2 entry (docs/disk.md "Boot selection"). */
 static int write_esp(int fd, const struct disk_input *in, const struct disk_layout *l,
 		     const uint8_t *uki, size_t uki_len, struct sk_err *err)
 {
+	static const char loader_conf[] = "timeout 0\neditor no\n";
 	const struct gpt_part *p = &l->parts[PART_ESP];
-	struct fat_file f = {"EFI/BOOT/BOOTX64.EFI", uki, uki_len};
+	SK_AUTOFREE char *boot = NULL;
+	size_t boot_len;
+
+	if (sk_read_file(SD_BOOT_PATH, INPUT_MAX, &boot, &boot_len, err) < 0)
+		return sk_wrap(err, "systemd-boot (apt-get install systemd-boot-efi)");
+	struct fat_file f[] = {
+	    {"EFI/BOOT/BOOTX64.EFI", (const uint8_t *)boot, boot_len},
+	    {"loader/loader.conf", (const uint8_t *)loader_conf, sizeof loader_conf - 1},
+	    {ESP_UKI_A, uki, uki_len},
+	};
 	struct fat_volume v = {
 	    .offset = p->first_lba * GPT_SECTOR,
 	    .bytes = (p->last_lba - p->first_lba + 1) * GPT_SECTOR,
@@ -127,7 +156,7 @@ static int write_esp(int fd, const struct disk_input *in, const struct disk_layo
 	    .label = "ESP",
 	    .mtime = in->epoch,
 	};
-	return fat_write(fd, &v, &f, 1, err);
+	return fat_write(fd, &v, f, sizeof f / sizeof *f, err);
 }
 
 static int write_roots(int fd, const char *work, const struct disk_layout *l, struct sk_err *err)
@@ -205,6 +234,27 @@ static int run_qemu_img(const char *dir, struct sk_err *err)
 	return 0;
 }
 
+/* The update carries the very bytes written to the ESP and to root A. */
+static int write_update(const struct disk_input *in, const char *work, const struct disk_layout *l,
+			const uint8_t *uki, size_t uki_len, struct sk_err *err)
+{
+	char root[PATH_MAX + 16];
+	struct update_input u = {
+	    .dir = in->dir,
+	    .version = in->version,
+	    .kernel_version = in->kernel_version,
+	    .uki = uki,
+	    .uki_len = uki_len,
+	    .root_path = root,
+	    .verity = &l->verity,
+	    .epoch = in->epoch,
+	    .key = in->key,
+	};
+
+	snprintf(root, sizeof root, "%s/root.img", work);
+	return update_artifact_write(&u, err);
+}
+
 static int build_in(const struct disk_input *in, const char *work, struct sk_err *err)
 {
 	struct disk_layout l = {0};
@@ -222,6 +272,8 @@ static int build_in(const struct disk_input *in, const char *work, struct sk_err
 	if (write_raw(in, work, &l, uki, uki_len, err) < 0)
 		return -1;
 	if (in->disk->qcow2 && run_qemu_img(in->dir, err) < 0)
+		return -1;
+	if (in->key && write_update(in, work, &l, uki, uki_len, err) < 0)
 		return -1;
 	return disk_write_json(in->dir, &l, uki_len, err);
 }

@@ -12,6 +12,7 @@
 #include "rootfs.h"
 
 struct kernel;
+struct update_key;
 
 struct disk_input {
 	const char *dir;       /* the image directory being written */
@@ -20,15 +21,22 @@ struct disk_input {
 	const char *cmdline;	 /* the spec's kernel command line */
 	const char *kernel_path; /* vmlinuz */
 	const char *kernel_version;
+	const char *version;	      /* the image's, for .osrel and the update */
+	int updates;		      /* the image takes updates ("update:") */
+	const struct update_key *key; /* sign and write DIR/update*, or NULL */
 	const char *initramfs_path;
 	const struct rootfs *fs; /* the root filesystem (finished) */
 	uint32_t epoch;
 };
 
-/* Packs the modules a disk boot needs (block driver, dm-verity, squashfs)
- * into the image; they are loaded through skiff.modules= on the UKI's
- * command line. */
-int disk_add_modules(struct kernel *k, struct sk_err *err);
+/* systemd-boot, and where slot A's UKI goes on a fresh ESP (8.3 names). */
+#define SD_BOOT_PATH "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+#define ESP_UKI_A    "EFI/Linux/skiff-a.efi"
+
+/* Packs the modules a disk boot needs (block driver, dm-verity, squashfs,
+ * and vfat for the ESP when UPDATES) into the image; they are loaded
+ * through skiff.modules= on the UKI's command line. */
+int disk_add_modules(struct kernel *k, int updates, struct sk_err *err);
 /* Writes disk.raw, disk.qcow2 (unless disabled) and disk.json into IN->dir. */
 int disk_build(const struct disk_input *in, struct sk_err *err);
 

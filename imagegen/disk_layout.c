@@ -52,17 +52,23 @@ static void place(struct gpt_part *p, uint64_t *next_lba, uint64_t mib)
 	*next_lba += mib * MIB_SECTORS;
 }
 
+/* The ESP holds systemd-boot and two UKIs while an update is on trial:
+ * room for both at a quarter's growth, at least the FAT32 minimum. */
 int disk_plan(struct disk_layout *l, const struct disk_spec *d, uint64_t uki_bytes,
 	      struct sk_err *err)
 {
-	uint64_t esp = mib_up(uki_bytes + uki_bytes / 8) + 8, root = 2 * mib_up(l->root_bytes);
+	uint64_t need = mib_up(2 * uki_bytes) + 2;
+	uint64_t esp = mib_up(2 * (uki_bytes + uki_bytes / 4)) + 8,
+		 root = 2 * mib_up(l->root_bytes);
 	uint64_t next = MIB_SECTORS;
 
 	esp = d->esp_mib ? d->esp_mib : esp < MIN_ESP_MIB ? MIN_ESP_MIB : esp;
 	root = d->root_mib ? d->root_mib : root < MIN_ROOT_MIB ? MIN_ROOT_MIB : root;
-	if (mib_up(uki_bytes) + 1 > esp)
-		return sk_fail(err, 0, "disk.esp_mib %llu: the kernel image needs %llu MiB",
-			       (unsigned long long)esp, (unsigned long long)mib_up(uki_bytes) + 1);
+	if (need > esp)
+		return sk_fail(err, 0,
+			       "disk.esp_mib %llu: the boot loader and two kernel images (A and "
+			       "B) need %llu MiB",
+			       (unsigned long long)esp, (unsigned long long)need);
 	if (mib_up(l->root_bytes) > root)
 		return sk_fail(err, 0, "disk.root_mib %llu: the root filesystem needs %llu MiB",
 			       (unsigned long long)root, (unsigned long long)mib_up(l->root_bytes));
@@ -81,21 +87,20 @@ int disk_plan(struct disk_layout *l, const struct disk_spec *d, uint64_t uki_byt
 	return 0;
 }
 
-int disk_cmdline(const struct disk_layout *l, const char *base, char *out, size_t cap,
-		 struct sk_err *err)
+/* Slot independent, so that one signed UKI boots from A or B: init finds
+ * the root slot whose verity tree has ROOTHASH (skiff.root=slot). */
+int disk_cmdline(const struct disk_layout *l, const char *base, const char *modules, char *out,
+		 size_t cap, struct sk_err *err)
 {
-	char root[GUID_STR_LEN + 1], data[GUID_STR_LEN + 1], hash[65], salt[65];
+	char hash[65], salt[65];
 
-	guid_format(&l->parts[PART_ROOT_A].uuid, root);
-	guid_format(&l->parts[PART_DATA].uuid, data);
 	sk_hex(l->verity.root, 32, hash);
 	sk_hex(l->verity.salt, 32, salt);
-	int n = snprintf(
-	    out, cap,
-	    "%s skiff.modules=virtio_pci,virtio_blk,dm_verity,squashfs skiff.root=PARTUUID=%s "
-	    "skiff.verity=%s:%llu:%llu:%s skiff.data=PARTUUID=%s",
-	    base, root, hash, (unsigned long long)l->verity.data_blocks,
-	    (unsigned long long)l->verity.data_blocks, salt, data);
+	int n = snprintf(out, cap,
+			 "%s skiff.modules=%s skiff.root=slot skiff.verity=%s:%llu:%llu:%s "
+			 "skiff.data=PARTLABEL=skiff-data skiff.fatal=reboot panic=10",
+			 base, modules, hash, (unsigned long long)l->verity.data_blocks,
+			 (unsigned long long)l->verity.data_blocks, salt);
 	if (n < 0 || (size_t)n >= cap)
 		return sk_fail(err, 0, "kernel command line longer than %zu bytes", cap - 1);
 	return 0;

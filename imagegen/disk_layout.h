@@ -39,9 +39,10 @@ void disk_identities(struct disk_layout *l, const uint8_t seed[32]);
  * the end of a disk of D->size_mib. */
 int disk_plan(struct disk_layout *l, const struct disk_spec *d, uint64_t uki_bytes,
 	      struct sk_err *err);
-/* BASE plus skiff.modules=, skiff.root=, skiff.verity= and skiff.data=. */
-int disk_cmdline(const struct disk_layout *l, const char *base, char *out, size_t cap,
-		 struct sk_err *err);
+/* BASE plus skiff.modules=MODULES, skiff.root=slot, skiff.verity=,
+ * skiff.data=, skiff.fatal=reboot and panic=10. */
+int disk_cmdline(const struct disk_layout *l, const char *base, const char *modules, char *out,
+		 size_t cap, struct sk_err *err);
 /* DIR/disk.json: partitions (offsets, sizes, GUIDs), verity, sizes. */
 int disk_write_json(const char *dir, const struct disk_layout *l, uint64_t uki_bytes,
 		    struct sk_err *err);

@@ -20,9 +20,14 @@
 #define ATTR_DIR     0x10
 #define ATTR_ARCHIVE 0x20
 #define FAT_EOC	     0x0fffffffu
+#define ATTR_LFN     0x0f
+#define LFN_CHARS    13 /* UCS-2 characters per long-name entry */
+#define LFN_MAX	     (4 * LFN_CHARS)
 
 struct node {
 	char name[11];
+	uint8_t ncase;		     /* CASE_LOWER_* */
+	char long_name[LFN_MAX + 1]; /* "" when the 8.3 name says it all */
 	int is_dir, parent;
 	const uint8_t *data;
 	uint64_t len; /* file bytes, or directory bytes once laid out */
@@ -46,23 +51,70 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p, (uint16_t)v), put16(p + 2, (uint16_t)(v >> 16));
 }
 
-/* "BOOTX64.EFI" -> "BOOTX64 EFI" */
-static int short_name(const char *s, size_t len, char out[11])
+#define CASE_LOWER_BASE 0x08 /* Windows NT's case bits, honoured by Linux and EDK2 */
+#define CASE_LOWER_EXT	0x10
+
+/* The case of S[0..LEN): CASE_LOWER_BASE if lower, 0 if upper (or no
+ * letters), -1 if mixed (that needs a long name, which this writer has not). */
+static int part_case(const char *s, size_t len)
+{
+	int lower = 0, upper = 0;
+
+	for (size_t i = 0; i < len; i++)
+		lower |= s[i] >= 'a' && s[i] <= 'z', upper |= s[i] >= 'A' && s[i] <= 'Z';
+	return lower && upper ? -1 : lower ? CASE_LOWER_BASE : 0;
+}
+
+/* "BOOTX64.EFI" -> "BOOTX64 EFI"; "skiff-a.efi" -> "SKIFF-A EFI" with
+ * both case bits set in *NCASE. Returns 1 for a valid 8.3 name in mixed
+ * case ("Linux": the upper-case alias plus a long name), -1 if not 8.3. */
+static int short_name(const char *s, size_t len, char out[11], uint8_t *ncase)
 {
 	const char *dot = memchr(s, '.', len);
 	size_t base = dot ? (size_t)(dot - s) : len, ext = dot ? len - base - 1 : 0;
+	int bc = part_case(s, base), ec = dot ? part_case(dot + 1, ext) : 0;
 
 	if (base == 0 || base > 8 || ext > 3)
 		return -1;
 	memset(out, ' ', 11);
 	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		      strchr("_-.", s[i])) ||
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("_-.", s[i])) ||
 		    (s[i] == '.' && s + i != dot))
 			return -1;
-	memcpy(out, s, base);
-	if (dot)
-		memcpy(out + 8, dot + 1, ext);
+	for (size_t i = 0; i < base; i++)
+		out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	for (size_t i = 0; i < ext; i++)
+		out[8 + i] =
+		    (char)(dot[1 + i] >= 'a' && dot[1 + i] <= 'z' ? dot[1 + i] - 32 : dot[1 + i]);
+	*ncase = (uint8_t)((bc > 0 ? bc : 0) | (ec > 0 ? CASE_LOWER_EXT : 0));
+	return bc < 0 || ec < 0 ? 1 : 0;
+}
+
+/* A name that is not 8.3 ("loader.conf", "skiff-b+1-0.efi") gets long-name
+ * entries and the alias "LOADER~1CON", numbered past its siblings'. */
+static int long_name(const char *s, size_t len, char out[11])
+{
+	const char *dot = NULL;
+	size_t n = 0;
+
+	if (len == 0 || len > LFN_MAX || s[0] == '.')
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("_-.+", s[i])))
+			return -1;
+		if (s[i] == '.')
+			dot = s + i;
+	}
+	memset(out, ' ', 11);
+	for (size_t i = 0; i < len && s + i != dot && n < 6; i++)
+		if (s[i] != '.' && s[i] != '+')
+			out[n++] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	for (size_t i = 0; dot && i < 3 && dot + 1 + i < s + len; i++)
+		out[8 + i] =
+		    (char)(dot[1 + i] >= 'a' && dot[1 + i] <= 'z' ? dot[1 + i] - 32 : dot[1 + i]);
+	out[n] = '~', out[n + 1] = '1';
 	return 0;
 }
 
@@ -74,13 +126,38 @@ static int find_child(const struct layout *l, int parent, const char name[11])
 	return -1;
 }
 
-static int add_node(struct layout *l, int parent, const char name[11], int is_dir)
+static int find_long(const struct layout *l, int parent, const char *name, size_t len)
+{
+	for (int i = 1; i < l->n; i++)
+		if (l->nodes[i].parent == parent && strlen(l->nodes[i].long_name) == len &&
+		    memcmp(l->nodes[i].long_name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* Bumps the ~N of NAME until no sibling has it. */
+static int unique_alias(const struct layout *l, int parent, char name[11])
+{
+	char *tilde = memchr(name, '~', 8);
+
+	if (!tilde)
+		return find_child(l, parent, name) < 0 ? 0 : -1;
+	for (char d = '1'; d <= '9'; d++) {
+		tilde[1] = d;
+		if (find_child(l, parent, name) < 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int add_node(struct layout *l, int parent, const char name[11], uint8_t ncase, int is_dir)
 {
 	if (l->n == FAT_MAX_NODES)
 		return -1;
 	struct node *nd = &l->nodes[l->n];
 	memset(nd, 0, sizeof *nd);
 	memcpy(nd->name, name, 11);
+	nd->ncase = ncase;
 	nd->is_dir = is_dir, nd->parent = parent;
 	return l->n++;
 }
@@ -94,19 +171,32 @@ static int add_file(struct layout *l, const struct fat_file *f, struct sk_err *e
 		size_t len = strcspn(p, "/");
 		int last = p[len] == '\0', at;
 		char name[11];
-		if (short_name(p, len, name) < 0)
-			return sk_fail(err, 0, "%s: not an upper-case 8.3 path", f->path);
-		at = find_child(l, parent, name);
+		uint8_t ncase = 0;
+		int kind = short_name(p, len, name, &ncase), is_long = kind != 0;
+		if (kind < 0 && long_name(p, len, name) < 0)
+			return sk_fail(err, 0, "%s: invalid name (A-Z a-z 0-9 . _ - +, at most %d)",
+				       f->path, LFN_MAX);
+		if (is_long && unique_alias(l, parent, name) < 0)
+			return sk_fail(err, 0, "%s: no free 8.3 alias", f->path);
+		at = is_long ? find_long(l, parent, p, len) : find_child(l, parent, name);
 		if (at >= 0 && (last || !l->nodes[at].is_dir))
 			return sk_fail(err, 0, "%s: already exists", f->path);
-		if (at < 0 && (at = add_node(l, parent, name, !last)) < 0)
+		if (at < 0 && (at = add_node(l, parent, name, ncase, !last)) < 0)
 			return sk_fail(err, 0, "%s: more than %d entries", f->path, FAT_MAX_NODES);
+		if (is_long)
+			snprintf(l->nodes[at].long_name, sizeof l->nodes[at].long_name, "%.*s",
+				 (int)len, p);
 		if (last) {
 			l->nodes[at].data = f->data, l->nodes[at].len = f->len;
 			return 0;
 		}
 		parent = at, p += len + 1;
 	}
+}
+
+static size_t lfn_entries(const struct node *nd)
+{
+	return (strlen(nd->long_name) + LFN_CHARS - 1) / LFN_CHARS;
 }
 
 static void count_clusters(struct layout *l, uint64_t bytes)
@@ -125,7 +215,8 @@ static void count_clusters(struct layout *l, uint64_t bytes)
 			continue;
 		uint64_t entries = 2;
 		for (int j = 1; j < l->n; j++)
-			entries += l->nodes[j].parent == i;
+			if (l->nodes[j].parent == i)
+				entries += 1 + lfn_entries(&l->nodes[j]);
 		l->nodes[i].len =
 		    (entries * DIRENT + cluster_bytes - 1) / cluster_bytes * cluster_bytes;
 	}
@@ -168,21 +259,50 @@ static void fat_date_time(time_t t, uint16_t *date, uint16_t *tm)
 	*tm = (uint16_t)(g.tm_hour << 11 | g.tm_min << 5 | g.tm_sec / 2);
 }
 
-static void dirent(uint8_t *e, const char name[11], uint8_t attr, uint32_t cluster, uint32_t size,
-		   time_t mtime)
+static void dirent(uint8_t *e, const char name[11], uint8_t ncase, uint8_t attr, uint32_t cluster,
+		   uint32_t size, time_t mtime)
 {
 	uint16_t date, tm;
 
 	fat_date_time(mtime, &date, &tm);
 	memset(e, 0, DIRENT);
 	memcpy(e, name, 11);
-	e[11] = attr;
+	e[11] = attr, e[12] = ncase;
 	if (!(attr & ATTR_VOLUME)) {
 		put16(e + 14, tm), put16(e + 16, date), put16(e + 18, date);
 		put16(e + 20, (uint16_t)(cluster >> 16)), put16(e + 26, (uint16_t)cluster);
 		put32(e + 28, size);
 	}
 	put16(e + 22, tm), put16(e + 24, date);
+}
+
+static uint8_t alias_sum(const char name[11])
+{
+	uint8_t sum = 0;
+
+	for (int i = 0; i < 11; i++)
+		sum = (uint8_t)(((sum & 1) << 7) + (sum >> 1) + (uint8_t)name[i]);
+	return sum;
+}
+
+/* The long-name entries of ND, last part first; returns where the short
+ * entry goes. Characters past the name: one NUL, then 0xffff. */
+static uint8_t *lfn_write(uint8_t *e, const struct node *nd)
+{
+	static const int at[LFN_CHARS] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
+	size_t n = lfn_entries(nd), len = strlen(nd->long_name);
+
+	for (size_t k = n; k-- > 0; e += DIRENT) {
+		memset(e, 0, DIRENT);
+		e[0] = (uint8_t)((k + 1) | (k + 1 == n ? 0x40 : 0));
+		e[11] = ATTR_LFN, e[13] = alias_sum(nd->name);
+		for (size_t c = 0; c < LFN_CHARS; c++) {
+			size_t i = k * LFN_CHARS + c;
+			uint16_t ch = i < len ? (uint8_t)nd->long_name[i] : i == len ? 0 : 0xffff;
+			put16(e + at[c], ch);
+		}
+	}
+	return e;
 }
 
 static int write_dir(int fd, const struct fat_volume *v, const struct layout *l, int dir,
@@ -198,17 +318,18 @@ static int write_dir(int fd, const struct fat_volume *v, const struct layout *l,
 	if (dir == 0) {
 		memset(label, ' ', 11);
 		memcpy(label, v->label, strnlen(v->label, 11));
-		dirent(e, label, ATTR_VOLUME, 0, 0, v->mtime), e += DIRENT;
+		dirent(e, label, 0, ATTR_VOLUME, 0, 0, v->mtime), e += DIRENT;
 	} else {
 		uint32_t up = d->parent == 0 ? 0 : l->nodes[d->parent].first_cluster;
-		dirent(e, ".          ", ATTR_DIR, d->first_cluster, 0, v->mtime), e += DIRENT;
-		dirent(e, "..         ", ATTR_DIR, up, 0, v->mtime), e += DIRENT;
+		dirent(e, ".          ", 0, ATTR_DIR, d->first_cluster, 0, v->mtime), e += DIRENT;
+		dirent(e, "..         ", 0, ATTR_DIR, up, 0, v->mtime), e += DIRENT;
 	}
 	for (int j = 1; j < l->n; j++) {
 		const struct node *c = &l->nodes[j];
 		if (c->parent != dir)
 			continue;
-		dirent(e, c->name, c->is_dir ? ATTR_DIR : ATTR_ARCHIVE, c->first_cluster,
+		e = lfn_write(e, c);
+		dirent(e, c->name, c->ncase, c->is_dir ? ATTR_DIR : ATTR_ARCHIVE, c->first_cluster,
 		       c->is_dir ? 0 : (uint32_t)c->len, v->mtime);
 		e += DIRENT;
 	}

@@ -14,7 +14,9 @@
 #define FAT_MIN_BYTES (33ull << 20) /* FAT32 needs >= 65525 clusters */
 
 struct fat_file {
-	const char *path; /* "EFI/BOOT/BOOTX64.EFI": upper-case 8.3 components */
+	const char *path; /* "EFI/BOOT/BOOTX64.EFI", "loader/loader.conf": 8.3
+			     components, each name and extension all upper or
+			     all lower case (kept with the NT case bits) */
 	const uint8_t *data;
 	size_t len;
 };

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "fsutil.h"
 
+#include <bearssl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -59,6 +61,31 @@ int fs_copy_file(const char *from, const char *to, struct sk_err *err)
 			return sk_fail(err, errno, "write %s", to);
 	}
 	return close_synced(&out, to, err);
+}
+
+int fs_sha256_file(const char *path, uint8_t digest[32], uint64_t *size, struct sk_err *err)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+	SK_AUTOFREE unsigned char *buf = malloc(COPY_CHUNK);
+	br_sha256_context s;
+	ssize_t n;
+
+	if (fd < 0)
+		return sk_fail(err, errno, "open %s", path);
+	if (!buf)
+		return sk_fail(err, ENOMEM, "%s", path);
+	br_sha256_init(&s);
+	*size = 0;
+	while ((n = read(fd, buf, COPY_CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sk_fail(err, errno, "read %s", path);
+		br_sha256_update(&s, buf, (size_t)n);
+		*size += (uint64_t)n;
+	}
+	br_sha256_out(&s, digest);
+	return 0;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

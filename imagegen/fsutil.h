@@ -3,6 +3,7 @@
 #define SK_IMAGEGEN_FSUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -10,6 +11,8 @@
 int fs_write_file(const char *path, const void *data, size_t len, struct sk_err *err);
 /* Copies regular file FROM to a new file TO, synced. */
 int fs_copy_file(const char *from, const char *to, struct sk_err *err);
+/* SHA-256 of the whole file PATH, and its size. */
+int fs_sha256_file(const char *path, uint8_t digest[32], uint64_t *size, struct sk_err *err);
 /* Removes PATH and everything below it, never following symbolic links. */
 int fs_remove_tree(const char *path, struct sk_err *err);
 int fs_is_dir(const char *path);

@@ -16,6 +16,7 @@
 #include "elf.h"
 #include "fsutil.h"
 #include "node_json.h"
+#include "os_release.h"
 
 #define GENERATED    "skiff-imagegen"
 #define SYMLINK_HOPS 8
@@ -130,6 +131,22 @@ static int add_node_json(struct rootfs *fs, const struct spec *spec, const struc
 	return rootfs_add_data(fs, NODE_JSON_PATH, 0644, text, len, GENERATED, err);
 }
 
+/* The version goes where people and tools look (os-release), and the
+ * trusted update key where the agent looks. */
+static int add_release(struct rootfs *fs, const struct spec *spec, const struct update_key *key,
+		       struct sk_err *err)
+{
+	char text[OS_RELEASE_MAX], pem[UPDATE_PUB_PEM];
+	size_t len = os_release_render(spec->version, text);
+
+	if (rootfs_add_data(fs, "/etc/os-release", 0644, text, len, GENERATED, err) < 0)
+		return -1;
+	if (!spec->update.enabled)
+		return 0;
+	len = update_key_pem(key, pem);
+	return rootfs_add_data(fs, UPDATE_PUB_PATH, 0644, pem, len, GENERATED, err);
+}
+
 static int add_spec_file(struct rootfs *fs, const struct spec *spec, size_t i, struct sk_err *err)
 {
 	const struct spec_file *f = &spec->files[i];
@@ -233,10 +250,12 @@ static int check_services(const struct rootfs *fs, const struct spec *spec, stru
 }
 
 static int add_generated(struct rootfs *fs, const struct spec *spec, const struct kernel *k,
-			 const struct image_opts *opts, struct sk_err *err)
+			 const struct update_key *key, const struct image_opts *opts,
+			 struct sk_err *err)
 {
 	if (add_skeleton_dirs(fs, k, err) < 0 || add_binaries(fs, spec, opts->bin_dir, err) < 0 ||
-	    add_modules(fs, k, err) < 0 || add_node_json(fs, spec, k, err) < 0)
+	    add_modules(fs, k, err) < 0 || add_node_json(fs, spec, k, err) < 0 ||
+	    add_release(fs, spec, key, err) < 0)
 		return -1;
 	if (!fs_is_dir(opts->rootfs_dir))
 		return sk_fail(err, 0, "no rootfs skeleton at %s (give --rootfs DIR)",
@@ -244,10 +263,10 @@ static int add_generated(struct rootfs *fs, const struct spec *spec, const struc
 	return rootfs_add_tree(fs, opts->rootfs_dir, "rootfs skeleton", err);
 }
 
-int image_rootfs(const struct spec *spec, const struct kernel *k, const struct image_opts *opts,
-		 struct rootfs *fs, struct sk_err *err)
+int image_rootfs(const struct spec *spec, const struct kernel *k, const struct update_key *key,
+		 const struct image_opts *opts, struct rootfs *fs, struct sk_err *err)
 {
-	if (add_generated(fs, spec, k, opts, err) < 0)
+	if (add_generated(fs, spec, k, key, opts, err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_files; i++)
 		if (add_spec_file(fs, spec, i, err) < 0)

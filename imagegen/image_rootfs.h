@@ -9,10 +9,12 @@
 #include "kernel.h"
 #include "rootfs.h"
 #include "spec.h"
+#include "update_key.h"
 
-/* Returns 0, or -1 (of class SK_ERR_USAGE when the spec asks for
+/* KEY is the spec's update key (loaded, or empty without "update:").
+ * Returns 0, or -1 (of class SK_ERR_USAGE when the spec asks for
  * something this image cannot hold). FS is finished (see rootfs.h). */
-int image_rootfs(const struct spec *spec, const struct kernel *k, const struct image_opts *opts,
-		 struct rootfs *fs, struct sk_err *err);
+int image_rootfs(const struct spec *spec, const struct kernel *k, const struct update_key *key,
+		 const struct image_opts *opts, struct rootfs *fs, struct sk_err *err);
 
 #endif

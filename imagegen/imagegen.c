@@ -18,6 +18,7 @@
 #include "outdir.h"
 #include "rootfs.h"
 #include "spec.h"
+#include "update_key.h"
 
 #define MODULE_NAME_MAX 64
 
@@ -40,6 +41,10 @@ static void rootfs_cleanup(struct rootfs *fs)
 static void outdir_cleanup(struct outdir *o)
 {
 	outdir_abort(o);
+}
+static void key_cleanup(struct update_key *k)
+{
+	update_key_wipe(k);
 }
 
 /* The cloud profile is Debian's kernel as installed on the build host;
@@ -81,7 +86,7 @@ static int add_modules(const struct spec *spec, struct kernel *k, struct sk_err 
 		if (kernel_has_module(k, init_modules[i]) &&
 		    kernel_add_module(k, init_modules[i], err) < 0)
 			return -1;
-	if (spec->disk.enabled && disk_add_modules(k, err) < 0)
+	if (spec->disk.enabled && disk_add_modules(k, spec->update.enabled, err) < 0)
 		return -1;
 	return 0;
 }
@@ -109,7 +114,8 @@ static int write_manifest(const char *dir, const struct kernel *k, const struct 
 }
 
 static int write_disk(const char *dir, const struct spec *spec, const struct kernel *k,
-		      const struct rootfs *fs, uint32_t epoch, struct sk_err *err)
+		      const struct update_key *key, const struct rootfs *fs, uint32_t epoch,
+		      struct sk_err *err)
 {
 	char initrd[PATH_MAX + 16];
 	struct disk_input in = {
@@ -119,6 +125,9 @@ static int write_disk(const char *dir, const struct spec *spec, const struct ker
 	    .cmdline = spec->cmdline,
 	    .kernel_path = k->image,
 	    .kernel_version = k->version,
+	    .version = spec->version,
+	    .updates = spec->update.enabled,
+	    .key = key->can_sign ? key : NULL,
 	    .initramfs_path = initrd,
 	    .fs = fs,
 	    .epoch = epoch,
@@ -129,7 +138,8 @@ static int write_disk(const char *dir, const struct spec *spec, const struct ker
 }
 
 static int write_outputs(const char *dir, const struct spec *spec, const struct kernel *k,
-			 const struct rootfs *fs, uint32_t epoch, struct sk_err *err)
+			 const struct update_key *key, const struct rootfs *fs, uint32_t epoch,
+			 struct sk_err *err)
 {
 	char path[PATH_MAX + 16];
 
@@ -139,7 +149,7 @@ static int write_outputs(const char *dir, const struct spec *spec, const struct 
 	snprintf(path, sizeof path, "%s/initramfs.img", dir);
 	if (initramfs_write(fs, path, epoch, err) < 0 || write_cmdline(dir, spec, err) < 0)
 		return -1;
-	if (spec->disk.enabled && write_disk(dir, spec, k, fs, epoch, err) < 0)
+	if (spec->disk.enabled && write_disk(dir, spec, k, key, fs, epoch, err) < 0)
 		return -1;
 	return write_manifest(dir, k, fs, epoch, err);
 }
@@ -150,16 +160,17 @@ int image_build(const struct image_opts *opts, struct image_summary *summary, st
 	__attribute__((cleanup(kernel_cleanup))) struct kernel k = {0};
 	__attribute__((cleanup(rootfs_cleanup))) struct rootfs fs = {0};
 	__attribute__((cleanup(outdir_cleanup))) struct outdir out = {0};
+	__attribute__((cleanup(key_cleanup))) struct update_key key = {0};
 	int rc;
 
-	if (spec_load(opts->spec_path, &spec, err) < 0)
+	if (spec_load(opts->spec_path, &spec, err) < 0 || update_key_load(&spec, &key, err) < 0)
 		return sk_class(err, SK_ERR_USAGE);
 	if ((rc = open_kernel(&spec, opts, &k, err)) < 0 ||
 	    (rc = add_modules(&spec, &k, err)) < 0 ||
-	    (rc = image_rootfs(&spec, &k, opts, &fs, err)) < 0)
+	    (rc = image_rootfs(&spec, &k, &key, opts, &fs, err)) < 0)
 		return rc;
 	if (outdir_begin(&out, opts->out_dir, err) < 0 ||
-	    write_outputs(out.tmp, &spec, &k, &fs, opts->epoch, err) < 0 ||
+	    write_outputs(out.tmp, &spec, &k, &key, &fs, opts->epoch, err) < 0 ||
 	    outdir_commit(&out, err) < 0)
 		return -1;
 	snprintf(summary->kernel, sizeof summary->kernel, "%s", k.version);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "update_key.h"
+
 static cJSON *string_array(char **v, size_t n)
 {
 	return cJSON_CreateStringArray((const char *const *)v, (int)n);
@@ -26,6 +28,19 @@ static cJSON *service_json(const struct spec_service *svc)
 	return o;
 }
 
+/* What the agent needs to accept updates: the trusted key (the image
+ * always carries it at one path) and the new version's health bound. */
+static cJSON *update_object(const struct update_spec *u)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "public_key", UPDATE_PUB_PATH);
+	cJSON_AddNumberToObject(o, "health_timeout_s", u->health_timeout_s);
+	return o;
+}
+
 static cJSON *node_object(const struct spec *spec, const char *kernel_version)
 {
 	cJSON *o = cJSON_CreateObject(), *modules = cJSON_CreateArray();
@@ -38,6 +53,7 @@ static cJSON *node_object(const struct spec *spec, const char *kernel_version)
 		return NULL;
 	}
 	cJSON_AddStringToObject(o, "hostname", spec->hostname);
+	cJSON_AddStringToObject(o, "version", spec->version);
 	cJSON_AddBoolToObject(o, "debug", spec->debug);
 	cJSON_AddStringToObject(o, "kernel", kernel_version);
 	for (size_t i = 0; i < spec->n_modules; i++)
@@ -51,6 +67,8 @@ static cJSON *node_object(const struct spec *spec, const char *kernel_version)
 		cJSON_AddItemToObject(o, "cluster", cJSON_Duplicate(spec->cluster, 1));
 	if (spec->network)
 		cJSON_AddItemToObject(o, "network", cJSON_Duplicate(spec->network, 1));
+	if (spec->update.enabled)
+		cJSON_AddItemToObject(o, "update", update_object(&spec->update));
 	return o;
 }
 

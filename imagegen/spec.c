@@ -447,13 +447,34 @@ static int parse_disk(struct yw *y, yaml_node_t *n, const char *path, void *targ
 	return disk_spec_parse(y, n, path, &((struct spec *)target)->disk);
 }
 
+static int parse_image_version(struct yw *y, yaml_node_t *n, const char *path, void *target)
+{
+	return update_version_parse(y, n, path, &((struct spec *)target)->version);
+}
+
+static int parse_update(struct yw *y, yaml_node_t *n, const char *path, void *target)
+{
+	return update_spec_parse(y, n, path, &((struct spec *)target)->update);
+}
+
 /* --- document ---------------------------------------------------------- */
 
 static const struct yw_field top_fields[] = {
-    {"hostname", parse_hostname}, {"debug", parse_debug},	{"kernel", parse_kernel},
-    {"services", parse_services}, {"files", parse_files},	{"cluster", parse_cluster},
-    {"network", parse_network},	  {"shutdown", parse_shutdown}, {"disk", parse_disk},
+    {"hostname", parse_hostname},     {"debug", parse_debug},	    {"kernel", parse_kernel},
+    {"services", parse_services},     {"files", parse_files},	    {"cluster", parse_cluster},
+    {"network", parse_network},	      {"shutdown", parse_shutdown}, {"disk", parse_disk},
+    {"version", parse_image_version}, {"update", parse_update},
 };
+
+/* An update replaces a disk's root slot and UKI: it needs a disk image. */
+static int check_sections(struct yw *y, yaml_node_t *root, const struct spec *spec)
+{
+	if (spec->update.enabled && !spec->disk.enabled)
+		return yw_fail(y, yw_get(y, root, "update"), "update",
+			       "needs a disk: section (an update replaces a disk's root slot and "
+			       "kernel image)");
+	return 0;
+}
 
 static int set_defaults(struct spec *spec, const char *name, struct sk_err *err)
 {
@@ -462,8 +483,9 @@ static int set_defaults(struct spec *spec, const char *name, struct sk_err *err)
 	spec->dir = strdup(".");
 	spec->hostname = strdup(SPEC_DEFAULT_HOSTNAME);
 	spec->cmdline = strdup(SPEC_DEFAULT_CMDLINE);
+	spec->version = strdup(SPEC_DEFAULT_VERSION);
 	spec->grace_ms = SPEC_DEFAULT_GRACE_MS;
-	if (!spec->name || !spec->dir || !spec->hostname || !spec->cmdline)
+	if (!spec->name || !spec->dir || !spec->hostname || !spec->cmdline || !spec->version)
 		return sk_fail(err, ENOMEM, "%s", name);
 	return 0;
 }
@@ -524,6 +546,8 @@ int spec_parse(const char *name, const char *text, size_t len, struct spec *out,
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (root)
 		rc = yw_mapping(&y, root, "", top_fields, ARRAY_LEN(top_fields), out);
+	if (root && rc == 0)
+		rc = check_sections(&y, root, out);
 	yaml_document_delete(&doc);
 	if (rc < 0)
 		spec_free(out);
@@ -573,5 +597,7 @@ void spec_free(struct spec *spec)
 	free(spec->files);
 	cJSON_Delete(spec->cluster);
 	cJSON_Delete(spec->network);
+	free(spec->version);
+	update_spec_free(&spec->update);
 	memset(spec, 0, sizeof *spec);
 }

@@ -9,6 +9,7 @@
 
 #include "disk_spec.h"
 #include "err.h"
+#include "update_spec.h"
 
 struct cJSON;
 
@@ -77,7 +78,9 @@ struct spec {
 	struct cJSON *cluster; /* object or NULL */
 	struct cJSON *network; /* object or NULL, validated by netcfg at boot */
 	unsigned grace_ms;
-	struct disk_spec disk; /* "disk:", see docs/disk.md */
+	struct disk_spec disk;	   /* "disk:", see docs/disk.md */
+	char *version;		   /* the image's version, SPEC_DEFAULT_VERSION by default */
+	struct update_spec update; /* "update:", see docs/disk.md */
 };
 
 /* Parses TEXT (LEN bytes); NAME is used in messages and as the file name.

@@ -72,7 +72,7 @@ int boot(struct node_config *cfg, struct sk_err *err)
 	if (modules_load(cfg, err) < 0)
 		return -1;
 	/* A disk boot switches root here and runs boot() again on the squashfs. */
-	if (disk_boot(cmdline_args, n_cmdline_args, err) < 0)
+	if (disk_boot(cfg, cmdline_args, n_cmdline_args, err) < 0)
 		return -1;
 	if (hostname_set(cfg->hostname, err) < 0 || loopback_up(err) < 0)
 		return sk_wrap(err, "network");
@@ -91,6 +91,15 @@ void boot_failed(const struct node_config *cfg, const struct sk_err *err)
 	logfatal(err);
 	modules_load_power_button();
 	loop_prepare();
+	/* A disk image asks for this (skiff.fatal=reboot): the firmware then
+	 * boots the other slot if this one was on trial, and a person on the
+	 * console has 3 s to read why. It wins over debug's shell. */
+	if (cfg->fatal_reboot) {
+		logmsg("fatal: rebooting in 3 s (skiff.fatal=reboot)");
+		sleep(3);
+		shutdown_request(SHUTDOWN_REBOOT, "fatal error", 0);
+		return;
+	}
 	if (cfg->debug) {
 		supervise_add_console();
 		supervise_start_all(sk_now_ms());

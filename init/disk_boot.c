@@ -14,8 +14,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "disk_find.h"
 #include "log.h"
+#include "root_slot.h"
+#include "trial.h"
 #include "verity_dm.h"
 
 #define NEW_ROOT	   "/newroot"
@@ -55,20 +58,44 @@ static int check_all(const char *dev, struct sk_err *err)
 	return 0;
 }
 
-static int open_root(const char *root, const char *verity, char *dev, size_t cap,
-		     struct sk_err *err)
+/* /run/skiff/boot (moved into the new root with /run): what booted, for
+ * the agent and for the trial watchdog of the second stage. */
+static void write_boot_state(char slot, const char *version, const struct verity_args *v)
+{
+	char text[160];
+	int n = snprintf(text, sizeof text, "slot=%c\nversion=%s\nroot_hash=%s\n", slot, version,
+			 v->root_hash);
+	SK_AUTOCLOSE int fd = -1;
+
+	if (mkdir("/run/skiff", 0755) < 0 && errno != EEXIST)
+		logwarn("mkdir /run/skiff: %s", strerror(errno));
+	fd = open(BOOT_STATE_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, (size_t)n) != n)
+		logwarn("writing %s: %s", BOOT_STATE_PATH, strerror(errno));
+}
+
+static int open_root(const struct node_config *cfg, const char *root, const char *verity, char *dev,
+		     size_t cap, struct sk_err *err)
 {
 	struct verity_args v;
 	struct block_dev part;
+	char slot = 0;
 
-	if (verity_parse(verity, &v, err) < 0 || disk_find(root, FIND_TIMEOUT_MS, &part, err) < 0)
+	if (verity_parse(verity, &v, err) < 0)
+		return -1;
+	if (strcmp(root, "slot") == 0 ? root_slot_pick(&v, FIND_TIMEOUT_MS, &part, &slot, err) < 0
+				      : disk_find(root, FIND_TIMEOUT_MS, &part, err) < 0)
 		return -1;
 	if ((unsigned long long)part.size < (v.hash_start + 1) * 4096ull)
 		return sk_fail(err, 0, "%s is smaller than its hash tree offset", part.name);
 	if (verity_create("skiff-root", part.major, part.minor, &v, dev, cap, err) < 0)
 		return sk_wrap(err, "dm-verity on %s", part.name);
 	logmsg("root: dm-verity on %s as %s (root hash %.16s...)", part.name, dev, v.root_hash);
-	return check_all(dev, err);
+	if (check_all(dev, err) < 0)
+		return -1;
+	if (slot)
+		write_boot_state(slot, cfg->version, &v);
+	return 0;
 }
 
 static int switch_root(struct sk_err *err)
@@ -88,14 +115,15 @@ static int switch_root(struct sk_err *err)
 	return sk_fail(err, errno, "exec /sbin/init on the new root");
 }
 
-static int stage_root(const char *root, const char *verity, struct sk_err *err)
+static int stage_root(const struct node_config *cfg, const char *root, const char *verity,
+		      struct sk_err *err)
 {
 	char dev[64];
 
 	if (!verity)
 		return sk_fail(err, 0,
 			       "skiff.root= without skiff.verity=: refusing an unverified root");
-	if (open_root(root, verity, dev, sizeof dev, err) < 0)
+	if (open_root(cfg, root, verity, dev, sizeof dev, err) < 0)
 		return -1;
 	if (mkdir(NEW_ROOT, 0755) < 0 && errno != EEXIST)
 		return sk_fail(err, errno, "mkdir " NEW_ROOT);
@@ -146,17 +174,19 @@ static int stage_data(const char *data, struct sk_err *err)
 	logmsg("data: mounted %s on %s", dev, DISK_DATA_DIR);
 	if (grow_data(&part, err) < 0)
 		logwarn("data: %s", err->msg);
+	trial_arm(sk_now_ms());
 	return 0;
 }
 
-int disk_boot(const struct cmdline_arg *args, size_t n, struct sk_err *err)
+int disk_boot(const struct node_config *cfg, const struct cmdline_arg *args, size_t n,
+	      struct sk_err *err)
 {
 	const char *root = cmdline_get(args, n, "skiff.root");
 
 	if (!root)
 		return 0;
 	if (!root_is_squashfs())
-		return stage_root(root, cmdline_get(args, n, "skiff.verity"), err);
+		return stage_root(cfg, root, cmdline_get(args, n, "skiff.verity"), err);
 	return stage_data(cmdline_get(args, n, "skiff.data"), err);
 }
 

@@ -1,5 +1,6 @@
-/* Partition lookup (see disk_find.h): every whole disk's GPT is read for
- * the GUID, then the partition with that number is found in sysfs. Block
+/* Partition lookup (see disk_find.h): by PARTUUID every whole disk's GPT
+ * is read for the GUID, then the partition with that number is found in
+ * sysfs; by PARTLABEL the kernel's uevent names it (PARTNAME=). Block
  * drivers probe asynchronously, so the scan repeats until it shows up. */
 #include "disk_find.h"
 
@@ -89,6 +90,17 @@ static unsigned gpt_lookup(const char *name, const unsigned char guid[16])
 	return 0;
 }
 
+static int fill_dev(const char *dir, const char *name, struct block_dev *out)
+{
+	char path[300], text[32];
+
+	snprintf(out->name, sizeof out->name, "%.63s", name);
+	out->size = read_ull(dir, name, "size") * 512;
+	snprintf(path, sizeof path, "%s/%s/dev", dir, name);
+	return read_small(path, text, sizeof text) == 0 &&
+	       sscanf(text, "%u:%u", &out->major, &out->minor) == 2;
+}
+
 static int find_partition(const char *disk, unsigned number, struct block_dev *out)
 {
 	char dir[300];
@@ -99,16 +111,27 @@ static int find_partition(const char *disk, unsigned number, struct block_dev *o
 	if (!(d = opendir(dir)))
 		return 0;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && read_ull(dir, e->d_name, "partition") == number) {
-			snprintf(out->name, sizeof out->name, "%.63s", e->d_name);
-			out->size = read_ull(dir, e->d_name, "size") * 512;
-			snprintf(dir, sizeof dir, SYS_BLOCK "/%s/dev", e->d_name);
-			char text[32];
-			if (read_small(dir, text, sizeof text) < 0 ||
-			    sscanf(text, "%u:%u", &out->major, &out->minor) != 2)
-				return 0;
+		if (e->d_name[0] != '.' && read_ull(dir, e->d_name, "partition") == number)
+			return fill_dev(dir, e->d_name, out);
+	return 0;
+}
+
+/* The first partition whose GPT name is LABEL. */
+static int scan_label(const char *label, struct block_dev *out)
+{
+	__attribute__((cleanup(dirp_close))) DIR *d = opendir(SYS_BLOCK);
+	struct dirent *e;
+	char path[300], uevent[1024], want[128];
+
+	snprintf(want, sizeof want, "\nPARTNAME=%s\n", label);
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof path, SYS_BLOCK "/%s/uevent", e->d_name);
+		uevent[0] = '\n';
+		if (e->d_name[0] == '.' || read_small(path, uevent + 1, sizeof uevent - 1) < 0)
+			continue;
+		if (strstr(uevent, want) && fill_dev(SYS_BLOCK, e->d_name, out))
 			return 1;
-		}
+	}
 	return 0;
 }
 
@@ -129,18 +152,26 @@ static int scan(const unsigned char guid[16], struct block_dev *out)
 	return 0;
 }
 
+static int valid_label(const char *label)
+{
+	size_t n = strlen(label);
+
+	return n > 0 && n <= 36 && strcspn(label, "\n/") == n;
+}
+
 int disk_find(const char *spec, unsigned timeout_ms, struct block_dev *out, struct sk_err *err)
 {
 	struct timespec tick = {0, POLL_MS * 1000000L};
 	long long until = sk_now_ms() + timeout_ms;
-
+	const char *label = strncmp(spec, "PARTLABEL=", 10) == 0 ? spec + 10 : NULL;
 	unsigned char guid[16];
 
-	if (strncmp(spec, "PARTUUID=", 9) != 0 || strlen(spec + 9) != 36 ||
-	    guid_bytes(spec + 9, guid) < 0)
-		return sk_fail(err, 0, "%s: expected PARTUUID=<guid>", spec);
+	if (label ? !valid_label(label)
+		  : strncmp(spec, "PARTUUID=", 9) != 0 || strlen(spec + 9) != 36 ||
+			guid_bytes(spec + 9, guid) < 0)
+		return sk_fail(err, 0, "%s: expected PARTUUID=<guid> or PARTLABEL=<name>", spec);
 	for (;;) {
-		if (scan(guid, out))
+		if (label ? scan_label(label, out) : scan(guid, out))
 			return 0;
 		if (sk_now_ms() >= until)
 			return sk_fail(err, ENODEV, "no partition with %s after %u ms", spec,

@@ -33,6 +33,7 @@ void config_defaults(struct node_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	strcpy(cfg->hostname, "skiff");
+	strcpy(cfg->version, "0");
 	cfg->grace_ms = 5000;
 }
 
@@ -305,6 +306,13 @@ static int parse_top_key(struct node_config *cfg, const cJSON *v, struct sk_err 
 	}
 	if (strcmp(k, "kernel") == 0)
 		return parse_string_into(cfg->kernel, sizeof cfg->kernel, v, k, err);
+	if (strcmp(k, "version") == 0) {
+		if (parse_string_into(cfg->version, sizeof cfg->version, v, k, err) < 0)
+			return -1;
+		if (!valid_chars(cfg->version, CONFIG_VERSION_MAX, "._+~-"))
+			return sk_fail(err, 0, "version: invalid \"%s\"", cfg->version);
+		return 0;
+	}
 	if (strcmp(k, "modules") == 0)
 		return parse_modules(cfg, v, err);
 	if (strcmp(k, "services") == 0)
@@ -318,7 +326,7 @@ static int parse_top_key(struct node_config *cfg, const cJSON *v, struct sk_err 
 		return 0;
 	}
 	/* Read by the agent and by netcfg, not by init. */
-	if (strcmp(k, "cluster") != 0 && strcmp(k, "network") != 0)
+	if (strcmp(k, "cluster") != 0 && strcmp(k, "network") != 0 && strcmp(k, "update") != 0)
 		logwarn("config: %s: unknown key ignored", k);
 	return 0;
 }
@@ -441,6 +449,13 @@ static int cmdline_one(struct node_config *cfg, const char *key, const char *val
 	}
 	if (strncmp(key, "skiff.service.", 14) == 0)
 		return cmdline_service(cfg, key, val, err);
+	if (strcmp(key, "skiff.fatal") == 0) {
+		if (!val || (strcmp(val, "reboot") != 0 && strcmp(val, "poweroff") != 0))
+			return sk_fail(err, 0, "%s: expected reboot or poweroff, got \"%s\"", key,
+				       val ? val : "");
+		cfg->fatal_reboot = strcmp(val, "reboot") == 0;
+		return 1;
+	}
 	/* Read by the disk boot (disk.c). */
 	if (!strcmp(key, "skiff.root") || !strcmp(key, "skiff.verity") ||
 	    !strcmp(key, "skiff.data"))

@@ -18,6 +18,7 @@
 #define CONFIG_HOSTNAME_MAX 64
 #define CONFIG_POOL_SIZE    16384
 #define CONFIG_GRACE_MAX_MS 600000
+#define CONFIG_VERSION_MAX  32
 
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 
@@ -33,8 +34,10 @@ struct service_config {
 
 struct node_config {
 	char hostname[CONFIG_HOSTNAME_MAX + 1];
-	char kernel[CONFIG_NAME_MAX]; /* release the image was built for, "" if unset */
+	char kernel[CONFIG_NAME_MAX];	      /* release the image was built for, "" if unset */
+	char version[CONFIG_VERSION_MAX + 1]; /* the image's ("version:" of the spec) */
 	int debug;
+	int fatal_reboot; /* skiff.fatal=reboot: a fatal boot error reboots */
 	unsigned grace_ms;
 	const char *modules[CONFIG_MAX_MODULES];
 	size_t n_modules;

@@ -17,6 +17,7 @@
 #include "powerbutton.h"
 #include "shutdown.h"
 #include "supervise.h"
+#include "trial.h"
 #include "clock.h"
 
 #define RESCAN_INTERVAL_MS 250
@@ -146,7 +147,7 @@ static long long earliest(long long a, long long b)
 
 static void arm_timer(void)
 {
-	long long at = earliest(supervise_next_deadline(), rescan_at);
+	long long at = earliest(earliest(supervise_next_deadline(), rescan_at), trial_deadline());
 	struct itimerspec its = {0};
 
 	if (shutdown_pending())
@@ -177,6 +178,7 @@ static void step(const struct node_config *cfg)
 	supervise_tick(now);
 	if (rescan_at >= 0 && now >= rescan_at)
 		scan_buttons(now);
+	trial_tick(now, cfg->grace_ms);
 	if (shutdown_pending() && (supervise_running() == 0 || now >= shutdown_deadline()))
 		shutdown_finish();
 }

@@ -1,5 +1,6 @@
 /* PID 1's main loop: one poll() over a signalfd, a timerfd (restart
- * backoff, shutdown grace, power-button rescans) and the power button. */
+ * backoff, shutdown grace, power-button rescans, the update trial) and
+ * the power button. */
 #ifndef SK_INIT_LOOP_H
 #define SK_INIT_LOOP_H
 

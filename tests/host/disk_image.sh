@@ -1,11 +1,12 @@
 #!/bin/bash
-# skiff-imagegen's disk image on the host: GPT, ESP (FAT32 with the UKI),
-# squashfs root with a dm-verity tree veritysetup agrees with, ext4 data
+# skiff-imagegen's disk image on the host: GPT, ESP (FAT32 with
+# systemd-boot, loader.conf and slot A's UKI), squashfs root with a dm-verity tree veritysetup agrees with, ext4 data
 # partition clean under e2fsck, qcow2, and byte-identical rebuilds.
 . "$(dirname "$0")/../lib.sh"
 
 cat >"$T_DIR/spec.yaml" <<'SPEC'
 hostname: disk-host
+version: "7"
 debug: true
 disk:
   size_mib: 512
@@ -27,15 +28,26 @@ check "data type (/var)" test "$(part 4 type)" = 4D21B016-B534-45C2-A9FB-5C16E09
 check "data label" test "$(part 4 name)" = skiff-data
 
 extract 1 "$T_DIR/esp.img"
-check "ESP lists EFI/BOOT/BOOTX64.EFI" bash -c "mdir -i '$T_DIR/esp.img' ::/EFI/BOOT | grep -q 'BOOTX64  EFI'"
-mcopy -n -i "$T_DIR/esp.img" ::/EFI/BOOT/BOOTX64.EFI "$T_DIR/uki.efi" 2>/dev/null
+check "fsck.fat finds the ESP clean" fsck.fat -n "$T_DIR/esp.img"
+mcopy -n -i "$T_DIR/esp.img" ::/EFI/BOOT/BOOTX64.EFI "$T_DIR/boot.efi" 2>/dev/null
+check "BOOTX64.EFI is systemd-boot" cmp -s "$T_DIR/boot.efi" /usr/lib/systemd/boot/efi/systemd-bootx64.efi
+check "loader.conf: no menu, no editor" test "$(mtype -i "$T_DIR/esp.img" ::/loader/loader.conf)" = "$(printf 'timeout 0\neditor no')"
+check "slot A's UKI is \\EFI\\Linux\\skiff-a.efi (and nothing else there)" \
+	test "$(mdir -b -i "$T_DIR/esp.img" ::/EFI/Linux)" = "::/EFI/Linux/skiff-a.efi"
+mcopy -n -i "$T_DIR/esp.img" ::/EFI/Linux/skiff-a.efi "$T_DIR/uki.efi" 2>/dev/null
 sections=$(objdump -h "$T_DIR/uki.efi" 2>/dev/null | awk '$2 ~ /^\./ {print $2}' | tr '\n' ' ')
 check "UKI has .osrel .cmdline .initrd .linux ($sections)" bash -c \
 	"for s in .osrel .cmdline .initrd .linux; do grep -qw -- \$s <<<'$sections' || exit 1; done"
 objcopy -O binary --only-section=.linux "$T_DIR/uki.efi" "$T_DIR/uki.linux" 2>/dev/null
 check "UKI's .linux is the kernel" cmp -s "$T_DIR/uki.linux" "$T_DIR/a/vmlinuz"
 objcopy -O binary --only-section=.cmdline "$T_DIR/uki.efi" "$T_DIR/uki.cmdline" 2>/dev/null
-check "UKI's command line names root A" grep -q "skiff.root=PARTUUID=$(part 2 uuid | tr A-Z a-z)" "$T_DIR/uki.cmdline"
+check "UKI's command line picks the slot by root hash" grep -q "skiff.root=slot skiff.verity=$(jq -r .verity.root_hash "$T_DIR/a/disk.json"):" "$T_DIR/uki.cmdline"
+check "UKI's command line names no PARTUUID" bash -c "! grep -q PARTUUID '$T_DIR/uki.cmdline'"
+check "UKI's command line: data by label, reboot on fatal errors and panics" \
+	grep -q "skiff.data=PARTLABEL=skiff-data skiff.fatal=reboot panic=10$" "$T_DIR/uki.cmdline"
+objcopy -O binary --only-section=.osrel "$T_DIR/uki.efi" "$T_DIR/uki.osrel" 2>/dev/null
+check "UKI's .osrel: ID=skiff, VERSION_ID and IMAGE_VERSION from the spec" bash -c \
+	"grep -qx ID=skiff '$T_DIR/uki.osrel' && grep -qx VERSION_ID=7 '$T_DIR/uki.osrel' && grep -qx IMAGE_VERSION=7 '$T_DIR/uki.osrel'"
 
 extract 2 "$T_DIR/root.img"
 check "root A is squashfs (zstd)" bash -c "unsquashfs -s '$T_DIR/root.img' | grep -q 'Compression zstd'"

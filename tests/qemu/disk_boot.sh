@@ -1,16 +1,19 @@
 #!/bin/bash
-# Boots a disk image under OVMF (UEFI, TCG): the UKI starts, init sets up
-# dm-verity over root A and switches into the squashfs, mounts and grows
-# the data partition; data survives a power-off; one flipped byte in the
-# root partition stops the boot with a clear message.
+# Boots a disk image under OVMF (UEFI, TCG): systemd-boot starts slot A's
+# UKI, init picks root A by its verity root hash, sets up dm-verity and
+# switches into the squashfs, mounts and grows the data partition; data
+# survives a power-off; one flipped byte in the root partition stops the
+# boot with a clear message and, with skiff.fatal=reboot, reboots (again
+# and again: both slots' entries boot that root).
 . "$(dirname "$0")/../lib.sh"
 
 cat >"$T_DIR/spec.yaml" <<'SPEC'
 hostname: disk-boot
+version: "1.2"
 debug: true
 services:
   - name: persist
-    exec: ["/bin/sh", "-c", "f=/var/lib/skiff/stamp; [ -f $f ] || echo boot-$(cat /proc/sys/kernel/random/uuid) >$f; sync; echo STAMP=$(cat $f); echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3,4 | cut -d, -f1)"]
+    exec: ["/bin/sh", "-c", "f=/var/lib/skiff/stamp; [ -f $f ] || echo boot-$(cat /proc/sys/kernel/random/uuid) >$f; sync; echo STAMP=$(cat $f); echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3,4 | cut -d, -f1); echo BOOT=$(tr '\\n' ' ' </run/skiff/boot); . /etc/os-release; echo OSREL=$VERSION_ID/$IMAGE_VERSION; echo CMDLINE=$(cat /proc/cmdline)"]
     restart: never
 disk:
   size_mib: 512
@@ -41,7 +44,12 @@ else
 	exit 1
 fi
 check "UKI booted from the ESP" grep -q 'UEFI' "$log1"
+check "init picked slot A (B holds the same root)" grep -q 'init: root: slot a (vda2), slot b holds the same root' "$log1"
 check "dm-verity set up on root A" grep -q 'init: root: dm-verity on vda2' "$log1"
+hash=$(jq -r .verity.root_hash "$T_DIR/img/disk.json")
+check "/run/skiff/boot names slot, version and root hash" test "$(line "$log1" BOOT)" = "slot=a version=1.2 root_hash=$hash"
+check "/etc/os-release has the spec's version" test "$(line "$log1" OSREL)" = "1.2/1.2"
+check "the command line is slot independent" grep -q " skiff.root=slot skiff.verity=$hash:[0-9]*:[0-9]*:[0-9a-f]* skiff.data=PARTLABEL=skiff-data skiff.fatal=reboot panic=10\$" <<<"$(line "$log1" CMDLINE)"
 check "switched root" in_order "$log1" 'init: root: switched' 'init: skiff-init starting' 'init: ready$'
 check "root is the verity device, read-only squashfs" test "$(line "$log1" ROOT)" = "/dev/dm-0 squashfs ro"
 check "data partition mounted" grep -q 'init: data: mounted /dev/vda4 on /var/lib/skiff' "$log1"
@@ -62,13 +70,25 @@ off=$(jq -r '.partitions[1].offset + (.verity.data_blocks * 4096 / 2 | floor)' "
 byte=$(od -An -tu1 -j "$off" -N1 "$T_DIR/img/disk.raw" | tr -d ' ')
 printf "$(printf '\\%03o' $((byte ^ 0xff)))" | dd of="$T_DIR/img/disk.raw" bs=1 seek="$off" conv=notrunc status=none
 log3=$T_DIR/boot3.log
-boot "$T_DIR/img" "$log3" --disk --accel tcg --net none --monitor "$mon" --timeout 400
-if wait_line "$log3" 'init: fatal: root filesystem failed verification' 300 >/dev/null; then
+boot "$T_DIR/img" "$log3" --disk --reboot --accel tcg --net none --monitor "$mon" --timeout 400
+fatal='init: fatal: root filesystem failed verification'
+if wait_line "$log3" "$fatal" 300 >/dev/null; then
 	pass "a corrupted root block stops the boot"
 	echo "  $(tr -d '\r' <"$log3" | grep -m1 'init: fatal:')"
 else
 	fail "a corrupted root block stops the boot" "no fatal line in $log3"
 fi
+# skiff.fatal=reboot: the firmware starts again (qemu/run --reboot) and
+# fails the same way: count the second boot, then stop.
+n=0
+for _ in $(seq 300); do
+	n=$(tr -d '\r' <"$log3" | grep -c "$fatal")
+	[ "$n" -ge 2 ] && break
+	kill -0 "$QEMU_PID" 2>/dev/null || break
+	sleep 1
+done
+check "a fatal error reboots (skiff.fatal=reboot): second boot fails again ($n fatal lines)" test "$n" -ge 2
+check "the reboot is announced" grep -q 'init: fatal: rebooting in 3 s (skiff.fatal=reboot)' "$log3"
 check "corrupted root never reaches ready" bash -c "! grep -q 'init: ready' '$log3'"
 check "never switched into the bad root" bash -c "! grep -q 'init: root: switched' '$log3'"
 kill "$QEMU_PID" 2>/dev/null

@@ -234,6 +234,56 @@ TEST(yaml_syntax_error)
 		    "spec.yaml:3: only one YAML document is allowed");
 }
 
+TEST(version_and_update)
+{
+	struct sk_err err = {0};
+	struct spec s;
+	const char *text = "version: \"2.1~rc1\"\ndisk: {}\nupdate:\n  signing_key: k.pem\n"
+			   "  health_timeout_s: 60\n";
+
+	CHECK(spec_parse("u.yaml", "", 0, &s, &err) == 0);
+	CHECK_STREQ(s.version, "0");
+	CHECK(!s.update.enabled);
+	spec_free(&s);
+	CHECK(spec_parse("u.yaml", text, strlen(text), &s, &err) == 0);
+	CHECK_STREQ(s.version, "2.1~rc1");
+	CHECK(s.update.enabled && s.update.health_timeout_s == 60);
+	CHECK_STREQ(s.update.signing_key, "k.pem");
+	CHECK(s.update.signing_key_line == 4 && s.update.public_key == NULL);
+	spec_free(&s);
+	text = "disk: {}\nupdate: {public_key: /etc/k.pub}\n";
+	CHECK(spec_parse("u.yaml", text, strlen(text), &s, &err) == 0);
+	CHECK(s.update.health_timeout_s == 300);
+	spec_free(&s);
+}
+
+TEST(bad_version_and_update)
+{
+	check_error("version: 2/3\n",
+		    "spec.yaml:1: version: invalid version \"2/3\" (1 to 32 of A-Z a-z 0-9 . _ + ~ "
+		    "-)");
+	check_error(
+	    "version: \"\"\n",
+	    "spec.yaml:1: version: invalid version \"\" (1 to 32 of A-Z a-z 0-9 . _ + ~ -)");
+	check_error(
+	    "version: 123456789012345678901234567890123\n",
+	    "spec.yaml:1: version: invalid version \"123456789012345678901234567890123\" (1 "
+	    "to 32 of A-Z a-z 0-9 . _ + ~ -)");
+	check_error("disk: {}\nupdate:\n  signing_key: k.pem\n  sign: x\n",
+		    "spec.yaml:4: update.sign: unknown key");
+	check_error("disk: {}\nupdate:\n  health_timeout_s: 60\n",
+		    "spec.yaml:3: update: expected signing_key (to sign updates) or public_key (to "
+		    "accept them)");
+	check_error("disk: {}\nupdate:\n  public_key: k.pub\n  health_timeout_s: 5\n",
+		    "spec.yaml:4: update.health_timeout_s: at least 10 s (a boot and the agent's "
+		    "registration)");
+	check_error("disk: {}\nupdate:\n  signing_key: \"\"\n",
+		    "spec.yaml:3: update.signing_key: must not be empty");
+	check_error("hostname: a\nupdate:\n  signing_key: k.pem\n",
+		    "spec.yaml:3: update: needs a disk: section (an update replaces a disk's root "
+		    "slot and kernel image)");
+}
+
 int main(void)
 {
 	RUN(good_spec_parsed_fully);
@@ -246,5 +296,7 @@ int main(void)
 	RUN(kernel_profile);
 	RUN(bad_values);
 	RUN(yaml_syntax_error);
+	RUN(version_and_update);
+	RUN(bad_version_and_update);
 	return check_summary();
 }
