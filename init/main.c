@@ -24,12 +24,15 @@ static int not_pid1(int argc, char **argv)
 		return 0;
 	}
 	if (sk_args_help(argc, argv, 1, 0)) {
-		printf("usage: skiff-init   (as PID 1: /sbin/init of a Skiff image)\n"
-		       "Mounts the system, loads the image's modules, sets up the network,\n"
-		       "supervises the services in /etc/skiff/node.json and shuts down in\n"
-		       "order on SIGTERM/SIGUSR2 (power off), SIGINT (reboot) or the power\n"
-		       "button. Kernel command-line keys: skiff.hostname, skiff.debug,\n"
-		       "skiff.modules, skiff.grace_ms, skiff.service.NAME=off, ip=, skiff.net.*\n");
+		printf(
+		    "usage: skiff-init   (as PID 1: /sbin/init of a Skiff image)\n"
+		    "Mounts the system, loads the image's modules, sets up the network,\n"
+		    "supervises the services in /etc/skiff/node.json and shuts down in\n"
+		    "order on SIGTERM/SIGUSR2 (power off), SIGINT (reboot) or the power\n"
+		    "button. Kernel command-line keys: skiff.hostname, skiff.debug,\n"
+		    "skiff.modules, skiff.grace_ms, skiff.service.NAME=off, skiff.fatal=reboot,\n"
+		    "ip=, skiff.net.*; a disk boot: skiff.root=slot|PARTUUID=..., skiff.verity=,\n"
+		    "skiff.data= (docs/disk.md)\n");
 		return 0;
 	}
 	sk_print_fatalf("must run as PID 1 (it mounts, kills and reboots)");

@@ -7,16 +7,42 @@
 # and again: both slots' entries boot that root).
 . "$(dirname "$0")/../lib.sh"
 
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T_DIR/update.pem" 2>/dev/null
+openssl pkey -in "$T_DIR/update.pem" -pubout -out "$T_DIR/update.pub" 2>/dev/null
+# The service stamps the data partition on the first boot and puts an
+# update trial of this very version and slot there, which the next boot's
+# watchdog must act on; it prints what it sees, and the ESP through vfat.
 cat >"$T_DIR/spec.yaml" <<'SPEC'
 hostname: disk-boot
 version: "1.2"
 debug: true
+files:
+  - path: /bin/persist
+    mode: "0755"
+    content: |
+      #!/bin/sh
+      f=/var/lib/skiff/stamp
+      if [ ! -f $f ]; then
+        echo boot-$(cat /proc/sys/kernel/random/uuid) >$f
+        mkdir -p /var/lib/skiff/update
+        printf 'version=1.2\nslot=a\ndeadline_s=20\n' >/var/lib/skiff/update/trial
+      fi
+      sync
+      echo STAMP=$(cat $f)
+      echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3,4 | cut -d, -f1)
+      echo BOOT=$(tr '\n' ' ' </run/skiff/boot)
+      . /etc/os-release
+      echo OSREL=$VERSION_ID/$IMAGE_VERSION
+      echo CMDLINE=$(cat /proc/cmdline)
+      mkdir -p /run/esp && mount -t vfat -o ro /dev/vda1 /run/esp && echo ESP=$(ls /run/esp/EFI/Linux) && umount /run/esp
 services:
   - name: persist
-    exec: ["/bin/sh", "-c", "f=/var/lib/skiff/stamp; [ -f $f ] || echo boot-$(cat /proc/sys/kernel/random/uuid) >$f; sync; echo STAMP=$(cat $f); echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3,4 | cut -d, -f1); echo BOOT=$(tr '\\n' ' ' </run/skiff/boot); . /etc/os-release; echo OSREL=$VERSION_ID/$IMAGE_VERSION; echo CMDLINE=$(cat /proc/cmdline)"]
+    exec: ["/bin/persist"]
     restart: never
 disk:
   size_mib: 512
+update:
+  public_key: update.pub
 SPEC
 build_image "$T_DIR/spec.yaml" "$T_DIR/img"
 mon=$T_DIR/mon.sock
@@ -49,6 +75,7 @@ check "dm-verity set up on root A" grep -q 'init: root: dm-verity on vda2' "$log
 hash=$(jq -r .verity.root_hash "$T_DIR/img/disk.json")
 check "/run/skiff/boot names slot, version and root hash" test "$(line "$log1" BOOT)" = "slot=a version=1.2 root_hash=$hash"
 check "/etc/os-release has the spec's version" test "$(line "$log1" OSREL)" = "1.2/1.2"
+check "vfat mounts the ESP on the node: EFI/Linux holds skiff-a.efi" test "$(line "$log1" ESP)" = skiff-a.efi
 check "the command line is slot independent" grep -q " skiff.root=slot skiff.verity=$hash:[0-9]*:[0-9]*:[0-9a-f]* skiff.data=PARTLABEL=skiff-data skiff.fatal=reboot panic=10\$" <<<"$(line "$log1" CMDLINE)"
 check "switched root" in_order "$log1" 'init: root: switched' 'init: skiff-init starting' 'init: ready$'
 check "root is the verity device, read-only squashfs" test "$(line "$log1" ROOT)" = "/dev/dm-0 squashfs ro"
@@ -59,11 +86,22 @@ check "service wrote the data file" test -n "$stamp1"
 if power_off; then pass "powers off"; else fail "powers off" "QEMU still running"; fi
 check "data unmounted at shutdown" grep -q 'init: shutdown: unmounted /var/lib/skiff' "$log1"
 
+# The second boot finds the trial the first one left (version 1.2, slot
+# a: what boots), and nobody marks it good: init reboots after 20 s.
 log2=$T_DIR/boot2.log
 if boot_disk "$log2"; then pass "second boot reaches ready"; else fail "second boot reaches ready" "see $log2"; fi
 check "data survives a reboot ($stamp1)" test -n "$stamp1" -a "$(line "$log2" STAMP)" = "$stamp1"
 check "no second growth" bash -c "! grep -q 'init: data: grew' '$log2'"
-power_off >/dev/null
+check "no trial on the first boot" bash -c "! grep -q 'init: trial:' '$log1'"
+check "trial watchdog armed for version 1.2 in slot a" grep -q 'init: trial: version 1.2 in slot a must be marked good within 20 s' "$log2"
+if wait_exit "$QEMU_PID" 120; then pass "an unmarked trial reboots the node"; else fail "an unmarked trial reboots the node" "QEMU still running"; fi
+check "the trial's failure is logged, then a reboot" in_order "$log2" 'init: warning: trial: version 1.2 was not healthy within 20 s' 'init: shutdown: update trial failed' 'init: shutdown: reboot'
+data_off=$(jq '.partitions[3].offset' "$T_DIR/img/disk.json")
+dd if="$T_DIR/img/disk.raw" of="$T_DIR/data.img" bs=1M skip=$((data_off >> 20)) status=none
+check "trial.reason written on the data partition" test \
+	"$(debugfs -R 'cat /update/trial.reason' "$T_DIR/data.img" 2>/dev/null)" = \
+	"version 1.2 was not healthy within 20 s (the agent did not mark the boot good)"
+kill "$QEMU_PID" 2>/dev/null
 
 # One flipped byte inside the squashfs of root A.
 off=$(jq -r '.partitions[1].offset + (.verity.data_blocks * 4096 / 2 | floor)' "$T_DIR/img/disk.json")

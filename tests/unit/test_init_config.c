@@ -108,6 +108,26 @@ TEST(cmdline_bad_values_fail)
 	CHECK(cfg.grace_ms == 5000);
 }
 
+TEST(version_and_fatal)
+{
+	struct cmdline_arg reboot[] = {{"skiff.fatal", "reboot"}};
+	struct cmdline_arg bad[] = {{"skiff.fatal", "explode"}};
+
+	CHECK(parse("{}") == 0);
+	CHECK_STREQ(cfg.version, "0");
+	CHECK(cfg.fatal_reboot == 0);
+	CHECK(parse("{\"version\":\"2.1~rc1\",\"update\":{\"health_timeout_s\":60}}") == 0);
+	CHECK_STREQ(cfg.version, "2.1~rc1");
+	CHECK(parse("{\"version\":\"2/3\"}") < 0);
+	CHECK_STREQ(err.msg, "node.json: version: invalid \"2/3\"");
+	CHECK(config_apply_cmdline(&cfg, reboot, 1, &err) == 0);
+	CHECK(cfg.fatal_reboot == 1);
+	CHECK(config_apply_cmdline(&cfg, bad, 1, &err) < 0);
+	CHECK_STREQ(
+	    err.msg,
+	    "kernel command line: skiff.fatal: expected reboot or poweroff, got \"explode\"");
+}
+
 int main(void)
 {
 	RUN(empty_object_gives_defaults);
@@ -116,5 +136,6 @@ int main(void)
 	RUN(malformed_json_names_line_and_column);
 	RUN(cmdline_overrides);
 	RUN(cmdline_bad_values_fail);
+	RUN(version_and_fatal);
 	return check_summary();
 }
