@@ -210,7 +210,8 @@ static int write_all(const struct update_input *in, struct sk_err *err)
 				 {UPDATE_MEDIA_UKI, "skiff.efi", {0}, 0},
 				 {UPDATE_MEDIA_ROOT, "root.img", {0}, 0}};
 
-	if (make_dirs(in->dir, err) < 0 || put_blob(in->dir, in->uki, in->uki_len, &layers[1], err) < 0 ||
+	if (make_dirs(in->dir, err) < 0 ||
+	    put_blob(in->dir, in->uki, in->uki_len, &layers[1], err) < 0 ||
 	    put_root(in, &layers[2], err) < 0)
 		return -1;
 	SK_AUTOFREE char *config = update_manifest(in, &layers[1], &layers[2]);

@@ -120,8 +120,7 @@ out:
 	return rc;
 }
 
-static int load_public(const char *path, unsigned char point[UPDATE_POINT_LEN],
-		       struct sk_err *err)
+static int load_public(const char *path, unsigned char point[UPDATE_POINT_LEN], struct sk_err *err)
 {
 	struct pem_scan s = {.want = "PUBLIC"};
 

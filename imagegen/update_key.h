@@ -12,11 +12,11 @@
 
 struct spec;
 
-#define UPDATE_POINT_LEN 65			       /* uncompressed P-256 point */
-#define UPDATE_SPKI_LEN	 (26 + UPDATE_POINT_LEN)       /* its SubjectPublicKeyInfo */
-#define UPDATE_KEY_ID	 (7 + 64 + 1)		       /* "sha256:" + hex + NUL */
-#define UPDATE_SIG_MAX	 80			       /* DER ECDSA P-256 (72 at most) */
-#define UPDATE_PUB_PEM	 200			       /* the PEM of the SPKI, NUL included */
+#define UPDATE_POINT_LEN 65			 /* uncompressed P-256 point */
+#define UPDATE_SPKI_LEN	 (26 + UPDATE_POINT_LEN) /* its SubjectPublicKeyInfo */
+#define UPDATE_KEY_ID	 (7 + 64 + 1)		 /* "sha256:" + hex + NUL */
+#define UPDATE_SIG_MAX	 80			 /* DER ECDSA P-256 (72 at most) */
+#define UPDATE_PUB_PEM	 200			 /* the PEM of the SPKI, NUL included */
 #define UPDATE_PUB_PATH	 "/etc/skiff/update.pub"
 
 struct update_key {

@@ -70,8 +70,8 @@ int update_spec_parse(struct yw *y, yaml_node_t *n, const char *path, void *targ
 	update_spec_free(u);
 	u->enabled = 1, u->line = yw_line(n);
 	u->health_timeout_s = UPDATE_DEFAULT_HEALTH_TIMEOUT;
-	if (yw_mapping(y, n, path, update_fields, sizeof update_fields / sizeof *update_fields,
-		       u) < 0)
+	if (yw_mapping(y, n, path, update_fields, sizeof update_fields / sizeof *update_fields, u) <
+	    0)
 		return -1;
 	/* Without a key the node would refuse every update: say so now. */
 	if (!u->signing_key && !u->public_key)

@@ -7,8 +7,8 @@
 
 #include "yaml_walk.h"
 
-#define SPEC_DEFAULT_VERSION	     "0"
-#define SPEC_MAX_VERSION	     32
+#define SPEC_DEFAULT_VERSION	      "0"
+#define SPEC_MAX_VERSION	      32
 #define UPDATE_DEFAULT_HEALTH_TIMEOUT 300
 #define UPDATE_MAX_HEALTH_TIMEOUT     86400
 #define UPDATE_MIN_HEALTH_TIMEOUT     10

@@ -57,7 +57,8 @@ int trial_parse(const char *text, struct trial *out)
 		return -1;
 	errno = 0;
 	s = strtoul(secs, &end, 10);
-	if (*end || errno || s == 0 || s > TRIAL_MAX_S || strspn(secs, "0123456789") != strlen(secs))
+	if (*end || errno || s == 0 || s > TRIAL_MAX_S ||
+	    strspn(secs, "0123456789") != strlen(secs))
 		return -1;
 	if (strcmp(out->slot, "a") != 0 && strcmp(out->slot, "b") != 0)
 		return -1;

@@ -35,8 +35,8 @@ TEST(bad_trial_files_refused)
 	CHECK(trial_parse("version=3\nslot=b\ndeadline_s=86401\n", &t) < 0);
 	CHECK(trial_parse("version=3\nslot=b\ndeadline_s=30s\n", &t) < 0);
 	CHECK(trial_parse("version=\nslot=b\ndeadline_s=30\n", &t) < 0);
-	CHECK(trial_parse("version=012345678901234567890123456789012\nslot=b\ndeadline_s=3\n",
-			  &t) < 0);
+	CHECK(trial_parse("version=012345678901234567890123456789012\nslot=b\ndeadline_s=3\n", &t) <
+	      0);
 	/* "xversion=" is not "version=". */
 	CHECK(trial_parse("xversion=3\nslot=b\ndeadline_s=30\n", &t) < 0);
 }
