@@ -1,10 +1,12 @@
 #!/bin/bash
 # Boots a disk image under OVMF (UEFI, TCG): systemd-boot starts slot A's
 # UKI, init picks root A by its verity root hash, sets up dm-verity and
-# switches into the squashfs, mounts and grows the data partition; data
-# survives a power-off; one flipped byte in the root partition stops the
-# boot with a clear message and, with skiff.fatal=reboot, reboots (again
-# and again: both slots' entries boot that root).
+# switches into the squashfs, mounts and grows the data partition, and the
+# node mounts its ESP (vfat); data survives a power-off; an update trial
+# nobody marks good reboots the node after its deadline; with root A's
+# hash tree damaged init boots slot B; one flipped byte in the chosen
+# root stops the boot with a clear message and, with skiff.fatal=reboot,
+# reboots (again and again).
 . "$(dirname "$0")/../lib.sh"
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T_DIR/update.pem" 2>/dev/null
@@ -103,10 +105,28 @@ check "trial.reason written on the data partition" test \
 	"version 1.2 was not healthy within 20 s (the agent did not mark the boot good)"
 kill "$QEMU_PID" 2>/dev/null
 
-# One flipped byte inside the squashfs of root A.
-off=$(jq -r '.partitions[1].offset + (.verity.data_blocks * 4096 / 2 | floor)' "$T_DIR/img/disk.json")
-byte=$(od -An -tu1 -j "$off" -N1 "$T_DIR/img/disk.raw" | tr -d ' ')
-printf "$(printf '\\%03o' $((byte ^ 0xff)))" | dd of="$T_DIR/img/disk.raw" bs=1 seek="$off" conv=notrunc status=none
+# flip OFFSET: inverts one byte of disk.raw.
+flip() {
+	local byte
+	byte=$(od -An -tu1 -j "$1" -N1 "$T_DIR/img/disk.raw" | tr -d ' ')
+	printf "$(printf '\\%03o' $((byte ^ 0xff)))" | dd of="$T_DIR/img/disk.raw" bs=1 seek="$1" conv=notrunc status=none
+}
+
+# Root A's top hash block no longer hashes to the UKI's root hash: init
+# takes slot B, which holds the same root (and says the trial, which
+# names slot a, is not this boot's).
+flip "$(jq -r '.partitions[1].offset + .verity.hash_offset + 100' "$T_DIR/img/disk.json")"
+log4=$T_DIR/boot4.log
+if boot_disk "$log4"; then pass "with root A's hash tree damaged, the disk boots"; else fail "with root A's hash tree damaged, the disk boots" "see $log4"; fi
+check "init picked slot B by its verity top block" grep -q 'init: root: slot b (vda3)$' <<<"$(tr -d '\r' <"$log4")"
+check "dm-verity set up on root B" grep -q 'init: root: dm-verity on vda3' "$log4"
+check "/run/skiff/boot says slot b" test "$(line "$log4" BOOT)" = "slot=b version=1.2 root_hash=$hash"
+check "a trial for another slot is not armed" grep -q 'init: trial: /var/lib/skiff/update/trial names version 1.2 in slot a, but version 1.2 in slot b booted' "$log4"
+power_off >/dev/null
+
+# One flipped byte inside the squashfs of root B (A's tree is still
+# damaged, so B is the only slot).
+flip "$(jq -r '.partitions[2].offset + (.verity.data_blocks * 4096 / 2 | floor)' "$T_DIR/img/disk.json")"
 log3=$T_DIR/boot3.log
 boot "$T_DIR/img" "$log3" --disk --reboot --accel tcg --net none --monitor "$mon" --timeout 400
 fatal='init: fatal: root filesystem failed verification'
