@@ -104,12 +104,14 @@ static int load_private(const char *path, struct update_key *k, struct sk_err *e
 	else if (br_skey_decoder_key_type(&s.dc) != BR_KEYTYPE_EC)
 		sk_fail(err, 0, "%s: an RSA key (updates are signed with EC P-256)", path);
 	else if ((ec = br_skey_decoder_get_ec(&s.dc))->curve != BR_EC_secp256r1 ||
-		 ec->xlen != sizeof k->secret)
+		 ec->xlen > sizeof k->secret)
 		sk_fail(err, 0, "%s: EC curve %d is not P-256 (prime256v1)", path, ec->curve);
 	else if (br_ec_compute_pub(br_ec_get_default(), &pk, kbuf, ec) != UPDATE_POINT_LEN)
 		sk_fail(err, 0, "%s: invalid P-256 private key", path);
 	else {
-		memcpy(k->secret, ec->x, sizeof k->secret);
+		/* Some encoders drop the secret's leading zero bytes. */
+		memset(k->secret, 0, sizeof k->secret);
+		memcpy(k->secret + sizeof k->secret - ec->xlen, ec->x, ec->xlen);
 		k->sk = (br_ec_private_key){BR_EC_secp256r1, k->secret, sizeof k->secret};
 		k->can_sign = 1;
 		set_public(k, pk.q);
