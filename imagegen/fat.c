@@ -55,7 +55,7 @@ static void put32(uint8_t *p, uint32_t v)
 #define CASE_LOWER_EXT	0x10
 
 /* The case of S[0..LEN): CASE_LOWER_BASE if lower, 0 if upper (or no
- * letters), -1 if mixed (that needs a long name, which this writer has not). */
+ * letters), -1 if mixed (kept in a long name). */
 static int part_case(const char *s, size_t len)
 {
 	int lower = 0, upper = 0;
@@ -162,6 +162,22 @@ static int add_node(struct layout *l, int parent, const char name[11], uint8_t n
 	return l->n++;
 }
 
+/* A new entry; LONG (LEN bytes) is its long name, or NULL. */
+static int new_entry(struct layout *l, int parent, char name[11], uint8_t ncase, int is_dir,
+		     const char *long_name, size_t len)
+{
+	int at;
+
+	if (long_name && unique_alias(l, parent, name) < 0)
+		return -1;
+	if ((at = add_node(l, parent, name, ncase, is_dir)) < 0)
+		return -1;
+	if (long_name)
+		snprintf(l->nodes[at].long_name, sizeof l->nodes[at].long_name, "%.*s", (int)len,
+			 long_name);
+	return at;
+}
+
 static int add_file(struct layout *l, const struct fat_file *f, struct sk_err *err)
 {
 	const char *p = f->path;
@@ -176,16 +192,13 @@ static int add_file(struct layout *l, const struct fat_file *f, struct sk_err *e
 		if (kind < 0 && long_name(p, len, name) < 0)
 			return sk_fail(err, 0, "%s: invalid name (A-Z a-z 0-9 . _ - +, at most %d)",
 				       f->path, LFN_MAX);
-		if (is_long && unique_alias(l, parent, name) < 0)
-			return sk_fail(err, 0, "%s: no free 8.3 alias", f->path);
 		at = is_long ? find_long(l, parent, p, len) : find_child(l, parent, name);
 		if (at >= 0 && (last || !l->nodes[at].is_dir))
 			return sk_fail(err, 0, "%s: already exists", f->path);
-		if (at < 0 && (at = add_node(l, parent, name, ncase, !last)) < 0)
-			return sk_fail(err, 0, "%s: more than %d entries", f->path, FAT_MAX_NODES);
-		if (is_long)
-			snprintf(l->nodes[at].long_name, sizeof l->nodes[at].long_name, "%.*s",
-				 (int)len, p);
+		if (at < 0 &&
+		    (at = new_entry(l, parent, name, ncase, !last, is_long ? p : NULL, len)) < 0)
+			return sk_fail(err, 0, "%s: more than %d entries or no free 8.3 alias",
+				       f->path, FAT_MAX_NODES);
 		if (last) {
 			l->nodes[at].data = f->data, l->nodes[at].len = f->len;
 			return 0;
