@@ -86,7 +86,10 @@ else fail "powers off on the ACPI power button" "$(tail -3 "$log")"; fi
 check "the task was stopped and reported on the way down" until_true 10 task_is "$id" STOPPED
 
 # A UEFI disk image on the micro kernel: its EFI stub in the UKI, the root
-# squashfs under dm-verity, the ext4 data partition grown at boot.
+# squashfs under dm-verity, the ext4 data partition grown at boot, and
+# vfat built in for an image that takes updates (the agent mounts the ESP).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+	openssl pkey -pubout -out "$T_DIR/update.pub" 2>/dev/null
 cat >"$T_DIR/disk.yaml" <<'SPEC'
 hostname: micro-disk
 debug: true
@@ -94,10 +97,12 @@ kernel:
   profile: micro
 services:
   - name: report
-    exec: ["/bin/sh", "-c", "echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3); echo DATA=$(grep ' /var/lib/skiff ' /proc/mounts | cut -d' ' -f3)"]
+    exec: ["/bin/sh", "-c", "mkdir /run/esp; mount -t vfat -o ro /dev/vda1 /run/esp && echo ESP=$(ls /run/esp/EFI/Linux); echo ROOT=$(grep ' / ' /proc/mounts | cut -d' ' -f1,3); echo DATA=$(grep ' /var/lib/skiff ' /proc/mounts | cut -d' ' -f3)"]
     restart: never
 disk:
   size_mib: 512
+update:
+  public_key: update.pub
 SPEC
 build_image "$T_DIR/disk.yaml" "$T_DIR/disk"
 boot "$T_DIR/disk" "$T_DIR/disk.log" --disk --net none --mem 128 --monitor "$T_DIR/disk.sock"
@@ -105,6 +110,7 @@ if wait_line "$T_DIR/disk.log" 'DATA=' 300 >/dev/null; then
 	check "UEFI boot: root is the verified squashfs" has_line "$T_DIR/disk.log" 'ROOT=/dev/dm-0 squashfs'
 	check "UEFI boot: data partition is ext4, grown" bash -c \
 		"tr -d '\r' <'$T_DIR/disk.log' | grep -q 'DATA=ext4' && tr -d '\r' <'$T_DIR/disk.log' | grep -q 'init: data: grew'"
+	check "UEFI boot: vfat built in, the ESP mounts" has_line "$T_DIR/disk.log" 'ESP=skiff-a.efi' 
 else
 	fail "UEFI boot of a micro-kernel disk image" "$(tail -5 "$T_DIR/disk.log")"
 fi
