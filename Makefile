@@ -203,6 +203,7 @@ fuzz_node_api_PARTS       := agent
 fuzz_join_request_PARTS   := ctl
 fuzz_join_answer_PARTS    := agent
 fuzz_join_token_PARTS     := agent
+fuzz_update_manifest_PARTS :=
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/bin/%,$(FUZZ_SRCS))
 fuzz_archives = $(foreach p,$($(1)_PARTS) lib,$(B)/fuzz/part-$(p).a)
