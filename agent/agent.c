@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "file.h"
 #include "api.h"
+#include "update.h"
 
 static int setup_signals(struct agent *a, struct sk_err *err)
 {
@@ -92,6 +93,7 @@ static void start_shutdown(struct agent *a)
 		return;
 	agent_log("shutting down: stopping tasks");
 	a->stopping = 1;
+	update_stop();
 	a->shutdown_deadline = sk_now_ms() + (int64_t)(a->cfg->stop_timeout_s + 5) * 1000;
 	tasks_step_all(a);
 }
@@ -122,7 +124,8 @@ static void reap(struct agent *a)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		if (!helpers_reaped(a, pid, wstatus) && worker_reaped(a, pid, wstatus, &o))
+		if (!helpers_reaped(a, pid, wstatus) && !update_reaped(a, pid, wstatus) &&
+		    worker_reaped(a, pid, wstatus, &o))
 			tasks_worker_done(a, &o);
 }
 
@@ -175,6 +178,7 @@ static void on_timers(struct agent *a)
 		tasks_step_all(a);
 	}
 	helpers_tick(a);
+	update_tick(a);
 }
 
 static int next_timeout(const struct agent *a)
@@ -188,6 +192,7 @@ static int next_timeout(const struct agent *a)
 	if (a->registered && !a->revoked && a->next_keepalive < next)
 		next = a->next_keepalive;
 	next = helpers_next(a, next);
+	next = update_next(next);
 	return next <= now ? 0 : (int)(next - now);
 }
 
@@ -206,17 +211,21 @@ static int shutdown_done(struct agent *a)
 
 static int loop(struct agent *a, struct sk_err *err)
 {
-	struct pollfd fds[2] = {{.fd = a->sigfd, .events = POLLIN},
-				{.fd = a->q_pipe[0], .events = POLLIN}};
+	struct pollfd fds[3] = {{.fd = a->sigfd, .events = POLLIN},
+				{.fd = a->q_pipe[0], .events = POLLIN},
+				{.events = POLLIN}};
 
 	for (;;) {
-		int n = poll(fds, 2, next_timeout(a));
+		fds[2].fd = update_fd(); /* -1 (ignored) when no update runs */
+		int n = poll(fds, 3, next_timeout(a));
 		if (n < 0 && errno != EINTR)
 			return sk_fail(err, errno, "poll");
 		if (n > 0 && (fds[0].revents & POLLIN))
 			on_signals(a);
 		if (n > 0 && (fds[1].revents & POLLIN))
 			watch_drain(a);
+		if (n > 0 && fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP)))
+			update_on_worker(a);
 		on_timers(a);
 		snapshot_update(a);
 		if (shutdown_done(a))
@@ -239,7 +248,9 @@ int agent_run(const struct agent_config *cfg, struct sk_err *err)
 	if ((size_t)snprintf(a->prefix, sizeof a->prefix, "/skiff/%s/", cfg->cluster) >=
 		sizeof a->prefix ||
 	    (size_t)snprintf(a->assign_pfx, sizeof a->assign_pfx, "%sassign/%s/", a->prefix,
-			     cfg->node_id) >= sizeof a->assign_pfx)
+			     cfg->node_id) >= sizeof a->assign_pfx ||
+	    (size_t)snprintf(a->update_key, sizeof a->update_key, "%supdates/%s", a->prefix,
+			     cfg->node_id) >= sizeof a->update_key)
 		return sk_fail(err, 0, "cluster name or node id too long");
 	/* Container monitors that lose their parent come to us, not to PID 1. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -249,6 +260,7 @@ int agent_run(const struct agent_config *cfg, struct sk_err *err)
 		return sk_wrap(err, "runtime");
 	if (reconcile_adopt(a, err) < 0)
 		return -1;
+	update_init(a);
 	/* Before the watch thread: the helpers are forked from one thread. */
 	if (cfg->api.cert_file[0] && api_open(cfg, &a->api, err) < 0)
 		return -1;

@@ -25,6 +25,7 @@ void agent_config_defaults(struct agent_config *cfg)
 	snprintf(cfg->run_dir, sizeof cfg->run_dir, "/run/skiff");
 	cfg->reserved_memory_mib = -1; /* measured at start (nodeinfo.c) */
 	cfg->lease_ttl_s = 10;
+	cfg->update_health_timeout_s = 300;
 	cfg->stop_timeout_s = 30;
 	cfg->reconcile_ms = 1000;
 	cfg->log_retention_s = 3 * 3600; /* as ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION */
@@ -197,6 +198,10 @@ static int parse_cluster(struct agent_config *cfg, const cJSON *c, const char *n
 		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "lease_ttl_s")) &&
 	    parse_int(&cfg->lease_ttl_s, v, 2, 3600, name, "lease_ttl_s", err) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "update_health_timeout_s")) &&
+	    parse_int(&cfg->update_health_timeout_s, v, 10, 86400, name, "update_health_timeout_s",
+		      err) < 0)
 		return -1;
 	return agent_config_parse_ops(cfg, c, name, err);
 }

@@ -58,9 +58,10 @@ struct agent_config {
 	/* -1: what the node uses, measured when the agent starts (nodeinfo.c) */
 	int reserved_memory_mib;
 	int lease_ttl_s;
-	int cpu_units;	    /* 0: 1024 per online CPU */
-	int memory_mib;	    /* 0: MemTotal less the reservation */
-	int stop_timeout_s; /* default SIGTERM grace when a container sets none */
+	int update_health_timeout_s; /* a new OS version's bound to become healthy */
+	int cpu_units;		     /* 0: 1024 per online CPU */
+	int memory_mib;		     /* 0: MemTotal less the reservation */
+	int stop_timeout_s;	     /* default SIGTERM grace when a container sets none */
 	int reconcile_ms;
 	int log_retention_s; /* logs of tasks this node forgot are removed after */
 	char insecure_registries[AGENT_MAX_REGISTRIES][256]; /* "host:port" over plain HTTP */

@@ -42,6 +42,7 @@ struct agent {
 	struct driver *drv;
 	char prefix[80];      /* /skiff/<cluster>/ */
 	char assign_pfx[256]; /* /skiff/<cluster>/assign/<node>/ */
+	char update_key[256]; /* /skiff/<cluster>/updates/<node> */
 	int64_t lease;
 	char addresses[512]; /* as last registered */
 	int registered;
@@ -55,6 +56,7 @@ struct agent {
 	/* watch thread -> main thread */
 	pthread_t watch_thread;
 	struct etcd *watch_kv;
+	struct etcd *update_kv; /* the updates/<node> watch's client */
 	pthread_mutex_t q_lock;
 	struct watch_msg *q_head, *q_tail;
 	int q_pipe[2];
@@ -68,10 +70,13 @@ struct agent {
 int register_node(struct agent *a, struct sk_err *err);
 void register_keepalive(struct agent *a);
 void register_revoke(struct agent *a);
+/* Writes the node record again (the OS update state changed). */
+void register_refresh(struct agent *a);
 /* agent.c: etcd refused the node's credentials; stops every task, then exits. */
 void agent_credentials_refused(struct agent *a, const struct sk_err *err);
 
-/* watch.c */
+/* watch.c: the assignments, and the node's updates/<node> key, each
+ * watched by a thread of its own */
 int watch_start(struct agent *a, struct sk_err *err);
 /* Applies what the watch thread queued. */
 void watch_drain(struct agent *a);

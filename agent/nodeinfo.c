@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "clock.h"
+#include "update.h"
 
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
 {
@@ -186,6 +187,7 @@ int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *e
 		cJSON_AddNumberToObject(api, "port", cfg->api.port);
 		cJSON_AddStringToObject(api, "name", cfg->api.name);
 	}
+	update_os_json(o);
 	*out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!*out)

@@ -58,7 +58,7 @@ int register_node(struct agent *a, struct sk_err *err)
 	return 0;
 }
 
-static void refresh_record(struct agent *a)
+void register_refresh(struct agent *a)
 {
 	SK_AUTOFREE char *record = NULL;
 	struct sk_err err = {0};
@@ -75,7 +75,7 @@ static void refresh_record(struct agent *a)
 static void resync(struct agent *a)
 {
 	agent_log("etcd reachable again, resynchronising");
-	refresh_record(a);
+	register_refresh(a);
 	tasks_report_all(a, 1);
 }
 
@@ -97,7 +97,7 @@ void register_keepalive(struct agent *a)
 		nodeinfo_addresses(now, sizeof now);
 		if (strcmp(now, a->addresses)) {
 			agent_log("addresses now %s", now);
-			refresh_record(a);
+			register_refresh(a);
 		}
 		return;
 	}

@@ -1,7 +1,9 @@
 /* The assignment watch: a thread of its own runs lib/etcd's list+watch
  * (etcd_sync) over the node's own prefix only, on its own connection,
  * and queues what it sees for the main loop, which it wakes through a
- * pipe. The thread never touches tasks; etcd_sync reconnects by itself
+ * pipe. A second thread does the same for the node's updates/<node> key
+ * (OS updates, update.c), which changes rarely and must not wait behind
+ * a busy assignment stream. The thread never touches tasks; etcd_sync reconnects by itself
  * (also away from a member that stopped answering) and lists again when
  * its revision was compacted. */
 #define _GNU_SOURCE
@@ -13,8 +15,16 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "update.h"
 
-enum watch_kind { WATCH_RESET_BEGIN, WATCH_PUT, WATCH_DELETE, WATCH_RESET_END, WATCH_TROUBLE };
+enum watch_kind {
+	WATCH_RESET_BEGIN,
+	WATCH_PUT,
+	WATCH_DELETE,
+	WATCH_RESET_END,
+	WATCH_TROUBLE,
+	WATCH_UPDATE, /* value: updates/<node>, NULL when deleted */
+};
 
 struct watch_msg {
 	struct watch_msg *next;
@@ -92,6 +102,46 @@ static void on_trouble(void *ctx, const struct sk_err *err)
 	push(ctx, WATCH_TROUBLE, NULL, err->msg);
 }
 
+/* The key alone (not a prefix): the node's role may read only its own. */
+static int on_update_watch(void *ctx, const struct etcd_watch_resp *r, struct sk_err *err)
+{
+	struct agent *a = ctx;
+
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct etcd_event *ev = &r->events[i];
+		if (push(a, WATCH_UPDATE, NULL, ev->type == ETCD_EV_PUT ? ev->kv.value : NULL) < 0)
+			return sk_fail(err, ENOMEM, "queue");
+	}
+	return 0;
+}
+
+/* Reads the key, then watches it from the next revision; after any
+ * break it reads again, so that nothing in between is missed. */
+static void *update_watch_main(void *arg)
+{
+	struct agent *a = arg;
+	struct etcd_watch_req req = {.key = a->update_key};
+	struct sk_err err = {0};
+	struct etcd_kv kv;
+	int64_t rev;
+
+	for (;; sleep(1)) {
+		int found = etcd_get(a->update_kv, a->update_key, &kv, &rev, &err);
+		if (found < 0)
+			continue;
+		if (found) {
+			int rc = push(a, WATCH_UPDATE, NULL, kv.value);
+			etcd_kv_clear(&kv);
+			if (rc < 0)
+				continue;
+		}
+		req.start_revision = rev + 1;
+		etcd_watch(a->update_kv, &req, a->cfg->lease_ttl_s * 1000, on_update_watch, a,
+			   &err);
+	}
+	return NULL;
+}
+
 static void *watch_main(void *arg)
 {
 	struct agent *a = arg;
@@ -117,6 +167,7 @@ static void *watch_main(void *arg)
 
 int watch_start(struct agent *a, struct sk_err *err)
 {
+	pthread_t t;
 	int rc;
 
 	if (pipe2(a->q_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -127,6 +178,11 @@ int watch_start(struct agent *a, struct sk_err *err)
 	if ((rc = pthread_create(&a->watch_thread, NULL, watch_main, a)) != 0)
 		return sk_fail(err, rc, "watch thread");
 	pthread_detach(a->watch_thread);
+	if (etcd_dup(a->kv, &a->update_kv, err) < 0)
+		return sk_wrap(err, "update watch client");
+	if ((rc = pthread_create(&t, NULL, update_watch_main, a)) != 0)
+		return sk_fail(err, rc, "update watch thread");
+	pthread_detach(t);
 	return 0;
 }
 
@@ -178,6 +234,9 @@ static void apply(struct agent *a, struct watch_msg *m, int *in_reset)
 		*in_reset = 0;
 		last_trouble[0] = '\0';
 		apply_reset_end(a);
+		break;
+	case WATCH_UPDATE:
+		update_request(a, m->value);
 		break;
 	case WATCH_TROUBLE:
 		/* The same trouble every few seconds says nothing new. */
