@@ -22,6 +22,7 @@
 
 #include "agent_internal.h"
 #include "clock.h"
+#include "nodeinfo.h"
 #include "update.h"
 #include "update_internal.h"
 
@@ -34,7 +35,6 @@ static struct {
 	char buf[2048];
 	size_t len;
 	int on_trial;
-	int64_t trial_deadline;
 	char *pending; /* a request that came while another update ran */
 } up = {.fd = -1};
 
@@ -60,15 +60,50 @@ static const char *other_slot(const char *slot)
 
 /* ---- after a reboot ---- */
 
+static void ask_reboot(void)
+{
+	sync();
+	/* init stops every service, the agent first among them, which stops
+	 * the tasks in order, then reboots */
+	if (kill(1, SIGINT) < 0)
+		agent_log("update: ask init to reboot: %s", strerror(errno));
+}
+
+static int same_boot(void)
+{
+	char id[40] = "";
+	struct sk_err err = {0};
+
+	return nodeinfo_boot_id(id, sizeof id, &err) == 0 && up.kept.u.boot_id[0] &&
+	       !strcmp(id, up.kept.u.boot_id);
+}
+
+/* The new version booted: it is on trial until healthy. */
+static void begin_trial(struct agent *a)
+{
+	up.on_trial = 1;
+	set_state(a, "trial", NULL);
+}
+
+static int booted_target(void)
+{
+	return up.boot.slot[0] && !strcmp(up.boot.slot, up.kept.u.slot) &&
+	       !strcmp(up.boot.version, up.kept.u.target);
+}
+
 static void settle_trial(struct agent *a, const struct update_trial *t)
 {
 	char reason[512];
 
+	if (up.kept.has_update && !strcmp(up.kept.u.state, "rebooting") && same_boot()) {
+		/* the agent restarted before the reboot it asked for */
+		agent_log("update: version %s is written; rebooting into it", t->version);
+		ask_reboot();
+		return;
+	}
 	if (up.boot.slot[0] && !strcmp(up.boot.slot, t->slot) &&
 	    !strcmp(up.boot.version, t->version)) {
-		up.on_trial = 1;
-		up.trial_deadline = sk_now_ms() + (int64_t)t->deadline_s * 1000;
-		set_state(a, "trial", NULL);
+		begin_trial(a);
 		return;
 	}
 	update_trial_reason(reason, sizeof reason);
@@ -87,16 +122,24 @@ static void settle_interrupted(struct agent *a)
 	const char *s = up.kept.u.state;
 	char reason[512];
 
+	/* the power went between the boot entry and the trial file: the new
+	 * version booted all the same, once; it is marked good if healthy */
+	if ((!strcmp(s, "writing") || !strcmp(s, "rebooting")) && booted_target()) {
+		begin_trial(a);
+		return;
+	}
 	if (!strcmp(s, "writing") || !strcmp(s, "rebooting")) {
 		snprintf(reason, sizeof reason,
 			 "the node restarted while writing slot %s; it still runs version %s",
 			 up.kept.u.slot[0] ? up.kept.u.slot : "?", up.boot.version);
 		set_state(a, "failed", reason);
+	} else if (!strcmp(s, "trial") && booted_target()) {
+		/* marked good (the entry renamed, then the trial file deleted)
+		 * just before the agent stopped */
+		snprintf(up.kept.previous, sizeof up.kept.previous, "%s", up.kept.u.from);
+		set_state(a, "done", NULL);
 	} else if (!strcmp(s, "trial")) {
-		if (!strcmp(up.boot.version, up.kept.u.target))
-			set_state(a, "done", NULL);
-		else
-			set_state(a, "failed", "the trial ended without its trial file");
+		set_state(a, "failed", "the trial ended without its trial file");
 	}
 }
 
@@ -243,12 +286,9 @@ static void reboot_into(struct agent *a)
 		set_state(a, "failed", err.msg);
 		return;
 	}
+	nodeinfo_boot_id(up.kept.u.boot_id, sizeof up.kept.u.boot_id, &err);
 	set_state(a, "rebooting", NULL);
-	sync();
-	/* init stops every service, the agent first among them, which stops
-	 * the tasks in order, then reboots */
-	if (kill(1, SIGINT) < 0)
-		agent_log("update: ask init to reboot: %s", strerror(errno));
+	ask_reboot();
 }
 
 static void on_line(struct agent *a, char *line)

@@ -22,6 +22,7 @@ struct update_status {
 	char target[UPDATE_VERSION_MAX + 1];
 	char slot[2];			   /* the slot written ("a" or "b") */
 	char from[UPDATE_VERSION_MAX + 1]; /* the version it updates */
+	char boot_id[40];		   /* the boot that asked for the reboot */
 	char state[16];
 	char reason[512];
 	char at[40];

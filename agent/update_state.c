@@ -79,6 +79,7 @@ static void status_read(const cJSON *u, struct update_status *s)
 	snprintf(s->target, sizeof s->target, "%s", json_record_str(u, "target"));
 	snprintf(s->slot, sizeof s->slot, "%s", json_record_str(u, "slot"));
 	snprintf(s->from, sizeof s->from, "%s", json_record_str(u, "from"));
+	snprintf(s->boot_id, sizeof s->boot_id, "%s", json_record_str(u, "boot_id"));
 	snprintf(s->state, sizeof s->state, "%s", json_record_str(u, "state"));
 	snprintf(s->reason, sizeof s->reason, "%s", json_record_str(u, "reason"));
 	snprintf(s->at, sizeof s->at, "%s", json_record_str(u, "at"));
@@ -138,6 +139,7 @@ int update_kept_write(const struct update_kept *k, struct sk_err *err)
 		cJSON *u = status_object(&k->u);
 		add_nonempty(u, "slot", k->u.slot);
 		add_nonempty(u, "from", k->u.from);
+		add_nonempty(u, "boot_id", k->u.boot_id);
 		cJSON_AddItemToObject(root, "update", u);
 	}
 	rc = json_write_file(update_path("state.json", path, sizeof path), root, err);
