@@ -126,7 +126,7 @@ int update_signature_check(const struct update_key *k, const char *key_name, con
 	br_sha256_init(&sc);
 	br_sha256_update(&sc, doc, len);
 	br_sha256_out(&sc, hash);
-	if (!br_ecdsa_i31_vrfy_asn1(&br_ec_p256_m31, hash, sizeof hash, &k->pk, sig, sig_len))
+	if (!br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), hash, sizeof hash, &k->pk, sig, sig_len))
 		return sk_failc(err, SK_ERR_USAGE, 0, "update signature does not verify with %s",
 				key_name);
 	return 0;
