@@ -199,11 +199,29 @@ static int parse_cluster(struct agent_config *cfg, const cJSON *c, const char *n
 	if ((v = cJSON_GetObjectItemCaseSensitive(c, "lease_ttl_s")) &&
 	    parse_int(&cfg->lease_ttl_s, v, 2, 3600, name, "lease_ttl_s", err) < 0)
 		return -1;
-	if ((v = cJSON_GetObjectItemCaseSensitive(c, "update_health_timeout_s")) &&
-	    parse_int(&cfg->update_health_timeout_s, v, 10, 86400, name, "update_health_timeout_s",
-		      err) < 0)
-		return -1;
 	return agent_config_parse_ops(cfg, c, name, err);
+}
+
+/* imagegen's "update" object (the spec's update:): the bound within which
+ * a new OS version must become healthy. */
+static int parse_update(struct agent_config *cfg, const cJSON *u, const char *name,
+			struct sk_err *err)
+{
+	const cJSON *v;
+
+	if (!u)
+		return 0;
+	if (!cJSON_IsObject(u))
+		return sk_fail(err, 0, "%s: update: expected an object", name);
+	v = cJSON_GetObjectItemCaseSensitive(u, "health_timeout_s");
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 10 || v->valuedouble > 86400 ||
+	    v->valuedouble != (int)v->valuedouble)
+		return sk_fail(
+		    err, 0, "%s: update.health_timeout_s: expected an integer in 10..86400", name);
+	cfg->update_health_timeout_s = (int)v->valuedouble;
+	return 0;
 }
 
 int agent_config_parse(struct agent_config *cfg, const char *name, const char *text,
@@ -220,6 +238,8 @@ int agent_config_parse(struct agent_config *cfg, const char *name, const char *t
 		rc = sk_fail(err, 0, "%s: cluster: expected an object", name);
 	else if (c)
 		rc = parse_cluster(cfg, c, name, err);
+	if (rc == 0)
+		rc = parse_update(cfg, cJSON_GetObjectItemCaseSensitive(root, "update"), name, err);
 	cJSON_Delete(root);
 	return rc;
 }

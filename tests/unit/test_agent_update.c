@@ -106,6 +106,26 @@ TEST(os_object)
 	cJSON_Delete(os);
 }
 
+TEST(health_timeout_from_node_json)
+{
+	struct agent_config c;
+	struct sk_err err = {0};
+
+	agent_config_defaults(&c);
+	CHECK(c.update_health_timeout_s == 300);
+	CHECK(agent_config_parse(&c, "node.json",
+				 "{\"version\":\"2\",\"update\":{\"public_key\":"
+				 "\"/etc/skiff/update.pub\",\"health_timeout_s\":40}}",
+				 &err) == 0);
+	CHECK(c.update_health_timeout_s == 40);
+	CHECK(agent_config_parse(&c, "node.json", "{\"update\":{\"health_timeout_s\":5}}", &err) <
+	      0);
+	CHECK_STREQ(err.msg,
+		    "node.json: update.health_timeout_s: expected an integer in 10..86400");
+	CHECK(agent_config_parse(&c, "node.json", "{\"update\":[]}", &err) < 0);
+	CHECK_STREQ(err.msg, "node.json: update: expected an object");
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -114,6 +134,7 @@ int main(void)
 	RUN(state_reads_back);
 	RUN(trial_file_shape);
 	RUN(os_object);
+	RUN(health_timeout_from_node_json);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		CHECK(0);
