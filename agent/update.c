@@ -31,7 +31,8 @@ static struct {
 	struct update_kept kept;
 	pid_t worker;
 	int fd;
-	int ended; /* the worker said how it ended */
+	int ended;    /* the worker said how it ended */
+	int stopping; /* the agent stopped the worker: the state stays */
 	char buf[2048];
 	size_t len;
 	int on_trial;
@@ -346,7 +347,7 @@ int update_reaped(struct agent *a, pid_t pid, int wstatus)
 	up.worker = 0;
 	if (up.fd >= 0)
 		update_on_worker(a);
-	if (!up.ended) {
+	if (!up.ended && !up.stopping) {
 		snprintf(reason, sizeof reason, "the update worker ended unexpectedly (%s %d)",
 			 WIFSIGNALED(wstatus) ? "signal" : "status",
 			 WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus));
@@ -399,8 +400,10 @@ void update_tick(struct agent *a)
 void update_stop(void)
 {
 	/* a download resumes after the restart; an interrupted write fails */
-	if (up.worker > 0)
+	if (up.worker > 0) {
+		up.stopping = 1;
 		kill(up.worker, SIGTERM);
+	}
 }
 
 int64_t update_next(int64_t next)

@@ -229,18 +229,18 @@ void update_worker(const struct update_job *job, int fd)
 	out_fd = fd;
 	for (size_t i = 0; i < job->cfg->n_registries; i++)
 		insecure[i] = job->cfg->insecure_registries[i];
-	if (prepare(job, &ref, &bs, &c, &err) < 0)
-		finish(err.cls == SK_ERR_USAGE ? "refused" : "failed", &err);
-	if (registry_source_open(&o, &ref, &src, &err) < 0)
-		finish("failed", &err);
+	/* whatever stops the update before writing leaves the node as it
+	 * was: refused; only what goes wrong after that is a failure */
+	if (prepare(job, &ref, &bs, &c, &err) < 0 || registry_source_open(&o, &ref, &src, &err) < 0)
+		finish("refused", &err);
 	if (artifact_read(src, &ref, job->image, &a, &err) < 0 ||
 	    verify(job, src, &bs, &a, &c, &err) < 0) {
 		remove_blobs(&bs, &a);
-		finish(err.cls == SK_ERR_USAGE ? "refused" : "failed", &err);
+		finish("refused", &err);
 	}
 	say("target %s %s", c.m.version, job->slot);
 	if (fetch(src, &bs, a.uki, &err) < 0 || fetch(src, &bs, a.root, &err) < 0)
-		finish("failed", &err);
+		finish("refused", &err);
 	say("writing");
 	if (write_slot(job, &bs, &c, &err) < 0)
 		finish("failed", &err);
