@@ -17,7 +17,6 @@
 #include "cleanup.h"
 #include "file.h"
 #include "clock.h"
-#include "update.h"
 
 int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err)
 {
@@ -153,7 +152,7 @@ static void add_attributes(cJSON *o, const struct utsname *un)
 	cJSON_AddStringToObject(o, "ecs.cpu-architecture", arch);
 }
 
-int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *err)
+int nodeinfo_record(const struct agent_config *cfg, cJSON *os, char **out, struct sk_err *err)
 {
 	char host[65] = "", boot[40], now[40];
 	struct utsname un;
@@ -161,13 +160,17 @@ int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *e
 	int cpu;
 	long mem;
 
-	if (resources(cfg, &cpu, &mem, err) < 0 || nodeinfo_boot_id(boot, sizeof boot, err) < 0)
+	if (resources(cfg, &cpu, &mem, err) < 0 || nodeinfo_boot_id(boot, sizeof boot, err) < 0) {
+		cJSON_Delete(os);
 		return -1;
+	}
 	gethostname(host, sizeof host - 1);
 	uname(&un);
 	sk_now_rfc3339(now, sizeof now, 0);
-	if (!(o = cJSON_CreateObject()))
+	if (!(o = cJSON_CreateObject())) {
+		cJSON_Delete(os);
 		return sk_fail(err, ENOMEM, "node record");
+	}
 	cJSON_AddStringToObject(o, "id", cfg->node_id);
 	cJSON_AddStringToObject(o, "hostname", host);
 	add_addresses(cJSON_AddArrayToObject(o, "addresses"));
@@ -187,7 +190,8 @@ int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *e
 		cJSON_AddNumberToObject(api, "port", cfg->api.port);
 		cJSON_AddStringToObject(api, "name", cfg->api.name);
 	}
-	update_os_json(o);
+	if (os)
+		cJSON_AddItemToObject(o, "os", os);
 	*out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!*out)

@@ -20,7 +20,9 @@ int nodeinfo_boot_id(char *buf, size_t size, struct sk_err *err);
 int nodeinfo_mem_total_mib(long *out, struct sk_err *err);
 /* The addresses the record would list, comma-separated (to notice changes). */
 void nodeinfo_addresses(char *buf, size_t size);
-/* The node record (docs/cluster.md "nodes/<node-id>"), malloc'd JSON. */
-int nodeinfo_record(const struct agent_config *cfg, char **out, struct sk_err *err);
+/* The node record (docs/cluster.md "nodes/<node-id>"), malloc'd JSON; OS
+ * (taken over, may be NULL) is its "os" object. */
+typedef struct cJSON cJSON;
+int nodeinfo_record(const struct agent_config *cfg, cJSON *os, char **out, struct sk_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "agent_internal.h"
 #include "cleanup.h"
 #include "nodeinfo.h"
+#include "update.h"
 #include "clock.h"
 
 static void node_key(const struct agent *a, char *buf, size_t size)
@@ -36,7 +37,7 @@ int register_node(struct agent *a, struct sk_err *err)
 	int rc;
 
 	nodeinfo_addresses(a->addresses, sizeof a->addresses);
-	if (nodeinfo_record(a->cfg, &record, err) < 0)
+	if (nodeinfo_record(a->cfg, update_os(), &record, err) < 0)
 		return -1;
 	rc = etcd_lease_grant(a->kv, a->cfg->lease_ttl_s, 0, &id, &ttl, err);
 	if (rc == 0) {
@@ -66,7 +67,7 @@ void register_refresh(struct agent *a)
 
 	node_key(a, key, sizeof key);
 	nodeinfo_addresses(a->addresses, sizeof a->addresses);
-	if (nodeinfo_record(a->cfg, &record, &err) < 0 ||
+	if (nodeinfo_record(a->cfg, update_os(), &record, &err) < 0 ||
 	    etcd_put(a->kv, key, record, strlen(record), a->lease, NULL, NULL, &err) < 0)
 		agent_log("refresh node record: %s", err.msg);
 }

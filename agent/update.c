@@ -413,10 +413,7 @@ int64_t update_next(int64_t next)
 	return (up.on_trial || up.pending) && soon < next ? soon : next;
 }
 
-void update_os_json(cJSON *record)
+cJSON *update_os(void)
 {
-	cJSON *os = update_os_object(&up.boot, &up.kept);
-
-	if (os)
-		cJSON_AddItemToObject(record, "os", os);
+	return update_os_object(&up.boot, &up.kept);
 }

@@ -26,7 +26,8 @@ void update_tick(struct agent *a);
 int64_t update_next(int64_t next);
 /* Shutdown: the worker stops (a download resumes when the agent is back). */
 void update_stop(void);
-/* Adds "os" to a node record (nothing when the node knows no version). */
-void update_os_json(cJSON *record);
+/* The node record's "os" object, new; NULL when the node knows no
+ * version. */
+cJSON *update_os(void);
 
 #endif
