@@ -116,19 +116,28 @@ static int on_update_watch(void *ctx, const struct etcd_watch_resp *r, struct sk
 }
 
 /* Reads the key, then watches it from the next revision; after any
- * break it reads again, so that nothing in between is missed. */
+ * break it reads again, so that nothing in between is missed. It starts
+ * once the node is registered (its client's login must not compete with
+ * the first lease grant: a password login costs etcd a bcrypt), and backs
+ * off while etcd refuses the read (a role made before updates/ existed). */
 static void *update_watch_main(void *arg)
 {
 	struct agent *a = arg;
 	struct etcd_watch_req req = {.key = a->update_key};
 	struct sk_err err = {0};
 	struct etcd_kv kv;
+	unsigned pause = 1;
 	int64_t rev;
 
-	for (;; sleep(1)) {
+	while (!__atomic_load_n(&a->registered, __ATOMIC_RELAXED))
+		sleep(1);
+	for (;; sleep(pause)) {
 		int found = etcd_get(a->update_kv, a->update_key, &kv, &rev, &err);
-		if (found < 0)
+		if (found < 0) {
+			pause = pause < 30 ? pause * 2 : 60;
 			continue;
+		}
+		pause = 1;
 		if (found) {
 			int rc = push(a, WATCH_UPDATE, NULL, kv.value);
 			etcd_kv_clear(&kv);
