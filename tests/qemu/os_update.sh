@@ -24,15 +24,14 @@ eget() { curl -sf -m 2 -X POST $EP/v3/kv/range -d "{\"key\":\"$(b64 "$1")\"}" | 
 record() { eget /skiff/$CLUSTER/nodes/$NODE; }
 # os_is JQ: the node record's os object satisfies the jq condition.
 os_is() { local r; r=$(record) && [ -n "$r" ] && jq -e ".os | $1" <<<"$r" >/dev/null 2>&1; }
-# Every value the node record takes, from a watch started now: the
-# record goes away when the agent revokes its lease for the reboot, so
-# "rebooting" is seen here, not by polling.
-curl -sN -X POST $EP/v3/watch -d "{\"create_request\":{\"key\":\"$(b64 /skiff/$CLUSTER/nodes/$NODE)\"}}" \
-	>"$T_DIR/watch.log" 2>/dev/null &
-T_PIDS+=($!)
-# saw ROLLOUT STATE: the record once said so.
+# saw ROLLOUT STATE: the node record once said so. etcd keeps every
+# revision (no compaction here): a watch from revision 1 replays them all.
+# The record goes away when the agent revokes its lease for the reboot,
+# so "rebooting" is seen here, not by polling.
 saw() {
-	jq -r '.result.events[]? | .kv.value // empty' "$T_DIR/watch.log" 2>/dev/null |
+	{ curl -sN -m 2 -X POST $EP/v3/watch \
+		-d "{\"create_request\":{\"key\":\"$(b64 /skiff/$CLUSTER/nodes/$NODE)\",\"start_revision\":1}}" || :; } |
+		{ jq -r '.result.events[]? | .kv.value // empty' 2>/dev/null || :; } |
 		while read -r v; do base64 -d <<<"$v" | jq -r '.os.update | "\(.rollout) \(.state)"' 2>/dev/null; done |
 		grep -x -- "$1 $2" >/dev/null # reads it all: an early exit fails the pipe
 }
