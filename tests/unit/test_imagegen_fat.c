@@ -31,8 +31,8 @@ TEST(esp_names)
 {
 	static const uint8_t data[] = "x";
 	struct fat_file f[] = {
-	    {"EFI/BOOT/BOOTX64.EFI", data, 1},	  {"loader/loader.conf", data, 1},
-	    {"EFI/Linux/skiff-a.efi", data, 1},	  {"EFI/Linux/skiff-b+1-0.efi", data, 1},
+	    {"EFI/BOOT/BOOTX64.EFI", data, 1},	    {"loader/loader.conf", data, 1},
+	    {"EFI/Linux/skiff-a.efi", data, 1},	    {"EFI/Linux/skiff-b+1-0.efi", data, 1},
 	    {"EFI/Linux/skiff-c+1-0.efi", data, 1}, {"EFI/Linux/Mixed.efi", data, 1},
 	};
 	CHECK(write_files(f, sizeof f / sizeof *f) == 0);

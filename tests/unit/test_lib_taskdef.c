@@ -283,7 +283,7 @@ TEST(rules_across_containers)
 	expect_error(ONE "}],\"containerDefinitions\":[]}", "containerDefinitions", "given twice");
 	/* inside free-form maps too: the stored record would keep both values */
 	expect_error(ONE ",\"logConfiguration\":{\"logDriver\":\"awsfirelens\",\"options\":"
-		     "{\"region\":\"a\",\"region\":\"b\"}}}]}",
+			 "{\"region\":\"a\",\"region\":\"b\"}}}]}",
 		     "containerDefinitions[0].logConfiguration.options.region", "given twice");
 	expect_error(ONE ",\"dockerLabels\":{\"x\":\"1\",\"y\":\"2\",\"x\":\"1\"}}]}",
 		     "containerDefinitions[0].dockerLabels.x", "given twice");
