@@ -1,6 +1,7 @@
 /* Node API request parsing (see api_http.h). Works on a copy of the head;
  * every field is bounded by the structure that receives it. */
 #include "api_http.h"
+#include "hex.h"
 #include "nodeapi.h"
 
 #include <ctype.h>
@@ -17,14 +18,6 @@ size_t api_head_end(const char *buf, size_t len)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decodes [s, s+n) into out (size bytes); '+' is a space in a
  * query. Decoded bytes must be printable and no '/'. */
 static int decode(const char *s, size_t n, int query, char *out, size_t size)
@@ -36,7 +29,7 @@ static int decode(const char *s, size_t n, int query, char *out, size_t size)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+			int hi = sk_hex_digit(s[i + 1]), lo = sk_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (unsigned char)(hi * 16 + lo);

@@ -1,4 +1,4 @@
-/* Lower-case hex (see hex.h). */
+/* Lower-case hex, and hex digits read back (see hex.h). */
 #include "hex.h"
 
 void sk_hex(const void *data, size_t len, char *out)
@@ -11,4 +11,15 @@ void sk_hex(const void *data, size_t len, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+int sk_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }

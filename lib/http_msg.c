@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "hex.h"
 
 /* ---- response heads ---- */
 
@@ -308,17 +309,6 @@ void http_chunked_init(struct http_chunked *ch)
 
 enum { CH_SIZE, CH_EXT, CH_DATA, CH_DATA_END, CH_TRAILER_START, CH_TRAILER, CH_DONE };
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static int chunk_size_end(struct http_chunked *ch, struct sk_err *err)
 {
 	if (ch->digits == 0)
@@ -332,10 +322,10 @@ static int chunk_byte(struct http_chunked *ch, char b, struct sk_err *err)
 {
 	switch (ch->state) {
 	case CH_SIZE:
-		if (hexval(b) >= 0) {
+		if (sk_hex_digit(b) >= 0) {
 			if (++ch->digits > 15)
 				return sk_fail(err, 0, "chunked body: chunk size too large");
-			ch->left = ch->left * 16 + hexval(b);
+			ch->left = ch->left * 16 + sk_hex_digit(b);
 			return 0;
 		}
 		if (b == '\n')
