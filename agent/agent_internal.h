@@ -139,6 +139,9 @@ int ports_allocate(struct agent *a, struct task *t, struct sk_err *err);
 /* Kept in the task's directory for a restarted agent. */
 void ports_save(struct agent *a, const struct task *t);
 void ports_load(struct agent *a, struct task *t);
+/* The saved form: lines "container proto containerPort hostPort"; reads
+ * at most MAX bindings, up to the first that is not four numbers. */
+size_t ports_parse(const char *text, struct port_binding *out, size_t max);
 
 /* worker.c: child processes, each for one job and reaped by the loop. */
 int worker_prepare(struct agent *a, struct task *t, struct sk_err *err);

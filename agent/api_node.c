@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "driver.h"
 #include "nodeinfo.h"
+#include "scan.h"
 #include "version.h"
 
 #define TOP_SAMPLE_MS 250
@@ -62,10 +63,12 @@ int api_node_info(struct api_conn *c)
 /* "PRI,SEQ,USEC,FLAGS;text\n KEY=VALUE..." to "[   S.UUUUUU] text\n". */
 static size_t kmsg_line(const char *rec, size_t len, char *out, size_t size)
 {
-	unsigned long long usec = 0;
-	const char *semi = memchr(rec, ';', len), *end;
+	unsigned long long pri, seq, usec = 0;
+	const char *semi = memchr(rec, ';', len), *end, *p = rec;
 
-	if (!semi || sscanf(rec, "%*u,%*u,%llu", &usec) != 1)
+	/* rec is not NUL-terminated; each number stops at the ';' at the latest. */
+	if (!semi || !sk_scan_ull(&p, &pri) || *p++ != ',' || !sk_scan_ull(&p, &seq) ||
+	    *p++ != ',' || !sk_scan_ull(&p, &usec))
 		return 0;
 	end = memchr(semi, '\n', len - (size_t)(semi - rec));
 	size_t tl = (size_t)((end ? end : rec + len) - semi - 1);
@@ -218,10 +221,14 @@ static long long node_cpu_ticks(long long *idle)
 {
 	char buf[512];
 	long long v[8] = {0}, total = 0;
+	const char *p = buf;
+	int n = 0;
 
-	if (read_small("/proc/stat", buf, sizeof buf) < 0 ||
-	    sscanf(buf, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6], &v[7]) < 4)
+	if (read_small("/proc/stat", buf, sizeof buf) < 0 || strncmp(buf, "cpu", 3) != 0)
+		return -1;
+	for (p += 3; n < 8 && sk_scan_ll(&p, &v[n]); n++)
+		;
+	if (n < 4)
 		return -1;
 	for (int i = 0; i < 8; i++)
 		total += v[i];
@@ -312,7 +319,9 @@ static void add_usage(cJSON *j, const struct agent_config *cfg)
 	}
 	if (read_small("/proc/loadavg", buf, sizeof buf) == 0) {
 		double l[3] = {0};
-		sscanf(buf, "%lf %lf %lf", &l[0], &l[1], &l[2]);
+		char *p = buf, *end;
+		for (int i = 0; i < 3 && (l[i] = strtod(p, &end), end != p); i++)
+			p = end;
 		cJSON_AddItemToObject(j, "load", cJSON_CreateDoubleArray(l, 3));
 	}
 	if (read_small("/proc/uptime", buf, sizeof buf) == 0)

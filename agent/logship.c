@@ -6,6 +6,7 @@
  * lines. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include "logship_internal.h"
 #include "mkdir_p.h"
 #include "runtime/util.h"
+#include "scan.h"
 
 #define WATCH_EVENTS (IN_MODIFY | IN_CREATE | IN_MOVED_TO)
 
@@ -89,7 +91,8 @@ static void load_pos(struct ls_source *s)
 	if (fd >= 0)
 		close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	if (n > 0 && sscanf(buf, "%llu %lld", &ino, &off) == 2) {
+	const char *p = buf;
+	if (n > 0 && sk_scan_ull(&p, &ino) && sk_scan_ll(&p, &off)) {
 		logreader_resume(s->r, s->path, (ino_t)ino, (off_t)off);
 		s->saved_ino = (ino_t)ino;
 		s->saved_off = (off_t)off;
@@ -290,17 +293,48 @@ static int64_t realtime_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Reads as far as DIGITS decimal digits (0: no limit) after an optional
+ * sign, the way scanf's %d does after its white space. Returns where it
+ * stopped, or NULL when no digit came before END. */
+static const char *stamp_number(const char *p, const char *end, int width, long long *out)
+{
+	unsigned long long v = 0;
+	int neg = 0, digits = 0;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-', width--;
+	for (; p < end && isdigit((unsigned char)*p) && (width <= 0 || digits < width); digits++)
+		v = v * 10 + (unsigned)(*p++ - '0');
+	*out = (long long)(neg ? 0 - v : v);
+	return digits ? p : NULL;
+}
+
+size_t logship_console_stamp(const char *text, size_t len, long long *s, int *ms)
+{
+	const char *p = text, *end = text + len;
+	long long frac;
+
+	if (p == end || *p++ != '[' || !(p = stamp_number(p, end, 0, s)) || p == end ||
+	    *p++ != '.' || !(p = stamp_number(p, end, 3, &frac)) || p == end || *p++ != ']')
+		return 0;
+	*ms = (int)frac;
+	return (size_t)(p - text);
+}
+
 /* "[   S.mmm] text": the stamp counts from boot (CLOCK_MONOTONIC). */
 static int64_t console_time(const char **text, size_t *len)
 {
 	struct timespec mono;
 	long long s = 0;
-	int ms = 0, n = 0;
+	int ms = 0;
+	size_t n = logship_console_stamp(*text, *len, &s, &ms);
 
-	if (sscanf(*text, "[%lld.%3d]%n", &s, &ms, &n) != 2 || n <= 0 || (size_t)n > *len)
+	if (!n)
 		return realtime_us();
 	*text += n;
-	*len -= (size_t)n;
+	*len -= n;
 	while (*len && **text == ' ')
 		(*text)++, (*len)--;
 	clock_gettime(CLOCK_MONOTONIC, &mono);

@@ -11,6 +11,10 @@
 #include "syslog.h"
 #include "tls_conn.h"
 
+/* A console line's "[   S.mmm]" stamp: its length (0: LINE does not start
+ * with one), the seconds and the milliseconds. */
+size_t logship_console_stamp(const char *line, size_t len, long long *s, int *ms);
+
 #define LS_MAX_DESTS	8
 #define LS_MAX_SOURCES	256
 #define LS_RETRY_MIN_MS 500

@@ -14,8 +14,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mkdir_p.h"
 #include "agent_internal.h"
+#include "cleanup.h"
+#include "file.h"
+#include "mkdir_p.h"
+#include "scan.h"
 
 #define PORTS_FILE "ports"
 
@@ -164,20 +167,28 @@ void ports_save(struct agent *a, const struct task *t)
 	fclose(f);
 }
 
+size_t ports_parse(const char *text, struct port_binding *out, size_t max)
+{
+	unsigned long long v[4];
+	size_t n = 0;
+
+	while (n < max && sk_scan_ull(&text, &v[0]) && sk_scan_ull(&text, &v[1]) &&
+	       sk_scan_ull(&text, &v[2]) && sk_scan_ull(&text, &v[3]))
+		out[n++] = (struct port_binding){(uint8_t)v[0], (uint8_t)v[1], (uint16_t)v[2],
+						 (uint16_t)v[3]};
+	return n;
+}
+
 void ports_load(struct agent *a, struct task *t)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 8];
-	unsigned c, p, cp, hp;
 	size_t max = TD_MAX_CONTAINERS * TD_MAX_PORTS;
-	FILE *f;
+	SK_AUTOFREE char *text = NULL;
 
 	driver_task_dir(a->drv, t->id, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/%s", dir, PORTS_FILE);
-	if (t->ports || !(f = fopen(path, "re")))
+	if (t->ports || sk_read_file(path, 1 << 20, &text, NULL, &(struct sk_err){0}) < 0)
 		return;
 	if ((t->ports = calloc(max, sizeof *t->ports)))
-		while (t->n_ports < max && fscanf(f, "%u %u %u %u", &c, &p, &cp, &hp) == 4)
-			t->ports[t->n_ports++] = (struct port_binding){(uint8_t)c, (uint8_t)p,
-								       (uint16_t)cp, (uint16_t)hp};
-	fclose(f);
+		t->n_ports = ports_parse(text, t->ports, max);
 }

@@ -3,6 +3,7 @@
  * network namespace, and the per-task resolv.conf. Addresses come from
  * ipam.c, NAT from nat.c. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -17,6 +18,7 @@
 #include "mkdir_p.h"
 #include "cleanup.h"
 #include "internal.h"
+#include "scan.h"
 
 struct br {
 	const char *name, *state, *resolv;
@@ -201,7 +203,12 @@ static int container_resolv(const struct br *b, const char *path, struct sk_err 
 	char line[512], w1[32], w2[256];
 
 	while (f && fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%31s %255[^\n]", w1, w2) != 2)
+		const char *p = line;
+		if (!sk_scan_word(&p, w1, sizeof w1))
+			continue;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!sk_scan_until(&p, "\n", w2, sizeof w2))
 			continue;
 		if (!strcmp(w1, "nameserver") && dns.n_ns < NETCFG_MAX_NS &&
 		    strncmp(w2, "127.", 4) && strcmp(w2, "::1") && strlen(w2) < sizeof dns.ns[0])

@@ -12,6 +12,7 @@
 
 #include "mkdir_p.h"
 #include "internal.h"
+#include "scan.h"
 
 extern char **environ;
 
@@ -80,6 +81,7 @@ static int deconfig(struct nc_sock *s, int idx, const char *ifname, const struct
 int nc_lease_parse(char *const *envp, struct nc_lease *l, struct sk_err *err)
 {
 	const char *ip = env(envp, "ip"), *mask = env(envp, "mask"), *secs = env(envp, "lease");
+	const char *routers = env(envp, "router");
 	char cidr[64], *end, router[64] = "";
 
 	memset(l, 0, sizeof *l);
@@ -90,8 +92,8 @@ int nc_lease_parse(char *const *envp, struct nc_lease *l, struct sk_err *err)
 	l->seconds = secs ? strtoul(secs, &end, 10) : 0;
 	if (secs && (*end || l->seconds > 0x7fffffffUL))
 		return sk_fail(err, 0, "lease: malformed lease=\"%s\"", secs);
-	if (env(envp, "router"))
-		sscanf(env(envp, "router"), "%63s", router);
+	if (routers) /* udhcpc lists every router; the first is the gateway */
+		sk_scan_word(&routers, router, sizeof router);
 	if (*router &&
 	    (netcfg_prefix_parse(router, false, &l->gw.via) < 0 || l->gw.via.family != AF_INET))
 		return sk_fail(err, 0, "lease: malformed router=\"%s\"", router);

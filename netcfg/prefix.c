@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "netcfg.h"
 
 int netcfg_prefix_parse(const char *s, bool need_len, struct netcfg_prefix *out)
@@ -46,14 +47,17 @@ void netcfg_prefix_format(const struct netcfg_prefix *p, bool with_len, char *bu
 
 int netcfg_mac_parse(const char *s, unsigned char mac[6])
 {
-	unsigned v[6];
-	char tail;
+	unsigned char v[6];
 
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				      &v[4], &v[5], &tail) != 6)
+	if (strlen(s) != 17)
 		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (unsigned char)v[i];
+	for (int i = 0; i < 6; i++, s += 3) {
+		int hi = sk_hex_digit(s[0]), lo = sk_hex_digit(s[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[2] != ':'))
+			return -1;
+		v[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(mac, v, sizeof v);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "image_internal.h"
 #include "json_get.h"
+#include "scan.h"
 
 static int id_ok(const char *id)
 {
@@ -119,8 +120,11 @@ int bundle_resolve_user(int rootfd, const char *spec, struct bundle_user *u, str
 	u->uid = u->gid = 0;
 	if (!spec || !*spec)
 		return 0;
-	if (sscanf(spec, "%255[^:]:%255s", user, group) < 1)
+	const char *p = spec;
+	if (!sk_scan_until(&p, ":", user, sizeof user))
 		return sk_fail(err, 0, "user \"%.100s\": expected user[:group]", spec);
+	if (*p++ == ':') /* a user cut at 255 bytes ends the scan there, as sscanf's did */
+		sk_scan_word(&p, group, sizeof group);
 	if (resolve_id(rootfd, "/etc/passwd", user, 2, &u->uid, err) < 0)
 		return -1;
 	if (group[0])

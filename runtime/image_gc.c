@@ -83,8 +83,11 @@ static int keep_containers(const struct blobstore *bs, struct keep *blobs, struc
 		fclose(f);
 		buf[n] = '\0';
 		char *p = strstr(buf, "sha256:");
-		if (p && sscanf(p, "%79[sha256:0-9a-f]", info.digest) == 1)
+		if (p) {
+			size_t n = strspn(p, "sha256:0123456789abcdef");
+			snprintf(info.digest, sizeof info.digest, "%.*s", (int)n, p);
 			r |= keep_image(bs, info.digest, blobs, layers);
+		}
 	}
 	if (d)
 		closedir(d);

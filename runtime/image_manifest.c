@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "image_internal.h"
+#include "scan.h"
 
 #define MT_OCI_INDEX	   "application/vnd.oci.image.index.v1+json"
 #define MT_OCI_MANIFEST	   "application/vnd.oci.image.manifest.v1+json"
@@ -149,8 +150,12 @@ int manifest_select(const struct manifest *index, const char *platform, struct d
 	char os[32] = "", arch[32] = "", variant[32] = "";
 	if (!platform)
 		platform = "linux/amd64";
-	if (sscanf(platform, "%31[^/]/%31[^/]/%31s", os, arch, variant) < 2)
+	const char *p = platform;
+	if (!sk_scan_until(&p, "/", os, sizeof os) || *p++ != '/' ||
+	    !sk_scan_until(&p, "/", arch, sizeof arch))
 		return sk_fail(err, 0, "platform \"%.60s\": expected os/arch[/variant]", platform);
+	if (*p++ == '/') /* an arch cut at 31 bytes ends the scan there, as sscanf's did */
+		sk_scan_word(&p, variant, sizeof variant);
 	for (size_t i = 0; i < index->n; i++) {
 		const struct descriptor *d = &index->entries[i];
 		if (strcmp(d->os, os) != 0 || strcmp(d->arch, arch) != 0)

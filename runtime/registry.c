@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "http.h"
 #include "image_internal.h"
+#include "scan.h"
 
 #define MAX_TOKEN_RESPONSE (1u << 20)
 
@@ -209,7 +210,11 @@ static int range_matches(const struct http_response *resp, uint64_t from)
 {
 	const char *cr = http_header_get(resp, "Content-Range");
 	unsigned long long start;
-	return cr && sscanf(cr, "bytes %llu-", &start) == 1 && start == from;
+
+	if (!cr || strncmp(cr, "bytes", 5) != 0)
+		return 0;
+	cr += 5;
+	return sk_scan_ull(&cr, &start) && start == from;
 }
 
 static int download(struct registry_source *r, struct blob_writer *w, struct sk_err *err)

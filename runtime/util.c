@@ -43,8 +43,7 @@ unsigned long long rt_proc_start_time(pid_t pid)
 	buf[n] = '\0';
 	/* The command name may hold spaces and parentheses: fields follow the last ')'. */
 	char *p = strrchr(buf, ')');
-	char state;
-	if (!p || sscanf(p + 2, "%c", &state) != 1 || state == 'Z' || state == 'X')
+	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
 		return 0;
 	for (int field = 3; p && field <= 22; field++)
 		p = strchr(p + 1, ' ');

@@ -1,7 +1,8 @@
 /* The agent's operability parts: node API request parsing (hostile input
  * included), following a rotating log, and the log shipper's bounded
  * queue, alone and against a collector on a loopback socket (what a reset
- * connection and a clean close mean for what was sent). */
+ * connection and a clean close mean for what was sent); console stamps and
+ * the saved host ports read as the sscanf they replaced did. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "agent/agent_internal.h"
 #include "agent/api_http.h"
 #include "agent/logfiles.h"
 #include "agent/logship_internal.h"
@@ -262,6 +264,60 @@ TEST(ship_queue_resends_after_a_reset_not_after_a_close)
 	free(d.q.buf);
 }
 
+/* Each line once through sscanf("[%lld.%3d]%n"), as console_time read
+ * stamps, and once through logship_console_stamp. */
+TEST(console_stamps_read_as_sscanf_did)
+{
+	static const char *const lines[] = {
+	    "[   12.345] init: ready",
+	    "[0.001]",
+	    "[12.3456] x",
+	    "[12.34] x",
+	    "[ -3.+12]x",
+	    "[1. 5] x",
+	    "[1.]",
+	    "[.5] x",
+	    "12.345] x",
+	    "[12,345] x",
+	    "[12.345 x",
+	    "",
+	    "[",
+	    "[99999999999.999]",
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		long long s = 0, want_s = 0;
+		int ms = 0, want_ms = 0, n = 0;
+		size_t len = strlen(lines[i]);
+
+		int ok = sscanf(lines[i], "[%lld.%3d]%n", &want_s, &want_ms, &n) == 2 && n > 0;
+		size_t got = logship_console_stamp(lines[i], len, &s, &ms);
+		CHECK(got == (ok ? (size_t)n : 0));
+		if (ok)
+			CHECK(s == want_s && ms == want_ms);
+	}
+	/* a stamp that runs past the line is none */
+	long long s;
+	int ms;
+	CHECK(logship_console_stamp("[1.234]", 6, &s, &ms) == 0);
+	CHECK(logship_console_stamp("[1.234]", 7, &s, &ms) == 7 && s == 1 && ms == 234);
+}
+
+/* The ports file as ports_save writes it, and what fscanf("%u %u %u %u")
+ * stopped at. */
+TEST(saved_ports_parse)
+{
+	struct port_binding p[4];
+
+	CHECK(ports_parse("0 6 80 32768\n1 17 53 53\n", p, 4) == 2);
+	CHECK(p[0].container == 0 && p[0].proto == 6 && p[0].container_port == 80 &&
+	      p[0].host_port == 32768);
+	CHECK(p[1].container == 1 && p[1].proto == 17 && p[1].host_port == 53);
+	CHECK(ports_parse("0 6 80 1\n0 6 81 x\n0 6 82 3\n", p, 4) == 1);
+	CHECK(ports_parse("0 6 80\n", p, 4) == 0);
+	CHECK(ports_parse("", p, 4) == 0);
+	CHECK(ports_parse("0 6 1 1 0 6 2 2 0 6 3 3", p, 2) == 2 && p[1].container_port == 2);
+}
+
 int main(void)
 {
 	RUN(api_request_good);
@@ -269,5 +325,7 @@ int main(void)
 	RUN(logreader_follows_rotation);
 	RUN(ship_queue_drops_oldest_and_counts);
 	RUN(ship_queue_resends_after_a_reset_not_after_a_close);
+	RUN(console_stamps_read_as_sscanf_did);
+	RUN(saved_ports_parse);
 	return check_summary();
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "check.h"
+#include "../../netcfg/internal.h"
 #include "../../netcfg/netcfg.h"
 
 static char reports[8][512];
@@ -126,11 +127,42 @@ TEST(text_forms)
 	CHECK_STREQ(buf, "fd00::1/64");
 	CHECK(netcfg_mac_parse("52:54:00:12:34:5", mac) < 0);
 	CHECK(netcfg_mac_parse("52:54:00:12:34:56:", mac) < 0);
+	CHECK(netcfg_mac_parse("52:54:00:AB:cd:Ef", mac) == 0 && mac[0] == 0x52 && mac[3] == 0xab &&
+	      mac[4] == 0xcd && mac[5] == 0xef);
+	CHECK(netcfg_mac_parse("52:54:00:12:34:5g", mac) < 0);
+	CHECK(netcfg_mac_parse("52-54-00-12-34-56", mac) < 0);
+	CHECK(netcfg_mac_parse("5:254:00:12:34:56", mac) < 0);
+	CHECK(netcfg_mac_parse("1:2:3:4:5:6xxxxxx", mac) < 0);
+	/* sscanf's %2x took a sign or a space in a field; a MAC never has one */
+	CHECK(netcfg_mac_parse("-1:54:00:12:34:56", mac) < 0);
+	CHECK(netcfg_mac_parse(" 1:54:00:12:34:56", mac) < 0);
 	CHECK(netcfg_port_map_parse("8080:80", &m, &err) == 0 && m.proto == IPPROTO_TCP &&
 	      m.host_port == 8080 && m.container_port == 80);
 	CHECK(netcfg_port_map_parse("53:5353/udp", &m, &err) == 0 && m.proto == IPPROTO_UDP);
 	CHECK(netcfg_port_map_parse("0:80", &m, &err) < 0);
 	CHECK(netcfg_port_map_parse("80:80/sctp", &m, &err) < 0);
+}
+
+/* udhcpc's environment: "router" lists every router, the first is taken. */
+TEST(dhcp_lease_router)
+{
+	struct nc_lease l;
+	struct sk_err err = {0};
+	char buf[64];
+	char *one[] = {"ip=10.0.2.15", "mask=24", "router=10.0.2.2", NULL};
+	char *two[] = {"ip=10.0.2.15", "mask=24", "router= 10.0.2.3 10.0.2.2", NULL};
+	char *none[] = {"ip=10.0.2.15", "mask=24", "router=  ", NULL};
+	char *bad[] = {"ip=10.0.2.15", "mask=24", "router=10.0.2.x 10.0.2.2", NULL};
+
+	CHECK(nc_lease_parse(one, &l, &err) == 0);
+	netcfg_prefix_format(&l.gw.via, false, buf, sizeof buf);
+	CHECK_STREQ(buf, "10.0.2.2");
+	CHECK(nc_lease_parse(two, &l, &err) == 0);
+	netcfg_prefix_format(&l.gw.via, false, buf, sizeof buf);
+	CHECK_STREQ(buf, "10.0.2.3");
+	CHECK(nc_lease_parse(none, &l, &err) == 0 && l.gw.via.family == 0);
+	CHECK(nc_lease_parse(bad, &l, &err) < 0);
+	CHECK(strstr(err.msg, "router=\"10.0.2.x\"") != NULL);
 }
 
 int main(void)
@@ -142,5 +174,6 @@ int main(void)
 	RUN(cmdline_kernel_ip);
 	RUN(cmdline_skiff_net);
 	RUN(text_forms);
+	RUN(dhcp_lease_router);
 	return check_summary();
 }

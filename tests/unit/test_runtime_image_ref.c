@@ -101,6 +101,18 @@ TEST(manifest_list_platforms)
 	CHECK(manifest_select(&m, "linux/arm/v6", &d, &err) < 0);
 	CHECK(manifest_select(&m, "windows/amd64", &d, &err) < 0);
 	CHECK(manifest_select(&m, "linux", &d, &err) < 0);
+	CHECK_STREQ(err.msg, "platform \"linux\": expected os/arch[/variant]");
+	/* what sscanf("%31[^/]/%31[^/]/%31s") accepted and refused */
+	CHECK(manifest_select(&m, "linux/amd64/", &d, &err) == 0 && d.size == 11);
+	CHECK(manifest_select(&m, "linux/arm/ v7 x", &d, &err) == 0 && d.size == 10);
+	CHECK(manifest_select(&m, "linux/arm/v7/x", &d, &err) < 0);
+	CHECK(manifest_select(&m, "/amd64", &d, &err) < 0 && strstr(err.msg, "expected"));
+	CHECK(manifest_select(&m, "linux//v7", &d, &err) < 0 && strstr(err.msg, "expected"));
+	CHECK(manifest_select(&m, "linux/", &d, &err) < 0 && strstr(err.msg, "expected"));
+	CHECK(manifest_select(&m, "linuxlinuxlinuxlinuxlinuxlinuxli/amd64", &d, &err) < 0 &&
+	      strstr(err.msg, "expected"));
+	CHECK(manifest_select(&m, "linux/arm0123456789012345678901234567890/v7", &d, &err) < 0 &&
+	      strstr(err.msg, "no manifest"));
 	manifest_free(&m);
 }
 
@@ -206,6 +218,12 @@ TEST(image_user_lookup)
 	CHECK(bundle_resolve_user(root, "4294967295", &u, &err) < 0);
 	CHECK(bundle_resolve_user(root, "-1", &u, &err) < 0);
 	CHECK(bundle_resolve_user(root, "0:4294967295", &u, &err) < 0);
+	/* what sscanf("%255[^:]:%255s") accepted and refused */
+	CHECK(bundle_resolve_user(root, ":staff", &u, &err) < 0);
+	CHECK_STREQ(err.msg, "user \":staff\": expected user[:group]");
+	CHECK(bundle_resolve_user(root, "app:", &u, &err) == 0 && u.uid == 70 && u.gid == 71);
+	CHECK(bundle_resolve_user(root, "app: staff", &u, &err) == 0 && u.uid == 70 && u.gid == 50);
+	CHECK(bundle_resolve_user(root, "70:50 x", &u, &err) == 0 && u.uid == 70 && u.gid == 50);
 	unlinkat(root, "etc/passwd", 0);
 	unlinkat(root, "etc/group", 0);
 	unlinkat(root, "etc", AT_REMOVEDIR);
