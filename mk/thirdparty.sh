@@ -10,11 +10,13 @@ name=$1
 BUILD=$(cd "$BUILD" && pwd)
 SYSROOT=${SYSROOT:-$BUILD/sysroot}
 stamp=$SYSROOT/.built-$name
-# The stamp holds a hash of the recipe (this script and debsrc.sh): after a
-# change to either, the library is built again from freshly unpacked source,
-# so a tree built before the change cannot keep a library the recipe no
-# longer makes (the Makefile reruns this script when either is newer).
-key=$(cat "$0" "$(dirname "$0")/debsrc.sh" | sha256sum | cut -d' ' -f1)
+# The stamp holds a hash of the recipe (this script, debsrc.sh and Skiff's
+# patches in mk/thirdparty/NAME/): after a change to any, the library is
+# built again from freshly unpacked source, so a tree built before the
+# change cannot keep a library the recipe no longer makes (the Makefile
+# reruns this script when one is newer).
+here=$(cd "$(dirname "$0")" && pwd)
+key=$(cat "$0" "$here/debsrc.sh" "$here"/thirdparty/*/*.patch | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ]; then
 	[ "$(cat "$stamp")" = "$key" ] && { touch "$stamp"; exit 0; }
 	rebuild=1
@@ -49,10 +51,21 @@ seccomp_x86_only() {
 	touch "$dir/.skiff-x86-only"
 }
 
+# Skiff's patches to NAME's source (mk/thirdparty/NAME/*.patch, -p1 from
+# the source's top), applied once to a freshly unpacked tree.
+apply_patches() {
+	for p in "$here/thirdparty/$name"/*.patch; do
+		[ -f "$p" ] || continue
+		patch -d "$1" -p1 -R -s -f --dry-run <"$p" >/dev/null 2>&1 && continue
+		patch -d "$1" -p1 -s -f <"$p" >&2 || { echo "thirdparty: $p does not apply to $1" >&2; exit 1; }
+	done
+}
+
 echo "thirdparty: building $name against musl" >&2
 case $name in
 libnl)
 	src=$(fetch libnl3)
+	apply_patches "$src"
 	cd "$src"
 	# Debian's patches leave autotools inputs newer than their outputs;
 	# keep make from trying to rerun autotools, which are not installed.
@@ -64,6 +77,7 @@ libnl)
 	;;
 cjson)
 	src=$(fetch cjson)
+	apply_patches "$src"
 	cd "$src"
 	$CC_MUSL $CFLAGS_MUSL -c cJSON.c -o cJSON.o
 	ar rcs "$SYSROOT/lib/libcjson.a" cJSON.o
