@@ -31,12 +31,14 @@ WARN        := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 MUSL_CC     := musl-gcc
 # The node binary's size is a feature (README, "A lean node"): -Os, link-
 # time optimisation across all of Skiff's code, unused sections dropped,
-# no unwind tables (mk/node.ld), and no page of padding between the code
-# and the data (-z noseparate-code; a static binary maps no library).
+# no unwind tables (mk/node.ld), no page of padding between the code and
+# the data (-z noseparate-code; a static binary maps no library), and no
+# RELRO segment (-z norelro): only a dynamic loader makes it read-only, and
+# static musl has none, so it was nothing but padding to a page boundary.
 MUSL_CFLAGS := -Os -flto $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-isystem $(B)/kinc -I$(SYSROOT)/include -I$(SYSROOT)/include/libnl3 -Ilib -I.
 MUSL_LDFLAGS := -Os -flto=2 -static -s -Wl,--gc-sections -Wl,-z,noseparate-code \
-	-Wl,-T,mk/node.ld -L$(SYSROOT)/lib
+	-Wl,-z,norelro -Wl,-T,mk/node.ld -L$(SYSROOT)/lib
 HOST_CC     := gcc
 HOST_CFLAGS := -O2 -g $(WARN) -Ilib -I.
 ASAN_CFLAGS := -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -87,7 +89,7 @@ deps:
 	@mk/deps.sh $(DEPS_BUILD)
 
 THIRDPARTY_STAMPS := $(addprefix $(SYSROOT)/.built-,$(THIRDPARTY))
-$(SYSROOT)/.built-%: mk/thirdparty.sh mk/debsrc.sh | deps
+$(SYSROOT)/.built-%: mk/thirdparty.sh mk/debsrc.sh $(wildcard mk/thirdparty/*/*.patch) | deps
 	@mkdir -p $(B) && BUILD=$(B) mk/thirdparty.sh $*
 thirdparty: $(THIRDPARTY_STAMPS)
 $(SYSROOT)/.built-libarchive: $(SYSROOT)/.built-zlib
