@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hex.h"
 #include "log.h"
+#include "scan.h"
 #include "clock.h"
 
 #define SYS_BLOCK "/sys/class/block"
@@ -44,15 +46,15 @@ static int read_small(const char *path, char *buf, size_t cap)
 static int guid_bytes(const char *text, unsigned char out[16])
 {
 	static const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-	unsigned v;
 	int i = 0;
 
 	for (const char *p = text; *p && i < 16; p++) {
 		if (*p == '-')
 			continue;
-		if (sscanf(p, "%2x", &v) != 1)
+		int hi = sk_hex_digit(p[0]), lo = sk_hex_digit(p[1]);
+		if (hi < 0 || lo < 0)
 			return -1;
-		out[order[i++]] = (unsigned char)v;
+		out[order[i++]] = (unsigned char)(hi << 4 | lo);
 		p++;
 	}
 	return i == 16 ? 0 : -1;
@@ -93,12 +95,17 @@ static unsigned gpt_lookup(const char *name, const unsigned char guid[16])
 static int fill_dev(const char *dir, const char *name, struct block_dev *out)
 {
 	char path[300], text[32];
+	const char *p = text;
+	unsigned long long major, minor;
 
 	snprintf(out->name, sizeof out->name, "%.63s", name);
 	out->size = read_ull(dir, name, "size") * 512;
 	snprintf(path, sizeof path, "%s/%s/dev", dir, name);
-	return read_small(path, text, sizeof text) == 0 &&
-	       sscanf(text, "%u:%u", &out->major, &out->minor) == 2;
+	if (read_small(path, text, sizeof text) < 0 || !sk_scan_ull(&p, &major) || *p++ != ':' ||
+	    !sk_scan_ull(&p, &minor))
+		return 0;
+	out->major = (unsigned)major, out->minor = (unsigned)minor;
+	return 1;
 }
 
 static int find_partition(const char *disk, unsigned number, struct block_dev *out)

@@ -17,34 +17,33 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "scan.h"
 
 #define DM_CONTROL	  "/dev/mapper/control"
 #define DM_BUF		  4096
 #define SECTORS_PER_BLOCK 8
 
+/* LEN lower-case hex digits at S. */
 static int is_hex(const char *s, size_t len)
 {
-	if (strlen(s) != len)
-		return 0;
-	for (; *s; s++)
-		if (!strchr("0123456789abcdef", *s))
-			return 0;
-	return 1;
+	return strspn(s, "0123456789abcdef") >= len;
 }
 
 int verity_parse(const char *text, struct verity_args *out, struct sk_err *err)
 {
-	char hash[65], salt[65];
-	char tail;
+	const char *p = text, *salt = NULL;
 
-	if (sscanf(text, "%64[0-9a-f]:%llu:%llu:%64[0-9a-f]%c", hash, &out->hash_start,
-		   &out->data_blocks, salt, &tail) != 4 ||
-	    !is_hex(hash, 64) || !is_hex(salt, 64) || out->data_blocks == 0 ||
-	    out->hash_start < out->data_blocks)
+	if (is_hex(p, 64) && p[64] == ':' && (p += 65) && sk_scan_ull(&p, &out->hash_start) &&
+	    *p++ == ':' && sk_scan_ull(&p, &out->data_blocks) && *p++ == ':' && is_hex(p, 64) &&
+	    !p[64])
+		salt = p;
+	if (!salt || out->data_blocks == 0 || out->hash_start < out->data_blocks)
 		return sk_fail(
 		    err, 0, "skiff.verity=%s: expected ROOTHASH:HASHSTART:DATABLOCKS:SALT", text);
-	memcpy(out->root_hash, hash, 65);
-	memcpy(out->salt, salt, 65);
+	memcpy(out->root_hash, text, 64);
+	out->root_hash[64] = '\0';
+	memcpy(out->salt, salt, 64);
+	out->salt[64] = '\0';
 	return 0;
 }
 
