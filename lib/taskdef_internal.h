@@ -78,7 +78,7 @@ struct td_walk {
 	const cJSON *doc;	/* the definition being read (inside a wrapper) */
 	int quiet;		/* inside an ignored subtree: no warnings */
 	const void *warned[64]; /* fields warned about already (folded) */
-	struct td_msg *warned_msg[64];
+	long warned_msg[64];	/* their messages' indexes in rep->msgs (-1: none) */
 	size_t n_warned;
 };
 

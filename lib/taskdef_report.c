@@ -114,21 +114,22 @@ static struct td_msg *warn_once(struct td_walk *w, const char *path, const char 
 }
 
 /* Console exports repeat Service Connect fields on every port: one
- * warning per field, "(and N more)". */
+ * warning per field, "(and N more)". The message is remembered by its
+ * index: a later message may move the array (realloc). */
 void td_warn_field(struct td_walk *w, const struct td_field *f, const char *path)
 {
 	if (w->quiet)
 		return;
 	for (size_t i = 0; i < w->n_warned; i++)
 		if (w->warned[i] == f) {
-			if (w->warned_msg[i])
-				w->warned_msg[i]->more++;
+			if (w->warned_msg[i] >= 0)
+				w->rep->msgs[w->warned_msg[i]].more++;
 			return;
 		}
 	struct td_msg *m = warn_once(w, path, "accepted and ignored: %s", f->note);
 	if (w->n_warned < sizeof w->warned / sizeof w->warned[0]) {
 		w->warned[w->n_warned] = f;
-		w->warned_msg[w->n_warned++] = m;
+		w->warned_msg[w->n_warned++] = m ? (long)(m - w->rep->msgs) : -1;
 	}
 }
 

@@ -192,6 +192,26 @@ TEST(syntax_and_size_errors)
 	CHECK(parse("[1]", NULL) == NULL && parse(ONE "}]} x", NULL) == NULL);
 }
 
+/* The folded warning is counted after later messages have grown (moved)
+ * the report's array: fuzz_taskdef found a use after free here. */
+TEST(folded_warning_survives_a_growing_report)
+{
+	struct td_report rep = {0};
+	char doc[4096] = "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\","
+			 "\"image\":\"b\",\"memory\":64,\"portMappings\":[";
+	for (int i = 1; i <= 40; i++)
+		snprintf(doc + strlen(doc), sizeof doc - strlen(doc),
+			 "%s{\"containerPort\":%d,\"name\":\"p%d\",\"bogus%d\":1}",
+			 i > 1 ? "," : "", i, i, i);
+	strcat(doc, "]}]}");
+	struct taskdef *td = parse(doc, &rep);
+	CHECK(rep.n > 16);
+	CHECK(msg_at(&rep, "containerDefinitions[0].portMappings[0].name") != NULL &&
+	      msg_at(&rep, "containerDefinitions[0].portMappings[0].name")->more == 39);
+	taskdef_free(td);
+	td_report_free(&rep);
+}
+
 TEST(ignored_fields_warn_once_and_are_kept)
 {
 	struct td_report rep = {0};
@@ -432,6 +452,7 @@ int main(void)
 	RUN(every_error_of_a_document_in_one_pass);
 	RUN(syntax_and_size_errors);
 	RUN(ignored_fields_warn_once_and_are_kept);
+	RUN(folded_warning_survives_a_growing_report);
 	RUN(rules_across_containers);
 	RUN(port_ranges);
 	RUN(secret_references);
