@@ -28,6 +28,8 @@ int cmd_node_remove(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_token(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_approve(struct ctl *c, int argc, char **argv, struct sk_err *err);
 int cmd_node_requests(struct ctl *c, int argc, char **argv, struct sk_err *err);
+/* cmd_update.c: node update (rolling OS updates) */
+int cmd_node_update(struct ctl *c, int argc, char **argv, struct sk_err *err);
 /* The cluster CA's directory: $SKIFF_PKI or ~/.config/skiff/pki/CLUSTER. */
 const char *ctl_pki_dir(const struct ctl *c);
 

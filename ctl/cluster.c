@@ -107,6 +107,7 @@ static void node_forget_if_gone(struct cluster *c, struct c_node *n)
 		return;
 	cJSON_Delete(n->labels);
 	cJSON_Delete(n->attributes);
+	cJSON_Delete(n->os);
 	n->id->obj = NULL;
 	sym_put(&c->node_syms, n->id);
 	free(n);
@@ -120,7 +121,8 @@ static int node_record(struct cluster *c, const char *id, const struct etcd_kv *
 		return -1;
 	cJSON_Delete(n->labels);
 	cJSON_Delete(n->attributes);
-	n->labels = n->attributes = NULL;
+	cJSON_Delete(n->os);
+	n->labels = n->attributes = n->os = NULL;
 	if (!j) {
 		n->rev = 0;
 		node_forget_if_gone(c, n);
@@ -131,6 +133,7 @@ static int node_record(struct cluster *c, const char *id, const struct etcd_kv *
 	n->memory = json_record_int(j, "memory", 0);
 	n->labels = cJSON_DetachItemFromObjectCaseSensitive(j, "labels");
 	n->attributes = cJSON_DetachItemFromObjectCaseSensitive(j, "attributes");
+	n->os = cJSON_DetachItemFromObjectCaseSensitive(j, "os");
 	return 0;
 }
 
@@ -494,6 +497,15 @@ static int leader_key(struct cluster *c, const struct etcd_kv *kv, int deleted)
 	return 0;
 }
 
+/* Kept as JSON: rollout_drive.c reads it into a struct rollout. */
+static int rollout_key(struct cluster *c, const struct etcd_kv *kv, cJSON *j)
+{
+	cJSON_Delete(c->rollout);
+	c->rollout = j;
+	c->rollout_rev = j ? kv->mod_revision : 0;
+	return j ? 1 : 0;
+}
+
 /* Returns 1 when it kept j, 0 when not, -1 when out of memory. */
 static int apply(struct cluster *c, const char *rel, const struct etcd_kv *kv, cJSON *j,
 		 int deleted)
@@ -507,6 +519,8 @@ static int apply(struct cluster *c, const char *rel, const struct etcd_kv *kv, c
 #define IS(s) (kind == sizeof s - 1 && strncmp(rel, s, kind) == 0)
 	if (IS("leader") && strcmp(name, "scheduler") == 0)
 		return leader_key(c, kv, deleted);
+	if (IS("rollout") && strcmp(name, "current") == 0)
+		return rollout_key(c, kv, j);
 	if (IS("assign"))
 		return assignment(c, name, kv, j, deleted);
 	if (!j && !deleted)
@@ -578,6 +592,7 @@ static void free_syms(struct hmap *m, void (*free_obj)(void *))
 
 static void free_node(void *p)
 {
+	cJSON_Delete(((struct c_node *)p)->os);
 	cJSON_Delete(((struct c_node *)p)->labels);
 	cJSON_Delete(((struct c_node *)p)->attributes);
 	free(p);
@@ -620,6 +635,9 @@ void cluster_clear(struct cluster *c)
 	free_syms(&c->taskdef_syms, free_taskdef);
 	c->nnodes = 0;
 	c->leader_create_rev = c->leader_lease = 0;
+	cJSON_Delete(c->rollout);
+	c->rollout = NULL;
+	c->rollout_rev = 0;
 	c->revision = 0;
 	c->ready = 0;
 }

@@ -29,6 +29,7 @@ struct c_node {
 	int64_t cpu, memory;
 	cJSON *labels;
 	cJSON *attributes; /* built in: {"ecs.cpu-architecture":"x86_64",...} */
+	cJSON *os;	   /* {"version","previous","update":{...}} or NULL */
 	/* a pass's accounting */
 	int64_t used_cpu, used_mem;
 	int ntasks;
@@ -95,6 +96,9 @@ struct cluster {
 	struct hmap loose_assigns, loose_statuses;	   /* key → struct c_loose */
 	struct hmap secrets;				   /* name → struct c_secret */
 	size_t nnodes;
+	/* rollout/current (rollout.h), NULL when none */
+	cJSON *rollout;
+	int64_t rollout_rev;
 	/* leader/scheduler */
 	int64_t leader_create_rev, leader_lease;
 	int64_t revision; /* everything up to here is in */

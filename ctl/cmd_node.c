@@ -1,5 +1,5 @@
 /* skiffctl node ls|describe|drain (credentials and remove: cmd_auth.c;
- * token: cmd_token.c) */
+ * token: cmd_token.c; update: cmd_update.c) */
 #include <string.h>
 
 #include "args.h"
@@ -19,6 +19,8 @@ static int usage(FILE *f, struct sk_err *err)
 	      "       skiffctl node token create|ls|revoke|verify  bootstrap tokens (--help)\n"
 	      "       skiffctl node requests                    pending join requests\n"
 	      "       skiffctl node approve ID|--all [--follow] [--dir CA-DIR]  answer them\n"
+	      "       skiffctl node update --image REF | status | cancel  rolling OS update "
+	      "(--help)\n"
 	      "  drain: the scheduler places nothing new on the node and moves its service\n"
 	      "  tasks elsewhere (replacements first); --undo makes it ACTIVE again.\n"
 	      "  credentials: creates (or renews) the node's etcd user and role, allowed only\n"
@@ -57,8 +59,9 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 	int rc = ctl_load_model(c, &m, err);
 	if (rc < 0)
 		return rc;
-	static const char *const h[] = {"NODE", "STATUS", "CPU", "MEMORY", "TASKS", "ADDRESS"};
-	struct table *t = table_new(6, h);
+	static const char *const h[] = {"NODE",	 "STATUS",  "CPU",	 "MEMORY",
+					"TASKS", "ADDRESS", "OS VERSION"};
+	struct table *t = table_new(7, h);
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < m.nnodes; i++) {
 		const struct m_node *n = &m.nodes[i];
@@ -69,8 +72,10 @@ static int do_ls(struct ctl *c, struct sk_err *err)
 		snprintf(nt, sizeof nt, "%d", n->ntasks);
 		const cJSON *addr =
 		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(n->rec, "addresses"), 0);
+		const char *os =
+		    json_record_str(cJSON_GetObjectItemCaseSensitive(n->rec, "os"), "version");
 		table_row(t, n->id, node_status(n), cpu, mem, nt,
-			  cJSON_IsString(addr) ? addr->valuestring : "");
+			  cJSON_IsString(addr) ? addr->valuestring : "", *os ? os : "-");
 		cJSON_AddItemToArray(arr, node_json(&m, n));
 	}
 	ctl_print_list(c, arr, t);
@@ -142,6 +147,8 @@ int cmd_node(struct ctl *c, int argc, char **argv, struct sk_err *err)
 		return cmd_node_approve(c, argc, argv, err);
 	if (strcmp(verb, "requests") == 0)
 		return cmd_node_requests(c, argc, argv, err);
+	if (strcmp(verb, "update") == 0)
+		return cmd_node_update(c, argc, argv, err);
 	if (argc < 2 || ctl_is_help(verb) || (argc > 2 && ctl_is_help(argv[2])))
 		return usage(argc < 2 ? stderr : stdout, err);
 	if (strcmp(verb, "ls") == 0)

@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	    "       | credentials ID [--out FILE] | remove ID\n"
 	    "       | token create [--ttl D] [--labels K=V,...] | token ls | token revoke ID\n"
 	    "       | requests | approve ID|--all [--follow]\n"
+	    "       | update --image REF [--nodes SEL] [--max-unavailable N] | update status\n"
+	    "       | update cancel\n"
 	    "  secret put NAME [--from-file FILE] | ls | rm NAME\n"
 	    "  events [--follow] [--since REV]\n"
 	    "  scheduler [--id ID] [--ttl SEC]\n"

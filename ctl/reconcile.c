@@ -699,6 +699,15 @@ out:
 
 /* ---- the pass ---- */
 
+/* The running OS rollout's next step (rollout_drive.c), one per pass: the
+ * next pass sees it written before it decides the one after. */
+static void rollout_step(struct pass *p)
+{
+	struct rollout_write w;
+	if (rollout_drive(p->s, p->c, p->now, &w))
+		emit(p, &w.u);
+}
+
 static void each_task(struct pass *p, void (*fn)(struct pass *, struct c_task *))
 {
 	struct hmap *tasks = &p->c->tasks;
@@ -757,6 +766,7 @@ int reconcile(struct sched *s)
 		return -1;
 	}
 	batcher_begin(&s->batch, s->acting_fence);
+	rollout_step(&p);
 	each_task(&p, task_lifecycle);
 	orphans(&p);
 	each_service(&p);

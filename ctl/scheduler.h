@@ -7,6 +7,7 @@
 #define SK_CTL_SCHEDULER_H
 
 #include <pthread.h>
+#include <time.h>
 
 #include "batch.h"
 #include "cluster.h"
@@ -77,6 +78,16 @@ void election_resign(struct sched *s);
  * (lock held) takes in what they did. */
 int reconcile(struct sched *s);
 void reconcile_settle(struct sched *s);
+
+/* rollout_drive.c: one step of the rollout at rollout/current, if any:
+ * 1 when w->u holds it (the document, guarded by its revision, and what
+ * the step writes: nodemeta/, updates/). */
+struct rollout_write {
+	struct unit u;
+	char keys[UNIT_MAX][KEY_MAX];
+	char rollout_key[KEY_MAX];
+};
+int rollout_drive(struct sched *s, struct cluster *c, time_t now, struct rollout_write *w);
 
 /* Logs "TIME skiffctl scheduler[ID]: ..." on stderr. */
 void sched_log(const struct sched *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -105,7 +105,7 @@ rc=$(rc_of ctl task run); [ "$rc" = 2 ] && pass "task run without taskdef exit 2
 b64() { printf %s "$1" | base64 -w0; }
 curl -s $E/v3/kv/put -d "{\"key\":\"$(b64 /skiff/c1/nodes/n1)\",\"value\":\"$(b64 '{"id":"n1","cpu":1024,"memory":512,"addresses":["10.0.0.1"]}')\"}" >/dev/null
 ctl node ls >"$T_DIR/nodes"
-grep -Eq '^n1 +ACTIVE +0/1024 +0/512 +0 +10.0.0.1$' "$T_DIR/nodes" && pass "node ls" || fail "node ls" "$(cat "$T_DIR/nodes")"
+grep -Eq '^n1 +ACTIVE +0/1024 +0/512 +0 +10.0.0.1 +-$' "$T_DIR/nodes" && pass "node ls" || fail "node ls" "$(cat "$T_DIR/nodes")"
 check "node drain" ctl node drain n1
 [ "$(ctl -o json node describe n1 | jq -r .status)" = DRAINING ] && pass "node DRAINING" || fail "drain" "$(ctl node describe n1)"
 check "node drain --undo" ctl node drain n1 --undo
