@@ -1,7 +1,7 @@
-/* skiffctl auth init: etcd's access control for a cluster (root, the
- * scheduler's user), and skiffctl node credentials|remove: a node's own
- * etcd user. Passwords are made here and written to files (0600), never
- * taken on the command line. */
+/* skiffctl auth init|update-roles: etcd's access control for a cluster
+ * (root, the scheduler's user, every node role's grants), and skiffctl
+ * node credentials|remove: a node's own etcd user. Passwords are made
+ * here and written to files (0600), never taken on the command line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,16 +13,20 @@
 #include "file.h"
 #include "identity.h"
 #include "join.h"
+#include "lookup.h"
 
 static int usage(FILE *f, struct sk_err *err)
 {
 	fputs("usage: skiffctl auth init --dir DIR\n"
+	      "       skiffctl auth update-roles\n"
 	      "  Creates etcd's root user and the scheduler's user of this cluster, with new\n"
 	      "  random passwords written to DIR/root.password and DIR/scheduler.password\n"
 	      "  (0600), and turns etcd auth on. The scheduler's role reads and writes the\n"
 	      "  cluster's prefix; operators use root (only root may manage etcd users).\n"
 	      "  Then: skiffctl --user root (password in SKIFF_ETCD_PASSWORD or the config\n"
-	      "  file), and skiffctl node credentials NODE for each node.\n",
+	      "  file), and skiffctl node credentials NODE for each node.\n"
+	      "  update-roles: gives every node's etcd role the grants of this skiffctl (after\n"
+	      "  an upgrade, e.g. reading its updates/NODE key); passwords stay. Needs root.\n",
 	      f);
 	return f == stdout ? 0 : ctl_usage_printed(err);
 }
@@ -61,6 +65,56 @@ static int auth_init(struct ctl *c, const char *dir, struct sk_err *err)
 	return 0;
 }
 
+/* Every node the cluster knows: by record, by nodemeta, by identity. */
+static int each_node_id(struct ctl *c, int (*fn)(struct ctl *, const char *, void *), void *arg,
+			struct sk_err *err)
+{
+	char key[KEY_MAX];
+	struct etcd_range_resp r;
+	struct model m;
+	if (ctl_load_model(c, &m, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < m.nnodes && rc >= 0; i++)
+		rc = fn(c, m.nodes[i].id, arg);
+	struct etcd_range_req req = {
+	    .key = ctl_key(c, key, "identities/"), .prefix = 1, .keys_only = 1};
+	if (rc >= 0 && (rc = etcd_range(c->etcd, &req, &r, err)) >= 0) {
+		for (size_t i = 0; i < r.nkvs && rc >= 0; i++)
+			if (!model_node(&m, r.kvs[i].key + strlen(key)))
+				rc = fn(c, r.kvs[i].key + strlen(key), arg);
+		etcd_range_resp_free(&r);
+	}
+	model_free(&m);
+	return rc;
+}
+
+struct regrant {
+	struct sk_err *err;
+	int updated, without;
+};
+
+static int regrant_one(struct ctl *c, const char *id, void *arg)
+{
+	struct regrant *g = arg;
+	int rc = identity_node_regrant(c, id, g->err);
+	if (rc < 0)
+		return sk_wrap(g->err, "node %s", id);
+	g->updated += rc;
+	g->without += !rc;
+	return 0;
+}
+
+static int update_roles(struct ctl *c, struct sk_err *err)
+{
+	struct regrant g = {.err = err};
+	if (ctl_connect(c, err) < 0 || each_node_id(c, regrant_one, &g, err) < 0)
+		return -1;
+	printf("%d node role%s updated (%d node%s without a role of its own)\n", g.updated,
+	       g.updated == 1 ? "" : "s", g.without, g.without == 1 ? "" : "s");
+	return 0;
+}
+
 int cmd_auth(struct ctl *c, int argc, char **argv, struct sk_err *err)
 {
 	const char *verb = argc > 1 ? argv[1] : "", *dir = NULL;
@@ -69,6 +123,10 @@ int cmd_auth(struct ctl *c, int argc, char **argv, struct sk_err *err)
 	for (int i = 1; i < argc; i++)
 		if (ctl_is_help(argv[i]))
 			return usage(stdout, err);
+	if (strcmp(verb, "update-roles") == 0)
+		return sk_args_none(argc, argv, "auth update-roles", err) < 0
+			   ? -1
+			   : update_roles(c, err);
 	if (strcmp(verb, "init") != 0) {
 		usage(stderr, err);
 		return ctl_usage_error(err, "auth: bad arguments");

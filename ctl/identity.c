@@ -12,13 +12,17 @@ struct grant {
 	int prefix;
 };
 
-/* The agent registers (nodes/<id>, on its lease), reports (status/<id>/)
- * and watches its assignments, which carry the task definition and the
- * secrets it needs (the scheduler resolves them there): nothing else. */
+/* The agent registers (nodes/<id>, on its lease), reports (status/<id>/),
+ * watches its assignments, which carry the task definition and the
+ * secrets it needs (the scheduler resolves them there), and watches the
+ * one key that asks it to update its OS (written by the scheduler's
+ * leader during a rollout; read only: a node cannot ask itself to update
+ * to something else): nothing else. */
 static const struct grant node_grants[] = {
     {ETCD_PERM_READWRITE, "nodes/%s", 0},
     {ETCD_PERM_READWRITE, "status/%s/", 1},
     {ETCD_PERM_READ, "assign/%s/", 1},
+    {ETCD_PERM_READ, "updates/%s", 0},
 };
 
 int identity_node_user(const struct ctl *c, const char *id, char *buf, size_t size,
@@ -68,6 +72,16 @@ int identity_node_create(struct ctl *c, const char *id, const char *password, st
 			return -1;
 	}
 	return etcd_user_grant_role(c->etcd, name, name, err);
+}
+
+int identity_node_regrant(struct ctl *c, const char *id, struct sk_err *err)
+{
+	char name[IDENTITY_NAME_MAX];
+	if (identity_node_user(c, id, name, sizeof name, err) < 0 || ctl_connect(c, err) < 0)
+		return -1;
+	if (grant_node(c, name, id, err) == 0)
+		return 1;
+	return strstr(err->msg, "role name not found") ? 0 : -1;
 }
 
 int identity_node_delete(struct ctl *c, const char *id, struct sk_err *err)

@@ -20,6 +20,9 @@ int identity_node_user(const struct ctl *c, const char *id, char *buf, size_t si
  * that rejoins) gets the new password and its role's grants again. */
 int identity_node_create(struct ctl *c, const char *id, const char *password, struct sk_err *err);
 /* Deletes node ID's user and role: its token stops working at once. */
+/* Gives node ID's existing role this version's grants (passwords stay):
+ * 1 done, 0 the node has no role of its own. */
+int identity_node_regrant(struct ctl *c, const char *id, struct sk_err *err);
 int identity_node_delete(struct ctl *c, const char *id, struct sk_err *err);
 /* Makes root (role root) and the scheduler's user and role, then turns
  * auth on. */

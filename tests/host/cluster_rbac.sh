@@ -2,7 +2,8 @@
 # Least privilege in etcd, with real etcd (TLS, --client-cert-auth, auth
 # on): skiffctl auth init makes root and the scheduler's user; each node
 # gets its own user (skiffctl node credentials) whose role allows only its
-# nodes/<id> record, its status/<id>/ and reading its assign/<id>/. The
+# nodes/<id> record, its status/<id>/ and reading its assign/<id>/ and
+# updates/<id>. The
 # agents run on those users alone (register, watch, report), the
 # scheduler on its own (places a task with a secret). Then the permission
 # matrix: every operation of a node on another's keys or on the cluster's
@@ -196,6 +197,15 @@ try "$o" "$O" read "$P/taskdefs/" denied
 try "$o" "$O" write "$P/leader/scheduler" denied
 try scheduler "$S" read "$P/secrets/" allowed
 try scheduler "$S" write "$P/assign/$OTHER/probe" allowed
+# an OS update request (skiffctl node update): only the node it names
+# reads it, and no node may write one, not even its own
+try scheduler "$S" write "$P/updates/$HOLDER" allowed
+try "$h" "$H" read "$P/updates/$HOLDER" allowed
+try "$h" "$H" watch "$P/updates/$HOLDER" allowed
+try "$h" "$H" write "$P/updates/$HOLDER" denied
+try "$o" "$O" read "$P/updates/$HOLDER" denied
+try "$o" "$O" watch "$P/updates/$HOLDER" denied
+try "$o" "$O" write "$P/updates/$OTHER" denied
 try scheduler "$S" write "/skiff/other-cluster/tasks/x" denied
 code=$(ecurl -o reply -w '%{http_code}' -X POST -H "Authorization: $O" $E/v3/auth/user/add -d '{"name":"evil","password":"x"}')
 [ "$code" = 403 ] && pass "a node cannot add etcd users" || fail "node user add" "HTTP $code $(cat reply)"
@@ -471,6 +481,18 @@ until_true 10 '! root2 node token ls | grep -q "^${xtok%%.*} "'
 	[ -z "$(token skiff:rbac2:join:${xtok%%.*} <(printf %s "${xtok#*.}"))" ] &&
 	pass "scheduler --approve-joins: the leader revokes expired tokens and their join users" ||
 	fail "scheduler prunes" "$(root2 node token ls) $(tail -n3 sched2.log)"
+
+# A role made before nodes read updates/<id> (the grant revoked here, as
+# root): auth update-roles gives it back, and the node's password stays.
+RT=$(token root auth/root.password)
+ecurl -o /dev/null -X POST -H "Authorization: $RT" $E/v3/auth/role/revoke \
+	-d "{\"role\":\"skiff:$C:node:$HOLDER\",\"key\":\"$(b64 $P/updates/$HOLDER)\"}"
+before=$(request "$(token skiff:$C:node:$HOLDER $HOLDER.password)" read "$P/updates/$HOLDER")
+rc=$(rc_of root auth update-roles)
+after=$(request "$(token skiff:$C:node:$HOLDER $HOLDER.password)" read "$P/updates/$HOLDER")
+[ "$before" = 403 ] && [ "$rc" = 0 ] && [ "$after" = 200 ] && grep -Eq '^[0-9]+ node roles? updated' out &&
+	pass "auth update-roles: an old node role gets the updates/ grant, same password" ||
+	fail "auth update-roles" "before $before, rc=$rc, after $after: $(cat out err)"
 
 echo "permission matrix (etcd $(etcd --version | awk 'NR==1{print $3}'), each row a test above):"
 echo "| identity | operation | key under /skiff/$C/ | expected | got |"
