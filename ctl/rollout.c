@@ -108,8 +108,8 @@ int rollout_from_json(const cJSON *j, struct rollout *r, struct sk_err *err)
 	r->node_timeout_s = (int)json_record_int(j, "nodeTimeoutS", ROLLOUT_DEFAULT_TIMEOUT);
 	r->created = parse_time(json_record_str(j, "createdAt"));
 	r->updated = parse_time(json_record_str(j, "updatedAt"));
-	int rc = json_array_parse(j, "nodes", "rollout.nodes", sizeof(struct ro_node),
-				  node_from_json, &nodes, &n, err);
+	int rc = json_array_parse(j, "nodes", "rollout", sizeof(struct ro_node), node_from_json,
+				  &nodes, &n, err);
 	r->nodes = nodes;
 	r->nnodes = (size_t)n;
 	if (rc < 0 ||

@@ -82,7 +82,7 @@ agent_up() { # NODE: a real agent, as tests/host/agent_cluster.sh runs it
 # (never comes back). SEEN ("ROLLOUT IMAGE") was attempted already (the
 # real agent keeps that in its state file).
 stand_in() {
-	local n=$1 version=$2 previous="" slot=a seen=${3:-} want id image target os held
+	local n=$1 version=$2 previous="" slot=a seen=${3:-} want id image target os held rev
 	agent_up "$n" || return 1
 	os="{\"version\":\"$version\",\"slot\":\"$slot\"}"
 	set_os "$n" "$os"
@@ -98,7 +98,10 @@ stand_in() {
 		seen="$id $image"
 		target=${image##*:}
 		echo "$n told $target" >>"$T_DIR/events"
-		held=$(curl -sf -X POST $EP/v3/kv/range -d "{\"key\":\"$(b64 $P/assign/$n/)\",\"range_end\":\"$(b64 $P/assign/${n}0)\"}" |
+		# what the node was assigned when updates/<node> was written (a
+		# read at that revision: no race with the scheduler's next steps)
+		rev=$(curl -sf -X POST $EP/v3/kv/range -d "{\"key\":\"$(b64 $P/updates/$n)\"}" | jq -r '.kvs[0].mod_revision')
+		held=$(curl -sf -X POST $EP/v3/kv/range -d "{\"key\":\"$(b64 $P/assign/$n/)\",\"range_end\":\"$(b64 $P/assign/${n}0)\",\"revision\":\"$rev\"}" |
 			jq -r '.kvs[]?.value' | while read -r v; do base64 -d <<<"$v" | jq -r 'select(.desiredStatus == "RUNNING") | .task'; done | wc -l)
 		echo "$n held $held tasks when told $target" >>"$T_DIR/held"
 		report() { # STATE [REASON]: os.update, versions as they are now
@@ -204,9 +207,18 @@ t0=$SECONDS
 if ctl node update --image $OS:2 >out 2>err && grep -q 'on 2 nodes (n1, n2), at most 1 at a time' out; then
 	pass "node update starts a rollout of both nodes"
 else fail "node update" "$(cat out err)"; fi
+timeout 150 "$CTL" --endpoints $EP --cluster $CLUSTER node update status --watch >watch.out 2>&1 &
+WATCH=$!
 until_true 120 'test "$(rollout_state)" = done' && pass "the rollout is done ($((SECONDS - t0)) s for two nodes)" ||
 	fail "rollout done" "$(ctl node update status; tail -5 "$T_DIR/sched-s1.log")"
 least=$(stop_sampler)
+wait $WATCH
+rc=$?
+# (it samples once a second: which short steps it shows depends on timing)
+[ $rc = 0 ] && [ "$(grep -c '^NODE' watch.out)" -ge 4 ] && grep -q '^n1 .*updating: ' watch.out &&
+	grep -q '^n2 .*updating: ' watch.out && tail -1 watch.out | grep -q ': done: 2 nodes updated' &&
+	pass "status --watch prints each change and ends with the rollout" ||
+	fail "status --watch" "rc=$rc $(tail -5 watch.out)"
 [ "$(grep -c 'held 0 tasks' "$T_DIR/held")" = 2 ] && [ "$(wc -l <"$T_DIR/held")" = 2 ] &&
 	pass "drained first: each node held no task when it was told to update" || fail "drain first" "$(cat "$T_DIR/held")"
 
