@@ -87,6 +87,8 @@ static void node_step(const struct model *m, const struct rollout *r, const stru
 		snprintf(state, size, "updating: %s", json_record_str(u, "state"));
 	else
 		snprintf(state, size, "updating: told");
+	if (n && n->rec && !cJSON_GetObjectItemCaseSensitive(n->rec, "os"))
+		snprintf(reason, size, "its record has no \"os\": its agent may not update itself");
 	if (u && *json_record_str(u, "reason"))
 		snprintf(reason, size, "%s", json_record_str(u, "reason"));
 }

@@ -21,7 +21,7 @@
 # it; the scheduler killed mid-rollout and started again goes on; a node
 # whose update fails halts the rollout, is undrained, and the other node
 # is never told; cancel; a node that never comes back halts it after the
-# node timeout.
+# node timeout; a node whose agent writes no "os" is pointed out.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../agent_lib.sh"
 AGENT=$SKIFF_BIN/skiff-agent
@@ -291,3 +291,18 @@ until_true 60 'test "$(rollout | jq -r ".nodes[0].state")" = done -o "$(rollout 
 	until_true 20 'test "$(node_status n2)" = ACTIVE' &&
 	[ "$(rollout_state)" = cancelled ] && pass "after cancel: the rollout is cancelled, n2 ACTIVE again" ||
 	fail "after cancel" "$(ctl node update status; ctl node ls)"
+
+# ---- a node whose agent knows nothing of updates (no "os" in its record) ----
+lease=$(curl -sf -X POST $EP/v3/lease/grant -d '{"TTL":3}' | jq -r .ID)
+curl -sf -X POST $EP/v3/kv/put -d "{\"key\":\"$(b64 $P/nodes/old)\",\"value\":\"$(b64 '{"id":"old","cpu":1024,"memory":64}')\",\"lease\":\"$lease\"}" >/dev/null
+(while sleep 1; do curl -sf -X POST $EP/v3/lease/keepalive -d "{\"ID\":\"$lease\"}" >/dev/null; done) &
+KA=$!
+T_PIDS+=($!)
+setup_quiet "rollout of old" ctl node update --image $OS:7 --nodes old --node-timeout 2s
+until_true 20 'ctl node update status | grep -q "^old .*updating: told"'
+ctl node update status >out 2>&1
+grep -Eq '^old +- +- +- +updating: told +its record has no "os": its agent may not update itself' out &&
+	pass "status: a node whose record has no os is pointed out" || fail "no os" "$(cat out)"
+kill $KA
+until_true 30 'test "$(rollout_state)" = halted' && rollout | jq -r .reason | grep -q '^node old: gone for' &&
+	pass "it halts the rollout once gone longer than the node timeout" || fail "old gone" "$(rollout | jq -c .)"
