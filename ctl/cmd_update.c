@@ -262,6 +262,13 @@ static int do_cancel(struct ctl *c, struct sk_err *err)
 	struct rollout r;
 	if (rollout_cancel(c, &r, err) < 0)
 		return -1;
+	if (c->json) {
+		cJSON *j = rollout_to_json(&r);
+		ctl_print_json(j);
+		cJSON_Delete(j);
+		rollout_free(&r);
+		return 0;
+	}
 	size_t done = 0, busy = 0;
 	for (size_t i = 0; i < r.nnodes; i++) {
 		done += r.nodes[i].state == RN_DONE;

@@ -298,7 +298,9 @@ curl -sf -X POST $EP/v3/kv/put -d "{\"key\":\"$(b64 $P/nodes/old)\",\"value\":\"
 (while sleep 1; do curl -sf -X POST $EP/v3/lease/keepalive -d "{\"ID\":\"$lease\"}" >/dev/null; done) &
 KA=$!
 T_PIDS+=($!)
-setup_quiet "rollout of old" ctl node update --image $OS:7 --nodes old --node-timeout 2s
+ctl -o json node update --image $OS:7 --nodes old --node-timeout 2s >out 2>&1
+jq -e '.state == "running" and (.nodes | map(.node)) == ["old"] and .nodeTimeoutS == 2 and .maxUnavailable == 1' out >/dev/null &&
+	pass "node update -o json prints the rollout" || fail "update json" "$(cat out)"
 until_true 20 'ctl node update status | grep -q "^old .*updating: told"'
 ctl node update status >out 2>&1
 grep -Eq '^old +- +- +- +updating: told +its record has no "os": its agent may not update itself' out &&
