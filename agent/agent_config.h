@@ -59,6 +59,7 @@ struct agent_config {
 	int reserved_memory_mib;
 	int lease_ttl_s;
 	int update_health_timeout_s; /* a new OS version's bound to become healthy */
+	int os_updates_off;	     /* --no-os-updates: updates/<node> is not watched */
 	int cpu_units;		     /* 0: 1024 per online CPU */
 	int memory_mib;		     /* 0: MemTotal less the reservation */
 	int stop_timeout_s;	     /* default SIGTERM grace when a container sets none */

@@ -40,7 +40,9 @@ static void usage(FILE *f)
 	      "  --api-port PORT      node API port (default 7443)\n"
 	      "  --api-cacert FILE    node API: the cluster CA that client certificates chain to\n"
 	      "  --api-cert FILE      node API: this node's certificate (skiffctl ca issue node)\n"
-	      "  --api-key FILE       node API: its private key\n",
+	      "  --api-key FILE       node API: its private key\n"
+	      "  --no-os-updates      ignore updates/<node> (an agent on an OS Skiff does not\n"
+	      "                       manage; as the ECS agent's ECS_UPDATES_ENABLED=false)\n",
 	      f);
 }
 
@@ -50,6 +52,7 @@ struct args {
 	const char *config, *cluster, *endpoints, *cacert, *cert, *key, *user, *password_file,
 	    *join_token, *node_id, **labels, *cpu, *memory, *data, *run, *lease_ttl, *stop_timeout,
 	    *log_retention, **insecure, *bridge, *subnet, *api_port, *api_ca, *api_cert, *api_key;
+	int no_os_updates;
 };
 
 static int parse(int argc, char **argv, struct args *a, struct sk_err *err)
@@ -80,6 +83,7 @@ static int parse(int argc, char **argv, struct args *a, struct sk_err *err)
 	    {"--api-cacert", ARG_STR, &a->api_ca, NULL},
 	    {"--api-cert", ARG_STR, &a->api_cert, NULL},
 	    {"--api-key", ARG_STR, &a->api_key, NULL},
+	    {"--no-os-updates", ARG_FLAG, &a->no_os_updates, NULL},
 	    {NULL, ARG_FLAG, NULL, NULL},
 	};
 	return sk_args(argc, argv, 1, "options", opts, NULL, NULL, 0, err);
@@ -161,6 +165,8 @@ static int apply(struct agent_config *cfg, const struct args *a, struct sk_err *
 	    copy(cfg->api.cert_file, sizeof cfg->api.cert_file, a->api_cert, "api-cert", err) < 0 ||
 	    copy(cfg->api.key_file, sizeof cfg->api.key_file, a->api_key, "api-key", err) < 0)
 		return -1;
+	if (a->no_os_updates)
+		cfg->os_updates_off = 1;
 	return lists(cfg, a, err);
 }
 

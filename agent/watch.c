@@ -187,6 +187,8 @@ int watch_start(struct agent *a, struct sk_err *err)
 	if ((rc = pthread_create(&a->watch_thread, NULL, watch_main, a)) != 0)
 		return sk_fail(err, rc, "watch thread");
 	pthread_detach(a->watch_thread);
+	if (a->cfg->os_updates_off)
+		return 0;
 	if (etcd_dup(a->kv, &a->update_kv, err) < 0)
 		return sk_wrap(err, "update watch client");
 	if ((rc = pthread_create(&t, NULL, update_watch_main, a)) != 0)

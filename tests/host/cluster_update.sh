@@ -72,7 +72,7 @@ set_os() {
 agent_up() { # NODE: a real agent, as tests/host/agent_cluster.sh runs it
 	"$AGENT" --endpoints $EP --cluster $CLUSTER --node-id "$1" --data "$T_DIR/$1/data" \
 		--run "$T_DIR/$1/run" --lease-ttl 3 --stop-timeout 3 --insecure-registry 127.0.0.1:$REG_PORT \
-		--bridge skt0 --bridge-subnet 172.30.11.1/24 >>"$T_DIR/$1.log" 2>&1 &
+		--bridge skt0 --bridge-subnet 172.30.11.1/24 --no-os-updates >>"$T_DIR/$1.log" 2>&1 &
 	APID=$!
 	until_true 30 node_present "$1"
 }
