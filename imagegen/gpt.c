@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "disk_io.h"
+#include "hex.h"
 
 struct gpt_header {
 	char signature[8];
@@ -29,17 +30,6 @@ struct gpt_entry {
 _Static_assert(sizeof(struct gpt_header) == 92, "GPT header is 92 bytes");
 _Static_assert(sizeof(struct gpt_entry) == GPT_ENTRY_SIZE, "GPT entry is 128 bytes");
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Text order of the 16 bytes: the first three fields are byte-swapped. */
 static const int text_order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 
@@ -55,7 +45,7 @@ int guid_parse(const char *text, struct guid *out)
 				return -1;
 			continue;
 		}
-		int hi = hexval(p[0]), lo = hexval(p[1]);
+		int hi = sk_hex_digit(p[0]), lo = sk_hex_digit(p[1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out->b[text_order[i++]] = (uint8_t)(hi << 4 | lo);

@@ -1,7 +1,6 @@
 /* manifest.json (see manifest.h). */
 #include "manifest.h"
 
-#include <bearssl.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,34 +16,17 @@
 #include "hex.h"
 #include "rootfs.h"
 
-#define READ_CHUNK (1 << 16)
-
 const char *const manifest_outputs[] = {"vmlinuz", "initramfs.img", "cmdline", NULL};
 
 static int hash_file(const char *path, char hex[65], unsigned long long *size, struct sk_err *err)
 {
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	SK_AUTOFREE unsigned char *buf = malloc(READ_CHUNK);
-	unsigned char digest[32];
-	br_sha256_context s;
-	ssize_t n;
+	uint8_t digest[32];
+	uint64_t n;
 
-	if (fd < 0)
-		return sk_fail(err, errno, "open %s", path);
-	if (!buf)
-		return sk_fail(err, ENOMEM, "%s", path);
-	br_sha256_init(&s);
-	*size = 0;
-	while ((n = read(fd, buf, READ_CHUNK)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sk_fail(err, errno, "read %s", path);
-		br_sha256_update(&s, buf, (size_t)n);
-		*size += (unsigned long long)n;
-	}
-	br_sha256_out(&s, digest);
+	if (fs_sha256_file(path, digest, &n, err) < 0)
+		return -1;
 	sk_hex(digest, sizeof digest, hex);
+	*size = n;
 	return 0;
 }
 
