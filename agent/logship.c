@@ -85,12 +85,7 @@ static void load_pos(struct ls_source *s)
 	char buf[64];
 	unsigned long long ino = 0;
 	long long off = 0;
-	int fd = open(s->pos_path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	ssize_t n = sk_read_small(s->pos_path, buf, sizeof buf);
 	const char *p = buf;
 	if (n > 0 && sk_scan_ull(&p, &ino) && sk_scan_ll(&p, &off)) {
 		logreader_resume(s->r, s->path, (ino_t)ino, (off_t)off);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "hex.h"
 #include "log.h"
 #include "scan.h"
@@ -28,17 +29,6 @@ static void dirp_close(DIR **d)
 {
 	if (*d)
 		closedir(*d);
-}
-
-static int read_small(const char *path, char *buf, size_t cap)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
-
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
 }
 
 /* The kernel reports PARTN and PARTNAME in a partition's uevent but not
@@ -65,7 +55,7 @@ static unsigned long long read_ull(const char *dir, const char *name, const char
 	char path[300], text[32];
 
 	snprintf(path, sizeof path, "%s/%s/%s", dir, name, file);
-	return read_small(path, text, sizeof text) == 0 ? strtoull(text, NULL, 10) : 0;
+	return sk_read_small(path, text, sizeof text) >= 0 ? strtoull(text, NULL, 10) : 0;
 }
 
 /* Partition number of GUID on disk NAME, 0 if none. */
@@ -101,7 +91,7 @@ static int fill_dev(const char *dir, const char *name, struct block_dev *out)
 	snprintf(out->name, sizeof out->name, "%.63s", name);
 	out->size = read_ull(dir, name, "size") * 512;
 	snprintf(path, sizeof path, "%s/%s/dev", dir, name);
-	if (read_small(path, text, sizeof text) < 0 || !sk_scan_ull(&p, &major) || *p++ != ':' ||
+	if (sk_read_small(path, text, sizeof text) < 0 || !sk_scan_ull(&p, &major) || *p++ != ':' ||
 	    !sk_scan_ull(&p, &minor))
 		return 0;
 	out->major = (unsigned)major, out->minor = (unsigned)minor;
@@ -134,7 +124,7 @@ static int scan_label(const char *label, struct block_dev *out)
 	while (d && (e = readdir(d))) {
 		snprintf(path, sizeof path, SYS_BLOCK "/%s/uevent", e->d_name);
 		uevent[0] = '\n';
-		if (e->d_name[0] == '.' || read_small(path, uevent + 1, sizeof uevent - 1) < 0)
+		if (e->d_name[0] == '.' || sk_read_small(path, uevent + 1, sizeof uevent - 1) < 0)
 			continue;
 		if (strstr(uevent, want) && fill_dev(SYS_BLOCK, e->d_name, out))
 			return 1;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "log.h"
 #include "netcfg/netcfg.h"
 
@@ -24,15 +25,7 @@ static void net_report(void *ctx, const char *msg)
 /* The raw command line: netcfg parses ip= and skiff.net.* itself. */
 static const char *read_cmdline(char *buf, size_t len)
 {
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return buf;
+	return sk_read_small("/proc/cmdline", buf, len) < 0 ? NULL : buf;
 }
 
 void network_up(void)

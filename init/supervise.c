@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "log.h"
 #include "mounts.h"
 
@@ -130,11 +131,8 @@ void supervise_init(const struct node_config *cfg)
 static void find_console_tty(void)
 {
 	char buf[128];
-	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	ssize_t n = sk_read_small("/sys/class/tty/console/active", buf, sizeof buf);
 
-	if (fd >= 0)
-		close(fd);
 	if (n <= 0)
 		return;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))

@@ -10,23 +10,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "log.h"
 #include "root_slot.h"
 #include "shutdown.h"
 
 static struct trial armed;
 static long long deadline = -1;
-
-static int read_text(const char *path, char *buf, size_t cap)
-{
-	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
-
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
 
 /* The value of KEY= at the start of a line of TEXT, copied into OUT. */
 static int value(const char *text, const char *key, char *out, size_t cap)
@@ -71,14 +61,14 @@ void trial_arm(long long now)
 	char text[256], slot[2], version[33];
 	struct trial t;
 
-	if (read_text(TRIAL_PATH, text, sizeof text) < 0)
+	if (sk_read_small(TRIAL_PATH, text, sizeof text) < 0)
 		return; /* no update on trial: the common case */
 	if (trial_parse(text, &t) < 0) {
 		logwarn("trial: %s: expected version=, slot=a|b and deadline_s=1..%d; ignored",
 			TRIAL_PATH, TRIAL_MAX_S);
 		return;
 	}
-	if (read_text(BOOT_STATE_PATH, text, sizeof text) < 0 ||
+	if (sk_read_small(BOOT_STATE_PATH, text, sizeof text) < 0 ||
 	    value(text, "slot", slot, sizeof slot) < 0 ||
 	    value(text, "version", version, sizeof version) < 0)
 		return;

@@ -58,6 +58,27 @@ int sk_read_file(const char *path, size_t max, char **out, size_t *len, struct s
 	return sk_read_fd(fd, path, max, out, len, err);
 }
 
+ssize_t sk_read_small(const char *path, char *buf, size_t cap)
+{
+	SK_AUTOCLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	if (fd < 0 || cap == 0)
+		return -1;
+	while (n < cap - 1) {
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
 int sk_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -15,6 +16,11 @@
 int sk_read_file(const char *path, size_t max, char **out, size_t *len, struct sk_err *err);
 /* The same from an open descriptor (a pipe, stdin); NAME names it. */
 int sk_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct sk_err *err);
+
+/* Reads at most CAP - 1 bytes of PATH into BUF, NUL-terminated, without
+ * allocating (PID 1 and /proc or sysfs values). Returns the length, or -1
+ * with errno set; a longer file is cut at CAP - 1 bytes. */
+ssize_t sk_read_small(const char *path, char *buf, size_t cap);
 
 /* Writes all of BUF to FD, retrying after EINTR and short writes. Returns
  * 0, or -1 with errno set. */

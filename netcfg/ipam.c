@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "mkdir_p.h"
 #include "cleanup.h"
 #include "internal.h"
@@ -17,16 +18,10 @@
 static bool owned_by(const char *dir, const char *name, const char *owner)
 {
 	char path[512], buf[160];
-	SK_AUTOCLOSE int fd = -1;
-	ssize_t n;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (sk_read_small(path, buf, sizeof buf) <= 0)
 		return false;
-	n = read(fd, buf, sizeof buf - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return !strcmp(buf, owner);
 }

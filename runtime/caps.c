@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "caps.h"
 
+#include "file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -76,12 +78,8 @@ int cap_last(void)
 
 	if (last >= 0)
 		return last;
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, buf, sizeof buf - 1) > 0)
-			last = atoi(buf);
-		close(fd);
-	}
+	if (sk_read_small("/proc/sys/kernel/cap_last_cap", buf, sizeof buf) > 0)
+		last = atoi(buf);
 	if (last <= 0)
 		last = CAP_LAST_CAP;
 	return last;

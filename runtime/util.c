@@ -33,14 +33,8 @@ unsigned long long rt_proc_start_time(pid_t pid)
 	unsigned long long start = 0;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sk_read_small(path, buf, sizeof buf) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	/* The command name may hold spaces and parentheses: fields follow the last ')'. */
 	char *p = strrchr(buf, ')');
 	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')

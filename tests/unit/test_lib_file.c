@@ -62,6 +62,21 @@ TEST(read_missing_file_says_enoent)
 	CHECK(strstr(err.msg, path) != NULL);
 }
 
+TEST(read_small_cuts_at_the_buffer_and_terminates)
+{
+	char path[128], buf[8];
+
+	snprintf(path, sizeof path, "%s/small", dir);
+	put(path, "0123456789", 10);
+	CHECK(sk_read_small(path, buf, sizeof buf) == 7);
+	CHECK_STREQ(buf, "0123456");
+	put(path, "", 0);
+	CHECK(sk_read_small(path, buf, sizeof buf) == 0 && buf[0] == '\0');
+	snprintf(path, sizeof path, "%s/absent", dir);
+	errno = 0;
+	CHECK(sk_read_small(path, buf, sizeof buf) == -1 && errno == ENOENT);
+}
+
 TEST(read_fd_from_a_pipe)
 {
 	int p[2];
@@ -126,6 +141,7 @@ int main(void)
 	RUN(read_whole_file_up_to_the_limit);
 	RUN(read_refuses_one_byte_too_many);
 	RUN(read_missing_file_says_enoent);
+	RUN(read_small_cuts_at_the_buffer_and_terminates);
 	RUN(read_fd_from_a_pipe);
 	RUN(pwrite_all_at_offset);
 	RUN(atomic_write_replaces_and_leaves_no_temporary);
