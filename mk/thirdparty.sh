@@ -100,8 +100,10 @@ bearssl)
 	cp inc/*.h "$SYSROOT/include/"
 	;;
 libarchive)
-	# Reading tar (gzip through the sysroot's zlib) is all the runtime needs.
+	# Reading tar (gzip through the sysroot's zlib) is all the runtime needs,
+	# with names kept byte for byte (no-normalization.patch).
 	src=$(fetch libarchive)
+	apply_patches "$src"
 	cd "$src"
 	[ -f Makefile ] || CC=$CC_MUSL CFLAGS="$CFLAGS_MUSL" CPPFLAGS="-I$SYSROOT/include" \
 		LDFLAGS="-L$SYSROOT/lib" ./configure -q --prefix="$SYSROOT" --disable-shared \
