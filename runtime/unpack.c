@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +476,24 @@ static int unpack_entries(struct unpacker *u, struct archive *a)
 	return finish_diff_id(u);
 }
 
+/* libarchive hands a pax header's names (UTF-8 by the standard) over in
+ * the caller's locale, and musl's C locale is ASCII: any other name was
+ * refused. The thread unpacks in C.UTF-8, so names reach the disk byte for
+ * byte, as Go's archive/tar (Docker, containerd) leaves them; Skiff's
+ * libarchive does not rewrite them to NFC
+ * (mk/thirdparty/libarchive/no-normalization.patch). */
+static int unpack_entries_utf8(struct unpacker *u, struct archive *a)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (!utf8)
+		return sk_fail(u->err, errno, "layer %s: no C.UTF-8 locale", u->o->layer_digest);
+	locale_t old = uselocale(utf8);
+	int r = unpack_entries(u, a);
+	uselocale(old);
+	freelocale(utf8);
+	return r;
+}
+
 int unpack_layer(int blob_fd, int dirfd, const struct unpack_opts *uo, struct sk_err *err)
 {
 	struct unpacker *u = calloc(1, sizeof *u);
@@ -490,7 +509,7 @@ int unpack_layer(int blob_fd, int dirfd, const struct unpack_opts *uo, struct sk
 	if (r == 0 && !a)
 		r = sk_fail(err, ENOMEM, "archive_read_new");
 	if (r == 0)
-		r = unpack_entries(u, a);
+		r = unpack_entries_utf8(u, a);
 	if (a)
 		archive_read_free(a);
 	if (u->z_ready)

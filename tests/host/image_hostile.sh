@@ -1,7 +1,8 @@
 #!/bin/bash
 # Hostile layers: each is built by hand (Python's tarfile), loaded from an
 # OCI layout, and must be rejected naming the layer and the entry, with
-# nothing written outside the data directory.
+# nothing written outside the data directory. Also the unusual layers that
+# must be accepted: device nodes when allowed, names beyond ASCII.
 . "$(dirname "$0")/../lib.sh"
 RT=${SKIFF_RUNTIME:-$SKIFF_BIN/skiff-runtime}
 MKLAYOUT="python3 $SKIFF_TOP/tests/fixtures/mklayout.py"
@@ -106,6 +107,31 @@ if "$RT" load -q --data "$T_DIR/data_ok" --name ok/dev --allow-devices L_dev_ok 
 	fi
 else
 	fail "allow-devices creates the node" "$(cat dev_ok.out)"
+fi
+
+# Names beyond ASCII (a pax header carries them in UTF-8) reach the disk
+# byte for byte, as umoci (Go's archive/tar) unpacks them: "caf" + U+00E9
+# (NFC) and "cafe" + U+0301 (NFD) are two files, links keep their targets.
+hostile utf8 '    add(t, "caf\u00e9", b"nfc")
+    add(t, "cafe\u0301", b"nfd")
+    add(t, "\u65e5\u672c", type=tarfile.DIRTYPE, mode=0o755)
+    add(t, "\u65e5\u672c/\u8a9e", b"cjk")
+    add(t, "s\u00e9", type=tarfile.SYMTYPE, linkname="cafe\u0301")
+    add(t, "h\u00e9", type=tarfile.LNKTYPE, linkname="caf\u00e9")'
+$MKLAYOUT L_utf8 x utf8.tar
+if "$RT" load -q --data "$T_DIR/data_utf8" --name ok/utf8 L_utf8 >utf8.out 2>&1; then
+	layer=$(ls -d data_utf8/layers/sha256/*)
+	check "UTF-8 name in NFC kept" test "$(cat "$layer/$(printf 'caf\303\251')")" = nfc
+	check "UTF-8 name in NFD kept" test "$(cat "$layer/$(printf 'cafe\314\201')")" = nfd
+	check "UTF-8 directory and file" test "$(cat "$layer/$(printf '\346\227\245\346\234\254/\350\252\236')")" = cjk
+	check "UTF-8 symlink target kept" test "$(readlink "$layer/$(printf 's\303\251')")" = "$(printf 'cafe\314\201')"
+	check "UTF-8 hardlink target kept" test "$layer/$(printf 'h\303\251')" -ef "$layer/$(printf 'caf\303\251')"
+	umoci unpack --image L_utf8:x umoci_utf8 >/dev/null 2>&1
+	(cd umoci_utf8/rootfs && find . -mindepth 1 -printf '%P %y %l\n' | sort) >utf8.umoci
+	(cd "$layer" && find . -mindepth 1 -printf '%P %y %l\n' | sort) >utf8.skiff
+	check "UTF-8 names as umoci unpacks them" cmp utf8.umoci utf8.skiff
+else
+	fail "UTF-8 names are unpacked" "$(cat utf8.out)"
 fi
 
 # A layer whose uncompressed content does not match the config's diff_id.
