@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "nodeinfo.h"
 #include "file.h"
+#include "mkdir_p.h"
+#include "nodeinfo.h"
 
 #define CONFIG_MAX_BYTES (256 * 1024)
 
@@ -289,16 +290,66 @@ int agent_config_set_endpoints(struct agent_config *cfg, const char *list, struc
 	return 0;
 }
 
+/* The id this node kept in DATA/node-id: *found is 0 when there is none.
+ * A longer file than an id and its newline is cut, and then too long. */
+static int read_kept_id(char *id, size_t size, const char *path, int *found, struct sk_err *err)
+{
+	char text[AGENT_ID_MAX + 2];
+	ssize_t len = sk_read_small(path, text, sizeof text);
+
+	*found = 0;
+	if (len < 0)
+		return errno == ENOENT ? 0 : sk_fail(err, errno, "read %s", path);
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (!agent_valid_id(text, size))
+		return sk_fail(err, 0,
+			       "%s: not a node id (one line of letters, digits, '-', '_' and '.'); "
+			       "fix or remove it",
+			       path);
+	snprintf(id, size, "%s", text);
+	*found = 1;
+	return 0;
+}
+
+/* Without a configured id the node makes one (hostname, a dash, the first
+ * 8 characters of the boot id) and keeps it in DATA/node-id, so that it
+ * comes back under the same id after a reboot or an OS update: its node
+ * record, its updates/<id> and the etcd user it joined as all name it.
+ * On a diskless node the data directory is RAM, so the id lasts a boot.
+ * The ECS agent keeps its container instance ARN in its data dir alike. */
+static int kept_node_id(struct agent_config *cfg, struct sk_err *err)
+{
+	char path[sizeof cfg->data_dir + 16], line[AGENT_ID_MAX + 1];
+	char host[64] = "node", boot[40] = "";
+	int found;
+
+	snprintf(path, sizeof path, "%s/node-id", cfg->data_dir);
+	if (read_kept_id(cfg->node_id, sizeof cfg->node_id, path, &found, err) < 0)
+		return -1;
+	if (found)
+		return 0;
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	if (nodeinfo_boot_id(boot, sizeof boot, err) < 0)
+		return -1;
+	snprintf(cfg->node_id, sizeof cfg->node_id, "%.64s-%.8s", host, boot);
+	if (!agent_valid_id(cfg->node_id, AGENT_ID_MAX))
+		return sk_fail(err, 0,
+			       "node id %s (from the hostname): use letters, digits, '-', "
+			       "'_' and '.', or set cluster.node_id",
+			       cfg->node_id);
+	int n = snprintf(line, sizeof line, "%s\n", cfg->node_id);
+	if (sk_mkdir_p(cfg->data_dir, 0755, err) < 0 ||
+	    sk_write_atomic(path, line, (size_t)n, err) < 0)
+		return sk_wrap(err, "keep the node id");
+	return 0;
+}
+
 int agent_config_finish(struct agent_config *cfg, struct sk_err *err)
 {
-	if (!cfg->node_id[0]) {
-		char host[64] = "node", boot[40] = "";
-		gethostname(host, sizeof host - 1);
-		host[sizeof host - 1] = '\0';
-		if (nodeinfo_boot_id(boot, sizeof boot, err) < 0)
-			return -1;
-		snprintf(cfg->node_id, sizeof cfg->node_id, "%.64s-%.8s", host, boot);
-	}
+	if (!cfg->node_id[0] && kept_node_id(cfg, err) < 0)
+		return -1;
 	if (!agent_valid_id(cfg->node_id, AGENT_ID_MAX))
 		return sk_fail(err, 0, "node id %s: use letters, digits, '-', '_' and '.'",
 			       cfg->node_id);

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../agent/agent.h"
 #include "../../agent/agent_config.h"
 #include "check.h"
+#include "file.h"
 
 TEST(cluster_object_of_node_json)
 {
@@ -37,8 +39,11 @@ TEST(defaults_and_overrides)
 {
 	struct agent_config c;
 	struct sk_err err = {0};
+	char dir[] = "/tmp/skiff-data-XXXXXX", path[64];
 
+	CHECK(mkdtemp(dir) != NULL);
 	agent_config_defaults(&c);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s", dir);
 	CHECK(agent_config_parse(&c, "node.json", "{\"hostname\":\"x\"}", &err) == 0);
 	CHECK_STREQ(c.endpoints[0], "http://127.0.0.1:2379");
 	CHECK(c.lease_ttl_s == 10 && c.reserved_memory_mib == -1);
@@ -51,6 +56,83 @@ TEST(defaults_and_overrides)
 	CHECK(agent_config_finish(&c, &err) == 0);
 	/* hostname-<8 characters of the boot id> */
 	CHECK(strlen(c.node_id) > 9 && c.node_id[strlen(c.node_id) - 9] == '-');
+	snprintf(path, sizeof path, "%s/node-id", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* Without a configured id the made one is kept in DATA/node-id and read
+ * back on every later start (the next boot has another boot id). */
+TEST(node_id_kept_in_the_data_dir)
+{
+	struct agent_config c;
+	struct sk_err err = {0};
+	char dir[] = "/tmp/skiff-data-XXXXXX", data[64], path[80], first[AGENT_ID_MAX];
+	struct stat st;
+	char *text = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(data, sizeof data, "%s/data", dir); /* made on first start */
+	snprintf(path, sizeof path, "%s/node-id", data);
+	agent_config_defaults(&c);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s", data);
+	CHECK(agent_config_finish(&c, &err) == 0);
+	snprintf(first, sizeof first, "%s", c.node_id);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0644);
+	CHECK(sk_read_file(path, 4096, &text, NULL, &err) == 0);
+	CHECK(text && strlen(text) == strlen(first) + 1 && !strncmp(text, first, strlen(first)));
+	free(text);
+
+	/* a later start (as after a reboot) reads it, whatever it says */
+	write_text(path, "kept-7\n");
+	agent_config_defaults(&c);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s", data);
+	CHECK(agent_config_finish(&c, &err) == 0);
+	CHECK_STREQ(c.node_id, "kept-7");
+	CHECK_STREQ(c.user, "");
+
+	/* a configured id wins, and is not written */
+	agent_config_defaults(&c);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s", data);
+	snprintf(c.node_id, sizeof c.node_id, "n-9");
+	CHECK(agent_config_finish(&c, &err) == 0);
+	CHECK_STREQ(c.node_id, "n-9");
+	CHECK(sk_read_file(path, 4096, &text, NULL, &err) == 0);
+	CHECK(text && !strcmp(text, "kept-7\n"));
+	free(text);
+
+	/* the etcd user a joined node logs in as follows the kept id */
+	agent_config_defaults(&c);
+	snprintf(c.data_dir, sizeof c.data_dir, "%s", data);
+	snprintf(c.password_file, sizeof c.password_file, "%s/etcd.password", data);
+	CHECK(agent_config_finish(&c, &err) == 0);
+	CHECK_STREQ(c.user, "skiff:default:node:kept-7");
+
+	/* a bad file is an error naming it (the last: longer than an id) */
+	static char tall[300];
+	memset(tall, 'a', sizeof tall - 1);
+	static const char *const bad[] = {"", "\n", "a/b\n", "two\nlines\n", ".hidden\n", tall};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_text(path, bad[i]);
+		agent_config_defaults(&c);
+		snprintf(c.data_dir, sizeof c.data_dir, "%s", data);
+		CHECK(agent_config_finish(&c, &err) < 0);
+		CHECK(strstr(err.msg, path) != NULL && strstr(err.msg, "not a node id") != NULL);
+	}
+	unlink(path);
+	rmdir(data);
+	rmdir(dir);
 }
 
 TEST(bad_input_names_the_key)
@@ -123,6 +205,7 @@ int main(void)
 {
 	RUN(cluster_object_of_node_json);
 	RUN(defaults_and_overrides);
+	RUN(node_id_kept_in_the_data_dir);
 	RUN(bad_input_names_the_key);
 	RUN(etcd_user_and_password_file);
 	RUN(join_token_from_config_and_cmdline);
