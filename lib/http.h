@@ -97,6 +97,10 @@ int http_client_set_timeout(struct http_client *c, int timeout_ms);
  * and idle (the next request to it reuses it), else 0. */
 int http_client_connected(const struct http_client *c, const char *url);
 
+/* Errors of the network itself (no connection, a timeout, a connection
+ * that broke or closed early) are of class SK_ERR_NET: trying again may
+ * work. A bad answer or a TLS failure is SK_ERR_FAIL. The same holds for
+ * the body reads below. */
 int http_request(struct http_client *c, const struct http_request *req, struct http_response *resp,
 		 struct sk_err *err);
 

@@ -238,16 +238,18 @@ static int io_fail(struct http_client *c, const char *what, struct sk_err *err)
 	if (tls_err == BR_ERR_IO && (e == EPIPE || e == ECONNRESET))
 		tls_err = waiting_alert(c->fd);
 	conn_close(c);
+	/* a timeout or a broken connection is the network, which a caller
+	 * may try again (SK_ERR_NET); a TLS failure is the peer's answer */
 	if (e == EAGAIN || e == EWOULDBLOCK)
-		return sk_fail(err, 0, "%s %s:%s: timed out", what, c->host, c->port);
+		return sk_failc(err, SK_ERR_NET, 0, "%s %s:%s: timed out", what, c->host, c->port);
 	if (tls_err && tls_err != BR_ERR_IO) {
 		char why[160];
 		describe_tls_error(c, tls_err, why, sizeof why);
 		return sk_fail(err, 0, "%s %s:%s: TLS: %s", what, c->host, c->port, why);
 	}
 	if (e)
-		return sk_fail(err, e, "%s %s:%s", what, c->host, c->port);
-	return sk_fail(err, 0, "%s %s:%s: connection closed", what, c->host, c->port);
+		return sk_failc(err, SK_ERR_NET, e, "%s %s:%s", what, c->host, c->port);
+	return sk_failc(err, SK_ERR_NET, 0, "%s %s:%s: connection closed", what, c->host, c->port);
 }
 
 int conn_write(struct http_client *c, const void *data, size_t len, struct sk_err *err)
@@ -350,7 +352,8 @@ static int tcp_connect(struct http_client *c, const struct http_url *u, struct s
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	int gai = getaddrinfo(u->host, u->port, &hints, &res);
 	if (gai)
-		return sk_fail(err, 0, "resolve %s: %s", u->host, gai_strerror(gai));
+		return sk_failc(err, gai == EAI_AGAIN ? SK_ERR_NET : SK_ERR_FAIL, 0,
+				"resolve %s: %s", u->host, gai_strerror(gai));
 	int e = 0;
 	for (ai = res; ai; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
@@ -368,7 +371,7 @@ static int tcp_connect(struct http_client *c, const struct http_url *u, struct s
 	}
 	freeaddrinfo(res);
 	if (c->fd < 0)
-		return sk_fail(err, e, "connect %s:%s", u->host, u->port);
+		return sk_failc(err, SK_ERR_NET, e, "connect %s:%s", u->host, u->port);
 	return 0;
 }
 

@@ -180,8 +180,9 @@ static int read_head(struct http_client *c, struct http_response *r, int method_
 			conn_close(c);
 			if (fresh)
 				return 0;
-			return sk_fail(err, 0, "%s:%s: connection closed in response head", c->host,
-				       c->port);
+			return sk_failc(err, SK_ERR_NET, 0,
+					"%s:%s: connection closed in response head", c->host,
+					c->port);
 		}
 	}
 }
@@ -251,7 +252,8 @@ static int send_once(struct http_client *c, const struct http_url *u, const char
 		if (!reused)
 			break;
 	}
-	return sk_fail(err, 0, "%s:%s: connection closed before a response", u->host, u->port);
+	return sk_failc(err, SK_ERR_NET, 0, "%s:%s: connection closed before a response", u->host,
+			u->port);
 }
 
 static void start_body(struct http_client *c, const struct http_response *resp)
@@ -445,7 +447,8 @@ int http_body_read_some(struct http_client *c, http_body_fn fn, void *ctx, struc
 		conn_close(c);
 		if (whole)
 			return 0;
-		return sk_fail(err, 0, "%s:%s: connection closed in the body", c->host, c->port);
+		return sk_failc(err, SK_ERR_NET, 0, "%s:%s: connection closed in the body", c->host,
+				c->port);
 	}
 	if (deliver(c, fn, ctx, err) < 0) {
 		conn_close(c);

@@ -1,6 +1,11 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -170,6 +175,61 @@ TEST(missing_ca_bundle_is_an_error)
 	http_client_free(c);
 }
 
+/* A one-shot server on 127.0.0.1 that sends REPLY to its first client and
+ * closes; returns its port (the child's pid in *pid). */
+static int serve_once(const char *reply, pid_t *pid)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	if ((*pid = fork()) == 0) {
+		char buf[4096];
+		int c = accept(fd, NULL, NULL);
+		if (c >= 0 && read(c, buf, sizeof buf) > 0 && write(c, reply, strlen(reply)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* What a caller may try again is told apart by class: a refused
+ * connection and a body cut short are the network; a bad answer is not. */
+TEST(network_errors_are_of_class_net)
+{
+	static struct http_response r;
+	struct http_client_opts o = {.timeout_ms = 5000};
+	struct http_client *c;
+	struct collect body = {0};
+	struct sk_err err = {0};
+	char url[64];
+	pid_t pid;
+	int port;
+
+	CHECK(http_client_new(&o, &c, &err) == 0);
+	port = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", &pid);
+	CHECK(port > 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/blob", port);
+	CHECK(http_request(c, &(struct http_request){.url = url}, &r, &err) == 0);
+	CHECK(http_body_read(c, collect, &body, &err) < 0);
+	CHECK(err.cls == SK_ERR_NET && strstr(err.msg, "connection closed in the body"));
+	CHECK(body.len == 3);
+	waitpid(pid, NULL, 0);
+	/* the server is gone: its port refuses */
+	CHECK(http_request(c, &(struct http_request){.url = url}, &r, &err) < 0);
+	CHECK(err.cls == SK_ERR_NET && err.errnum == ECONNREFUSED);
+	port = serve_once("garbage\r\n\r\n", &pid);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+	CHECK(http_request(c, &(struct http_request){.url = url}, &r, &err) < 0);
+	CHECK(err.cls == SK_ERR_FAIL && strstr(err.msg, "bad HTTP status line"));
+	waitpid(pid, NULL, 0);
+	http_client_free(c);
+}
+
 /* Throwaway test material (P-256): KEY_A with its self-signed CERT_A, and
  * KEY_B, which belongs to no certificate. */
 static const char KEY_A[] = "-----BEGIN EC PRIVATE KEY-----\n"
@@ -286,6 +346,7 @@ int main(void)
 	RUN(urls);
 	RUN(base64_round_trip);
 	RUN(missing_ca_bundle_is_an_error);
+	RUN(network_errors_are_of_class_net);
 	if (!mkdtemp(pem_dir)) {
 		perror("mkdtemp");
 		return 1;
