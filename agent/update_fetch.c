@@ -1,6 +1,7 @@
 /* The update worker, a child of the agent: downloads the update artifact
  * with the runtime's registry client (resumable: partial blobs stay under
- * <data>/update/download/tmp and continue with HTTP Range), checks all of
+ * <data>/update/download/tmp and continue with HTTP Range, after a broken
+ * connection as after a restart of the agent), checks all of
  * it before anything is written (signature, key id, version, sizes, and
  * each layer against the signed manifest), then writes the inactive root
  * slot and its UKI. It tells the agent each step on a pipe, one line
@@ -11,18 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent_log.h"
 #include "cleanup.h"
 #include "file.h"
 #include "runtime/image_internal.h"
 #include "update_internal.h"
 
-#define MT_UPDATE      "application/vnd.skiff.update.v1+json"
-#define MT_SIGNATURE   "application/vnd.skiff.update.signature.v1"
-#define MT_UKI	       "application/vnd.skiff.update.uki.v1"
-#define MT_ROOT	       "application/vnd.skiff.update.root.v1"
-#define FETCH_ATTEMPTS 5
+#define MT_UPDATE    "application/vnd.skiff.update.v1+json"
+#define MT_SIGNATURE "application/vnd.skiff.update.signature.v1"
+#define MT_UKI	     "application/vnd.skiff.update.uki.v1"
+#define MT_ROOT	     "application/vnd.skiff.update.root.v1"
+
+/* Waits before trying the registry again after the network failed: a
+ * minute in all before the update is given up, long enough for a registry
+ * restart or a short outage. A try that brought bytes starts the schedule
+ * over: a link that keeps breaking but moves on is not dead. */
+static const unsigned retry_s[] = {4, 8, 16, 32};
+#define TRIES (int)(sizeof retry_s / sizeof *retry_s + 1)
 
 static int out_fd = -1;
 
@@ -50,6 +59,36 @@ static void __attribute__((noreturn)) finish(const char *outcome, const struct s
 {
 	say("%s %s", outcome, err->msg);
 	_exit(1);
+}
+
+/* Bytes of DIGEST that an earlier try left (blobstore.c's partial file). */
+static uint64_t partial_size(const struct blobstore *bs, const char *digest)
+{
+	char path[700];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/tmp/%s.partial", bs->root, digest + 7);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* After the failed try number *TRIES: 1 after a wait when the network is
+ * to blame and tries are left; else 0, ERR saying why. */
+static int again(int *tries, struct sk_err *err)
+{
+	unsigned total = 0;
+
+	if (err->cls != SK_ERR_NET)
+		return 0;
+	if (*tries >= TRIES) {
+		for (int i = 0; i < TRIES - 1; i++)
+			total += retry_s[i];
+		return sk_wrap(err, "no progress in %d tries over %u s", TRIES, total), 0;
+	}
+	agent_log("update: %s; trying again in %u s (try %d of %d)", err->msg, retry_s[*tries - 1],
+		  *tries + 1, TRIES);
+	sleep(retry_s[*tries - 1]);
+	(*tries)++;
+	return 1;
 }
 
 /* The artifact's layers, found by media type. */
@@ -81,9 +120,10 @@ static int artifact_read(struct image_source *src, const struct image_ref *ref, 
 	char ct[128], got[DIGEST_MAX];
 	size_t len;
 
-	if (src->get_manifest(src, ref->digest[0] ? ref->digest : ref->tag, &body, &len, ct,
-			      sizeof ct, err) < 0)
-		return -1;
+	for (int tries = 1; src->get_manifest(src, ref->digest[0] ? ref->digest : ref->tag, &body,
+					      &len, ct, sizeof ct, err) < 0;)
+		if (!again(&tries, err))
+			return -1;
 	digest_of(body, len, got);
 	if (ref->digest[0] && strcmp(got, ref->digest))
 		return sk_failc(err, SK_ERR_USAGE, 0,
@@ -104,16 +144,22 @@ static int artifact_read(struct image_source *src, const struct image_ref *ref, 
 	return 0;
 }
 
-/* A blob into the store, resuming after a broken connection. */
+/* A blob into the store, resuming where an earlier try stopped. */
 static int fetch(struct image_source *src, const struct blobstore *bs, const struct descriptor *d,
 		 struct sk_err *err)
 {
-	for (int i = 1;; i++) {
+	uint64_t had = partial_size(bs, d->digest);
+
+	for (int tries = 1;; had = partial_size(bs, d->digest)) {
+		if (had)
+			agent_log("update: blob %s: resuming at byte %llu of %lld", d->digest,
+				  (unsigned long long)had, (long long)d->size);
 		if (src->fetch_blob(src, d, bs, err) == 0)
 			return 0;
-		if (i == FETCH_ATTEMPTS || err->cls != SK_ERR_NET)
+		if (partial_size(bs, d->digest) > had)
+			tries = 1;
+		if (!again(&tries, err))
 			return -1;
-		sleep((unsigned)(2 << i));
 	}
 }
 
