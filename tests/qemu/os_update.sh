@@ -8,10 +8,19 @@
 # loss while slot a is written leaves it on v2, reporting the interrupted
 # update as failed; a new rollout of the same image then succeeds.
 #
+# v2's download resumes, twice, instead of starting again. It goes through
+# tests/fixtures/cut_relay.py in front of the registry. v1's image has a
+# service that stops the agent (and with it the update worker) once 3 MiB
+# of the largest blob (the UKI) are in; the relay stalls its first
+# response at 40% of it so that this happens in the middle of it. init
+# starts the agent again and its new worker goes on from the partial
+# file; the relay breaks that second response at 30% of the blob, and the
+# worker tries again and goes on from there.
+#
 # qemu/run passes -no-reboot: each reboot ends QEMU and the test starts
 # it again on the same disk file (what a reboot keeps: the disk).
 . "$(dirname "$0")/../lib.sh"
-ETCD_PORT=23479 REG_PORT=25600 CLUSTER=upd NODE=n1 HEALTH_S=60
+ETCD_PORT=23479 REG_PORT=25600 RELAY_PORT=25601 CLUSTER=upd NODE=n1 HEALTH_S=60
 EP=http://127.0.0.1:$ETCD_PORT
 REPO=skiff/os
 for tool in etcd docker-registry skopeo openssl jq curl python3 mdir; do
@@ -35,7 +44,9 @@ saw() {
 		while read -r v; do base64 -d <<<"$v" | jq -r '.os.update | "\(.rollout) \(.state)"' 2>/dev/null; done |
 		grep -x -- "$1 $2" >/dev/null # reads it all: an early exit fails the pipe
 }
-request() { eput /skiff/$CLUSTER/updates/$NODE "{\"image\":\"10.0.2.2:$REG_PORT/$REPO:$1\",\"rollout\":\"$2\"}"; }
+# request TAG ROLLOUT [PORT]: the update the node is to make, from the
+# registry (or the relay in front of it at PORT).
+request() { eput /skiff/$CLUSTER/updates/$NODE "{\"image\":\"10.0.2.2:${3:-$REG_PORT}/$REPO:$1\",\"rollout\":\"$2\"}"; }
 
 etcd --name e --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
 	--listen-peer-urls http://127.0.0.1:23480 --initial-advertise-peer-urls http://127.0.0.1:23480 \
@@ -50,7 +61,11 @@ setup "signing keys" openssl ecparam -name prime256v1 -genkey -noout -out "$T_DI
 setup "another key" openssl ecparam -name prime256v1 -genkey -noout -out "$T_DIR/other.key"
 
 # spec VERSION ENDPOINT: a node image of that version. The data partition
-# keeps a stamp written at its first boot; each boot prints it.
+# keeps a stamp written at its first boot; each boot prints it. v1 also
+# has the restarter: it stops the agent once, when 3 MiB of a blob of the
+# update are downloaded (the agent, child of init, not its worker), and
+# says so on the console.
+restarter='t=/var/lib/skiff/update/download/tmp; f=; while [ ${#f} = 0 ]; do sleep 0.3; for g in $t/*.partial; do [ -f $g ] && [ $(wc -c <$g) -ge 3145728 ] && f=$g; done; done; for p in $(pidof skiff-agent); do [ $(awk '"'"'/^PPid/ {print $2}'"'"' /proc/$p/status) = 1 ] && kill $p && echo RESTARTER: stopped the agent at $(wc -c <$f) bytes of $f; done'
 spec() {
 	cat <<SPEC
 hostname: $NODE
@@ -69,11 +84,12 @@ services:
   - name: agent
     exec: ["/usr/bin/skiff-agent", "--stop-timeout", "3"]
     restart: always
+$([ "$1" != 1 ] || printf '  - name: restarter\n    exec: ["/bin/sh", "-c", %s]\n    restart: never\n' "$(jq -Rn --arg s "$restarter" '$s')")
 cluster:
   name: $CLUSTER
   node_id: $NODE
   endpoints: ["$2"]
-  insecure_registries: ["10.0.2.2:$REG_PORT"]
+  insecure_registries: ["10.0.2.2:$REG_PORT", "10.0.2.2:$RELAY_PORT"]
   lease_ttl_s: 5
 update:
   signing_key: $T_DIR/update.key
@@ -189,13 +205,40 @@ check "still running v1" os_is '.version == "1"'
 check "slot b's bytes unchanged after the refusals" test "$(part_sum root-b)" = "$b_slot"
 check "the ESP still has only skiff-a.efi" test "$(esp_entries)" = "skiff-a.efi "
 
-# ---- v2: download, write slot b, reboot, mark good
+# ---- v2: download (cut once, the agent stopped once), write slot b,
+# reboot, mark good
+man=$T_DIR/v2/update/blobs/sha256/$(jq -r '.manifests[0].digest[7:]' "$T_DIR/v2/update/index.json")
+uki=$(jq -r '.layers[] | select(.mediaType == "application/vnd.skiff.update.uki.v1") | .digest' "$man")
+uki_size=$(jq -r '.layers[] | select(.mediaType == "application/vnd.skiff.update.uki.v1") | .size' "$man")
+largest=$(jq -r '.layers | max_by(.size) | .digest' "$man")
+check "the UKI ($uki_size bytes) is the artifact's largest blob" test "$uki" = "$largest"
+python3 "$(dirname "$0")/../fixtures/cut_relay.py" $RELAY_PORT $REG_PORT "$uki" \
+	stall:$((uki_size * 4 / 10)),cut:$((uki_size * 3 / 10)) "$T_DIR/relay.log" &
+T_PIDS+=($!)
+until_true 20 curl -sf http://127.0.0.1:$RELAY_PORT/v2/ || { echo "FAIL: setup: relay"; exit 1; }
 t0=$SECONDS
-request 2 r2
-if until_true 300 saw r2 rebooting; then
+request 2 r2 $RELAY_PORT
+if until_true 400 saw r2 rebooting; then
 	pass "v2 downloaded, checked and written (state rebooting)"
 else fail "v2 written" "$(record | jq -c .os) $(tail -5 "$LOG")"; fi
 t_written=$SECONDS
+# The relay's account of the UKI: its requests' Range offsets (0 for
+# none) and the bytes it sent back for them.
+uki_ranges=$(awk -v p="/blobs/$uki" '$1 == "REQ" && $3 ~ p"$" {r = $4; sub(/^range=(bytes=)?/, "", r); sub(/-$/, "", r); print r + 0}' "$T_DIR/relay.log" | tr '\n' ' ')
+uki_sent=$(awk -v p="/blobs/$uki" '$1 == "BYTES" && $2 ~ p"$" {n += $3} END {print n + 0}' "$T_DIR/relay.log")
+echo "  relay: UKI requested from bytes ${uki_ranges}; $uki_sent bytes sent for its $uki_size"
+# increasing K1 K2...: every number is larger than the one before
+increasing() { local last=-1 k; for k; do [ "$k" -gt "$last" ] || return 1; last=$k; done; }
+check "the relay cut the UKI's download exactly once" test "$(grep -c '^CUT ' "$T_DIR/relay.log")" = 1
+check "the restarter stopped the agent in the middle of the download" has_line "$LOG" '^RESTARTER: stopped the agent at [0-9]+ bytes'
+check "the UKI was asked for 3 times: once whole, then resumed after the agent's restart and after the cut" \
+	test "$(wc -w <<<"$uki_ranges")" = 3 -a "${uki_ranges%% *}" = 0
+# shellcheck disable=SC2086
+check "each resumed request asks from a later byte (Range: bytes=K-, K > 0)" increasing $uki_ranges
+check "less than twice the UKI's size went over the wire for it" test "$uki_sent" -lt $((2 * uki_size))
+check "console: the agent says it resumes the UKI, twice" \
+	test "$(tr -d '\r' <"$LOG" | grep -cE "agent: update: blob $uki: resuming at byte [1-9][0-9]* of $uki_size")" = 2
+check "console: after the cut the worker tries again in 4 s" has_line "$LOG" "agent: update: .*blob $uki: .*; trying again in 4 s \(try 2 of 5\)"
 check "the record went through downloading and writing" eval 'saw r2 downloading && saw r2 writing'
 check "v1's agent stopped before the reboot" await_exit 120
 check "init rebooted after the agent stopped (tasks first)" in_order "$LOG" 'agent: update .*rebooting' 'agent: stopped' 'init: shutdown: reboot'
