@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,20 @@ static cJSON *status_object(const struct update_status *s)
 	return u;
 }
 
+/* The data partition to disk, state.json's rename with it. The state must
+ * outlive a power loss: ext4 commits every 5 s, and an update that was
+ * "writing" when the power went would come back "downloading" and begin
+ * again instead of being reported failed. */
+static int sync_data(struct sk_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fd < 0 || syncfs(fd) < 0 ? sk_fail(err, errno, "sync %s", dir) : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int update_kept_write(const struct update_kept *k, struct sk_err *err)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -144,7 +159,7 @@ int update_kept_write(const struct update_kept *k, struct sk_err *err)
 	}
 	rc = json_write_file(update_path("state.json", path, sizeof path), root, err);
 	cJSON_Delete(root);
-	return rc;
+	return rc < 0 ? -1 : sync_data(err);
 }
 
 int update_trial_read(struct update_trial *t)
