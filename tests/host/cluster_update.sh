@@ -87,9 +87,10 @@ stand_in() {
 	os="{\"version\":\"$version\",\"slot\":\"$slot\"}"
 	set_os "$n" "$os"
 	while sleep 0.3; do
-		# the agent rewrites its record when its addresses change; the
-		# real one always includes "os"
-		[ "$(eget $P/nodes/$n | jq -c .os)" = null ] && set_os "$n" "$os"
+		# the agent rewrites its record when its addresses change, with
+		# an "os" of its own (the host's /etc/os-release): the stand-in's
+		# goes back
+		[ "$(eget $P/nodes/$n | jq -c .os)" = "$os" ] || set_os "$n" "$os"
 		want=$(eget $P/updates/$n)
 		[ -n "$want" ] || continue
 		id=$(jq -r .rollout <<<"$want")
