@@ -6,7 +6,12 @@
 # kernel`). Under QEMU TCG in 64 MiB where the kernel fits (the cloud
 # kernel needs more to unpack itself, so it gets 128). Figures are console
 # timestamps (CLOCK_MONOTONIC, which starts with the kernel); prints
-# medians of N runs (default 5) and the ratios.
+# medians of N runs (default 5) and the ratios. qemu/run picks the board:
+# microvm for the micro kernel, pc for the cloud kernel.
+# BENCH_KERNELS="cloud micro" (default) chooses the kernels; BENCH_QEMU
+# adds qemu/run options to every boot, e.g. "--icount" (guest time, for
+# A/B comparisons on a busy host) or "--machine pc" (the micro kernel on
+# the board the cloud kernel uses).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,6 +19,7 @@ if [ -z "${SKIFF_BENCH_NETNS:-}" ]; then
 	exec unshare -n -- env SKIFF_BENCH_NETNS=1 SKIFF_NETNS_PRIVATE=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 n=${1:-5}
+read -r -a qopts <<<"${BENCH_QEMU:-}"
 out=$top/build/bench/boot
 mkdir -p "$out"
 rm -f "$out/boot.dat.tmp"
@@ -34,10 +40,10 @@ for profile in ${BENCH_KERNELS:-cloud micro}; do
 	: >"$d/floor.ms"
 	: >"$d/skiff.ms"
 	for i in $(seq "$n"); do
-		qemu/run --accel tcg --mem $mem --net none --log "$d/floor.log" --timeout 60 "$d/floor" >/dev/null 2>&1 || true
+		qemu/run --accel tcg "${qopts[@]}" --mem $mem --net none --log "$d/floor.log" --timeout 60 "$d/floor" >/dev/null 2>&1 || true
 		stamp "$d/floor.log" 'floor: started' >>"$d/floor.ms"
 		rm -f "$d/skiff.log" # wait-for must not find the last run's line
-		qemu/run --accel tcg --mem $mem --net none --log "$d/skiff.log" --timeout 60 --monitor "$d/mon.sock" \
+		qemu/run --accel tcg "${qopts[@]}" --mem $mem --net none --log "$d/skiff.log" --timeout 60 --monitor "$d/mon.sock" \
 			"$d/skiff" >/dev/null 2>&1 &
 		qemu/wait-for "$d/skiff.log" 'init: ready' 60 >/dev/null
 		stamp "$d/skiff.log" 'init: ready' >>"$d/skiff.ms"
