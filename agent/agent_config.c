@@ -302,12 +302,13 @@ static int read_kept_id(char *id, size_t size, const char *path, int *found, str
 		return errno == ENOENT ? 0 : sk_fail(err, errno, "read %s", path);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
-	if (!agent_valid_id(text, size))
+	size_t n = strlen(text);
+	if (n >= size || !agent_valid_id(text, size))
 		return sk_fail(err, 0,
 			       "%s: not a node id (one line of letters, digits, '-', '_' and '.'); "
 			       "fix or remove it",
 			       path);
-	snprintf(id, size, "%s", text);
+	memcpy(id, text, n + 1);
 	*found = 1;
 	return 0;
 }
