@@ -22,7 +22,7 @@ for profile in ${BENCH_KERNELS:-cloud micro}; do
 	sed "s/^kernel:/kernel:\n  profile: $profile/" examples/node.yaml >"$out/node-$profile.yaml"
 	$bin/skiff-imagegen build --quiet "$out/node-$profile.yaml" -o "$out/node-$profile"
 	m=$out/node-$profile/manifest.json
-	mods=$(zcat "$out/node-$profile/initramfs.img" | cpio -itv --quiet 2>/dev/null |
+	mods=$(zcat -f "$out/node-$profile/initramfs.img" | cpio -itv --quiet 2>/dev/null |
 		awk '$1 ~ /^-/ && $NF ~ /^lib\/modules\// {s += $5} END {print s + 0}')
 	printf '%-7s %10d %10d %10d %10d %10d\n' $profile "$(jq .userland.size "$m")" "$(jq .userland.files "$m")" \
 		"$mods" "$(jq '.outputs["initramfs.img"].size' "$m")" "$(jq .outputs.vmlinuz.size "$m")"

@@ -147,7 +147,8 @@ static int write_outputs(const char *dir, const struct spec *spec, const struct 
 	if (fs_copy_file(k->image, path, err) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/initramfs.img", dir);
-	if (initramfs_write(fs, path, epoch, err) < 0 || write_cmdline(dir, spec, err) < 0)
+	if (initramfs_write(fs, path, spec_gzip(spec), epoch, err) < 0 ||
+	    write_cmdline(dir, spec, err) < 0)
 		return -1;
 	if (spec->disk.enabled && write_disk(dir, spec, k, key, fs, epoch, err) < 0)
 		return -1;

@@ -1,4 +1,4 @@
-/* Root filesystem -> cpio newc -> gzip (see initramfs.h). */
+/* Root filesystem -> cpio newc -> gzip or the file itself (see initramfs.h). */
 #include "initramfs.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "cpio.h"
+#include "file.h"
 #include "gzip.h"
 
 #define READ_CHUNK (1 << 16)
@@ -72,20 +73,58 @@ static int write_entry(struct cpio *c, const struct rootfs_entry *e, struct sk_e
 	return cpio_end(c, err);
 }
 
-int initramfs_write(const struct rootfs *fs, const char *path, uint32_t mtime, struct sk_err *err)
+static int write_all_entries(struct cpio *c, const struct rootfs *fs, struct sk_err *err)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (write_entry(c, &fs->entries[i], err) < 0)
+			return -1;
+	return cpio_trailer(c, err);
+}
+
+/* The uncompressed archive's sink: the file itself. */
+struct plain_file {
+	int fd;
+	const char *path;
+};
+
+static int plain_write(void *ctx, const void *buf, size_t len, struct sk_err *err)
+{
+	struct plain_file *f = ctx;
+
+	if (sk_write_all(f->fd, buf, len) < 0)
+		return sk_fail(err, errno, "write %s", f->path);
+	return 0;
+}
+
+static int write_plain(const struct rootfs *fs, const char *path, uint32_t mtime,
+		       struct sk_err *err)
+{
+	struct plain_file f = {.path = path};
+	struct cpio c;
+
+	if ((f.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return sk_fail(err, errno, "create %s", path);
+	cpio_init(&c, plain_write, &f, mtime);
+	int rc = write_all_entries(&c, fs, err);
+	if (close(f.fd) < 0 && rc == 0)
+		rc = sk_fail(err, errno, "write %s", path);
+	if (rc < 0)
+		unlink(path);
+	return rc;
+}
+
+int initramfs_write(const struct rootfs *fs, const char *path, int gzip, uint32_t mtime,
+		    struct sk_err *err)
 {
 	struct gzip_file *gz;
 	struct cpio c;
 
+	if (!gzip)
+		return write_plain(fs, path, mtime, err);
 	if (gzip_create(path, &gz, err) < 0)
 		return -1;
 	cpio_init(&c, gzip_write, gz, mtime);
-	for (size_t i = 0; i < fs->n; i++)
-		if (write_entry(&c, &fs->entries[i], err) < 0) {
-			gzip_abort(gz);
-			return -1;
-		}
-	if (cpio_trailer(&c, err) < 0) {
+	if (write_all_entries(&c, fs, err) < 0) {
 		gzip_abort(gz);
 		return -1;
 	}

@@ -111,6 +111,29 @@ static int parse_profile(struct yw *y, yaml_node_t *n, const char *path, void *t
 	return yw_fail(y, n, path, "expected cloud or micro, got \"%s\"", s);
 }
 
+static int parse_compression(struct yw *y, yaml_node_t *n, const char *path, void *target)
+{
+	struct spec *spec = target;
+	SK_AUTOFREE char *s = NULL;
+
+	if (yw_string(y, n, path, &s) < 0)
+		return -1;
+	if (strcmp(s, "gzip") == 0)
+		spec->compression = SPEC_COMPRESSION_GZIP;
+	else if (strcmp(s, "none") == 0)
+		spec->compression = SPEC_COMPRESSION_NONE;
+	else
+		return yw_fail(y, n, path, "expected gzip or none, got \"%s\"", s);
+	return 0;
+}
+
+int spec_gzip(const struct spec *spec)
+{
+	if (spec->compression != SPEC_COMPRESSION_DEFAULT)
+		return spec->compression == SPEC_COMPRESSION_GZIP;
+	return spec->kernel_profile != SPEC_KERNEL_MICRO;
+}
+
 static int parse_module(struct yw *y, yaml_node_t *n, const char *path, struct spec *spec)
 {
 	struct spec_module *m = &spec->modules[spec->n_modules];
@@ -165,10 +188,8 @@ static int parse_cmdline(struct yw *y, yaml_node_t *n, const char *path, void *t
 }
 
 static const struct yw_field kernel_fields[] = {
-    {"profile", parse_profile},
-    {"version", parse_version},
-    {"modules", parse_modules},
-    {"cmdline", parse_cmdline},
+    {"profile", parse_profile}, {"version", parse_version},	    {"modules", parse_modules},
+    {"cmdline", parse_cmdline}, {"compression", parse_compression},
 };
 
 static int parse_kernel(struct yw *y, yaml_node_t *n, const char *path, void *target)

@@ -140,6 +140,14 @@ else fail "micro profile builds from --kernels" "$(cat "$T_DIR/micro.log")"; fi
 check "micro image's kernel is the newest *-skiff-micro" test "$(jq -r .kernel.version "$T_DIR/micro/manifest.json")" = 9.9.9-skiff-micro
 check "micro image packs no module" test "$(jq '.modules | length' "$T_DIR/micro/manifest.json")" = 0
 check "micro image's vmlinuz is that kernel" cmp -s "$T_DIR/micro/vmlinuz" "$fake/boot/vmlinuz-9.9.9-skiff-micro"
+# The micro image's initramfs is a plain cpio archive (no gzip to unpack
+# at boot) holding what the gzip-compressed one of the same spec holds.
+check "micro image's initramfs is not compressed" cpio -i --quiet --to-stdout etc/skiff/node.json <"$T_DIR/micro/initramfs.img"
+printf 'kernel:\n  profile: micro\n  compression: gzip\n  modules: [virtio_net, bridge]\n' >"$T_DIR/micro-gz.yaml"
+"$IMAGEGEN" build "$T_DIR/micro-gz.yaml" -o "$T_DIR/micro-gz" --kernels "$T_DIR/kernels" >/dev/null 2>&1
+check "kernel.compression: gzip compresses it" test "$(head -c2 "$T_DIR/micro-gz/initramfs.img" | od -An -tx1 | tr -d ' ')" = 1f8b
+check "  with the same files" cmp -s <(cpio -it --quiet <"$T_DIR/micro/initramfs.img" 2>/dev/null) \
+	<(zcat "$T_DIR/micro-gz/initramfs.img" | cpio -it --quiet 2>/dev/null)
 printf 'kernel:\n  profile: micro\n  modules: [veth]\n' >"$T_DIR/micro-bad.yaml"
 "$IMAGEGEN" build "$T_DIR/micro-bad.yaml" -o "$T_DIR/micro-bad" --kernels "$T_DIR/kernels" >/dev/null 2>"$T_DIR/micro-bad.err"
 check "a module the micro kernel lacks is a spec error (exit 2)" test $? = 2

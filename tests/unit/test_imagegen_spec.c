@@ -202,6 +202,26 @@ TEST(kernel_profile)
 	CHECK(s.kernel_profile == SPEC_KERNEL_MICRO);
 	CHECK(s.kernel_profile_line == 3);
 	CHECK_STREQ(spec_kernel_profile_name(s.kernel_profile), "micro");
+	CHECK(!spec_gzip(&s)); /* the micro kernel's initramfs is not compressed */
+	spec_free(&s);
+}
+
+TEST(initramfs_compression)
+{
+	struct sk_err err = {0};
+	struct spec s;
+	const char *cloud = "kernel:\n  profile: cloud\n";
+	const char *micro_gz = "kernel:\n  profile: micro\n  compression: gzip\n";
+	const char *cloud_none = "kernel:\n  compression: none\n";
+
+	CHECK(spec_parse("a.yaml", cloud, strlen(cloud), &s, &err) == 0);
+	CHECK(spec_gzip(&s));
+	spec_free(&s);
+	CHECK(spec_parse("b.yaml", micro_gz, strlen(micro_gz), &s, &err) == 0);
+	CHECK(spec_gzip(&s));
+	spec_free(&s);
+	CHECK(spec_parse("c.yaml", cloud_none, strlen(cloud_none), &s, &err) == 0);
+	CHECK(!spec_gzip(&s));
 	spec_free(&s);
 }
 
@@ -212,6 +232,8 @@ TEST(bad_values)
 		    "'.', at most 64)");
 	check_error("kernel:\n  profile: tiny\n",
 		    "spec.yaml:2: kernel.profile: expected cloud or micro, got \"tiny\"");
+	check_error("kernel:\n  compression: xz\n",
+		    "spec.yaml:2: kernel.compression: expected gzip or none, got \"xz\"");
 	check_error("kernel:\n  version: ../../etc\n",
 		    "spec.yaml:2: kernel.version: invalid kernel version \"../../etc\"");
 	check_error("kernel:\n  modules: [bridge, virtio-net, virtio_net]\n",
@@ -294,6 +316,7 @@ int main(void)
 	RUN(bad_services);
 	RUN(bad_files);
 	RUN(kernel_profile);
+	RUN(initramfs_compression);
 	RUN(bad_values);
 	RUN(yaml_syntax_error);
 	RUN(version_and_update);
