@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent_log.h"
@@ -59,16 +58,6 @@ static void __attribute__((noreturn)) finish(const char *outcome, const struct s
 {
 	say("%s %s", outcome, err->msg);
 	_exit(1);
-}
-
-/* Bytes of DIGEST that an earlier try left (blobstore.c's partial file). */
-static uint64_t partial_size(const struct blobstore *bs, const char *digest)
-{
-	char path[700];
-	struct stat st;
-
-	snprintf(path, sizeof path, "%s/tmp/%s.partial", bs->root, digest + 7);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
 /* After the failed try number *TRIES: 1 after a wait when the network is
@@ -148,15 +137,15 @@ static int artifact_read(struct image_source *src, const struct image_ref *ref, 
 static int fetch(struct image_source *src, const struct blobstore *bs, const struct descriptor *d,
 		 struct sk_err *err)
 {
-	uint64_t had = partial_size(bs, d->digest);
+	uint64_t had = blobstore_partial_size(bs, d->digest);
 
-	for (int tries = 1;; had = partial_size(bs, d->digest)) {
+	for (int tries = 1;; had = blobstore_partial_size(bs, d->digest)) {
 		if (had)
 			agent_log("update: blob %s: resuming at byte %llu of %lld", d->digest,
 				  (unsigned long long)had, (long long)d->size);
 		if (src->fetch_blob(src, d, bs, err) == 0)
 			return 0;
-		if (partial_size(bs, d->digest) > had)
+		if (blobstore_partial_size(bs, d->digest) > had)
 			tries = 1;
 		if (!again(&tries, err))
 			return -1;

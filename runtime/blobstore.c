@@ -37,6 +37,20 @@ void blobstore_path(const struct blobstore *bs, const char *digest, char *buf, s
 	snprintf(buf, cap, "%s/blobs/sha256/%s", bs->root, digest + 7);
 }
 
+static void partial_path(const struct blobstore *bs, const char *digest, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/tmp/%s.partial", bs->root, digest + 7);
+}
+
+uint64_t blobstore_partial_size(const struct blobstore *bs, const char *digest)
+{
+	char path[700];
+	struct stat st;
+
+	partial_path(bs, digest, path, sizeof path);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 int blobstore_has(const struct blobstore *bs, const char *digest, int64_t size)
 {
 	char path[700];
@@ -118,7 +132,7 @@ int blob_writer_begin(const struct blobstore *bs, const struct descriptor *d, st
 	w->bs = bs;
 	strcpy(w->digest, d->digest);
 	w->size = d->size;
-	snprintf(w->tmp, sizeof w->tmp, "%s/tmp/%s.partial", bs->root, d->digest + 7);
+	partial_path(bs, d->digest, w->tmp, sizeof w->tmp);
 	w->fd = open(w->tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (w->fd < 0)
 		return sk_fail(err, errno, "open %s", w->tmp);

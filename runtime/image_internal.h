@@ -82,6 +82,8 @@ struct blobstore {
 int blobstore_open(struct blobstore *bs, const char *data_dir, struct sk_err *err);
 void blobstore_path(const struct blobstore *bs, const char *digest, char *buf, size_t cap);
 int blobstore_has(const struct blobstore *bs, const char *digest, int64_t size);
+/* Bytes of DIGEST an unfinished download left (0 when none). */
+uint64_t blobstore_partial_size(const struct blobstore *bs, const char *digest);
 /* Reads a stored blob (at most max bytes) and checks its digest again. */
 int blobstore_read(const struct blobstore *bs, const char *digest, size_t max, char **out,
 		   size_t *len, struct sk_err *err);
