@@ -37,6 +37,7 @@ files:
       echo OSREL=$VERSION_ID/$IMAGE_VERSION
       echo CMDLINE=$(cat /proc/cmdline)
       mkdir -p /run/esp && mount -t vfat -o ro /dev/vda1 /run/esp && echo ESP=$(ls /run/esp/EFI/Linux) && umount /run/esp
+      echo PERSIST=done
 services:
   - name: persist
     exec: ["/bin/persist"]
@@ -52,10 +53,11 @@ mon=$T_DIR/mon.sock
 # may precede it on the same console line).
 line() { tr -d '\r' <"$1" | grep -o "$2=.*" | head -n1 | sed "s/^$2=//"; }
 
-# boot_disk LOG: boots, waits for ready and the service's output.
+# boot_disk LOG: boots, waits for ready and the service's output (all of
+# it: the ESP line comes after a module load and a mount).
 boot_disk() {
 	boot "$T_DIR/img" "$1" --disk --accel tcg --net none --monitor "$mon" --timeout 400
-	wait_line "$1" 'init: ready$' 300 >/dev/null && wait_line "$1" '^ROOT=' 60 >/dev/null
+	wait_line "$1" 'init: ready$' 300 >/dev/null && wait_line "$1" 'PERSIST=done' 60 >/dev/null
 }
 power_off() {
 	monitor "$mon" system_powerdown
