@@ -14,7 +14,11 @@
 struct cJSON;
 
 #define SPEC_DEFAULT_HOSTNAME "skiff"
-#define SPEC_DEFAULT_CMDLINE  "console=ttyS0 quiet panic=-1"
+/* rcupdate.rcu_expedited=1: the kernel expedites RCU grace periods only
+ * until init starts; a node's own start (udhcpc's packet sockets, netlink
+ * changes, a task's namespaces and veths) waits on many more, each several
+ * ticks long otherwise (measured under TCG: DHCP 290 -> 200 ms). */
+#define SPEC_DEFAULT_CMDLINE  "console=ttyS0 quiet panic=-1 rcupdate.rcu_expedited=1"
 #define SPEC_DEFAULT_GRACE_MS 5000
 #define SPEC_MAX_GRACE_MS     600000
 /* Limits of skiff-init's fixed tables (init/init_config.h). */

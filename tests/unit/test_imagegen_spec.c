@@ -95,7 +95,7 @@ TEST(empty_spec_gives_defaults)
 
 	CHECK(spec_parse("empty.yaml", "", 0, &s, &err) == 0);
 	CHECK_STREQ(s.hostname, SPEC_DEFAULT_HOSTNAME);
-	CHECK_STREQ(s.cmdline, "console=ttyS0 quiet panic=-1");
+	CHECK_STREQ(s.cmdline, "console=ttyS0 quiet panic=-1 rcupdate.rcu_expedited=1");
 	CHECK(s.kernel_version == NULL);
 	CHECK(s.kernel_profile == SPEC_KERNEL_CLOUD);
 	CHECK(s.debug == 0);
