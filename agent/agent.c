@@ -151,19 +151,25 @@ static int known_task(void *ctx, const char *id)
 	return tasks_find(ctx, id) != NULL;
 }
 
+static void try_register(struct agent *a, int64_t now)
+{
+	struct sk_err err = {0};
+
+	if (register_node(a, &err) == 0)
+		return;
+	if (err.cls == SK_ERR_AUTH)
+		agent_credentials_refused(a, &err);
+	else if (a->reachable)
+		agent_log("%s", err.msg);
+	a->next_register = now + 1000;
+}
+
 static void on_timers(struct agent *a)
 {
 	int64_t now = sk_now_ms();
-	struct sk_err err = {0};
 
-	if (!a->registered && !a->revoked && now >= a->next_register &&
-	    register_node(a, &err) < 0) {
-		if (err.cls == SK_ERR_AUTH)
-			agent_credentials_refused(a, &err);
-		else if (a->reachable)
-			agent_log("%s", err.msg);
-		a->next_register = now + 1000;
-	}
+	if (!a->registered && !a->revoked && now >= a->next_register)
+		try_register(a, now);
 	if (a->registered && !a->revoked && now >= a->next_keepalive)
 		register_keepalive(a);
 	if (now >= a->next_log_sweep) {
@@ -261,6 +267,12 @@ int agent_run(const struct agent_config *cfg, struct sk_err *err)
 	if (reconcile_adopt(a, err) < 0)
 		return -1;
 	update_init(a);
+	/* The node record first: the helpers and the watch threads start
+	 * with requests of their own, and on a one-CPU node their start-up
+	 * would come before it (about 50 ms under TCG). A failure is retried
+	 * by the loop. */
+	a->next_register = sk_now_ms();
+	try_register(a, a->next_register);
 	/* Before the watch thread: the helpers are forked from one thread. */
 	if (cfg->api.cert_file[0] && api_open(cfg, &a->api, err) < 0)
 		return -1;
@@ -268,6 +280,6 @@ int agent_run(const struct agent_config *cfg, struct sk_err *err)
 	if (watch_start(a, err) < 0)
 		return -1;
 	agent_log("node %s, cluster %s, watching %s", cfg->node_id, cfg->cluster, a->assign_pfx);
-	a->next_register = a->next_reconcile = sk_now_ms();
+	a->next_reconcile = sk_now_ms();
 	return loop(a, err);
 }
