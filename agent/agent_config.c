@@ -342,7 +342,7 @@ static int kept_node_id(struct agent_config *cfg, struct sk_err *err)
 			       cfg->node_id);
 	int n = snprintf(line, sizeof line, "%s\n", cfg->node_id);
 	if (sk_mkdir_p(cfg->data_dir, 0755, err) < 0 ||
-	    sk_write_atomic(path, line, (size_t)n, err) < 0)
+	    sk_write_durable(path, line, (size_t)n, err) < 0)
 		return sk_wrap(err, "keep the node id");
 	return 0;
 }

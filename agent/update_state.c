@@ -186,11 +186,8 @@ int update_trial_write(const struct update_trial *t, struct sk_err *err)
 	char reason[400];
 
 	unlink(update_path("trial.reason", reason, sizeof reason));
-	/* synced: the file must survive the reboot that follows */
-	if (sk_write_atomic(update_path("trial", path, sizeof path), text, (size_t)n, err) < 0)
-		return -1;
-	sync();
-	return 0;
+	/* durable: the file must survive the reboot that follows */
+	return sk_write_durable(update_path("trial", path, sizeof path), text, (size_t)n, err);
 }
 
 void update_trial_reason(char *buf, size_t size)

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -112,7 +113,27 @@ int sk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_err *err)
+/* The directory holding PATH to disk: a rename in it is then durable. */
+static int sync_parent(const char *path, struct sk_err *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int n = slash ? (int)(slash - path) : 1;
+
+	snprintf(dir, sizeof dir, "%.*s", n ? n : 1, slash ? path : ".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return sk_fail(err, e, "sync %s", dir);
+	}
+	close(fd);
+	return 0;
+}
+
+static int write_replace(const char *path, const void *data, size_t len, int durable,
+			 struct sk_err *err)
 {
 	char tmp[PATH_MAX];
 
@@ -122,6 +143,8 @@ int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_er
 	if (fd < 0)
 		return sk_fail(err, errno, "create %s", tmp);
 	int rc = sk_write_all(fd, data, len), e = errno;
+	if (rc == 0 && durable && fsync(fd) < 0)
+		rc = -1, e = errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -1, e = errno;
 	if (rc < 0) {
@@ -133,5 +156,15 @@ int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_er
 		unlink(tmp);
 		return sk_fail(err, e, "rename %s to %s", tmp, path);
 	}
-	return 0;
+	return durable ? sync_parent(path, err) : 0;
+}
+
+int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_err *err)
+{
+	return write_replace(path, data, len, 0, err);
+}
+
+int sk_write_durable(const char *path, const void *data, size_t len, struct sk_err *err)
+{
+	return write_replace(path, data, len, 1, err);
 }

@@ -32,5 +32,10 @@ int sk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
  * file or the new one, never a part. The temporary file beside it is
  * named after this process, so concurrent writers do not collide. */
 int sk_write_atomic(const char *path, const void *data, size_t len, struct sk_err *err);
+/* sk_write_atomic that also survives a power loss once it returns: the
+ * data is synced before the rename and the directory after it. For what
+ * a node must find after a crash (its id, an update trial); not for what
+ * is rewritten every second. */
+int sk_write_durable(const char *path, const void *data, size_t len, struct sk_err *err);
 
 #endif

@@ -134,6 +134,30 @@ TEST(atomic_write_names_the_file_it_could_not_create)
 	CHECK(strstr(err.msg, "no/such/dir/file") != NULL);
 }
 
+/* What fsync does cannot be seen from here; that the file and its
+ * directory were found and synced without an error can. */
+TEST(durable_write_replaces_here_and_in_the_current_directory)
+{
+	char path[128], cwd[256];
+	SK_AUTOFREE char *text = NULL, *rel = NULL;
+	struct sk_err err = {0};
+
+	snprintf(path, sizeof path, "%s/node-id", dir);
+	put(path, "old", 3);
+	CHECK(sk_write_durable(path, "node-1\n", 7, &err) == 0);
+	CHECK(sk_read_file(path, 100, &text, NULL, &err) == 0);
+	CHECK_STREQ(text, "node-1\n");
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	CHECK(chdir(dir) == 0);
+	CHECK(sk_write_durable("plain", "p", 1, &err) == 0);
+	CHECK(sk_read_file("plain", 100, &rel, NULL, &err) == 0);
+	CHECK(chdir(cwd) == 0);
+	CHECK_STREQ(rel, "p");
+	snprintf(path, sizeof path, "%s/no/such/dir/file", dir);
+	CHECK(sk_write_durable(path, "x", 1, &err) == -1);
+	CHECK(strstr(err.msg, "no/such/dir/file") != NULL);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -146,6 +170,7 @@ int main(void)
 	RUN(pwrite_all_at_offset);
 	RUN(atomic_write_replaces_and_leaves_no_temporary);
 	RUN(atomic_write_names_the_file_it_could_not_create);
+	RUN(durable_write_replaces_here_and_in_the_current_directory);
 	int rc = check_summary();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
