@@ -19,6 +19,9 @@
 # boot's node, whose lease outlives it, cannot take it. Medians of N boots
 # (default 3); the picture is build/bench/timeline.png (gnuplot).
 #
+# BENCH_LOGS=DIR keeps every boot's console log there (host ms, a tab,
+# the line), for finding where a stage's time goes.
+#
 # BENCH_ICOUNT=1 boots with qemu/run --icount: the guest's clock counts
 # its instructions, so the figures are the guest's own work whatever the
 # host's load (the firmware stage is then left out, 0, and the picture is
@@ -122,3 +125,7 @@ fi
 bench_plot_timeline "$plot" "$top/build/bench/timeline$suffix.png" "$xlabel"
 cp "$out/timeline$suffix.dat" "$top/build/bench/"
 echo "picture: build/bench/timeline$suffix.png"
+if [ -n "${BENCH_LOGS:-}" ]; then
+	mkdir -p "$BENCH_LOGS" && cp "$out"/*.log "$BENCH_LOGS"/
+	echo "console logs: $BENCH_LOGS"
+fi
