@@ -57,6 +57,7 @@ void logreader_open(struct logreader *r, const char *path)
 	char old[PATH_MAX + 2];
 
 	memset(r, 0, offsetof(struct logreader, buf));
+	r->len = 0; /* R may be a reader used before (the shipper reuses freed ones) */
 	r->fd = -1;
 	snprintf(r->path, sizeof r->path, "%s", path);
 	snprintf(old, sizeof old, "%s.1", path);

@@ -1,5 +1,5 @@
 /* The agent's operability parts: node API request parsing (hostile input
- * included), following a rotating log, and the log shipper's bounded
+ * included), following a rotating log and resuming one, the log shipper's bounded
  * queue, alone and against a collector on a loopback socket (what a reset
  * connection and a clean close mean for what was sent); console stamps and
  * the saved host ports read as the sscanf they replaced did. */
@@ -156,6 +156,39 @@ TEST(logreader_follows_rotation)
 	CHECK_STREQ(l.all, "|");
 	logreader_close(&r);
 	unlink(path), unlink(old), rmdir(dir);
+}
+
+/* The shipper drops a source and adds it again later from its saved
+ * position; the new reader may sit where the old one did, with the old
+ * one's half line still in it. */
+TEST(logreader_resumed_in_used_memory)
+{
+	char dir[] = "/tmp/skiff-logreader-XXXXXX", path[64];
+	struct logreader *r = malloc(sizeof *r);
+	struct lines l = {""};
+	ino_t ino;
+	off_t off;
+
+	CHECK(r && mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/c.log", dir);
+	append(path, "one\ntw");
+	logreader_open(r, path);
+	logreader_lines(r, collect, &l);
+	CHECK(logreader_position(r, &ino, &off) == 0 && off == 4 && r->len == 2);
+	logreader_close(r);
+	append(path, "o\nthree\n");
+	memset(&l, 0, sizeof l);
+	logreader_resume(r, path, ino, off);
+	logreader_lines(r, collect, &l);
+	CHECK_STREQ(l.all, "two|three|");
+	logreader_close(r);
+	memset(&l, 0, sizeof l);
+	logreader_open(r, path);
+	logreader_lines(r, collect, &l);
+	CHECK_STREQ(l.all, "one|two|three|");
+	logreader_close(r);
+	free(r);
+	unlink(path), rmdir(dir);
 }
 
 TEST(ship_queue_drops_oldest_and_counts)
@@ -323,6 +356,7 @@ int main(void)
 	RUN(api_request_good);
 	RUN(api_request_hostile);
 	RUN(logreader_follows_rotation);
+	RUN(logreader_resumed_in_used_memory);
 	RUN(ship_queue_drops_oldest_and_counts);
 	RUN(ship_queue_resends_after_a_reset_not_after_a_close);
 	RUN(console_stamps_read_as_sscanf_did);
