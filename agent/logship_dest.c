@@ -3,11 +3,15 @@
  * backoff). TCP gives no acknowledgement a collector read a message, so a
  * frame counts as delivered once the socket's send queue has drained
  * after it; frames written before a connection broke are sent again (a
- * collector may then see a line twice, never miss one that fit). A
- * collector that closes its socket with data it had not read (it
- * crashed, or stopped reading before it exited) makes its kernel reset
- * the connection: the frames its kernel acknowledged in the last
- * LS_HOLD_MS are sent again then too. */
+ * collector may then see a line twice, never miss one that fit). The
+ * kernel that acknowledged a frame is not always the collector's
+ * process: a collector that stops reading before it exits or crashes
+ * leaves acknowledged frames unread, and a relay in between (QEMU's
+ * user-mode network, a TCP load balancer) acknowledges frames itself and
+ * loses those it took after the collector closed, then ends our
+ * connection with a plain close, not a reset. So whenever a connection
+ * ends, the frames acknowledged in the last LS_HOLD_MS are sent again
+ * too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -139,20 +143,30 @@ void ls_dest_push(struct ls_dest *d, const char *frame, size_t len)
 
 /* ---- the connection ---- */
 
-/* The connection is gone; reset: the collector's kernel reset it, so
- * what it acknowledged lately may never have been read. */
-static void down(struct ls_dest *d, const char *why, int reset, int64_t now)
+/* Entries in [from, to). */
+static size_t entries(const struct ls_queue *q, size_t from, size_t to)
+{
+	size_t n = 0;
+
+	for (size_t at = from; at < to; at += 4 + entry_len(q, at))
+		n++;
+	return n;
+}
+
+/* The connection is gone: what was acknowledged lately goes again with
+ * what was not yet (see the top of the file for why). */
+static void down(struct ls_dest *d, const char *why, int64_t now)
 {
 	struct ls_queue *q = &d->q;
 
 	release_held(q, now);
-	if (reset)
-		q->start = q->held;
-	q->held = q->start;
-	q->nmarks = 0;
 	if (d->was_up || !d->retry_at)
-		agent_log("log shipper: collector %s unreachable (%s); %zu bytes queued",
-			  d->address, why, q->end - q->start);
+		agent_log("log shipper: collector %s unreachable (%s); lines queued: %zu (%zu "
+			  "acknowledged in the last %d s, sent again)",
+			  d->address, why, entries(q, q->held, q->end),
+			  entries(q, q->held, q->start), LS_HOLD_MS / 1000);
+	q->start = q->held;
+	q->nmarks = 0;
 	d->was_up = 0;
 	if (d->tls)
 		tls_conn_free(d->tls);
@@ -174,14 +188,14 @@ static void start_connect(struct ls_dest *d, int64_t now)
 	int gai = getaddrinfo(d->addr.host, d->addr.port, &hints, &res);
 
 	if (gai) {
-		down(d, gai_strerror(gai), 0, now);
+		down(d, gai_strerror(gai), now);
 		return;
 	}
 	d->fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0 ||
 	    (connect(d->fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS)) {
 		freeaddrinfo(res);
-		down(d, strerror(errno), 0, now);
+		down(d, strerror(errno), now);
 		return;
 	}
 	freeaddrinfo(res);
@@ -234,12 +248,12 @@ static void connected(struct ls_dest *d, const char *hostname, int64_t now)
 
 	getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 	if (soerr) {
-		down(d, strerror(soerr), 0, now);
+		down(d, strerror(soerr), now);
 		return;
 	}
 	d->connecting = 0;
 	if (d->addr.tls && tls_setup(d, &err) < 0) {
-		down(d, err.msg, 0, now);
+		down(d, err.msg, now);
 		return;
 	}
 	report_dropped(d, hostname);
@@ -300,18 +314,25 @@ static void confirm(struct ls_dest *d, int64_t now)
 	q->start = q->sent;
 }
 
-/* Anything readable from a collector that never speaks means it is gone. */
-static int alive(struct ls_dest *d, short revents)
+/* Anything readable from a collector that never speaks means it is gone:
+ * 0 then, with why in WHY. */
+static int alive(struct ls_dest *d, short revents, char *why, size_t size)
 {
 	char junk[256];
 
-	errno = 0; /* ECONNRESET afterwards: the collector reset the connection */
-	if (d->tls)
-		return tls_conn_pump(d->tls) == 0;
+	if (d->tls) {
+		if (tls_conn_pump(d->tls) == 0)
+			return 1;
+		tls_conn_describe(d->tls, why, size);
+		return 0;
+	}
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return 1;
 	ssize_t n = recv(d->fd, junk, sizeof junk, MSG_DONTWAIT);
-	return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return 1;
+	snprintf(why, size, "%s", n == 0 ? "connection closed" : strerror(errno));
+	return 0;
 }
 
 void ls_dest_step(struct ls_dest *d, short revents, const char *hostname, int64_t now)
@@ -327,12 +348,9 @@ void ls_dest_step(struct ls_dest *d, short revents, const char *hostname, int64_
 		if (d->connecting || d->fd < 0)
 			return;
 	}
-	if (!alive(d, revents)) {
-		char why[200] = "connection closed";
-		int reset = errno == ECONNRESET;
-		if (d->tls)
-			tls_conn_describe(d->tls, why, sizeof why);
-		down(d, why, reset, now);
+	char why[200];
+	if (!alive(d, revents, why, sizeof why)) {
+		down(d, why, now);
 		return;
 	}
 	if (d->tls && !tls_conn_ready(d->tls))
@@ -343,13 +361,13 @@ void ls_dest_step(struct ls_dest *d, short revents, const char *hostname, int64_
 		d->backoff_ms = LS_RETRY_MIN_MS;
 	}
 	if (write_out(d) < 0) {
-		down(d, strerror(errno), errno == ECONNRESET || errno == EPIPE, now);
+		down(d, strerror(errno), now);
 		return;
 	}
 	if (d->tls) {
 		tls_conn_flush(d->tls);
 		if (tls_conn_pump(d->tls) < 0) {
-			down(d, "TLS connection closed", errno == ECONNRESET, now);
+			down(d, "TLS connection closed", now);
 			return;
 		}
 	}

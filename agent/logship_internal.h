@@ -19,14 +19,14 @@ size_t logship_console_stamp(const char *line, size_t len, long long *s, int *ms
 #define LS_MAX_SOURCES	256
 #define LS_RETRY_MIN_MS 500
 #define LS_RETRY_MAX_MS 4000
-/* How long frames the collector's kernel acknowledged are kept for a
- * collector that resets the connection (closes it with data unread). */
+/* How long acknowledged frames are kept, to be sent again if the
+ * connection ends (the collector may not have read them: logship_dest.c). */
 #define LS_HOLD_MS    5000
 #define LS_HOLD_MARKS 16
 
 /* Frames waiting for a collector: [u32 length][frame] entries in a byte
- * queue. [held, start) reached the collector's kernel less than
- * LS_HOLD_MS ago: a reset connection sends it again. [start, sent) went
+ * queue. [held, start) was acknowledged less than LS_HOLD_MS
+ * ago: it is sent again if the connection ends. [start, sent) went
  * out but is not known to have arrived (the socket's send queue has not
  * drained since): it is sent again after any reconnect. [sent, end) is
  * still to go. marks: where [held, start) ends at each confirmation, and

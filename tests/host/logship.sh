@@ -5,7 +5,10 @@
 # shipper against that CA and the collector's IP address); a collector
 # whose certificate another CA signed is refused; while rsyslog is away
 # the bounded queue keeps the newest lines, drops the oldest and reports
-# how many; a restarted shipper goes on where it stopped.
+# how many; a restarted shipper goes on where it stopped; the lines
+# acknowledged last are sent again when the collector resets the
+# connection, or when a relay in front of it (socat here, QEMU's user-mode
+# network in tests/qemu/operability.sh) closes it cleanly (plain TCP).
 . "$(dirname "$0")/../lib.sh"
 ETCD_PORT=26379 REG_PORT=26500 TLS_PORT=26514 CLUSTER=shiptest
 . "$SKIFF_TOP/tests/fixtures/cluster_env.sh"
@@ -116,3 +119,58 @@ start_rsyslog "$PKI"
 if until_true 20 bash -c "grep -q 'test: unread-line' '$RS/received.log'"; then
 	pass "a collector that reset the connection with lines unread gets them again"
 else fail "lines lost in a reset" "$(grep shipper "$T_DIR/agent.log" | tail -3)"; fi
+
+# --- a collector behind a relay (QEMU's user-mode network, a TCP load
+# balancer), over plain TCP: the relay's kernel acknowledges lines, not the
+# collector's. A line the relay took after the collector had closed is lost
+# beyond it, and the shipper sees the relay close its end (a FIN, no reset);
+# it must send the lines acknowledged lately again. socat is stopped so that
+# it holds a line while rsyslog shuts down cleanly (it read all it got).
+RELAY_PORT=$((TLS_PORT + 1))
+start_rsyslog_plain() {
+	cat >"$RS/rsyslog.conf" <<EOC
+global(workDirectory="$RS")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$TLS_PORT")
+template(name="t" type="string" string="%app-name%|%msgid%|%structured-data%|%msg%\n")
+action(type="omfile" file="$RS/received.log" template="t")
+EOC
+	rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/out.log" 2>&1 &
+	RSYSLOG_PID=$!
+	T_PIDS+=($!)
+	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT"
+}
+start_relay() {
+	socat TCP-LISTEN:$RELAY_PORT,bind=127.0.0.1,reuseaddr TCP:127.0.0.1:$TLS_PORT 2>>"$T_DIR/socat.log" &
+	RELAY_PID=$!
+	T_PIDS+=($!)
+	until_true 10 bash -c "ss -ltn | grep -q '127.0.0.1:$RELAY_PORT '"
+}
+stop_rsyslog
+kill $AGENT_PID
+wait_exit $AGENT_PID 20 >/dev/null 2>&1 || kill -9 $AGENT_PID 2>/dev/null
+cat >"$T_DIR/node.json" <<EOC
+{"cluster":{"syslog":{"address":"tcp://127.0.0.1:$RELAY_PORT","tag":"shiptest","buffer_kib":16}}}
+EOC
+setup "plain rsyslog" start_rsyslog_plain
+setup "socat relay" start_relay
+start_shipper
+say relay-live
+setup "lines through the relay" until_true 20 received_is relay-live 1
+kill -STOP $RELAY_PID
+say relay-held
+# the shipper writes it, the relay's kernel acknowledges it (it waits
+# unread in the relay's socket), the shipper's send queue drains
+setup "the relay holds a line" until_true 10 \
+	"ss -tnH state established '( sport = :$RELAY_PORT )' | awk '\$1 > 0' | grep -q ."
+sleep 0.5
+stop_rsyslog
+kill -CONT $RELAY_PID
+setup "the relay closes" until_true 20 \
+	grep -q "collector tcp://127.0.0.1:$RELAY_PORT unreachable (connection closed)" "$T_DIR/agent.log"
+wait_exit $RELAY_PID 20 >/dev/null 2>&1
+start_rsyslog_plain
+start_relay
+if until_true 20 received_is relay-held 1; then
+	pass "a collector behind a relay closed cleanly: the line the relay took after it closed is sent again"
+else fail "line lost behind a relay" "$(grep shipper "$T_DIR/agent.log" | tail -3) $(tail -2 "$RS/received.log")"; fi

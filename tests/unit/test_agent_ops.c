@@ -1,8 +1,9 @@
 /* The agent's operability parts: node API request parsing (hostile input
- * included), following a rotating log and resuming one, the log shipper's bounded
- * queue, alone and against a collector on a loopback socket (what a reset
- * connection and a clean close mean for what was sent); console stamps and
- * the saved host ports read as the sscanf they replaced did. */
+ * included), following a rotating log and resuming one, the log
+ * shipper's bounded queue, alone and against a collector on a loopback
+ * socket (what is sent again when the connection ends, reset or closed);
+ * console stamps and the saved host ports read as the sscanf they
+ * replaced did. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -252,7 +253,7 @@ static size_t collect_bytes(int fd, size_t n)
 	return got;
 }
 
-TEST(ship_queue_resends_after_a_reset_not_after_a_close)
+TEST(ship_queue_resends_what_was_acknowledged_lately)
 {
 	static struct ls_dest d;
 	struct sk_err err = {0};
@@ -285,13 +286,25 @@ TEST(ship_queue_resends_after_a_reset_not_after_a_close)
 	now += LS_HOLD_MS;
 	ls_dest_step(&d, 0, "h", now);
 	CHECK(d.q.end == 0 && d.q.held == 0);
-	/* one more, read, then a clean close: nothing is sent again */
+	/* one more, read by a relay that then closes cleanly (the collector
+	 * behind it had closed first): it goes again all the same */
 	ls_dest_push(&d, frame, sizeof frame);
 	STEP_UNTIL(&d, now, d.q.start == d.q.end);
 	CHECK(collect_bytes(c, 100) == 100);
 	shutdown(c, SHUT_WR);
 	STEP_UNTIL(&d, now + 100, d.fd < 0);
-	CHECK(d.fd < 0 && d.q.start == d.q.end && d.q.end == 104);
+	CHECK(d.fd < 0 && d.q.start == 0 && d.q.sent == 0 && d.q.end == 104);
+	close(c);
+	now += LS_RETRY_MAX_MS;
+	STEP_UNTIL(&d, now, d.fd >= 0 && !d.connecting);
+	CHECK((c = accept(lfd, NULL, NULL)) >= 0);
+	STEP_UNTIL(&d, now, d.q.start == d.q.end);
+	CHECK(collect_bytes(c, 100) == 100);
+	/* a close LS_HOLD_MS after the acknowledgement: nothing goes again */
+	now += LS_HOLD_MS;
+	shutdown(c, SHUT_WR);
+	STEP_UNTIL(&d, now, d.fd < 0);
+	CHECK(d.fd < 0 && d.q.start == d.q.end && d.q.sent == d.q.end);
 	close(c);
 	close(lfd);
 	free(d.q.buf);
@@ -358,7 +371,7 @@ int main(void)
 	RUN(logreader_follows_rotation);
 	RUN(logreader_resumed_in_used_memory);
 	RUN(ship_queue_drops_oldest_and_counts);
-	RUN(ship_queue_resends_after_a_reset_not_after_a_close);
+	RUN(ship_queue_resends_what_was_acknowledged_lately);
 	RUN(console_stamps_read_as_sscanf_did);
 	RUN(saved_ports_parse);
 	return check_summary();
