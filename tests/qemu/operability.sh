@@ -278,16 +278,29 @@ grep -q '^node1|-|\[skiff@32473 node=".*"\]|init: ready$' "$RS/received.log" &&
 	pass "rsyslog receives the node's log (init's boot lines)" || fail "rsyslog node log" "$(grep -m3 node1 "$RS/received.log")"
 seqs() { grep "task=\"$task\"" "$RS/received.log" | sed -nE 's/.*\|seq ([0-9]+)$/\1/p'; }
 kill $RSYSLOG_PID
+printed=$($CTL task logs $task $ADDR --tail 3 | sed -nE 's/^seq ([0-9]+)$/\1/p' | tail -1)
 wait_exit $RSYSLOG_PID 20 >/dev/null 2>&1 || kill -9 $RSYSLOG_PID 2>/dev/null
 before=$(seqs | sort -n | tail -1)
 sleep 10
 start_rsyslog
+# lost: what a failure needs to tell where a line went missing (the
+# node's own log has it or not; where the stop fell; what the shipper saw).
+lost() {
+	local all m where=""
+	all=$($CTL task logs $task $ADDR 2>/dev/null)
+	for m in $(head -5 <<<"$1"); do
+		grep -qx "seq $m" <<<"$all" && where+=" $m (in task logs)" || where+=" $m (NOT in task logs)"
+	done
+	echo "missing:$where; rsyslog had received up to seq $before when it was stopped," \
+		"the task had printed up to seq $printed just after the stop;" \
+		"shipper: $(tr -d '\r' <"$log" | grep 'agent: log shipper:' | tail -6 | paste -sd '|')"
+}
 last=$($CTL task logs $task $ADDR --tail 1 | sed -nE 's/^seq ([0-9]+)$/\1/p')
 if until_true 30 bash -c "grep -q 'task=\"$task\".*|seq $last\$' '$RS/received.log'"; then
 	missing=$(comm -13 <(seqs | sort -u) <(seq 1 "$last" | sort))
 	[ -z "$missing" ] && pass "rsyslog stopped 10 s: seq $((before + 1))..$last arrive afterwards, none lost" ||
-		fail "nothing lost" "missing: $(head -5 <<<"$missing" | tr '\n' ' ')"
-else fail "lines after rsyslog restart" "no seq $last; last received $(seqs | sort -n | tail -1)"; fi
+		fail "nothing lost" "$(lost "$missing")"
+else fail "lines after rsyslog restart" "no seq $last; last received $(seqs | sort -n | tail -1); $(lost "")"; fi
 has_line "$log" 'agent: log shipper: collector tcp://10.0.2.2:.* unreachable' &&
 	pass "the shipper says when the collector is away" || fail "shipper logs the outage" ""
 
