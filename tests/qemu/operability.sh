@@ -89,7 +89,8 @@ if ! wait_line "$log" 'agent: registered as' 400 >/dev/null; then
 	exit 1
 fi
 node=$(tr -d '\r' <"$log" | sed -nE 's/.*agent: registered as ([^ ]+).*/\1/p' | head -n1)
-check "node API announced on the console" has_line "$log" 'agent: node API on port 7443 as node1'
+# (the agent announces its API just after it registers: wait for the line)
+check "node API announced on the console" wait_line "$log" 'agent: node API on port 7443 as node1' 60
 
 timeout -k 5 1200 $CTL_RAW scheduler --id s1 --ttl 3 >"$T_DIR/scheduler.log" 2>&1 &
 T_PIDS+=($!)
