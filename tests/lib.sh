@@ -69,6 +69,36 @@ wait_exit() {
 	wait "$pid"
 }
 
+# rsyslog_start DIR PORT [PKI]: Debian's rsyslogd on 127.0.0.1:PORT, plain
+# TCP or, with PKI (ca.crt, collector.crt, collector.key), TLS; octet-
+# counted RFC 5424 in, "app|msgid|structured data|message" lines out to
+# DIR/received.log. Waits until it accepts; RSYSLOG_PID is its pid.
+rsyslog_start() {
+	local tls="" tcp=""
+	if [ -n "${3:-}" ]; then
+		tls=" defaultNetstreamDriver=\"gtls\" defaultNetstreamDriverCAFile=\"$3/ca.crt\"
+       defaultNetstreamDriverCertFile=\"$3/collector.crt\" defaultNetstreamDriverKeyFile=\"$3/collector.key\""
+		tcp=' streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon"'
+	fi
+	cat >"$1/rsyslog.conf" <<CONF
+global(workDirectory="$1"$tls)
+module(load="imtcp"$tcp)
+input(type="imtcp" address="127.0.0.1" port="$2")
+template(name="t" type="string" string="%app-name%|%msgid%|%structured-data%|%msg%\n")
+action(type="omfile" file="$1/received.log" template="t")
+CONF
+	rsyslogd -n -f "$1/rsyslog.conf" -i "$1/pid" >>"$1/out.log" 2>&1 &
+	RSYSLOG_PID=$!
+	T_PIDS+=($!)
+	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$2"
+}
+
+# rsyslog_stop: SIGTERM to rsyslog_start's rsyslogd, SIGKILL after 20 s.
+rsyslog_stop() {
+	kill "$RSYSLOG_PID"
+	wait_exit "$RSYSLOG_PID" 20 >/dev/null 2>&1 || kill -9 "$RSYSLOG_PID" 2>/dev/null
+}
+
 # monitor SOCK COMMAND: sends one HMP command to QEMU's monitor socket.
 monitor() {
 	printf '%s\n' "$2" | socat - "unix-connect:$1" >/dev/null 2>&1

@@ -24,26 +24,9 @@ $CTL ca init --dir "$PKI" >/dev/null && $CTL ca issue node collector --ip 127.0.
 
 RS=$T_DIR/rsyslog
 mkdir -p "$RS"
-# start_rsyslog PKI-DIR
-start_rsyslog() {
-	cat >"$RS/rsyslog.conf" <<EOF
-global(workDirectory="$RS" defaultNetstreamDriver="gtls"
-       defaultNetstreamDriverCAFile="$1/ca.crt" defaultNetstreamDriverCertFile="$1/collector.crt"
-       defaultNetstreamDriverKeyFile="$1/collector.key")
-module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
-input(type="imtcp" address="127.0.0.1" port="$TLS_PORT")
-template(name="t" type="string" string="%app-name%|%msgid%|%structured-data%|%msg%\n")
-action(type="omfile" file="$RS/received.log" template="t")
-EOF
-	rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/out.log" 2>&1 &
-	RSYSLOG_PID=$!
-	T_PIDS+=($!)
-	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT"
-}
-stop_rsyslog() {
-	kill $RSYSLOG_PID
-	wait_exit $RSYSLOG_PID 20 >/dev/null 2>&1 || kill -9 $RSYSLOG_PID 2>/dev/null
-}
+# start_rsyslog PKI-DIR: over TLS
+start_rsyslog() { rsyslog_start "$RS" "$TLS_PORT" "$1"; }
+stop_rsyslog() { rsyslog_stop; }
 
 RUN=$T_DIR/run
 mkdir -p "$RUN/log"
@@ -127,19 +110,7 @@ else fail "lines lost in a reset" "$(grep shipper "$T_DIR/agent.log" | tail -3)"
 # it must send the lines acknowledged lately again. socat is stopped so that
 # it holds a line while rsyslog shuts down cleanly (it read all it got).
 RELAY_PORT=$((TLS_PORT + 1))
-start_rsyslog_plain() {
-	cat >"$RS/rsyslog.conf" <<EOC
-global(workDirectory="$RS")
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="$TLS_PORT")
-template(name="t" type="string" string="%app-name%|%msgid%|%structured-data%|%msg%\n")
-action(type="omfile" file="$RS/received.log" template="t")
-EOC
-	rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/out.log" 2>&1 &
-	RSYSLOG_PID=$!
-	T_PIDS+=($!)
-	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT"
-}
+start_rsyslog_plain() { rsyslog_start "$RS" "$TLS_PORT"; }
 start_relay() {
 	socat TCP-LISTEN:$RELAY_PORT,bind=127.0.0.1,reuseaddr TCP:127.0.0.1:$TLS_PORT 2>>"$T_DIR/socat.log" &
 	RELAY_PID=$!

@@ -21,19 +21,7 @@ start_etcd || { echo "FAIL: setup: etcd: $(tail -3 "$T_DIR/etcd.log")"; exit 1; 
 # rsyslog on loopback: octet-counted RFC 5424 over TCP into a file.
 RS=$T_DIR/rsyslog
 mkdir -p "$RS"
-cat >"$RS/rsyslog.conf" <<EOF
-global(workDirectory="$RS")
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="$SYSLOG_PORT")
-template(name="t" type="string" string="%app-name%|%msgid%|%structured-data%|%msg%\n")
-action(type="omfile" file="$RS/received.log" template="t")
-EOF
-start_rsyslog() {
-	rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/out.log" 2>&1 &
-	RSYSLOG_PID=$!
-	T_PIDS+=($!)
-	until_true 10 timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SYSLOG_PORT"
-}
+start_rsyslog() { rsyslog_start "$RS" "$SYSLOG_PORT"; }
 start_rsyslog || { echo "FAIL: setup: rsyslogd: $(tail -3 "$RS/out.log")"; exit 1; }
 
 # A busybox image with a known /etc/hostname, in a local registry.
