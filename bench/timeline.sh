@@ -22,6 +22,10 @@
 # BENCH_LOGS=DIR keeps every boot's console log there (host ms, a tab,
 # the line), for finding where a stage's time goes.
 #
+# BENCH_APPEND="WORDS" adds kernel command-line words to the node's boots
+# (not the floor's), e.g. a static address instead of DHCP:
+# BENCH_APPEND="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off:10.0.2.3".
+#
 # BENCH_ICOUNT=1 boots with qemu/run --icount: the guest's clock counts
 # its instructions, so the figures are the guest's own work whatever the
 # host's load (the firmware stage is then left out, 0, and the picture is
@@ -53,7 +57,8 @@ node_boot() { # PROFILE RUN LOG
 	local img=$out/node-$1-$2 id fw p t line
 	bench_node_image $1 "$img" $CLUSTER $ETCD_PORT $REG_PORT $1-$2
 	id=$(bench_trial_task $1-$2)
-	bench_qemu_timed "$3" "${icount[@]}" --mem 256 --monitor "$3.sock" "$img" &
+	bench_qemu_timed "$3" "${icount[@]}" --mem 256 --monitor "$3.sock" \
+		${BENCH_APPEND:+--append "$BENCH_APPEND"} "$img" &
 	local q=$!
 	qemu/wait-for "$3" 'agent: task .* RUNNING' 240 >/dev/null || true
 	printf 'system_powerdown\n' | socat - "unix-connect:$3.sock" >/dev/null 2>&1 || true
