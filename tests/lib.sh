@@ -191,6 +191,22 @@ extendedKeyUsage=serverAuth,clientAuth'
 	) >"$dir/openssl.log" 2>&1
 }
 
+# etcd_start NAME DATA_DIR CLIENT_URL PEER_PORT LOG [ETCD_ARG...]: a
+# one-member etcd cluster NAME in the background, serving clients on
+# CLIENT_URL (https with the TLS flags among ETCD_ARGs) and its peer port
+# on http://127.0.0.1:PEER_PORT, with its data in DATA_DIR. Its output is
+# appended to LOG, so that a restart on the same DATA_DIR keeps the first
+# run's lines. ETCD_PID (and $!) is its pid: the caller adds it to its own
+# list and waits for CLIENT_URL/health with the curl options it needs.
+etcd_start() {
+	local name=$1 data=$2 client=$3 peer=http://127.0.0.1:$4 log=$5
+	shift 5
+	etcd --name "$name" --data-dir "$data" --listen-client-urls "$client" --advertise-client-urls "$client" \
+		--listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" --initial-cluster "$name=$peer" \
+		"$@" >>"$log" 2>&1 &
+	ETCD_PID=$!
+}
+
 [ -n "${SKIFF_LIB_HELPERS_ONLY:-}" ] && return 0
 
 : "${SKIFF_TOP:?run through tests/run}"
