@@ -29,10 +29,7 @@ node_present() { [ -n "$(eget /skiff/$CLUSTER/nodes/$1)" ]; }
 node_absent() { [ -z "$(eget /skiff/$CLUSTER/nodes/$1)" ]; }
 
 start_etcd() {
-	etcd --name t --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-		--listen-peer-urls http://127.0.0.1:22380 --initial-advertise-peer-urls http://127.0.0.1:22380 \
-		--initial-cluster t=http://127.0.0.1:22380 >>"$T_DIR/etcd.log" 2>&1 &
-	ETCD_PID=$!
+	etcd_start t "$T_DIR/etcd" $EP 22380 "$T_DIR/etcd.log"
 	T_PIDS+=("$ETCD_PID")
 	until_true 20 curl -sf $EP/health
 }

@@ -18,11 +18,8 @@ done
 trap agent_cleanup EXIT
 cd "$T_DIR" || exit 1
 
-etcd --name r --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-	--initial-cluster r=http://127.0.0.1:$((ETCD_PORT + 1)) >etcd.log 2>&1 &
-T_PIDS+=($!)
+etcd_start r "$T_DIR/etcd" $EP $((ETCD_PORT + 1)) etcd.log
+T_PIDS+=("$ETCD_PID")
 until_true 20 curl -sf $EP/health || { echo "FAIL: setup: etcd: $(tail -3 etcd.log)"; exit 1; }
 make_image || { echo "FAIL: setup: image: $(tail -3 "$T_DIR"/img/*.log)"; exit 1; }
 

@@ -8,11 +8,8 @@ PORT=23850
 E=http://127.0.0.1:$PORT
 TD=$SKIFF_TOP/examples/taskdefs
 
-etcd --name ctl --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
-	--listen-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-cluster ctl=http://127.0.0.1:$((PORT + 1)) >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start ctl "$T_DIR/etcd" $E $((PORT + 1)) "$T_DIR/etcd.log"
+T_PIDS+=("$ETCD_PID")
 until_true 10 curl -sf $E/health
 check "etcd up" curl -sf $E/health
 
@@ -145,11 +142,8 @@ echo "{\"endpoints\":[\"$E\"],\"cluster\":\"c1\"}" >"$T_DIR/cfg.json"
 # several token expiries.
 APORT=23855
 A=http://127.0.0.1:$APORT
-etcd --name auth --data-dir "$T_DIR/etcd-auth" --listen-client-urls $A --advertise-client-urls $A \
-	--listen-peer-urls http://127.0.0.1:$((APORT + 1)) --auth-token-ttl 1 \
-	--initial-advertise-peer-urls http://127.0.0.1:$((APORT + 1)) \
-	--initial-cluster auth=http://127.0.0.1:$((APORT + 1)) >"$T_DIR/etcd-auth.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start auth "$T_DIR/etcd-auth" $A $((APORT + 1)) "$T_DIR/etcd-auth.log" --auth-token-ttl 1
+T_PIDS+=("$ETCD_PID")
 until_true 10 curl -sf $A/health
 curl -s $A/v3/auth/user/add -d '{"name":"root","password":"pw"}' >/dev/null
 curl -s $A/v3/auth/user/grant -d '{"user":"root","role":"root"}' >/dev/null

@@ -30,12 +30,9 @@ cd "$T_DIR" || exit 1
 # show what etcd 3.4's gateway says to it.
 etcd_certs . 2 cnclient /CN=node-a || { echo "FAIL: setup: openssl: $(tail -3 openssl.log)"; exit 1; }
 
-etcd --name rbac --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
-	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem \
-	--listen-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-cluster rbac=http://127.0.0.1:$((PORT + 1)) >etcd.log 2>&1 &
-T_PIDS+=($!)
+etcd_start rbac "$T_DIR/etcd" $E $((PORT + 1)) etcd.log \
+	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem
+T_PIDS+=("$ETCD_PID")
 TLS=(--cacert ca.pem --cert client.pem --key client.key)
 ecurl() { curl -s -m 5 "${TLS[@]}" "$@"; }
 until_true 10 ecurl -f $E/health

@@ -14,10 +14,8 @@ E=http://127.0.0.1:$PORT
 P=/skiff/scale
 [ -x "$SIM" ] || { echo "FAIL: setup: $SIM not built (make $SIM)"; exit 1; }
 
-etcd --name scale --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
-	--listen-peer-urls http://127.0.0.1:$((PORT + 1)) --initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-cluster scale=http://127.0.0.1:$((PORT + 1)) >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start scale "$T_DIR/etcd" $E $((PORT + 1)) "$T_DIR/etcd.log"
+T_PIDS+=("$ETCD_PID")
 ctl() { "$CTL" --endpoints $E --cluster scale "$@"; }
 b64() { printf %s "$1" | base64 -w0; }
 # count PREFIX: keys under it

@@ -12,12 +12,8 @@ P=/skiff/s1
 TTL=3
 
 start_etcd() {
-	etcd --name sched --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
-		--listen-peer-urls http://127.0.0.1:$((PORT + 1)) \
-		--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
-		--initial-cluster sched=http://127.0.0.1:$((PORT + 1)) >>"$T_DIR/etcd.log" 2>&1 &
-	ETCD_PID=$!
-	T_PIDS+=($ETCD_PID)
+	etcd_start sched "$T_DIR/etcd" $E $((PORT + 1)) "$T_DIR/etcd.log"
+	T_PIDS+=("$ETCD_PID")
 	until_true 10 curl -sf $E/health
 }
 ctl() { "$CTL" --endpoints $E --cluster s1 "$@"; }

@@ -47,12 +47,9 @@ grep -q "BEGIN PRIVATE KEY" ctl.key && grep -q "BEGIN RSA PRIVATE KEY" node-a.rs
 	grep -q "BEGIN EC PARAMETERS" node-b.key && pass "keys in PKCS#8, PKCS#1 and SEC 1 (after EC PARAMETERS)" ||
 	fail "key formats" "$(head -n1 ctl.key node-a.rsa.key node-b.key)"
 
-etcd --name tls --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
-	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem \
-	--listen-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-cluster tls=http://127.0.0.1:$((PORT + 1)) >etcd.log 2>&1 &
-T_PIDS+=($!)
+etcd_start tls "$T_DIR/etcd" $E $((PORT + 1)) etcd.log \
+	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem
+T_PIDS+=("$ETCD_PID")
 ecurl() { curl -sf -m 5 --cacert ca.pem --cert ctl.pem --key ctl.key "$@"; }
 until_true 10 ecurl $E/health
 ecurl $E/health >/dev/null || { echo "FAIL: setup: etcd did not start: $(tail -3 etcd.log)"; exit 1; }

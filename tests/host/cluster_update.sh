@@ -44,11 +44,8 @@ ctl() { "$CTL" --endpoints $EP --cluster $CLUSTER "$@"; }
 rc_of() { "$@" >out 2>err; echo $?; }
 
 start_etcd() {
-	etcd --name t --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-		--listen-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-		--initial-advertise-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-		--initial-cluster t=http://127.0.0.1:$((ETCD_PORT + 1)) >>"$T_DIR/etcd.log" 2>&1 &
-	T_PIDS+=($!)
+	etcd_start t "$T_DIR/etcd" $EP $((ETCD_PORT + 1)) "$T_DIR/etcd.log"
+	T_PIDS+=("$ETCD_PID")
 	until_true 20 curl -sf $EP/health
 }
 start_sched() {

@@ -10,11 +10,8 @@ PORT=23870
 E=http://127.0.0.1:$PORT
 DIR=$SKIFF_TOP/tests/fixtures/taskdefs
 
-etcd --name corpus --data-dir "$T_DIR/etcd" --listen-client-urls $E --advertise-client-urls $E \
-	--listen-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
-	--initial-cluster corpus=http://127.0.0.1:$((PORT + 1)) >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start corpus "$T_DIR/etcd" $E $((PORT + 1)) "$T_DIR/etcd.log"
+T_PIDS+=("$ETCD_PID")
 until_true 10 curl -sf $E/health
 ctl() { "$CTL" --endpoints $E --cluster corpus "$@"; }
 

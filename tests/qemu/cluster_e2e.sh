@@ -26,10 +26,8 @@ edel() { curl -sf -X POST $EP/v3/kv/deleterange -d "{\"key\":\"$(b64 "$1")\"}" >
 task_is() { [ "$(eget /skiff/$CLUSTER/status/$1/$2 | jq -r .status)" = "$3" ]; }
 node_absent() { [ -z "$(eget /skiff/$CLUSTER/nodes/$1)" ]; }
 
-etcd --name e --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:23380 --initial-advertise-peer-urls http://127.0.0.1:23380 \
-	--initial-cluster e=http://127.0.0.1:23380 >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start e "$T_DIR/etcd" $EP 23380 "$T_DIR/etcd.log"
+T_PIDS+=("$ETCD_PID")
 until_true 20 curl -sf $EP/health || { echo "FAIL: setup: etcd: $(tail -3 "$T_DIR/etcd.log")"; exit 1; }
 
 d=$T_DIR/img-src

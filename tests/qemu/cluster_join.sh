@@ -18,12 +18,9 @@ done
 cd "$T_DIR" || exit 1
 
 etcd_certs . 2 || { echo "FAIL: setup: openssl: $(tail -3 openssl.log)"; exit 1; }
-etcd --name j --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem \
-	--listen-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-	--initial-cluster j=http://127.0.0.1:$((ETCD_PORT + 1)) >etcd.log 2>&1 &
-T_PIDS+=($!)
+etcd_start j "$T_DIR/etcd" $EP $((ETCD_PORT + 1)) etcd.log \
+	--cert-file server.pem --key-file server.key --client-cert-auth --trusted-ca-file ca.pem
+T_PIDS+=("$ETCD_PID")
 TLS=(--cacert ca.pem --cert client.pem --key client.key)
 until_true 20 curl -sf "${TLS[@]}" $EP/health || { echo "FAIL: setup: etcd: $(tail -3 etcd.log)"; exit 1; }
 

@@ -39,11 +39,8 @@ eprefix() {
 ctl() { "$SKIFF_BIN/skiffctl" --endpoints $EP --cluster $CLUSTER "$@"; }
 now_ms() { date +%s%3N; }
 
-etcd --name e --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-	--initial-advertise-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-	--initial-cluster e=http://127.0.0.1:$((ETCD_PORT + 1)) >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start e "$T_DIR/etcd" $EP $((ETCD_PORT + 1)) "$T_DIR/etcd.log"
+T_PIDS+=("$ETCD_PID")
 until_true 20 curl -sf $EP/health || { echo "FAIL: setup: etcd: $(tail -3 "$T_DIR/etcd.log")"; exit 1; }
 d=$T_DIR/img-src
 busybox_root "$d" sh sleep

@@ -48,10 +48,8 @@ saw() {
 # registry (or the relay in front of it at PORT).
 request() { eput /skiff/$CLUSTER/updates/$NODE "{\"image\":\"10.0.2.2:${3:-$REG_PORT}/$REPO:$1\",\"rollout\":\"$2\"}"; }
 
-etcd --name e --data-dir "$T_DIR/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:23480 --initial-advertise-peer-urls http://127.0.0.1:23480 \
-	--initial-cluster e=http://127.0.0.1:23480 >"$T_DIR/etcd.log" 2>&1 &
-T_PIDS+=($!)
+etcd_start e "$T_DIR/etcd" $EP 23480 "$T_DIR/etcd.log"
+T_PIDS+=("$ETCD_PID")
 until_true 20 curl -sf $EP/health || { echo "FAIL: setup: etcd: $(tail -3 "$T_DIR/etcd.log")"; exit 1; }
 registry_start "$T_DIR" $REG_PORT
 T_PIDS+=($!)
