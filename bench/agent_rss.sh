@@ -15,6 +15,7 @@
 # the node API. Arguments: the configurations to boot (default all three).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+SKIFF_LIB_HELPERS_ONLY=1 . "$top/tests/lib.sh" # etcd_start
 if [ -z "${SKIFF_BENCH_NETNS:-}" ]; then
 	exec unshare -n -- env SKIFF_BENCH_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
@@ -26,10 +27,8 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 EP=http://127.0.0.1:28379
 
-etcd --name r --data-dir "$out/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:28380 --initial-advertise-peer-urls http://127.0.0.1:28380 \
-	--initial-cluster r=http://127.0.0.1:28380 >"$out/etcd.log" 2>&1 &
-pids+=($!)
+etcd_start r "$out/etcd" $EP 28380 "$out/etcd.log"
+pids+=("$ETCD_PID")
 PKI=$out/pki
 "$top/build/bin/skiffctl" ca init --dir "$PKI" >/dev/null
 "$top/build/bin/skiffctl" ca issue node node1 --dir "$PKI" >/dev/null

@@ -28,10 +28,8 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 EP=http://127.0.0.1:27379 REG=27500 API=27443
 
-etcd --name b --data-dir "$out/etcd" --listen-client-urls $EP --advertise-client-urls $EP \
-	--listen-peer-urls http://127.0.0.1:27380 --initial-advertise-peer-urls http://127.0.0.1:27380 \
-	--initial-cluster b=http://127.0.0.1:27380 >"$out/etcd.log" 2>&1 &
-pids+=($!)
+etcd_start b "$out/etcd" $EP 27380 "$out/etcd.log"
+pids+=("$ETCD_PID")
 d=$out/img-src
 busybox_root "$d" sh sleep echo true
 registry_start "$d" $REG

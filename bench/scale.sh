@@ -17,6 +17,7 @@
 # last run. Runs in a network namespace holding only loopback.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SKIFF_LIB_HELPERS_ONLY=1 . "$top/tests/lib.sh" # etcd_start
 if [ -z "${SKIFF_BENCH_NETNS:-}" ]; then
 	exec unshare -n -- env SKIFF_BENCH_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
@@ -62,12 +63,9 @@ fi
 run() {
 	local name=$1 ctl=$2 n=$3 t=$4 ttl=$5 etcd sched line extra=""
 	[ "$name" = after ] && extra=${SCHED_ARGS:-}
-	rm -rf "$W/etcd"
-	etcd --name bench --data-dir "$W/etcd" --listen-client-urls $E --advertise-client-urls $E \
-		--listen-peer-urls http://127.0.0.1:24380 --initial-advertise-peer-urls http://127.0.0.1:24380 \
-		--initial-cluster bench=http://127.0.0.1:24380 --quota-backend-bytes $((8 << 30)) \
-		>"$out/etcd-$name-$n.log" 2>&1 &
-	etcd=$!
+	rm -rf "$W/etcd" "$out/etcd-$name-$n.log" # etcd_start appends to its log
+	etcd_start bench "$W/etcd" $E 24380 "$out/etcd-$name-$n.log" --quota-backend-bytes $((8 << 30))
+	etcd=$ETCD_PID
 	pids+=($etcd)
 	for _ in $(seq 100); do curl -sf $E/health >/dev/null && break; sleep 0.1; done
 	"$ctl" --endpoints $E --cluster bench scheduler --id bench $extra >"$out/sched-$name-$n.log" 2>&1 &

@@ -38,12 +38,9 @@ etcd_certs "$tls" 30 || { echo "demo: openssl: $(tail -3 "$tls/openssl.log")" >&
 echo "   $tls/{ca,server,client}.pem"
 
 step "starting etcd (TLS, --client-cert-auth) and a registry (127.0.0.1, this namespace only)"
-etcd --name demo --data-dir "$out/etcd" --listen-client-urls $ETCD --advertise-client-urls $ETCD \
-	--cert-file "$tls/server.pem" --key-file "$tls/server.key" --client-cert-auth \
-	--trusted-ca-file "$tls/ca.pem" \
-	--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-	--initial-cluster demo=http://127.0.0.1:2380 >"$out/etcd.log" 2>&1 &
-pids+=($!)
+etcd_start demo "$out/etcd" $ETCD 2380 "$out/etcd.log" \
+	--cert-file "$tls/server.pem" --key-file "$tls/server.key" --client-cert-auth --trusted-ca-file "$tls/ca.pem"
+pids+=("$ETCD_PID")
 registry_start "$out" 5000
 pids+=($!)
 ecurl() { curl -sf --cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key" "$@"; }
